@@ -1,0 +1,48 @@
+#pragma once
+
+// Parsing of Ably's batch presence responses (CONTRACT §1): the v3 BatchResult shape, the legacy
+// array, and the legacy 400/40020 partial-failure shape. Pure: no I/O, no clock, no logging.
+// `data` and `encoding` pass through byte for byte (data is kept as its raw JSON text).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "presence/member.h"
+
+namespace presenced {
+
+// An Ably error as carried in a body `{"error":{…}}`, a per-channel result, or the
+// X-Ably-ErrorCode / X-Ably-ErrorMessage headers. code 0 = unknown.
+struct AblyError {
+  int code = 0;
+  int status_code = 0;
+  std::string message;
+};
+
+// One channel's outcome: members when ok, else the error; a failed channel has an unknown member
+// set and must not be diffed.
+struct ChannelPresence {
+  std::string channel;
+  bool ok = false;
+  AblyError error;
+  std::vector<Member> members;
+};
+
+// The whole response: ok=false means the request failed as a whole (non-2xx without a batch body,
+// unparsable or truncated JSON, wrong shape); then `error` says why and `channels` is empty.
+struct BatchPresenceResult {
+  bool ok = false;
+  AblyError error;
+  std::vector<ChannelPresence> channels;
+};
+
+// Parses a response to GET /presence?channels=…. `http_status` selects the accepted shapes;
+// `header_error_code`/`header_error_message` are the X-Ably-Error* headers ("" when absent).
+// Members with action 0 (absent) or 3 (leave) are not part of the set and are dropped; `action`
+// is accepted as a number or a numeric string.
+BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
+                                       std::string_view header_error_code = {},
+                                       std::string_view header_error_message = {});
+
+}  // namespace presenced

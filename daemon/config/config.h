@@ -1,0 +1,129 @@
+#pragma once
+
+// Config: the whole configuration as plain structs with the defaults of CONTRACT §3. Built once by
+// LoadConfig (config_loader.h), validated, then shared read-only as shared_ptr<const Config>; a
+// reload builds a new one and swaps the pointer.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "presence/event.h"
+
+namespace presenced {
+
+using Duration = std::chrono::milliseconds;
+
+// Secret holds a credential read from the environment or a file. It has no operator<< and no
+// accessor that formats it, so it cannot reach a log line by accident.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : value_(std::move(value)) {}
+  const std::string& Reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  bool operator==(const Secret& other) const = default;
+
+ private:
+  std::string value_;
+};
+
+inline constexpr const char* kDefaultAblyEndpoint = "https://main.realtime.ably.net";
+
+struct AblyConfig {
+  enum class Auth { kBasic, kBearer };
+  std::string key_env = "ABLY_API_KEY";
+  std::string key_file;
+  std::string token_env;
+  std::string endpoint = kDefaultAblyEndpoint;  // scheme://host[:port][/base], no trailing slash
+  // Resolved list: Ably's five fallbacks for the default endpoint unless configured; else as given.
+  std::vector<std::string> fallback_hosts;
+  Duration request_timeout{10'000};
+  Duration connect_timeout{4'000};
+  int max_channels_per_request = 100;
+  int max_in_flight = 4;
+  double max_requests_per_second = 0;  // 0 = unlimited
+  uint64_t max_response_bytes = 64ull << 20;
+  std::string ca_file;
+
+  // Resolved credentials: "appId.keyId:secret" for kBasic, the token for kBearer.
+  Auth auth = Auth::kBasic;
+  Secret credential;
+};
+
+struct PollConfig {
+  Duration interval{15'000};
+};
+
+struct DiscoveryConfig {
+  std::vector<std::string> prefixes;
+  Duration interval{60'000};
+};
+
+struct PresenceConfig {
+  enum class UpdateOn { kData, kAny };
+  enum class InitialSnapshot { kBaseline, kPresent };
+  UpdateOn update_on = UpdateOn::kData;
+  int leave_after_misses = 1;
+  InitialSnapshot initial_snapshot = InitialSnapshot::kBaseline;
+};
+
+struct OutputConfig {
+  bool stdout_events = false;  // `output.stdout`
+};
+
+struct StateConfig {
+  std::string dir = "/var/lib/presenced";  // $STATE_DIRECTORY wins when set
+};
+
+struct HttpConfig {
+  std::string listen = "0.0.0.0:9847";
+  std::string host = "0.0.0.0";  // parsed from listen
+  uint16_t port = 9847;          // parsed from listen; 0 = any free port
+};
+
+struct MetricsConfig {
+  bool per_channel = true;
+};
+
+struct WebhookConfig {
+  enum class Format { kAbly, kEvents };
+  std::string name;
+  std::string url;
+  Format format = Format::kAbly;
+  std::string secret_env;
+  Secret secret;  // resolved from secret_env; empty = unsigned
+  std::vector<std::string> channels{"*"};  // glob patterns: `*` and `?`
+  std::vector<Action> actions{Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent};
+  std::map<std::string, std::string> headers;
+  int batch_max_events = 100;
+  Duration batch_max_delay{1'000};
+  Duration timeout{10'000};
+  Duration retry_initial_backoff{1'000};
+  Duration retry_max_backoff{600'000};
+  Duration retry_give_up_after{72ll * 3600 * 1000};
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace|debug|info|warn|error
+  std::string format = "text";  // text|json
+};
+
+struct Config {
+  std::string path;  // the file it was loaded from
+  AblyConfig ably;
+  PollConfig poll;
+  std::vector<std::string> channels;
+  DiscoveryConfig discovery;
+  PresenceConfig presence;
+  OutputConfig output;
+  StateConfig state;
+  HttpConfig http;
+  MetricsConfig metrics;
+  std::vector<WebhookConfig> webhooks;
+  LogConfig log;
+};
+
+}  // namespace presenced

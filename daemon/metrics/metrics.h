@@ -1,0 +1,65 @@
+#pragma once
+
+// Metrics: every presenced_* series of CONTRACT §7 behind plain methods, so no other module sees
+// prometheus-cpp types. Series are created up front (counters at 0) so they exist from the start.
+// Thread-safe: every method may be called from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "presence/event.h"
+
+namespace presenced {
+
+class Metrics {
+ public:
+  // `per_channel` decides whether member gauges carry a `channel` label (CONTRACT metrics.per_channel).
+  explicit Metrics(bool per_channel);
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Switches the channel label on or off (config reload); drops all per-channel series.
+  void SetPerChannel(bool per_channel);
+
+  // Poller.
+  void SetChannels(uint64_t tracked, uint64_t stale);
+  // Sets members/clients of one channel (with per_channel off, callers report the totals through
+  // SetTotals instead and this is a no-op).
+  void SetChannelMembers(const std::string& channel, uint64_t members, uint64_t clients);
+  void SetTotals(uint64_t members, uint64_t clients);
+  void SetChannelLastSuccess(const std::string& channel, double unix_seconds);
+  // Removes every series labelled with this channel (channel dropped from the config).
+  void RemoveChannel(const std::string& channel);
+  void AddEvents(Action action, uint64_t count);
+  void CycleFinished(double seconds, bool overrun);
+  // `status` is the HTTP status code as text, or "error" when no response came back.
+  void ApiRequest(std::string_view status, double seconds);
+  void AddBillableMessages(uint64_t count);
+  // `code` is the Ably error code (0 when unknown).
+  void ChannelFetchError(int code);
+
+  // Webhooks. `status` is the HTTP status as text, or "error".
+  void WebhookRequest(const std::string& webhook, std::string_view status, double seconds);
+  void WebhookDelivered(const std::string& webhook, uint64_t events);
+  void SetWebhookBacklog(const std::string& webhook, uint64_t pending, double oldest_age_seconds,
+                         uint64_t dead_letters);
+  // Creates a webhook's series at zero (webhook configured).
+  void AddWebhook(const std::string& webhook);
+  // Removes a webhook's series (webhook removed from the config).
+  void RemoveWebhook(const std::string& webhook);
+
+  // Config reloads (the initial load counts as a successful one).
+  void ConfigReloaded(bool success, double unix_seconds);
+
+  // Returns the exposition in the Prometheus text format 0.0.4.
+  std::string Serialize() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace presenced

@@ -1,0 +1,84 @@
+#pragma once
+
+// HttpClient: the one seam for outgoing HTTP, used by the Ably REST client and the webhook
+// sender. The production implementation (PocoHttpClient) keeps persistent keep-alive connections
+// per host, verifies TLS against the system CAs plus an optional bundle, and enforces connect and
+// request timeouts and a response size cap. Tests use fakes or real local servers on port 0.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace presenced {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;  // absolute: http(s)://host[:port]/path?query
+  Headers headers;
+  std::string body;
+  std::chrono::milliseconds connect_timeout{4'000};
+  std::chrono::milliseconds request_timeout{10'000};
+  uint64_t max_response_bytes = 64ull << 20;
+};
+
+struct HttpResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+
+  // Returns the first header with this name (case-insensitive), or "" when absent.
+  std::string Header(std::string_view name) const;
+};
+
+// Why a request produced no HTTP response.
+enum class TransportFailure {
+  kConnect,   // DNS, refused, unreachable, TLS handshake/verification
+  kTimeout,   // connect or request timeout
+  kTooLarge,  // body over max_response_bytes
+  kProtocol,  // malformed HTTP, truncated body, connection reset mid-response
+};
+
+struct TransportError {
+  TransportFailure failure;
+  std::string message;  // never contains headers (they carry credentials)
+};
+
+// HttpResult: either a response (any status) or a transport error.
+class HttpResult {
+ public:
+  HttpResult(HttpResponse r) : response_(std::move(r)), ok_(true) {}  // NOLINT
+  HttpResult(TransportError e) : error_(std::move(e)), ok_(false) {}  // NOLINT
+  bool ok() const { return ok_; }
+  const HttpResponse& response() const { return response_; }
+  HttpResponse& response() { return response_; }
+  const TransportError& error() const { return error_; }
+
+ private:
+  HttpResponse response_;
+  TransportError error_{TransportFailure::kProtocol, ""};
+  bool ok_;
+};
+
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  // Sends one request and waits for the whole response. Thread-safe: concurrent calls use
+  // separate connections.
+  virtual HttpResult Send(const HttpRequest& request) = 0;
+};
+
+struct TlsOptions {
+  std::string ca_file;  // extra CA bundle added to the system store; verification is always on
+};
+
+// Creates the production client. Connections are pooled per scheme://host:port and reused.
+std::unique_ptr<HttpClient> MakePocoHttpClient(const TlsOptions& tls);
+
+}  // namespace presenced

@@ -1,0 +1,45 @@
+#pragma once
+
+// Event: one member change, the unit presenced emits (CONTRACT §4). Plain data plus the pure
+// helpers that name, identify and serialise it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace presenced {
+
+// Numeric values are Ably's presence actions (TP2), used as-is in the `ably` webhook format.
+enum class Action : uint8_t { kPresent = 1, kEnter = 2, kLeave = 3, kUpdate = 4 };
+
+// Returns "present", "enter", "leave" or "update".
+std::string_view ActionName(Action action);
+// Parses an action name as written in the config; nullopt for anything else.
+std::optional<Action> ParseActionName(std::string_view name);
+
+struct Event {
+  std::string id;  // EventId(channel, client_id, connection_id, action, member_id)
+  std::string channel;
+  Action action = Action::kEnter;
+  std::string client_id;
+  std::string connection_id;
+  std::string member_id;  // Ably message id behind the event (for leave: the last one seen)
+  std::string data;       // raw JSON text ("" = absent, omitted from JSON)
+  std::string encoding;   // "" = absent, omitted from JSON
+  int64_t timestamp = 0;  // Ably's timestamp (for leave: when the absence was observed)
+  int64_t observed_at = 0;
+};
+
+// Returns the deterministic event id: 32 lowercase hex characters of SHA-256 over the
+// length-prefixed fields. Same inputs, same id, on every run and every replica.
+std::string EventId(std::string_view channel, std::string_view client_id,
+                    std::string_view connection_id, Action action, std::string_view member_id);
+
+// Serialises an event as the one-line JSON object of CONTRACT §4 (no trailing newline).
+std::string EventToJson(const Event& event);
+
+// Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 requires.
+void AppendJsonString(std::string& out, std::string_view s);
+
+}  // namespace presenced
