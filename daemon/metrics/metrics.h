@@ -15,7 +15,8 @@ namespace presenced {
 
 class Metrics {
  public:
-  // `per_channel` decides whether member gauges carry a `channel` label (CONTRACT metrics.per_channel).
+  // `per_channel` decides whether member gauges carry a `channel` label (CONTRACT
+  // metrics.per_channel).
   explicit Metrics(bool per_channel);
   ~Metrics();
   Metrics(const Metrics&) = delete;
