@@ -1,1 +1,161 @@
-// placeholder: replaced by the module's implementation
+#include "state/state_store.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "state/sqlite_db.h"
+
+namespace presenced {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Event columns shared by outbox and dead_letters, in the order StateStore binds and reads them.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS snapshots (
+  channel TEXT PRIMARY KEY NOT NULL,
+  encoded BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  webhook TEXT NOT NULL,
+  id TEXT NOT NULL, channel TEXT NOT NULL, action INTEGER NOT NULL, client_id TEXT NOT NULL,
+  connection_id TEXT NOT NULL, member_id TEXT NOT NULL, data TEXT NOT NULL,
+  encoding TEXT NOT NULL, timestamp INTEGER NOT NULL, observed_at INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  in_batch INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS outbox_by_webhook ON outbox (webhook, seq);
+CREATE TABLE IF NOT EXISTS batches (
+  webhook TEXT PRIMARY KEY NOT NULL,
+  batch_id TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  first_attempt_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq INTEGER PRIMARY KEY,
+  webhook TEXT NOT NULL,
+  id TEXT NOT NULL, channel TEXT NOT NULL, action INTEGER NOT NULL, client_id TEXT NOT NULL,
+  connection_id TEXT NOT NULL, member_id TEXT NOT NULL, data TEXT NOT NULL,
+  encoding TEXT NOT NULL, timestamp INTEGER NOT NULL, observed_at INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  batch_id TEXT NOT NULL,
+  dead_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_by_webhook ON dead_letters (webhook, seq);
+)sql";
+
+}  // namespace
+
+StateStore::StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+StateStore::~StateStore() = default;
+
+Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{"state.dir " + dir + ": " + ec.message()};
+  Result<SqliteDb> db = SqliteDb::Open(dir + "/presenced.db");
+  if (!db.ok()) return db.error();
+  std::unique_ptr<StateStore> store(
+      new StateStore(std::make_unique<SqliteDb>(std::move(db).value())));
+  if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  return store;
+}
+
+Status StateStore::Migrate() {
+  std::lock_guard lock(mu_);
+  // busy_timeout first: another process (the CLI) may hold the write lock right now.
+  if (Status s = db_->Exec("PRAGMA busy_timeout=5000"); !s.ok()) return s;
+  Result<Statement> mode = db_->Prepare("PRAGMA journal_mode=WAL");
+  if (!mode.ok()) return mode.error();
+  Result<bool> row = mode->Step();
+  if (!row.ok()) return row.error();
+  if (!*row || mode->ColumnText(0) != "wal") return Error{"sqlite: cannot enable WAL mode"};
+  if (Status s = db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
+
+  Result<Statement> version = db_->Prepare("PRAGMA user_version");
+  if (!version.ok()) return version.error();
+  Result<bool> has = version->Step();
+  if (!has.ok()) return has.error();
+  const int64_t current = *has ? version->ColumnInt(0) : 0;
+  if (current > kSchemaVersion) {
+    return Error{"state store schema version " + std::to_string(current) +
+                 " is newer than this presenced understands (" + std::to_string(kSchemaVersion) +
+                 ")"};
+  }
+  return InTransaction([&]() -> Status {
+    if (Status s = db_->Exec(kSchema); !s.ok()) return s;
+    return db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+  });
+}
+
+Status StateStore::InTransaction(const std::function<Status()>& body) {
+  if (Status s = db_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  Status result = body();
+  if (result.ok()) result = db_->Exec("COMMIT");
+  if (!result.ok()) (void)db_->Exec("ROLLBACK");  // best effort; the error below is what matters
+  return result;
+}
+
+Result<std::vector<StateStore::Snapshot>> StateStore::LoadSnapshots() {
+  std::lock_guard lock(mu_);
+  Result<Statement> select = db_->Prepare("SELECT channel, encoded FROM snapshots");
+  if (!select.ok()) return select.error();
+  std::vector<Snapshot> snapshots;
+  while (true) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    snapshots.push_back({select->ColumnText(0), select->ColumnText(1)});
+  }
+  return snapshots;
+}
+
+Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
+                               const std::vector<std::string>& removed_channels,
+                               const std::vector<OutboxEntry>& outbox) {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> Status {
+    Result<Statement> upsert = db_->Prepare(
+        "INSERT INTO snapshots (channel, encoded) VALUES (?1, ?2) "
+        "ON CONFLICT (channel) DO UPDATE SET encoded = excluded.encoded");
+    if (!upsert.ok()) return upsert.error();
+    for (const Snapshot& snapshot : snapshots) {
+      upsert->Bind(1, snapshot.channel).BindBlob(2, snapshot.encoded);
+      if (Status s = upsert->Run(); !s.ok()) return s;
+    }
+    Result<Statement> remove = db_->Prepare("DELETE FROM snapshots WHERE channel = ?1");
+    if (!remove.ok()) return remove.error();
+    for (const std::string& channel : removed_channels) {
+      remove->Bind(1, channel);
+      if (Status s = remove->Run(); !s.ok()) return s;
+    }
+    Result<Statement> append = db_->Prepare(
+        "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "
+        "data, encoding, timestamp, observed_at, created_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (!append.ok()) return append.error();
+    for (const OutboxEntry& entry : outbox) {
+      const Event& e = entry.event;
+      append->Bind(1, entry.webhook)
+          .Bind(2, e.id)
+          .Bind(3, e.channel)
+          .Bind(4, static_cast<int64_t>(e.action))
+          .Bind(5, e.client_id)
+          .Bind(6, e.connection_id)
+          .Bind(7, e.member_id)
+          .Bind(8, e.data)
+          .Bind(9, e.encoding)
+          .Bind(10, e.timestamp)
+          .Bind(11, e.observed_at)
+          .Bind(12, e.observed_at);
+      if (Status s = append->Run(); !s.ok()) return s;
+    }
+    return Ok{};
+  });
+}
+
+}  // namespace presenced

@@ -1,0 +1,217 @@
+// StateStore: the outbox, batch and dead-letter operations used by daemon/delivery and the CLI.
+
+#include "state/sqlite_db.h"
+#include "state/state_store.h"
+
+namespace presenced {
+namespace {
+
+constexpr const char* kEventColumns =
+    "seq, created_ms, id, channel, action, client_id, connection_id, member_id, data, encoding, "
+    "timestamp, observed_at";
+
+// Reads a row selected with kEventColumns.
+StateStore::PendingEvent ReadPending(const Statement& row) {
+  StateStore::PendingEvent p;
+  p.seq = row.ColumnInt(0);
+  p.created_ms = row.ColumnInt(1);
+  Event& e = p.event;
+  e.id = row.ColumnText(2);
+  e.channel = row.ColumnText(3);
+  e.action = static_cast<Action>(row.ColumnInt(4));
+  e.client_id = row.ColumnText(5);
+  e.connection_id = row.ColumnText(6);
+  e.member_id = row.ColumnText(7);
+  e.data = row.ColumnText(8);
+  e.encoding = row.ColumnText(9);
+  e.timestamp = row.ColumnInt(10);
+  e.observed_at = row.ColumnInt(11);
+  return p;
+}
+
+Result<std::vector<StateStore::PendingEvent>> ReadAllPending(Statement& select) {
+  std::vector<StateStore::PendingEvent> events;
+  while (true) {
+    Result<bool> row = select.Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    events.push_back(ReadPending(select));
+  }
+  return events;
+}
+
+}  // namespace
+
+Result<std::optional<StateStore::Batch>> StateStore::CurrentBatch(const std::string& webhook) {
+  std::lock_guard lock(mu_);
+  Result<Statement> head = db_->Prepare(
+      "SELECT batch_id, created_ms, attempts, first_attempt_ms, last_error FROM batches "
+      "WHERE webhook = ?1");
+  if (!head.ok()) return head.error();
+  head->Bind(1, webhook);
+  Result<bool> found = head->Step();
+  if (!found.ok()) return found.error();
+  if (!*found) return std::optional<Batch>();
+  Batch batch;
+  batch.id = head->ColumnText(0);
+  batch.created_ms = head->ColumnInt(1);
+  batch.attempts = head->ColumnInt(2);
+  batch.first_attempt_ms = head->ColumnInt(3);
+  batch.last_error = head->ColumnText(4);
+  Result<Statement> select =
+      db_->Prepare(std::string("SELECT ") + kEventColumns +
+                   " FROM outbox WHERE webhook = ?1 AND in_batch = 1 ORDER BY seq");
+  if (!select.ok()) return select.error();
+  select->Bind(1, webhook);
+  Result<std::vector<PendingEvent>> events = ReadAllPending(*select);
+  if (!events.ok()) return events.error();
+  batch.events = std::move(events).value();
+  return std::optional<Batch>(std::move(batch));
+}
+
+Result<std::vector<StateStore::PendingEvent>> StateStore::PeekPending(const std::string& webhook,
+                                                                      int limit) {
+  std::lock_guard lock(mu_);
+  Result<Statement> select =
+      db_->Prepare(std::string("SELECT ") + kEventColumns +
+                   " FROM outbox WHERE webhook = ?1 AND in_batch = 0 ORDER BY seq LIMIT ?2");
+  if (!select.ok()) return select.error();
+  select->Bind(1, webhook).Bind(2, static_cast<int64_t>(limit));
+  return ReadAllPending(*select);
+}
+
+Status StateStore::AssignBatch(const std::string& webhook, const std::string& batch_id,
+                               const std::vector<int64_t>& seqs, int64_t created_ms) {
+  std::lock_guard lock(mu_);
+  return InTransaction([&]() -> Status {
+    Result<Statement> insert =
+        db_->Prepare("INSERT INTO batches (webhook, batch_id, created_ms) VALUES (?1, ?2, ?3)");
+    if (!insert.ok()) return insert.error();
+    insert->Bind(1, webhook).Bind(2, batch_id).Bind(3, created_ms);
+    if (Status s = insert->Run(); !s.ok()) return s;
+    Result<Statement> mark =
+        db_->Prepare("UPDATE outbox SET in_batch = 1 WHERE seq = ?1 AND webhook = ?2");
+    if (!mark.ok()) return mark.error();
+    for (int64_t seq : seqs) {
+      mark->Bind(1, seq).Bind(2, webhook);
+      if (Status s = mark->Run(); !s.ok()) return s;
+      if (db_->Changes() != 1) return Error{"outbox event " + std::to_string(seq) + " is gone"};
+    }
+    return Ok{};
+  });
+}
+
+Status StateStore::RecordFailure(const std::string& webhook, int64_t attempt_ms,
+                                 const std::string& error) {
+  std::lock_guard lock(mu_);
+  Result<Statement> update = db_->Prepare(
+      "UPDATE batches SET attempts = attempts + 1, last_error = ?2, first_attempt_ms = "
+      "CASE WHEN first_attempt_ms = 0 THEN ?3 ELSE first_attempt_ms END WHERE webhook = ?1");
+  if (!update.ok()) return update.error();
+  update->Bind(1, webhook).Bind(2, error).Bind(3, attempt_ms);
+  return update->Run();
+}
+
+Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook) {
+  std::lock_guard lock(mu_);
+  uint64_t events = 0;
+  Status done = InTransaction([&]() -> Status {
+    Result<Statement> remove =
+        db_->Prepare("DELETE FROM outbox WHERE webhook = ?1 AND in_batch = 1");
+    if (!remove.ok()) return remove.error();
+    if (Status s = remove->Bind(1, webhook).Run(); !s.ok()) return s;
+    events = static_cast<uint64_t>(db_->Changes());
+    Result<Statement> drop = db_->Prepare("DELETE FROM batches WHERE webhook = ?1");
+    if (!drop.ok()) return drop.error();
+    return drop->Bind(1, webhook).Run();
+  });
+  if (!done.ok()) return done.error();
+  return events;
+}
+
+Result<uint64_t> StateStore::DeadLetterBatch(const std::string& webhook, int64_t now_ms,
+                                             const std::string& error) {
+  std::lock_guard lock(mu_);
+  uint64_t events = 0;
+  Status done = InTransaction([&]() -> Status {
+    Result<Statement> move = db_->Prepare(
+        "INSERT INTO dead_letters (seq, webhook, id, channel, action, client_id, connection_id, "
+        "member_id, data, encoding, timestamp, observed_at, created_ms, batch_id, dead_ms, "
+        "last_error) "
+        "SELECT o.seq, o.webhook, o.id, o.channel, o.action, o.client_id, o.connection_id, "
+        "o.member_id, o.data, o.encoding, o.timestamp, o.observed_at, o.created_ms, b.batch_id, "
+        "?2, ?3 FROM outbox o JOIN batches b ON b.webhook = o.webhook "
+        "WHERE o.webhook = ?1 AND o.in_batch = 1 ORDER BY o.seq");
+    if (!move.ok()) return move.error();
+    if (Status s = move->Bind(1, webhook).Bind(2, now_ms).Bind(3, error).Run(); !s.ok()) return s;
+    events = static_cast<uint64_t>(db_->Changes());
+    for (const char* sql : {"DELETE FROM outbox WHERE webhook = ?1 AND in_batch = 1",
+                            "DELETE FROM batches WHERE webhook = ?1"}) {
+      Result<Statement> drop = db_->Prepare(sql);
+      if (!drop.ok()) return drop.error();
+      if (Status s = drop->Bind(1, webhook).Run(); !s.ok()) return s;
+    }
+    return Ok{};
+  });
+  if (!done.ok()) return done.error();
+  return events;
+}
+
+Result<StateStore::Backlog> StateStore::GetBacklog(const std::string& webhook) {
+  std::lock_guard lock(mu_);
+  Backlog backlog;
+  // The head (lowest seq) is the oldest: seqs grow with time and replayed dead letters keep theirs.
+  Result<Statement> pending = db_->Prepare(
+      "SELECT COUNT(*), (SELECT created_ms FROM outbox WHERE webhook = ?1 ORDER BY seq LIMIT 1), "
+      "(SELECT COUNT(*) FROM dead_letters WHERE webhook = ?1) FROM outbox WHERE webhook = ?1");
+  if (!pending.ok()) return pending.error();
+  pending->Bind(1, webhook);
+  Result<bool> row = pending->Step();
+  if (!row.ok()) return row.error();
+  backlog.pending = static_cast<uint64_t>(pending->ColumnInt(0));
+  if (backlog.pending > 0) backlog.oldest_created_ms = pending->ColumnInt(1);
+  backlog.dead_letters = static_cast<uint64_t>(pending->ColumnInt(2));
+  return backlog;
+}
+
+Result<std::vector<StateStore::DeadLetterSummary>> StateStore::DeadLetterSummaries() {
+  std::lock_guard lock(mu_);
+  Result<Statement> select = db_->Prepare(
+      "SELECT d.webhook, COUNT(*), MIN(d.created_ms), MAX(d.dead_ms), "
+      "(SELECT l.last_error FROM dead_letters l WHERE l.webhook = d.webhook "
+      " ORDER BY l.dead_ms DESC, l.seq DESC LIMIT 1) "
+      "FROM dead_letters d GROUP BY d.webhook ORDER BY d.webhook");
+  if (!select.ok()) return select.error();
+  std::vector<DeadLetterSummary> summaries;
+  while (true) {
+    Result<bool> row = select->Step();
+    if (!row.ok()) return row.error();
+    if (!*row) break;
+    summaries.push_back({select->ColumnText(0), static_cast<uint64_t>(select->ColumnInt(1)),
+                         select->ColumnInt(2), select->ColumnInt(3), select->ColumnText(4)});
+  }
+  return summaries;
+}
+
+Result<uint64_t> StateStore::ReplayDeadLetters(const std::string& webhook) {
+  std::lock_guard lock(mu_);
+  uint64_t events = 0;
+  Status done = InTransaction([&]() -> Status {
+    Result<Statement> move = db_->Prepare(
+        "INSERT INTO outbox (seq, webhook, id, channel, action, client_id, connection_id, "
+        "member_id, data, encoding, timestamp, observed_at, created_ms) "
+        "SELECT seq, webhook, id, channel, action, client_id, connection_id, member_id, data, "
+        "encoding, timestamp, observed_at, created_ms FROM dead_letters WHERE webhook = ?1 "
+        "ORDER BY seq");
+    if (!move.ok()) return move.error();
+    if (Status s = move->Bind(1, webhook).Run(); !s.ok()) return s;
+    events = static_cast<uint64_t>(db_->Changes());
+    Result<Statement> drop = db_->Prepare("DELETE FROM dead_letters WHERE webhook = ?1");
+    if (!drop.ok()) return drop.error();
+    return drop->Bind(1, webhook).Run();
+  });
+  if (!done.ok()) return done.error();
+  return events;
+}
+
+}  // namespace presenced
