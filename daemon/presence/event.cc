@@ -1,1 +1,143 @@
-// placeholder: replaced by the module's implementation
+#include "presence/event.h"
+
+#include <Poco/SHA2Engine.h>
+
+#include <array>
+#include <cstdio>
+
+namespace presenced {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// Feeds one field as a 4-byte big-endian length followed by its bytes, so that no two distinct
+// field tuples hash the same input ("ab","c" vs "a","bc").
+void UpdateField(Poco::SHA2Engine& engine, std::string_view field) {
+  const auto n = static_cast<uint32_t>(field.size());
+  const std::array<unsigned char, 4> prefix = {
+      static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
+      static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
+  engine.update(prefix.data(), prefix.size());
+  engine.update(field.data(), field.size());
+}
+
+void AppendInt(std::string& out, int64_t value) {
+  char buf[24];
+  const int n = std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(value));
+  out.append(buf, static_cast<size_t>(n));
+}
+
+}  // namespace
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kPresent:
+      return "present";
+    case Action::kEnter:
+      return "enter";
+    case Action::kLeave:
+      return "leave";
+    case Action::kUpdate:
+      return "update";
+  }
+  return "unknown";
+}
+
+std::optional<Action> ParseActionName(std::string_view name) {
+  for (Action action : {Action::kPresent, Action::kEnter, Action::kLeave, Action::kUpdate}) {
+    if (name == ActionName(action)) return action;
+  }
+  return std::nullopt;
+}
+
+std::string EventId(std::string_view channel, std::string_view client_id,
+                    std::string_view connection_id, Action action, std::string_view member_id) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  UpdateField(engine, channel);
+  UpdateField(engine, client_id);
+  UpdateField(engine, connection_id);
+  UpdateField(engine, ActionName(action));
+  UpdateField(engine, member_id);
+  const Poco::DigestEngine::Digest& digest = engine.digest();
+  std::string id;
+  id.reserve(32);
+  for (size_t i = 0; i < 16 && i < digest.size(); ++i) {
+    id.push_back(kHexDigits[digest[i] >> 4]);
+    id.push_back(kHexDigits[digest[i] & 0x0f]);
+  }
+  return id;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out.push_back('"');
+  size_t run_start = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;  // bytes ≥ 0x80 (UTF-8) pass through
+    out.append(s.data() + run_start, i - run_start);
+    run_start = i + 1;
+    switch (c) {
+      case '"':
+        out.append("\\\"");
+        break;
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\b':
+        out.append("\\b");
+        break;
+      case '\f':
+        out.append("\\f");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\t':
+        out.append("\\t");
+        break;
+      default:
+        out.append("\\u00");
+        out.push_back(kHexDigits[c >> 4]);
+        out.push_back(kHexDigits[c & 0x0f]);
+    }
+  }
+  out.append(s.data() + run_start, s.size() - run_start);
+  out.push_back('"');
+}
+
+std::string EventToJson(const Event& event) {
+  std::string out;
+  out.reserve(160 + event.channel.size() + event.client_id.size() + event.connection_id.size() +
+              event.member_id.size() + event.data.size() + event.encoding.size());
+  out.append("{\"id\":");
+  AppendJsonString(out, event.id);
+  out.append(",\"channel\":");
+  AppendJsonString(out, event.channel);
+  out.append(",\"action\":\"");
+  out.append(ActionName(event.action));
+  out.append("\",\"clientId\":");
+  AppendJsonString(out, event.client_id);
+  out.append(",\"connectionId\":");
+  AppendJsonString(out, event.connection_id);
+  out.append(",\"memberId\":");
+  AppendJsonString(out, event.member_id);
+  if (!event.data.empty()) {
+    out.append(",\"data\":");
+    out.append(event.data);  // already JSON text, exactly as Ably sent it
+  }
+  if (!event.encoding.empty()) {
+    out.append(",\"encoding\":");
+    AppendJsonString(out, event.encoding);
+  }
+  out.append(",\"timestamp\":");
+  AppendInt(out, event.timestamp);
+  out.append(",\"observedAt\":");
+  AppendInt(out, event.observed_at);
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace presenced

@@ -1,0 +1,181 @@
+#include "presence/diff.h"
+
+#include <algorithm>
+#include <iterator>
+#include <numeric>
+#include <utility>
+
+namespace presenced {
+namespace {
+
+MemberView ViewOf(const Member& m, uint32_t misses) {
+  return MemberView{m.client_id, m.connection_id, m.id, m.data, m.encoding, m.timestamp, misses};
+}
+
+int CompareMemberKeys(const Member& a, const Member& b) {
+  return ChannelState::CompareKeys(a.client_id, a.connection_id, b.client_id, b.connection_id);
+}
+
+// Returns the indices of `after` in ascending key order, one per key: of duplicates, the latest
+// timestamp wins, then the larger id.
+std::vector<uint32_t> SortedUniqueIndices(const std::vector<Member>& after) {
+  std::vector<uint32_t> order(after.size());
+  std::iota(order.begin(), order.end(), 0u);
+  auto less = [&after](uint32_t x, uint32_t y) {
+    const Member& a = after[x];
+    const Member& b = after[y];
+    if (const int c = CompareMemberKeys(a, b); c != 0) return c < 0;
+    if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
+    return a.id > b.id;
+  };
+  if (!std::is_sorted(order.begin(), order.end(), less)) {
+    std::sort(order.begin(), order.end(), less);
+  }
+  auto same_key = [&after](uint32_t x, uint32_t y) {
+    return CompareMemberKeys(after[x], after[y]) == 0;
+  };
+  order.erase(std::unique(order.begin(), order.end(), same_key), order.end());
+  return order;
+}
+
+// One step of the merge of `before` (sorted) with the sorted snapshot, in key order.
+struct Step {
+  enum Kind : uint8_t { kBoth, kNew, kMissing } kind;
+  uint32_t after_index;
+  uint32_t before_index;
+};
+
+Event MakeEvent(std::string_view channel, Action action, std::string_view client_id,
+                std::string_view connection_id, std::string_view member_id, std::string_view data,
+                std::string_view encoding, int64_t timestamp, int64_t observed_at_ms) {
+  Event e;
+  e.id = EventId(channel, client_id, connection_id, action, member_id);
+  e.channel = channel;
+  e.action = action;
+  e.client_id = client_id;
+  e.connection_id = connection_id;
+  e.member_id = member_id;
+  e.data = data;
+  e.encoding = encoding;
+  e.timestamp = timestamp;
+  e.observed_at = observed_at_ms;
+  return e;
+}
+
+Event EventFromMember(std::string_view channel, Action action, const Member& m,
+                      int64_t observed_at_ms) {
+  return MakeEvent(channel, action, m.client_id, m.connection_id, m.id, m.data, m.encoding,
+                   m.timestamp, observed_at_ms);
+}
+
+size_t MemberBytes(const Member& m) {
+  return m.client_id.size() + m.connection_id.size() + m.id.size() + m.data.size() +
+         m.encoding.size();
+}
+
+size_t ViewBytes(const MemberView& m) {
+  return m.client_id.size() + m.connection_id.size() + m.id.size() + m.data.size() +
+         m.encoding.size();
+}
+
+}  // namespace
+
+DiffOptions DiffOptionsFrom(const PresenceConfig& config) {
+  DiffOptions options;
+  options.update_on = config.update_on;
+  options.leave_after_misses = config.leave_after_misses;
+  options.first_snapshot_present =
+      config.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  return options;
+}
+
+DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
+                const DiffOptions& options, int64_t observed_at_ms) {
+  const std::vector<uint32_t> order = SortedUniqueIndices(after);
+  const uint32_t leave_after = static_cast<uint32_t>(std::max(options.leave_after_misses, 1));
+  const size_t before_count = before ? before->member_count() : 0;
+
+  // Pass 1: merge, and size the next state exactly so its arena never over-allocates.
+  std::vector<Step> steps;
+  steps.reserve(order.size() + before_count);
+  size_t next_members = 0;
+  size_t next_bytes = 0;
+  size_t a = 0;
+  size_t b = 0;
+  while (a < order.size() || b < before_count) {
+    int c;
+    if (a == order.size()) {
+      c = 1;
+    } else if (b == before_count) {
+      c = -1;
+    } else {
+      const Member& m = after[order[a]];
+      const MemberView v = before->member(b);
+      c = ChannelState::CompareKeys(m.client_id, m.connection_id, v.client_id, v.connection_id);
+    }
+    if (c > 0) {
+      const MemberView v = before->member(b);
+      steps.push_back({Step::kMissing, 0, static_cast<uint32_t>(b)});
+      if (v.misses + 1 < leave_after) {
+        ++next_members;
+        next_bytes += ViewBytes(v);
+      }
+      ++b;
+      continue;
+    }
+    const uint32_t ai = order[a++];
+    steps.push_back({c < 0 ? Step::kNew : Step::kBoth, ai, static_cast<uint32_t>(b)});
+    if (c == 0) ++b;
+    ++next_members;
+    next_bytes += MemberBytes(after[ai]);
+  }
+
+  // Pass 2: build the next state and the three event groups in key order.
+  DiffResult result;
+  result.next.Reserve(next_members, next_bytes);
+  result.changed = before == nullptr;
+  std::vector<Event> enters;
+  std::vector<Event> updates;
+  std::vector<Event>& leaves = result.events;
+  const bool update_on_id = options.update_on == PresenceConfig::UpdateOn::kAny;
+  for (const Step& step : steps) {
+    if (step.kind == Step::kMissing) {
+      MemberView v = before->member(step.before_index);
+      result.changed = true;
+      if (v.misses + 1 >= leave_after) {
+        leaves.push_back(MakeEvent(channel, Action::kLeave, v.client_id, v.connection_id, v.id,
+                                   v.data, v.encoding, observed_at_ms, observed_at_ms));
+      } else {
+        ++v.misses;
+        result.next.Append(v);
+      }
+      continue;
+    }
+    const Member& m = after[step.after_index];
+    result.next.Append(ViewOf(m, 0));
+    if (step.kind == Step::kNew) {
+      result.changed = true;
+      if (before != nullptr) {
+        enters.push_back(EventFromMember(channel, Action::kEnter, m, observed_at_ms));
+      } else if (options.first_snapshot_present) {
+        enters.push_back(EventFromMember(channel, Action::kPresent, m, observed_at_ms));
+      }
+      continue;
+    }
+    const MemberView v = before->member(step.before_index);
+    const bool data_changed = v.data != m.data || v.encoding != m.encoding;
+    const bool id_changed = v.id != m.id;
+    if (data_changed || id_changed || v.timestamp != m.timestamp || v.misses != 0) {
+      result.changed = true;
+    }
+    if (data_changed || (update_on_id && id_changed)) {
+      updates.push_back(EventFromMember(channel, Action::kUpdate, m, observed_at_ms));
+    }
+  }
+  leaves.reserve(leaves.size() + enters.size() + updates.size());
+  std::move(enters.begin(), enters.end(), std::back_inserter(leaves));
+  std::move(updates.begin(), updates.end(), std::back_inserter(leaves));
+  return result;
+}
+
+}  // namespace presenced

@@ -1,0 +1,53 @@
+#pragma once
+
+// Diff: turns one channel's previous state and its new snapshot into events and the next state
+// (CONTRACT §4). A pure function: no I/O, clock, logging or metrics; the caller supplies the time.
+//
+// Semantics (members are keyed by (client_id, connection_id)):
+//  - before == nullptr is the channel's first snapshot: a baseline, no events, unless
+//    first_snapshot_present, then one `present` per member.
+//  - a new key emits `enter`; a key in both emits `update` when data or encoding differ
+//    (UpdateOn::kData), or also when the Ably message id differs (UpdateOn::kAny);
+//  - a key missing from the snapshot has its miss count incremented and stays tracked; when the
+//    count reaches leave_after_misses it emits `leave` (memberId, data and encoding as last seen,
+//    timestamp = observed_at_ms) and is dropped. A member that reappears before that has its
+//    count reset and emits no `enter` (an `update` if its data changed meanwhile).
+//  - duplicate keys in one snapshot (Ably should not send them): the one with the latest
+//    timestamp wins, then the bytewise-larger id.
+// Event order within a channel: all leaves, then all enters, then all updates, each group in
+// ascending key order. Leaves go first so that a client that reconnected (old connection gone,
+// new one present) reads as leave-then-enter and ends up present for a per-clientId consumer.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "presence/channel_state.h"
+#include "presence/event.h"
+#include "presence/member.h"
+
+namespace presenced {
+
+struct DiffOptions {
+  PresenceConfig::UpdateOn update_on = PresenceConfig::UpdateOn::kData;
+  int leave_after_misses = 1;  // values below 1 act as 1
+  bool first_snapshot_present = false;
+};
+
+struct DiffResult {
+  ChannelState next;
+  std::vector<Event> events;
+  // True when `next` differs from `before` in anything it stores (members, ids, data, timestamps,
+  // miss counts), and always on a first snapshot, so the caller knows to persist it.
+  bool changed = false;
+};
+
+// Returns the events between `before` and the snapshot `after`, and the state to keep.
+DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
+                const DiffOptions& options, int64_t observed_at_ms);
+
+// Returns the options for `config` (leave_after_misses, update_on, initial_snapshot).
+DiffOptions DiffOptionsFrom(const PresenceConfig& config);
+
+}  // namespace presenced

@@ -1,0 +1,278 @@
+#include "presence/diff.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace presenced {
+namespace {
+
+constexpr int64_t kNow = 1'700'000'000'000;
+constexpr std::string_view kChannel = "chat:lobby";
+
+Member M(std::string client, std::string connection, std::string id, std::string data = "",
+         std::string encoding = "", int64_t timestamp = 1000) {
+  return Member{std::move(client), std::move(connection), std::move(id),
+                std::move(data),   std::move(encoding),   timestamp};
+}
+
+// An expected event, compact: action, clientId, connectionId, memberId, data, encoding, timestamp.
+struct Want {
+  Action action;
+  std::string client_id;
+  std::string connection_id;
+  std::string member_id;
+  std::string data = "";
+  std::string encoding = "";
+  int64_t timestamp = 1000;
+};
+
+struct DiffCase {
+  std::string name;
+  // Snapshots fed in order; the last one is diffed against the state the earlier ones left.
+  // An empty `history` means the last snapshot is the channel's first.
+  std::vector<std::vector<Member>> history;
+  std::vector<Member> after;
+  DiffOptions options;
+  std::vector<Want> want;
+  bool want_changed;
+  size_t want_members;  // tracked members in `next`, incl. missing-but-not-left
+};
+
+void PrintTo(const DiffCase& c, std::ostream* os) { *os << c.name; }
+
+DiffOptions Opts(PresenceConfig::UpdateOn update_on = PresenceConfig::UpdateOn::kData,
+                 int leave_after = 1, bool present = false) {
+  return DiffOptions{update_on, leave_after, present};
+}
+const auto kAny = PresenceConfig::UpdateOn::kAny;
+const auto kData = PresenceConfig::UpdateOn::kData;
+
+std::vector<DiffCase> Cases() {
+  const Member bob = M("bob", "c1", "c1:0:0", "\"hi\"");
+  const Member bob2 = M("bob", "c1", "c1:1:0", "\"hi\"", "", 2000);  // same data, new id
+  const Member ann = M("ann", "c2", "c2:0:0");
+  return {
+      {"empty_to_empty", {{}}, {}, Opts(), {}, false, 0},
+      {"first_snapshot_baseline", {}, {bob, ann}, Opts(), {}, true, 2},
+      {"first_snapshot_empty_is_still_persisted", {}, {}, Opts(), {}, true, 0},
+      {"first_snapshot_present",
+       {},
+       {bob, ann},
+       Opts(kData, 1, true),
+       {{Action::kPresent, "ann", "c2", "c2:0:0"},
+        {Action::kPresent, "bob", "c1", "c1:0:0", "\"hi\""}},
+       true,
+       2},
+      {"enter",
+       {{ann}},
+       {ann, bob},
+       Opts(),
+       {{Action::kEnter, "bob", "c1", "c1:0:0", "\"hi\""}},
+       true,
+       2},
+      {"leave",
+       {{ann, bob}},
+       {ann},
+       Opts(),
+       {{Action::kLeave, "bob", "c1", "c1:0:0", "\"hi\"", "", kNow}},
+       true,
+       1},
+      {"unchanged", {{ann, bob}}, {bob, ann}, Opts(), {}, false, 2},
+      {"update_on_data",
+       {{bob}},
+       {M("bob", "c1", "c1:1:0", "{\"a\":1}", "", 2000)},
+       Opts(),
+       {{Action::kUpdate, "bob", "c1", "c1:1:0", "{\"a\":1}", "", 2000}},
+       true,
+       1},
+      {"update_on_encoding",
+       {{bob}},
+       {M("bob", "c1", "c1:1:0", "\"hi\"", "base64", 2000)},
+       Opts(),
+       {{Action::kUpdate, "bob", "c1", "c1:1:0", "\"hi\"", "base64", 2000}},
+       true,
+       1},
+      {"id_only_change_no_update_with_data", {{bob}}, {bob2}, Opts(kData), {}, true, 1},
+      {"id_only_change_updates_with_any",
+       {{bob}},
+       {bob2},
+       Opts(kAny),
+       {{Action::kUpdate, "bob", "c1", "c1:1:0", "\"hi\"", "", 2000}},
+       true,
+       1},
+      {"same_client_two_connections_are_two_members",
+       {{bob}},
+       {bob, M("bob", "c9", "c9:0:0")},
+       Opts(),
+       {{Action::kEnter, "bob", "c9", "c9:0:0"}},
+       true,
+       2},
+      {"reconnect_is_leave_then_enter",
+       {{bob}},
+       {M("bob", "c9", "c9:0:0")},
+       Opts(),
+       {{Action::kLeave, "bob", "c1", "c1:0:0", "\"hi\"", "", kNow},
+        {Action::kEnter, "bob", "c9", "c9:0:0"}},
+       true,
+       1},
+      {"debounce2_first_miss_keeps_member", {{bob}}, {}, Opts(kData, 2), {}, true, 1},
+      {"debounce2_second_miss_leaves",
+       {{bob}, {}},
+       {},
+       Opts(kData, 2),
+       {{Action::kLeave, "bob", "c1", "c1:0:0", "\"hi\"", "", kNow}},
+       true,
+       0},
+      {"debounce3_two_misses_keep_member", {{bob}, {}}, {}, Opts(kData, 3), {}, true, 1},
+      {"debounce3_third_miss_leaves",
+       {{bob}, {}, {}},
+       {},
+       Opts(kData, 3),
+       {{Action::kLeave, "bob", "c1", "c1:0:0", "\"hi\"", "", kNow}},
+       true,
+       0},
+      {"debounce_reappearing_is_silent_but_changed",
+       {{bob}, {}},
+       {bob},
+       Opts(kData, 3),
+       {},
+       true,
+       1},
+      {"debounce_reappearing_with_new_data_updates",
+       {{bob}, {}},
+       {M("bob", "c1", "c1:5:0", "\"bye\"", "", 3000)},
+       Opts(kData, 2),
+       {{Action::kUpdate, "bob", "c1", "c1:5:0", "\"bye\"", "", 3000}},
+       true,
+       1},
+      {"debounce_count_resets_after_reappearing",
+       {{bob}, {}, {bob}},
+       {},
+       Opts(kData, 2),
+       {},
+       true,
+       1},
+      {"duplicate_keys_latest_timestamp_wins",
+       {{bob}},
+       {M("bob", "c1", "c1:3:0", "\"new\"", "", 3000),
+        M("bob", "c1", "c1:2:0", "\"old\"", "", 2500)},
+       Opts(),
+       {{Action::kUpdate, "bob", "c1", "c1:3:0", "\"new\"", "", 3000}},
+       true,
+       1},
+      {"duplicate_keys_same_timestamp_larger_id_wins",
+       {},
+       {M("bob", "c1", "c1:2:0", "1", "", 3000), M("bob", "c1", "c1:3:0", "2", "", 3000)},
+       Opts(kData, 1, true),
+       {{Action::kPresent, "bob", "c1", "c1:3:0", "2", "", 3000}},
+       true,
+       1},
+      {"groups_leaves_enters_updates_each_in_key_order",
+       {{M("b", "x", "x:0:0", "1"), M("d", "x", "x:0:1"), M("a", "x", "x:0:2")}},
+       {M("e", "y", "y:0:0"), M("b", "x", "x:1:0", "2", "", 2000), M("c", "y", "y:0:1")},
+       Opts(),
+       {{Action::kLeave, "a", "x", "x:0:2", "", "", kNow},
+        {Action::kLeave, "d", "x", "x:0:1", "", "", kNow},
+        {Action::kEnter, "c", "y", "y:0:1"},
+        {Action::kEnter, "e", "y", "y:0:0"},
+        {Action::kUpdate, "b", "x", "x:1:0", "2", "", 2000}},
+       true,
+       3},
+      {"leave_after_zero_acts_as_one",
+       {{bob}},
+       {},
+       Opts(kData, 0),
+       {{Action::kLeave, "bob", "c1", "c1:0:0", "\"hi\"", "", kNow}},
+       true,
+       0},
+  };
+}
+
+class DiffTest : public ::testing::TestWithParam<DiffCase> {};
+
+TEST_P(DiffTest, EmitsExpectedEvents) {
+  const DiffCase& tc = GetParam();
+  std::optional<ChannelState> state;
+  for (const auto& snapshot : tc.history) {
+    DiffResult r = Diff(kChannel, state ? &*state : nullptr, snapshot, tc.options, kNow - 1);
+    state = std::move(r.next);
+  }
+  const DiffResult r = Diff(kChannel, state ? &*state : nullptr, tc.after, tc.options, kNow);
+
+  ASSERT_EQ(r.events.size(), tc.want.size());
+  for (size_t i = 0; i < tc.want.size(); ++i) {
+    SCOPED_TRACE("event " + std::to_string(i));
+    const Event& got = r.events[i];
+    const Want& want = tc.want[i];
+    EXPECT_EQ(got.action, want.action);
+    EXPECT_EQ(got.channel, kChannel);
+    EXPECT_EQ(got.client_id, want.client_id);
+    EXPECT_EQ(got.connection_id, want.connection_id);
+    EXPECT_EQ(got.member_id, want.member_id);
+    EXPECT_EQ(got.data, want.data);
+    EXPECT_EQ(got.encoding, want.encoding);
+    EXPECT_EQ(got.timestamp, want.timestamp);
+    EXPECT_EQ(got.observed_at, kNow);
+    EXPECT_EQ(got.id,
+              EventId(kChannel, want.client_id, want.connection_id, want.action, want.member_id));
+  }
+  EXPECT_EQ(r.changed, tc.want_changed);
+  EXPECT_EQ(r.next.member_count(), tc.want_members);
+}
+
+INSTANTIATE_TEST_SUITE_P(Table, DiffTest, ::testing::ValuesIn(Cases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(DiffStateTest, NextKeepsLatestMemberAndMissCounts) {
+  const DiffOptions options = Opts(kData, 3);
+  DiffResult r1 = Diff(kChannel, nullptr, {M("bob", "c1", "c1:0:0", "1"), M("ann", "c2", "c2:0:0")},
+                       options, kNow);
+  DiffResult r2 =
+      Diff(kChannel, &r1.next, {M("bob", "c1", "c1:4:0", "2", "json", 4000)}, options, kNow + 1);
+  ASSERT_EQ(r2.next.member_count(), 2u);
+  const MemberView ann = r2.next.member(0);
+  EXPECT_EQ(ann.client_id, "ann");
+  EXPECT_EQ(ann.misses, 1u);
+  const MemberView bob = r2.next.member(1);
+  EXPECT_EQ(bob.client_id, "bob");
+  EXPECT_EQ(bob.id, "c1:4:0");
+  EXPECT_EQ(bob.data, "2");
+  EXPECT_EQ(bob.encoding, "json");
+  EXPECT_EQ(bob.timestamp, 4000);
+  EXPECT_EQ(bob.misses, 0u);
+}
+
+TEST(DiffStateTest, TimestampOnlyChangeIsChangedWithoutEvents) {
+  DiffResult r1 = Diff(kChannel, nullptr, {M("bob", "c1", "c1:0:0", "", "", 1)}, Opts(), kNow);
+  DiffResult r2 = Diff(kChannel, &r1.next, {M("bob", "c1", "c1:0:0", "", "", 2)}, Opts(), kNow);
+  EXPECT_TRUE(r2.events.empty());
+  EXPECT_TRUE(r2.changed);
+}
+
+TEST(DiffStateTest, CountsDistinctClients) {
+  DiffResult r = Diff(kChannel, nullptr,
+                      {M("bob", "c1", "1"), M("bob", "c2", "2"), M("ann", "c3", "3"),
+                       M("cid", "c4", "4"), M("bob", "c0", "0")},
+                      Opts(), kNow);
+  EXPECT_EQ(r.next.member_count(), 5u);
+  EXPECT_EQ(r.next.client_count(), 3u);
+}
+
+TEST(DiffOptionsTest, FromConfig) {
+  PresenceConfig config;
+  config.update_on = kAny;
+  config.leave_after_misses = 4;
+  config.initial_snapshot = PresenceConfig::InitialSnapshot::kPresent;
+  const DiffOptions options = DiffOptionsFrom(config);
+  EXPECT_EQ(options.update_on, kAny);
+  EXPECT_EQ(options.leave_after_misses, 4);
+  EXPECT_TRUE(options.first_snapshot_present);
+  EXPECT_FALSE(DiffOptionsFrom(PresenceConfig{}).first_snapshot_present);
+}
+
+}  // namespace
+}  // namespace presenced
