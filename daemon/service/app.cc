@@ -1,1 +1,275 @@
-// placeholder: replaced by the module's implementation
+#include "service/app.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <thread>
+
+#include "ably/rest_client.h"
+#include "delivery/dispatcher.h"
+#include "metrics/metrics.h"
+#include "net/http_client.h"
+#include "service/http_server.h"
+#include "service/logging.h"
+#include "service/poller.h"
+#include "service/schedule.h"
+#include "service/systemd_notify.h"
+#include "state/state_store.h"
+
+namespace presenced {
+
+namespace {
+
+// Time a stop may take before the process exits anyway: state is committed transactionally, so
+// abandoning an in-flight Ably request or webhook delivery loses nothing.
+constexpr std::chrono::milliseconds kStopGrace{800};
+constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
+
+double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
+
+std::string Summary(const CycleReport& report, size_t stale, double seconds) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "%zu channels, %zu members, %zu stale, %zu events, cycle %.2fs",
+                report.channels, report.members, stale, report.events, seconds);
+  return buf;
+}
+
+}  // namespace
+
+struct App::Parts {
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<HttpClient> ably_http;
+  std::unique_ptr<HttpClient> webhook_http;
+  std::unique_ptr<PresenceSource> source;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<Poller> poller;
+  std::unique_ptr<HttpServer> server;
+  std::unique_ptr<SystemdNotifier> notifier;
+  std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
+  std::chrono::steady_clock::time_point next_discovery{};
+  std::chrono::steady_clock::time_point grid_start{};
+};
+
+App::App(std::shared_ptr<const Config> config, EnvLookup env)
+    : env_(std::move(env)), config_(std::move(config)) {}
+
+App::~App() = default;
+
+Status App::RequestReload() {
+  std::shared_ptr<const Config> current;
+  {
+    std::lock_guard lock(mu_);
+    current = config_;
+  }
+  auto loaded = LoadConfigFile(current->path, env_);
+  if (!loaded.ok()) {
+    spdlog::error("reload: keeping the running config: {}", loaded.error().message);
+    return loaded.error();
+  }
+  {
+    std::lock_guard lock(mu_);
+    pending_ = std::make_shared<const Config>(std::move(*loaded));
+  }
+  wake_.notify_all();
+  return Ok{};
+}
+
+void App::RequestStop() {
+  stop_ = true;
+  wake_.notify_all();
+}
+
+int App::Run() {
+  std::shared_ptr<const Config> config;
+  {
+    std::lock_guard lock(mu_);
+    config = config_;
+  }
+  Parts parts;
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  parts.notifier = std::make_unique<SystemdNotifier>(notify_socket ? notify_socket : "");
+  parts.metrics = std::make_unique<Metrics>(config->metrics.per_channel);
+  parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
+
+  auto store = StateStore::Open(config->state.dir);
+  if (!store.ok()) {
+    spdlog::critical("state.dir: {}", store.error().message);
+    return 1;
+  }
+  parts.store = std::move(*store);
+  parts.ably_http = MakePocoHttpClient({config->ably.ca_file});
+  parts.webhook_http = MakePocoHttpClient({config->ably.ca_file});
+  parts.source = MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.dispatcher =
+      std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
+  parts.dispatcher->Configure(config->webhooks);
+  parts.poller = std::make_unique<Poller>(
+      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
+        bool to_stdout;
+        {
+          std::lock_guard lock(mu_);
+          to_stdout = config_->output.stdout_events;
+        }
+        std::string lines;
+        for (const Event& event : events) {
+          std::string json = EventToJson(event);
+          if (spdlog::should_log(spdlog::level::debug)) spdlog::debug("event {}", json);
+          if (to_stdout) lines.append(json).push_back('\n');
+        }
+        if (!lines.empty()) {
+          std::fwrite(lines.data(), 1, lines.size(), stdout);
+          std::fflush(stdout);
+        }
+      });
+  if (Status restored = parts.poller->Restore(); !restored.ok()) {
+    spdlog::critical("state: {}", restored.error().message);
+    return 1;
+  }
+
+  HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
+                        [this] { return ready_.load(); }, [this] { return RequestReload(); }};
+  auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
+  if (!server.ok()) {
+    spdlog::critical("{}", server.error().message);
+    parts.dispatcher->Stop(kWebhookStopDeadline);
+    return 1;
+  }
+  parts.server = std::move(*server);
+  spdlog::info("http listening on {}:{}", config->http.host, parts.server->port());
+  spdlog::info("presenced started: {} configured channels, {} discovery prefixes, {} webhooks",
+               config->channels.size(), config->discovery.prefixes.size(),
+               config->webhooks.size());
+
+  std::thread watchdog([this] { WatchdogLoop(); });
+  parts.notifier->Send("READY=1\nSTATUS=started, first cycle pending");
+  Loop(parts);
+  parts.notifier->Send("STOPPING=1\nSTATUS=stopping");
+  spdlog::info("stopping: delivery gets {}ms for the request in flight, the rest stays queued",
+               kWebhookStopDeadline.count());
+  parts.dispatcher->Stop(kWebhookStopDeadline);
+  parts.server->Stop();
+  watchdog.join();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+void App::Loop(Parts& parts) {
+  std::shared_ptr<const Config> config;
+  {
+    std::lock_guard lock(mu_);
+    config = config_;
+  }
+  parts.grid_start = clock_.SteadyNow();
+  auto next_cycle = parts.grid_start;
+  while (!stop_) {
+    heartbeat_ms_ = clock_.NowMs();
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_until(lock, next_cycle, [&] { return stop_ || pending_ != nullptr; });
+      if (stop_) break;
+      if (pending_) {
+        auto next = std::move(pending_);
+        pending_ = nullptr;
+        lock.unlock();
+        ApplyConfig(parts, next);
+        config = next;
+        parts.grid_start = clock_.SteadyNow();
+        next_cycle = parts.grid_start;
+        continue;
+      }
+    }
+    if (clock_.SteadyNow() >= parts.next_discovery) Discover(parts, *config);
+    std::vector<std::string> all_discovered;
+    for (const auto& [prefix, names] : parts.discovered) {
+      all_discovered.insert(all_discovered.end(), names.begin(), names.end());
+    }
+    parts.poller->SetChannels(config->channels, all_discovered, config->discovery.prefixes);
+
+    const auto started = clock_.SteadyNow();
+    const CycleReport report = parts.poller->RunCycle(*config, stop_);
+    if (stop_) break;
+    parts.dispatcher->Notify();  // also picks up dead letters replayed by another process
+    const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
+    ready_ = true;
+    const std::string status = Summary(report, parts.poller->stale_count(), seconds);
+    parts.notifier->Send("STATUS=" + status);
+    spdlog::debug("cycle: {}", status);
+    if (report.failed > 0) {
+      spdlog::warn("cycle: {} of {} channels failed to fetch; they keep their last snapshot",
+                   report.failed, report.channels);
+    }
+    const auto now = clock_.SteadyNow();
+    next_cycle = NextSlot(parts.grid_start, config->poll.interval, now);
+    if (now - started > config->poll.interval) {
+      spdlog::warn("cycle overran poll.interval ({:.2f}s > {}ms); skipping to the next slot",
+                   seconds, config->poll.interval.count());
+    }
+  }
+}
+
+void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
+  parts.notifier->Send("RELOADING=1");
+  std::shared_ptr<const Config> previous;
+  {
+    std::lock_guard lock(mu_);
+    previous = config_;
+    config_ = next;
+  }
+  if (next->http.listen != previous->http.listen || next->state.dir != previous->state.dir) {
+    spdlog::warn("reload: http.listen and state.dir take effect only after a restart");
+  }
+  SetupLogging(next->log);
+  if (next->ably.ca_file != previous->ably.ca_file) {
+    parts.source.reset();
+    parts.ably_http = MakePocoHttpClient({next->ably.ca_file});
+  }
+  parts.source = MakeAblyRestClient(next->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.poller->SetSource(*parts.source);
+  parts.metrics->SetPerChannel(next->metrics.per_channel);
+  parts.dispatcher->Configure(next->webhooks);
+  if (next->discovery.prefixes != previous->discovery.prefixes) {
+    parts.discovered.clear();
+    parts.next_discovery = {};
+  }
+  parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
+  spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
+               next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());
+  parts.notifier->Send("READY=1\nSTATUS=config reloaded");
+}
+
+void App::Discover(Parts& parts, const Config& config) {
+  parts.next_discovery = clock_.SteadyNow() + config.discovery.interval;
+  for (const auto& prefix : config.discovery.prefixes) {
+    auto names = parts.source->ListChannels(prefix);
+    if (!names.ok()) {
+      spdlog::warn("discovery: prefix {}: {}; keeping the {} channels found before", prefix,
+                   names.error().message, parts.discovered[prefix].size());
+      continue;
+    }
+    parts.discovered[prefix] = std::move(*names);
+  }
+}
+
+void App::WatchdogLoop() {
+  const auto period = SystemdNotifier::WatchdogPeriod(std::getenv("WATCHDOG_USEC"),
+                                                      std::getenv("WATCHDOG_PID"));
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  SystemdNotifier notifier(notify_socket ? notify_socket : "");
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    wake_.wait_for(lock, period.value_or(std::chrono::hours(1)), [&] { return stop_.load(); });
+    if (stop_ || !period) continue;
+    // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus
+    // the worst-case request time is a hang systemd should restart.
+    const int64_t budget_ms = config_->poll.interval.count() * 2 +
+                              config_->ably.request_timeout.count() * 4 + 60'000;
+    if (clock_.NowMs() - heartbeat_ms_.load() < budget_ms) notifier.Send("WATCHDOG=1");
+  }
+}
+
+}  // namespace presenced

@@ -1,0 +1,54 @@
+#pragma once
+
+// App: the running daemon. Builds every component from the config (no globals), runs the poll
+// loop on the calling thread, and handles reload (SIGHUP, POST /-/reload) and stop
+// (SIGTERM/SIGINT). Each cycle takes the config pointer once; a reload builds and validates a
+// new Config and swaps it in between cycles, and a rejected reload keeps the old one.
+//
+// Thread-safety: Run() on one thread; RequestReload() and RequestStop() from any thread.
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "config/config_loader.h"
+
+namespace presenced {
+
+class App {
+ public:
+  App(std::shared_ptr<const Config> config, EnvLookup env);
+  ~App();
+
+  // Runs until RequestStop(); returns the process exit code (0 clean stop, 1 start-up failure).
+  int Run();
+
+  // Re-reads the config file; on success the new config applies from the next cycle.
+  Status RequestReload();
+  void RequestStop();
+
+ private:
+  struct Parts;
+  void Loop(Parts& parts);
+  void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);
+  void Discover(Parts& parts, const Config& config);
+  void WatchdogLoop();
+
+  EnvLookup env_;
+  SystemClock clock_;
+
+  std::mutex mu_;  // guards config_, pending_, and the wake-ups below
+  std::condition_variable wake_;
+  std::shared_ptr<const Config> config_;
+  std::shared_ptr<const Config> pending_;  // validated by RequestReload, applied by the loop
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> ready_{false};
+  std::atomic<int64_t> heartbeat_ms_{0};  // last time the loop made progress (watchdog)
+};
+
+}  // namespace presenced

@@ -1,0 +1,224 @@
+#include "service/cli.h"
+
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "ably/rest_client.h"
+#include "common/version.h"
+#include "config/config_loader.h"
+#include "delivery/dead_letters.h"
+#include "metrics/metrics.h"
+#include "net/http_client.h"
+#include "presence/diff.h"
+#include "service/app.h"
+#include "service/logging.h"
+#include "state/state_store.h"
+
+namespace presenced {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: presenced [--config PATH] [--check-config | --once | --dead-letters |\n"
+    "                  --replay-dead-letters NAME | --version]\n"
+    "  --config PATH                config file (default: $PRESENCED_CONFIG, else\n"
+    "                               /etc/presenced/presenced.yaml)\n"
+    "  --check-config               validate the config, print a summary, exit 0 or 1\n"
+    "  --once                       fetch every channel once, print members as JSON lines\n"
+    "  --dead-letters               list dead-lettered batches per webhook\n"
+    "  --replay-dead-letters NAME   move webhook NAME's dead letters back into its outbox\n"
+    "  --version                    print the version\n";
+
+// How long a stop may take before the process exits anyway (state is committed
+// transactionally, so nothing accepted is lost by leaving a request unanswered).
+constexpr std::chrono::milliseconds kStopGrace{900};
+
+enum class Mode { kRun, kCheckConfig, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
+
+struct Args {
+  Mode mode = Mode::kRun;
+  std::string config_path;
+  std::string webhook;
+};
+
+std::optional<Args> ParseArgs(int argc, char** argv) {
+  Args args;
+  int modes = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto take_value = [&](std::string& out) {
+      if (i + 1 >= argc) return false;
+      out = argv[++i];
+      return true;
+    };
+    if (arg == "--config") {
+      if (!take_value(args.config_path)) return std::nullopt;
+    } else if (arg.rfind("--config=", 0) == 0) {
+      args.config_path = arg.substr(9);
+    } else if (arg == "--check-config") {
+      args.mode = Mode::kCheckConfig, ++modes;
+    } else if (arg == "--once") {
+      args.mode = Mode::kOnce, ++modes;
+    } else if (arg == "--dead-letters") {
+      args.mode = Mode::kDeadLetters, ++modes;
+    } else if (arg == "--replay-dead-letters") {
+      if (!take_value(args.webhook)) return std::nullopt;
+      args.mode = Mode::kReplay, ++modes;
+    } else if (arg == "--version") {
+      args.mode = Mode::kVersion, ++modes;
+    } else if (arg == "--help" || arg == "-h") {
+      args.mode = Mode::kHelp, ++modes;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (modes > 1) return std::nullopt;
+  if (args.config_path.empty()) {
+    const char* env = std::getenv("PRESENCED_CONFIG");
+    args.config_path = env && *env ? env : "/etc/presenced/presenced.yaml";
+  }
+  return args;
+}
+
+// Prints every current member of every channel as a `present` event; 1 if any channel failed.
+int RunOnce(const Config& config) {
+  Metrics metrics(false);
+  SystemClock clock;
+  auto http = MakePocoHttpClient({config.ably.ca_file});
+  auto source = MakeAblyRestClient(config.ably, *http, metrics, clock);
+  std::vector<std::string> channels = config.channels;
+  bool failed = false;
+  for (const auto& prefix : config.discovery.prefixes) {
+    auto found = source->ListChannels(prefix);
+    if (!found.ok()) {
+      spdlog::error("discovery: prefix {}: {}", prefix, found.error().message);
+      failed = true;
+      continue;
+    }
+    channels.insert(channels.end(), found->begin(), found->end());
+  }
+  std::sort(channels.begin(), channels.end());
+  channels.erase(std::unique(channels.begin(), channels.end()), channels.end());
+  std::atomic<bool> cancel{false};
+  const DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, true};
+  for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
+    if (!result.ok) {
+      spdlog::error("channel {}: fetch failed: {} (code {})", result.channel,
+                    result.error.message, result.error.code);
+      failed = true;
+      continue;
+    }
+    const DiffResult diff =
+        Diff(result.channel, nullptr, std::move(result.members), options, clock.NowMs());
+    std::string out;
+    for (const Event& event : diff.events) out.append(EventToJson(event)).push_back('\n');
+    std::fwrite(out.data(), 1, out.size(), stdout);
+  }
+  std::fflush(stdout);
+  return failed ? 1 : 0;
+}
+
+// Runs the daemon with SIGTERM/SIGINT (stop) and SIGHUP (reload) handled on a signal thread.
+int RunDaemon(std::shared_ptr<const Config> config) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread exists
+  signal(SIGPIPE, SIG_IGN);
+
+  App app(std::move(config), ProcessEnv());
+  std::atomic<bool> finished{false};
+  std::thread signal_thread([&] {
+    const timespec tick{0, 100'000'000};
+    while (!finished) {
+      const int signo = sigtimedwait(&signals, nullptr, &tick);
+      if (signo == SIGHUP) {
+        spdlog::info("SIGHUP: reloading config");
+        (void)app.RequestReload();
+      } else if (signo == SIGTERM || signo == SIGINT) {
+        spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
+        app.RequestStop();
+        const auto deadline = std::chrono::steady_clock::now() + kStopGrace;
+        while (!finished && std::chrono::steady_clock::now() < deadline) {
+          sigtimedwait(&signals, nullptr, &tick);  // a second SIGTERM changes nothing
+        }
+        if (!finished) {
+          spdlog::warn("stop took longer than {}ms; exiting with requests in flight abandoned",
+                       kStopGrace.count());
+          spdlog::default_logger()->flush();
+          std::fflush(stdout);
+          _exit(0);
+        }
+      }
+    }
+  });
+  const int code = app.Run();
+  finished = true;
+  signal_thread.join();
+  return code;
+}
+
+}  // namespace
+
+int RunCli(int argc, char** argv) {
+  SetupLogging(LogConfig{});
+  const auto args = ParseArgs(argc, argv);
+  if (!args) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  if (args->mode == Mode::kHelp) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (args->mode == Mode::kVersion) {
+    std::printf("presenced %s\n", kVersion);
+    return 0;
+  }
+  auto loaded = LoadConfigFile(args->config_path, ProcessEnv());
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
+                 loaded.error().message.c_str());
+    return 1;
+  }
+  auto config = std::make_shared<const Config>(std::move(*loaded));
+  if (args->mode == Mode::kCheckConfig) {
+    std::printf("%s\n", DescribeConfig(*config).c_str());
+    return 0;
+  }
+  SetupLogging(config->log);
+  if (args->mode == Mode::kOnce) return RunOnce(*config);
+  if (args->mode == Mode::kDeadLetters || args->mode == Mode::kReplay) {
+    auto store = StateStore::Open(config->state.dir);
+    if (!store.ok()) {
+      std::fprintf(stderr, "presenced: state.dir: %s\n", store.error().message.c_str());
+      return 1;
+    }
+    if (args->mode == Mode::kDeadLetters) {
+      std::fputs(DescribeDeadLetters(**store).c_str(), stdout);
+      return 0;
+    }
+    auto moved = ReplayDeadLetters(**store, args->webhook);
+    if (!moved.ok()) {
+      std::fprintf(stderr, "presenced: %s\n", moved.error().message.c_str());
+      return 1;
+    }
+    std::printf("moved %llu dead-lettered events of webhook %s back into its outbox\n",
+                static_cast<unsigned long long>(*moved), args->webhook.c_str());
+    return 0;
+  }
+  return RunDaemon(std::move(config));
+}
+
+}  // namespace presenced

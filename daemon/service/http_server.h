@@ -1,0 +1,35 @@
+#pragma once
+
+// HttpServer: the one listener on http.listen serving GET /metrics, GET /-/healthy, GET /-/ready,
+// POST /-/reload and GET / (CONTRACT §6). Handlers are injected, so the server knows nothing of
+// the rest of the service. Poco types stay in the .cc. Thread-safe; handlers run on Poco's
+// worker threads and must be thread-safe themselves.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace presenced {
+
+struct HttpHandlers {
+  std::function<std::string()> metrics;      // Prometheus text exposition
+  std::function<bool()> ready;               // store open and a first cycle finished
+  std::function<Status()> reload;            // same as SIGHUP; Error = config rejected
+};
+
+class HttpServer {
+ public:
+  // Binds host:port (port 0 = any free port) and starts serving. A port in use is an Error.
+  static Result<std::unique_ptr<HttpServer>> Start(const std::string& host, uint16_t port,
+                                                   HttpHandlers handlers);
+  virtual ~HttpServer() = default;
+  // Returns the bound port.
+  virtual uint16_t port() const = 0;
+  // Stops accepting and waits for running requests.
+  virtual void Stop() = 0;
+};
+
+}  // namespace presenced

@@ -1,0 +1,95 @@
+#pragma once
+
+// Poller: runs one poll cycle at a time — fetch every channel, diff each successful snapshot
+// against the last one, route the events to webhooks, and commit snapshots and outbox in one
+// state-store transaction. Only after the commit succeeds does it adopt the new snapshots, print
+// events and update metrics; a failed commit changes nothing, so the next cycle re-derives the
+// same events (nothing accepted is lost, nothing is emitted twice).
+//
+// A channel whose fetch failed keeps its previous snapshot and produces no events (it is counted
+// stale until a fetch succeeds): a failed request never turns into false leaves.
+//
+// Thread-compatible: owned and driven by the service's main loop.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ably/presence_source.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "presence/channel_state.h"
+#include "presence/event.h"
+#include "state/state_store.h"
+
+namespace presenced {
+
+// Receives the events of a committed cycle, in order (stdout printer, debug log, dispatcher wake-up).
+using EventSink = std::function<void(const std::vector<Event>&)>;
+
+struct CycleReport {
+  size_t channels = 0;
+  size_t failed = 0;
+  size_t events = 0;
+  size_t members = 0;
+  bool committed = false;  // false when the cycle was cancelled or the store refused the commit
+};
+
+class Poller {
+ public:
+  Poller(PresenceSource& source, StateStore& store, Metrics& metrics, const Clock& clock,
+         EventSink sink);
+
+  // Replaces the presence source (config reload rebuilt the Ably client).
+  void SetSource(PresenceSource& source) { source_ = &source; }
+
+  // Loads the stored snapshots (after a restart presenced continues from them).
+  Status Restore();
+
+  // Sets the channel list to poll: `configured` plus every discovered channel. Channels no longer
+  // configured are dropped without leaves (their snapshot is deleted at the next commit); a
+  // channel under one of `prefixes` that disappears from discovery is kept until its last member
+  // has left, so its leaves are still seen.
+  void SetChannels(const std::vector<std::string>& configured,
+                   const std::vector<std::string>& discovered,
+                   const std::vector<std::string>& prefixes);
+
+  // Returns the channels the next cycle polls, sorted.
+  std::vector<std::string> Channels() const;
+
+  // Runs one cycle with this config snapshot. `cancel` abandons it (nothing committed).
+  CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
+
+  size_t stale_count() const { return stale_.size(); }
+  size_t member_total() const;
+
+ private:
+  struct Tracked {
+    std::unique_ptr<ChannelState> state;  // null until the first successful fetch
+    int64_t last_success_ms = 0;
+    bool discovered = false;  // polled because discovery found it (not configured)
+  };
+
+  void PublishChannelMetrics(const std::string& channel, const Tracked& tracked, bool per_channel);
+  void PublishTotals(bool per_channel);
+
+  PresenceSource* source_;
+  StateStore& store_;
+  Metrics& metrics_;
+  const Clock& clock_;
+  EventSink sink_;
+
+  std::map<std::string, Tracked> channels_;
+  std::vector<std::string> removed_;  // snapshots to delete at the next commit
+  std::set<std::string> stale_;
+  bool first_cycle_ = true;  // initial_snapshot applies to channels first seen in the first cycle
+};
+
+}  // namespace presenced

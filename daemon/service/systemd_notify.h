@@ -1,0 +1,37 @@
+#pragma once
+
+// SystemdNotifier: the sd_notify protocol spoken directly (no libsystemd): datagrams such as
+// "READY=1" or "STATUS=…" sent to the AF_UNIX socket named by $NOTIFY_SOCKET (a path, or an
+// abstract name when it starts with '@'). Without $NOTIFY_SOCKET every call is a no-op.
+// Thread-safe.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace presenced {
+
+class SystemdNotifier {
+ public:
+  // `socket` is the value of $NOTIFY_SOCKET ("" = disabled).
+  explicit SystemdNotifier(std::string socket);
+  ~SystemdNotifier();
+  SystemdNotifier(const SystemdNotifier&) = delete;
+  SystemdNotifier& operator=(const SystemdNotifier&) = delete;
+
+  bool enabled() const { return fd_ >= 0; }
+  // Sends one notification; failures are ignored (systemd may not be listening).
+  void Send(std::string_view message) const;
+
+  // Returns how often to send WATCHDOG=1 (half of $WATCHDOG_USEC) when the watchdog is enabled
+  // for this process ($WATCHDOG_PID unset or equal to our pid).
+  static std::optional<std::chrono::milliseconds> WatchdogPeriod(const char* watchdog_usec,
+                                                                 const char* watchdog_pid);
+
+ private:
+  std::string socket_;
+  int fd_ = -1;
+};
+
+}  // namespace presenced

@@ -1,0 +1,208 @@
+#include "service/poller.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "fake_clock.h"
+#include "test_support.h"
+
+namespace presenced {
+namespace {
+
+// A scripted PresenceSource: each channel answers with its current members, or fails.
+class FakeSource final : public PresenceSource {
+ public:
+  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
+                                             const std::atomic<bool>&) override {
+    std::vector<ChannelPresence> out;
+    for (const auto& name : channels) {
+      ChannelPresence result;
+      result.channel = name;
+      if (failing.count(name)) {
+        result.error = {50003, 503, "timeout"};
+      } else {
+        result.ok = true;
+        result.members = members[name];
+      }
+      out.push_back(std::move(result));
+    }
+    fetched.push_back(channels);
+    return out;
+  }
+  Result<std::vector<std::string>> ListChannels(const std::string&) override {
+    return std::vector<std::string>{};
+  }
+
+  void Enter(const std::string& channel, const std::string& client, const std::string& data) {
+    members[channel].push_back(
+        {client, "conn-" + client, "conn-" + client + ":" + std::to_string(++serial) + ":0", data,
+         "", 1000 + serial});
+  }
+  void Leave(const std::string& channel, const std::string& client) {
+    auto& list = members[channel];
+    std::erase_if(list, [&](const Member& m) { return m.client_id == client; });
+  }
+
+  std::map<std::string, std::vector<Member>> members;
+  std::set<std::string> failing;
+  std::vector<std::vector<std::string>> fetched;
+  int serial = 0;
+};
+
+class PollerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = StateStore::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    config_.channels = {"a", "b"};
+    WebhookConfig hook;
+    hook.name = "main";
+    hook.url = "http://127.0.0.1:1/";
+    config_.webhooks.push_back(hook);
+    poller_ = MakePoller();
+  }
+
+  std::unique_ptr<Poller> MakePoller() {
+    auto poller = std::make_unique<Poller>(source_, *store_, metrics_, clock_,
+                                           [this](const std::vector<Event>& events) {
+                                             emitted_.insert(emitted_.end(), events.begin(),
+                                                             events.end());
+                                           });
+    EXPECT_TRUE(poller->Restore().ok());
+    poller->SetChannels(config_.channels, {}, {});
+    return poller;
+  }
+
+  // Runs one cycle and returns the events it emitted as "action channel client" strings.
+  std::vector<std::string> Cycle() {
+    emitted_.clear();
+    clock_.Advance(std::chrono::seconds(15));
+    const CycleReport report = poller_->RunCycle(config_, cancel_);
+    EXPECT_TRUE(report.committed);
+    std::vector<std::string> out;
+    for (const Event& e : emitted_) {
+      out.push_back(std::string(ActionName(e.action)) + " " + e.channel + " " + e.client_id);
+    }
+    return out;
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  FakeSource source_;
+  Metrics metrics_{true};
+  std::unique_ptr<StateStore> store_;
+  Config config_;
+  std::unique_ptr<Poller> poller_;
+  std::atomic<bool> cancel_{false};
+  std::vector<Event> emitted_;
+};
+
+using Events = std::vector<std::string>;
+
+TEST_F(PollerTest, EnterUpdateLeaveAcrossCycles) {
+  source_.Enter("a", "bob", R"("hi")");
+  EXPECT_EQ(Cycle(), Events{});  // first snapshot is the baseline
+  source_.Enter("a", "alice", R"("hey")");
+  EXPECT_EQ(Cycle(), Events{"enter a alice"});
+  source_.members["a"][0].data = R"("bye")";
+  EXPECT_EQ(Cycle(), Events{"update a bob"});
+  source_.Leave("a", "bob");
+  EXPECT_EQ(Cycle(), Events{"leave a bob"});
+  EXPECT_EQ(Cycle(), Events{});
+}
+
+TEST_F(PollerTest, FailedFetchKeepsSnapshotAndEmitsNothing) {
+  source_.Enter("a", "bob", R"("hi")");
+  source_.Enter("b", "carol", R"("x")");
+  Cycle();
+  source_.failing = {"a"};
+  source_.members["a"].clear();  // what a bad response would look like if it were trusted
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(poller_->stale_count(), 1u);
+  EXPECT_EQ(poller_->member_total(), 2u);
+  source_.failing.clear();
+  source_.Enter("a", "bob", R"("hi")");
+  source_.members["a"][0].id = "conn-bob:1:0";
+  EXPECT_EQ(Cycle(), Events{});  // bob was there all along
+  EXPECT_EQ(poller_->stale_count(), 0u);
+}
+
+TEST_F(PollerTest, EventsAreRoutedToTheOutboxInTheSameCommit) {
+  Cycle();
+  source_.Enter("a", "bob", R"("hi")");
+  source_.Enter("b", "carol", R"("x")");
+  EXPECT_EQ(Cycle(), (Events{"enter a bob", "enter b carol"}));
+  auto pending = store_->PeekPending("main", 10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].event.client_id, "bob");
+  EXPECT_EQ((*pending)[1].event.client_id, "carol");
+}
+
+TEST_F(PollerTest, RestartContinuesFromStoredSnapshots) {
+  source_.Enter("a", "bob", R"("hi")");
+  source_.Enter("a", "alice", R"("hey")");
+  Cycle();
+  // presenced stops; alice leaves and dave enters while it is down.
+  source_.Leave("a", "alice");
+  source_.Enter("a", "dave", R"("yo")");
+  poller_ = MakePoller();
+  EXPECT_EQ(Cycle(), (Events{"leave a alice", "enter a dave"}));
+}
+
+TEST_F(PollerTest, RemovedChannelIsDroppedWithoutLeaves) {
+  source_.Enter("b", "carol", R"("x")");
+  Cycle();
+  poller_->SetChannels({"a"}, {}, {});
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(source_.fetched.back(), std::vector<std::string>{"a"});
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  for (const auto& s : *snapshots) EXPECT_NE(s.channel, "b");
+}
+
+TEST_F(PollerTest, NewChannelStartsAsBaseline) {
+  Cycle();
+  source_.Enter("c", "erin", R"("x")");
+  poller_->SetChannels({"a", "b", "c"}, {}, {});
+  EXPECT_EQ(Cycle(), Events{});
+  source_.Enter("c", "frank", R"("y")");
+  EXPECT_EQ(Cycle(), Events{"enter c frank"});
+}
+
+TEST_F(PollerTest, DiscoveredChannelIsKeptUntilItsMembersLeft) {
+  config_.channels = {};
+  poller_->SetChannels({}, {"room:1"}, {"room:"});
+  source_.Enter("room:1", "bob", R"("x")");
+  Cycle();
+  // room:1 becomes inactive: enumeration no longer lists it, but bob's leave must still be seen.
+  poller_->SetChannels({}, {}, {"room:"});
+  source_.Leave("room:1", "bob");
+  EXPECT_EQ(Cycle(), Events{"leave room:1 bob"});
+  poller_->SetChannels({}, {}, {"room:"});
+  EXPECT_TRUE(poller_->Channels().empty());
+}
+
+TEST_F(PollerTest, InitialSnapshotPresentOnlyInTheFirstCycle) {
+  config_.presence.initial_snapshot = PresenceConfig::InitialSnapshot::kPresent;
+  source_.Enter("a", "bob", R"("hi")");
+  EXPECT_EQ(Cycle(), Events{"present a bob"});
+  source_.Enter("c", "erin", R"("x")");
+  poller_->SetChannels({"a", "b", "c"}, {}, {});
+  EXPECT_EQ(Cycle(), Events{});  // a channel added later is a baseline
+}
+
+TEST_F(PollerTest, CancelledCycleCommitsNothing) {
+  source_.Enter("a", "bob", R"("hi")");
+  cancel_ = true;
+  const CycleReport report = poller_->RunCycle(config_, cancel_);
+  EXPECT_FALSE(report.committed);
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  EXPECT_TRUE(snapshots->empty());
+}
+
+}  // namespace
+}  // namespace presenced
