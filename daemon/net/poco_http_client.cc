@@ -1,1 +1,234 @@
-// placeholder: replaced by the module's implementation
+// PocoHttpClient: the production HttpClient on Poco::Net (see http_client.h for the contract).
+//
+// Each Send takes a pooled keep-alive session for the URL's origin or opens a new one, sends the
+// request, and reads the body in small chunks, re-arming the socket's receive timeout with the
+// time left before the request deadline, so a slow server cannot stretch a request much past
+// request_timeout. Every Poco exception is caught here and becomes a TransportError. Error
+// messages carry Poco's text (host and reason), never request headers.
+
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/StreamSocket.h>
+#include <Poco/Timespan.h>
+
+#include <algorithm>
+#include <chrono>
+#include <istream>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "net/http_client.h"
+#include "net/session_pool.h"
+#include "net/url.h"
+
+namespace presenced {
+namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+using std::chrono::milliseconds;
+
+// Idle time after which Poco silently reconnects instead of reusing a session; below the common
+// server idle timeouts (5 s in Node.js), so most stale connections are never tried.
+constexpr int kKeepAliveTimeoutSeconds = 4;
+constexpr size_t kReadChunk = 16 * 1024;
+
+// Where an exchange failed: before or after the response head arrived.
+enum class Phase { kSend, kHead, kBody };
+
+struct Outcome {
+  HttpResult result;
+  Phase phase = Phase::kSend;
+  bool reusable = false;  // the session may serve another request
+};
+
+Poco::Timespan ToTimespan(milliseconds ms) {
+  return Poco::Timespan(std::max<int64_t>(ms.count(), 1) * 1000);
+}
+
+milliseconds Remaining(SteadyTime deadline) {
+  return std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+}
+
+TransportError Classify(const Poco::Exception& e, Phase phase) {
+  if (dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr) {
+    return {TransportFailure::kTimeout, "timeout: " + e.displayText()};
+  }
+  if (phase == Phase::kSend || dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr) {
+    return {TransportFailure::kConnect, "connect failed: " + e.displayText()};
+  }
+  return {TransportFailure::kProtocol, "bad response: " + e.displayText()};
+}
+
+// Sets the connect timeout and the send/receive timeouts of the session, and of its socket when
+// it is already connected (Poco applies session timeouts only when it connects).
+void ApplyTimeouts(Poco::Net::HTTPClientSession& session, milliseconds connect, milliseconds io) {
+  session.setTimeout(ToTimespan(connect), ToTimespan(io), ToTimespan(io));
+  if (session.connected()) {
+    session.socket().setReceiveTimeout(ToTimespan(io));
+    session.socket().setSendTimeout(ToTimespan(io));
+  }
+}
+
+std::string HostHeader(const Url& url) {
+  std::string host = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
+  const bool default_port =
+      (url.scheme == "https" && url.port == 443) || (url.scheme == "http" && url.port == 80);
+  return default_port ? host : host + ":" + std::to_string(url.port);
+}
+
+class PocoHttpClient final : public HttpClient {
+ public:
+  explicit PocoHttpClient(const TlsOptions& tls);
+
+  HttpResult Send(const HttpRequest& request) override;
+
+ private:
+  std::unique_ptr<Poco::Net::HTTPClientSession> NewSession(const Url& url) const;
+  Outcome Exchange(Poco::Net::HTTPClientSession& session, const Url& url,
+                   const HttpRequest& request, SteadyTime deadline) const;
+  Outcome ReadBody(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head,
+                   std::istream& body, const HttpRequest& request, SteadyTime deadline) const;
+
+  Poco::Net::Context::Ptr tls_context_;  // null when TLS setup failed (then tls_error_ says why)
+  std::string tls_error_;
+  SessionPool pool_;
+};
+
+PocoHttpClient::PocoHttpClient(const TlsOptions& tls) {
+  try {
+    Poco::Net::Context::Params params;
+    params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+    params.loadDefaultCAs = true;
+    params.caLocation = tls.ca_file;
+    tls_context_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    tls_context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  } catch (const Poco::Exception& e) {
+    tls_context_ = nullptr;
+    tls_error_ = "TLS setup failed: " + e.displayText();
+  }
+}
+
+std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const Url& url) const {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (url.scheme == "https") {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(url.host, url.port, tls_context_);
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(url.host, url.port);
+  }
+  session->setKeepAlive(true);
+  session->setKeepAliveTimeout(Poco::Timespan(kKeepAliveTimeoutSeconds, 0));
+  return session;
+}
+
+HttpResult PocoHttpClient::Send(const HttpRequest& request) {
+  Result<Url> url = ParseUrl(request.url);
+  if (!url.ok()) return TransportError{TransportFailure::kConnect, url.error().message};
+  if (url->scheme == "https" && !tls_context_) {
+    return TransportError{TransportFailure::kConnect, tls_error_};
+  }
+  const SteadyTime deadline = std::chrono::steady_clock::now() + request.request_timeout;
+  const std::string origin = url->Origin();
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session = pool_.Take(origin);
+    const bool reused = session != nullptr;
+    if (!reused) session = NewSession(*url);
+    Outcome outcome = Exchange(*session, *url, request, deadline);
+    if (outcome.result.ok()) {
+      if (outcome.reusable) pool_.Put(origin, std::move(session));
+      return std::move(outcome.result);
+    }
+    // A pooled connection that the server closed while it sat idle fails before any response
+    // arrives; such a request never reached the server, so it is sent once more on a new one.
+    const bool stale = reused && outcome.phase != Phase::kBody &&
+                       outcome.result.error().failure != TransportFailure::kTimeout;
+    if (!stale || attempt > 0 || Remaining(deadline).count() <= 0) return outcome.result;
+  }
+}
+
+Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, const Url& url,
+                                 const HttpRequest& request, SteadyTime deadline) const {
+  Phase phase = Phase::kSend;
+  try {
+    milliseconds left = Remaining(deadline);
+    if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+    ApplyTimeouts(session, std::min(request.connect_timeout, left), left);
+
+    Poco::Net::HTTPRequest head(request.method, url.target, Poco::Net::HTTPMessage::HTTP_1_1);
+    head.set("Host", HostHeader(url));
+    head.setKeepAlive(true);
+    for (const auto& [name, value] : request.headers) head.add(name, value);
+    if (!request.body.empty() || request.method == "POST" || request.method == "PUT" ||
+        request.method == "PATCH") {
+      head.setContentLength64(static_cast<Poco::Int64>(request.body.size()));
+    }
+    std::ostream& out = session.sendRequest(head);
+    out.exceptions(std::ios::badbit);
+    out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+
+    phase = Phase::kHead;
+    left = Remaining(deadline);
+    if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+    ApplyTimeouts(session, std::min(request.connect_timeout, left), left);
+    Poco::Net::HTTPResponse response_head;
+    std::istream& body = session.receiveResponse(response_head);
+    return ReadBody(session, response_head, body, request, deadline);
+  } catch (const Poco::Exception& e) {
+    return {Classify(e, phase), phase};
+  } catch (const std::exception& e) {
+    return {TransportError{TransportFailure::kProtocol, std::string("bad response: ") + e.what()},
+            phase};
+  }
+}
+
+Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
+                                 Poco::Net::HTTPResponse& head, std::istream& body,
+                                 const HttpRequest& request, SteadyTime deadline) const {
+  const Phase phase = Phase::kBody;
+  const int64_t declared = head.hasContentLength() ? head.getContentLength64() : -1;
+  if (declared >= 0 && static_cast<uint64_t>(declared) > request.max_response_bytes) {
+    return {TransportError{TransportFailure::kTooLarge, "response body over the size cap"}, phase};
+  }
+  HttpResponse response;
+  response.status = static_cast<int>(head.getStatus());
+  for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
+  if (declared > 0) response.body.reserve(static_cast<size_t>(declared));
+
+  body.exceptions(std::ios::badbit);
+  char chunk[kReadChunk];
+  while (true) {
+    const milliseconds left = Remaining(deadline);
+    if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+    session.socket().setReceiveTimeout(ToTimespan(left));
+    body.read(chunk, sizeof(chunk));
+    const auto n = static_cast<size_t>(body.gcount());
+    if (response.body.size() + n > request.max_response_bytes) {
+      return {TransportError{TransportFailure::kTooLarge, "response body over the size cap"},
+              phase};
+    }
+    response.body.append(chunk, n);
+    if (body.eof()) break;
+  }
+  if (declared >= 0 && response.body.size() != static_cast<uint64_t>(declared)) {
+    return {TransportError{TransportFailure::kProtocol,
+                           "truncated response body: got " + std::to_string(response.body.size()) +
+                               " of " + std::to_string(declared) + " bytes"},
+            phase};
+  }
+  const bool reusable = head.getKeepAlive();
+  return {HttpResult(std::move(response)), phase, reusable};
+}
+
+}  // namespace
+
+std::unique_ptr<HttpClient> MakePocoHttpClient(const TlsOptions& tls) {
+  return std::make_unique<PocoHttpClient>(tls);
+}
+
+}  // namespace presenced

@@ -1,0 +1,256 @@
+// Tests of the production HttpClient against real Poco servers on 127.0.0.1, port 0.
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <sstream>
+#include <string>
+
+#include "local_server.h"
+#include "net/http_client.h"
+
+namespace presenced {
+namespace {
+
+using testing::LocalServer;
+using namespace std::chrono_literals;
+
+// Answers every request with a description of it, and a reply header.
+void Echo(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  std::string body;
+  Poco::StreamCopier::copyToString(request.stream(), body);
+  std::ostringstream reply;
+  reply << request.getMethod() << " " << request.getURI() << " x-test=" << request.get("X-Test", "")
+        << " body=" << body;
+  response.set("X-Reply", "yes");
+  response.setContentType("text/plain");
+  response.sendBuffer(reply.str().data(), reply.str().size());
+}
+
+HttpRequest Get(const std::string& url) {
+  HttpRequest request;
+  request.url = url;
+  request.connect_timeout = 2s;
+  request.request_timeout = 5s;
+  return request;
+}
+
+TEST(PocoHttpClientTest, GetRoundTripWithHeaders) {
+  LocalServer server(Echo);
+  auto client = MakePocoHttpClient({});
+  HttpRequest request = Get(server.Url("/echo?channels=foo%3Abar%2Cbaz"));
+  request.headers = {{"X-Test", "abc"}};
+  HttpResult result = client->Send(request);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().status, 200);
+  EXPECT_EQ(result.response().body, "GET /echo?channels=foo%3Abar%2Cbaz x-test=abc body=");
+  EXPECT_EQ(result.response().Header("x-reply"), "yes");
+  EXPECT_EQ(result.response().Header("X-REPLY"), "yes");
+  EXPECT_EQ(result.response().Header("X-Missing"), "");
+}
+
+TEST(PocoHttpClientTest, PostRoundTripWithBody) {
+  LocalServer server(Echo);
+  auto client = MakePocoHttpClient({});
+  HttpRequest request = Get(server.Url("/hook"));
+  request.method = "POST";
+  request.headers = {{"X-Test", "def"}, {"Content-Type", "application/json"}};
+  request.body = R"({"events":[]})";
+  HttpResult result = client->Send(request);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().status, 200);
+  EXPECT_EQ(result.response().body, R"(POST /hook x-test=def body={"events":[]})");
+}
+
+TEST(PocoHttpClientTest, NonSuccessStatusIsAResponse) {
+  LocalServer server([](auto&, Poco::Net::HTTPServerResponse& response) {
+    response.setStatus(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+    response.sendBuffer("busy", 4);
+  });
+  auto client = MakePocoHttpClient({});
+  HttpResult result = client->Send(Get(server.Url("/")));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().status, 503);
+  EXPECT_EQ(result.response().body, "busy");
+}
+
+TEST(PocoHttpClientTest, SequentialRequestsReuseOneConnection) {
+  LocalServer server(Echo);
+  auto client = MakePocoHttpClient({});
+  for (int i = 0; i < 3; ++i) {
+    HttpResult result = client->Send(Get(server.Url("/n")));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result.response().status, 200);
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
+TEST(PocoHttpClientTest, ConnectionClosedByServerIsNotReused) {
+  LocalServer server([](auto&, Poco::Net::HTTPServerResponse& response) {
+    response.setKeepAlive(false);
+    response.sendBuffer("x", 1);
+  });
+  auto client = MakePocoHttpClient({});
+  for (int i = 0; i < 2; ++i) {
+    HttpResult result = client->Send(Get(server.Url("/")));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+  }
+  EXPECT_EQ(server.connections(), 2);
+}
+
+struct CapCase {
+  const char* name;
+  bool chunked;
+  size_t body_size;
+  bool too_large;
+};
+
+class ResponseCapTest : public ::testing::TestWithParam<CapCase> {};
+
+TEST_P(ResponseCapTest, EnforcesMaxResponseBytes) {
+  const CapCase& c = GetParam();
+  LocalServer server([&c](auto&, Poco::Net::HTTPServerResponse& response) {
+    const std::string body(c.body_size, 'b');
+    if (c.chunked) {
+      response.setChunkedTransferEncoding(true);
+      response.send() << body;
+    } else {
+      response.sendBuffer(body.data(), body.size());
+    }
+  });
+  auto client = MakePocoHttpClient({});
+  HttpRequest request = Get(server.Url("/big"));
+  request.max_response_bytes = 100'000;
+  HttpResult result = client->Send(request);
+  if (c.too_large) {
+    ASSERT_FALSE(result.ok());
+    EXPECT_EQ(result.error().failure, TransportFailure::kTooLarge);
+  } else {
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result.response().body.size(), c.body_size);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ResponseCapTest,
+                         ::testing::Values(CapCase{"LengthAtCap", false, 100'000, false},
+                                           CapCase{"LengthOverCap", false, 100'001, true},
+                                           CapCase{"ChunkedAtCap", true, 100'000, false},
+                                           CapCase{"ChunkedOverCap", true, 300'000, true}),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST(PocoHttpClientTest, StalledServerTimesOut) {
+  LocalServer stalled([&](auto&, Poco::Net::HTTPServerResponse& response) {
+    stalled.gate().Wait();
+    response.sendBuffer("late", 4);
+  });
+  auto client = MakePocoHttpClient({});
+  HttpRequest request = Get(stalled.Url("/slow"));
+  request.request_timeout = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  HttpResult result = client->Send(request);
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kTimeout);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 3s);
+}
+
+TEST(PocoHttpClientTest, RefusedConnectionIsConnectError) {
+  uint16_t port = 0;
+  {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    port = socket.address().port();
+    socket.close();
+  }
+  auto client = MakePocoHttpClient({});
+  HttpResult result = client->Send(Get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
+}
+
+TEST(PocoHttpClientTest, TruncatedBodyIsProtocolError) {
+  LocalServer server([](auto&, Poco::Net::HTTPServerResponse& response) {
+    response.setContentLength(100);
+    response.setKeepAlive(false);
+    response.send() << std::string(10, 't') << std::flush;
+  });
+  auto client = MakePocoHttpClient({});
+  HttpResult result = client->Send(Get(server.Url("/cut")));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kProtocol);
+}
+
+TEST(PocoHttpClientTest, InvalidUrlIsAnError) {
+  auto client = MakePocoHttpClient({});
+  HttpResult result = client->Send(Get("ftp://example.com/"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
+}
+
+TEST(PocoHttpClientTest, ErrorMessagesNeverContainHeaders) {
+  LocalServer server([](auto&, Poco::Net::HTTPServerResponse& response) {
+    response.setContentLength(50);
+    response.setKeepAlive(false);
+    response.send() << "short" << std::flush;
+  });
+  auto client = MakePocoHttpClient({});
+  HttpRequest request = Get(server.Url("/"));
+  request.headers = {{"Authorization", "Basic c2VjcmV0LWtleQ=="}};
+  HttpResult result = client->Send(request);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().message.find("c2VjcmV0LWtleQ"), std::string::npos);
+  EXPECT_EQ(result.error().message.find("Authorization"), std::string::npos);
+}
+
+// TLS: tests/net/testdata holds a throwaway self-signed certificate for DNS:localhost.
+class TlsTest : public ::testing::Test {
+ protected:
+  static std::string Cert() {
+    return std::string(PRESENCED_SOURCE_DIR) + "/tests/net/testdata/localhost.crt";
+  }
+  static Poco::Net::Context::Ptr ServerContext() {
+    return new Poco::Net::Context(
+        Poco::Net::Context::TLS_SERVER_USE,
+        std::string(PRESENCED_SOURCE_DIR) + "/tests/net/testdata/localhost.key", Cert(), "",
+        Poco::Net::Context::VERIFY_NONE);
+  }
+  LocalServer server_{Echo, ServerContext()};
+};
+
+TEST_F(TlsTest, TrustedCertificateWorks) {
+  auto client = MakePocoHttpClient({.ca_file = Cert()});
+  HttpResult result = client->Send(Get(server_.Url("/tls", "localhost")));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().status, 200);
+  EXPECT_EQ(result.response().body, "GET /tls x-test= body=");
+}
+
+TEST_F(TlsTest, UntrustedCertificateIsRejected) {
+  auto client = MakePocoHttpClient({});
+  HttpResult result = client->Send(Get(server_.Url("/tls", "localhost")));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
+}
+
+TEST_F(TlsTest, HostNameMismatchIsRejected) {
+  auto client = MakePocoHttpClient({.ca_file = Cert()});
+  HttpResult result = client->Send(Get(server_.Url("/tls", "127.0.0.1")));
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
+}
+
+TEST(PocoHttpClientTest, MissingCaFileFailsHttpsOnly) {
+  LocalServer server(Echo);
+  auto client = MakePocoHttpClient({.ca_file = "/nonexistent/ca.pem"});
+  HttpResult https = client->Send(Get("https://localhost:1/"));
+  ASSERT_FALSE(https.ok());
+  EXPECT_EQ(https.error().failure, TransportFailure::kConnect);
+  HttpResult http = client->Send(Get(server.Url("/")));
+  EXPECT_TRUE(http.ok());
+}
+
+}  // namespace
+}  // namespace presenced
