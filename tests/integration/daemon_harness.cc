@@ -1,0 +1,69 @@
+#include "daemon_harness.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
+namespace presenced::testing {
+
+HttpReply HttpCall(uint16_t port, const std::string& method, const std::string& path) {
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", port);
+    session.setTimeout(Poco::Timespan(10, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentLength(0);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::ostringstream body;
+    Poco::StreamCopier::copyStream(in, body);
+    return {static_cast<int>(response.getStatus()), body.str()};
+  } catch (const Poco::Exception&) {
+    return {};
+  }
+}
+
+std::optional<double> MetricValue(const std::string& exposition, const std::string& series) {
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(series, 0) != 0 || line.size() <= series.size()) continue;
+    if (line[series.size()] != ' ') continue;
+    return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
+                             std::map<std::string, std::string> env)
+    : dir_(dir), env_(std::move(env)) {
+  RewriteConfig(config_body);
+}
+
+void DaemonHarness::RewriteConfig(const std::string& config_body) {
+  config_path_ = dir_.WriteFile("presenced.yaml", "state:\n  dir: " + dir_.path() +
+                                                      "/state\nhttp:\n  listen: 127.0.0.1:0\n" +
+                                                      config_body);
+}
+
+bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
+  std::vector<std::string> argv{PRESENCED_BINARY, "--config", config_path_};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  process_ = std::make_unique<ChildProcess>(argv, env_);
+  const auto line = process_->WaitForStderr("http listening on ", std::chrono::seconds(20));
+  if (!line) return false;
+  port_ = static_cast<uint16_t>(std::stoi(line->substr(line->rfind(':') + 1)));
+  return true;
+}
+
+bool DaemonHarness::WaitReady(std::chrono::milliseconds deadline) {
+  return WaitFor([&] { return HttpCall(port_, "GET", "/-/ready").status == 200; }, deadline);
+}
+
+double DaemonHarness::Metric(const std::string& series) const {
+  return MetricValue(Metrics(), series).value_or(-1);
+}
+
+}  // namespace presenced::testing

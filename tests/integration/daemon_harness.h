@@ -1,0 +1,58 @@
+#pragma once
+
+// DaemonHarness: runs the real presenced binary against test fakes. It writes the config into a
+// temp dir (state.dir included), starts the process with http.listen on 127.0.0.1:0, learns the
+// bound port from the start-up log line, and offers HTTP helpers for the endpoints.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "test_support.h"
+
+namespace presenced::testing {
+
+inline constexpr const char* kFakeKey = "fakeapp.fakekey:fakesecret";
+
+struct HttpReply {
+  int status = 0;  // 0 = no response
+  std::string body;
+};
+
+// Sends one request to 127.0.0.1:port.
+HttpReply HttpCall(uint16_t port, const std::string& method, const std::string& path);
+
+// Returns the value of the first sample named exactly `series` (with its labels, if any, e.g.
+// `presenced_events_total{action="enter"}`) in a Prometheus text exposition.
+std::optional<double> MetricValue(const std::string& exposition, const std::string& series);
+
+class DaemonHarness {
+ public:
+  // `config_body` is the YAML after the lines the harness adds (state.dir and http.listen).
+  DaemonHarness(TempDir& dir, std::string config_body,
+                std::map<std::string, std::string> env = {{"ABLY_API_KEY", kFakeKey}});
+
+  // Starts presenced and waits for its HTTP port; false if it did not come up.
+  bool Start(const std::vector<std::string>& extra_args = {});
+  // Waits until /-/ready answers 200.
+  bool WaitReady(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  // Rewrites the config file (same harness lines) for a reload.
+  void RewriteConfig(const std::string& config_body);
+
+  ChildProcess& process() { return *process_; }
+  uint16_t port() const { return port_; }
+  const std::string& config_path() const { return config_path_; }
+  std::string Metrics() const { return HttpCall(port_, "GET", "/metrics").body; }
+  double Metric(const std::string& series) const;
+
+ private:
+  TempDir& dir_;
+  std::map<std::string, std::string> env_;
+  std::string config_path_;
+  uint16_t port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace presenced::testing

@@ -1,0 +1,208 @@
+// End-to-end tests of the real presenced binary against the fake Ably server: events across
+// cycles, batching of requests, failures that must not fake leaves, the CLI modes and stopping.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+
+#include "daemon_harness.h"
+#include "fake_ably/fake_ably_server.h"
+
+namespace presenced::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override { fake_.Start(); }
+
+  std::string Config(const std::string& channels_yaml, const std::string& extra = "") {
+    return "ably:\n  endpoint: " + fake_.BaseUrl() +
+           "\n  request_timeout: 2s\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n" +
+           "channels:\n" + channels_yaml + extra;
+  }
+
+  // Events printed so far as "action channel clientId".
+  static std::vector<std::string> Events(const ChildProcess& process) {
+    std::vector<std::string> out;
+    for (const auto& line : process.StdoutLines()) {
+      auto field = [&](const std::string& key) {
+        const auto at = line.find("\"" + key + "\":\"");
+        if (at == std::string::npos) return std::string();
+        const auto start = at + key.size() + 4;
+        return line.substr(start, line.find('"', start) - start);
+      };
+      out.push_back(field("action") + " " + field("channel") + " " + field("clientId"));
+    }
+    return out;
+  }
+
+  static bool Saw(const ChildProcess& process, const std::string& event) {
+    const auto events = Events(process);
+    return std::find(events.begin(), events.end(), event) != events.end();
+  }
+
+  TempDir dir_;
+  FakeAblyServer fake_{{.key = kFakeKey}};
+};
+
+TEST_F(PipelineTest, EnterUpdateLeaveAcrossCycles) {
+  fake_.Enter("chat:lobby", "bob", "conn-bob", R"("hello")");
+  DaemonHarness daemon(dir_, Config("  - chat:lobby\n"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  EXPECT_TRUE(Events(daemon.process()).empty()) << "the first snapshot is a baseline";
+
+  fake_.Enter("chat:lobby", "alice", "conn-alice", R"({"mood":"happy"})");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter chat:lobby alice"); }));
+  fake_.Update("chat:lobby", "alice", "conn-alice", R"({"mood":"busy"})");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "update chat:lobby alice"); }));
+  fake_.Leave("chat:lobby", "bob", "conn-bob");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave chat:lobby bob"); }));
+  EXPECT_EQ(Events(daemon.process()),
+            (std::vector<std::string>{"enter chat:lobby alice", "update chat:lobby alice",
+                                      "leave chat:lobby bob"}));
+  // The event line carries the data through untouched.
+  EXPECT_NE(daemon.process().Stdout().find(R"("data":{"mood":"busy"})"), std::string::npos);
+  EXPECT_EQ(daemon.Metric(R"(presenced_events_total{action="enter"})"), 1);
+}
+
+TEST_F(PipelineTest, TwoHundredFiftyChannelsAreFetchedInThreeRequests) {
+  std::string channels;
+  for (int i = 0; i < 250; ++i) channels += "  - ch:" + std::to_string(i) + "\n";
+  DaemonHarness daemon(dir_, Config(channels));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  const auto requests = fake_.Requests();
+  ASSERT_GE(requests.size(), 3u);
+  std::vector<size_t> sizes;
+  for (size_t i = 0; i < 3; ++i) sizes.push_back(requests[i].channels.size());
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<size_t>{50, 100, 100}));
+  EXPECT_EQ(requests[0].ably_version, "3");
+  EXPECT_EQ(requests[0].auth_scheme, "Basic");
+  EXPECT_EQ(daemon.Metric("presenced_channels"), 250);
+}
+
+TEST_F(PipelineTest, FailuresNeverProduceLeaves) {
+  fake_.Enter("a", "bob", "conn-bob", R"("x")");
+  fake_.Enter("b", "carol", "conn-carol", R"("y")");
+  DaemonHarness daemon(dir_, Config("  - a\n  - b\n"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+
+  auto cycles = [&] { return daemon.Metric("presenced_poll_cycles_total"); };
+  auto wait_cycles = [&](double n) {
+    const double target = cycles() + n;
+    return WaitFor([&] { return cycles() >= target; });
+  };
+  // A whole-request 500, a 429 with only headers, a truncated body and garbage.
+  fake_.FailNextRequests(3, 500, 50000);
+  ASSERT_TRUE(wait_cycles(4));
+  EXPECT_GE(daemon.Metric(R"(presenced_api_requests_total{status="500"})"), 1);
+  fake_.FailNextRequests(2, 429, 42910, /*headers_only=*/true);
+  ASSERT_TRUE(wait_cycles(3));
+  fake_.TruncateNextResponses(2);
+  ASSERT_TRUE(wait_cycles(3));
+  fake_.GarbageNextResponses(2);
+  ASSERT_TRUE(wait_cycles(3));
+  // A per-channel error while bob really leaves: unknown, so no leave until a fetch succeeds.
+  fake_.SetChannelError("a", 40160, 401);
+  fake_.Leave("a", "bob", "conn-bob");
+  ASSERT_TRUE(wait_cycles(3));
+  EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 1);
+  EXPECT_GE(daemon.Metric(R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
+  EXPECT_TRUE(Events(daemon.process()).empty());
+  fake_.ClearChannelError("a");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
+  EXPECT_EQ(Events(daemon.process()), std::vector<std::string>{"leave a bob"});
+  EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 0);
+}
+
+TEST_F(PipelineTest, SigtermStopsWithinASecond) {
+  DaemonHarness daemon(dir_, Config("  - a\n"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  const auto sent = std::chrono::steady_clock::now();
+  daemon.process().Signal(SIGTERM);
+  const auto code = daemon.process().Wait(seconds(5));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, seconds(1));
+}
+
+TEST_F(PipelineTest, SigtermDuringASlowFetchStillStopsWithinASecond) {
+  DaemonHarness daemon(dir_, Config("  - a\n"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  fake_.SetDelay(seconds(30));
+  const size_t before = fake_.RequestCount();
+  ASSERT_TRUE(WaitFor([&] { return fake_.RequestCount() > before; }));  // a fetch is in flight
+  const auto sent = std::chrono::steady_clock::now();
+  daemon.process().Signal(SIGTERM);
+  const auto code = daemon.process().Wait(seconds(5));
+  fake_.SetDelay(milliseconds(0));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, milliseconds(1500));
+}
+
+TEST_F(PipelineTest, OncePrintsPresentMembersAndFailsOnAFailedChannel) {
+  fake_.Enter("a", "bob", "conn-bob", R"("x")");
+  fake_.Enter("a", "bob", "conn-bob-2", R"("y")");  // one clientId on two connections
+  DaemonHarness daemon(dir_, Config("  - a\n  - b\n"));
+  ChildProcess once({PRESENCED_BINARY, "--config", daemon.config_path(), "--once"},
+                    {{"ABLY_API_KEY", kFakeKey}});
+  ASSERT_EQ(once.Wait(seconds(20)), 0) << once.Stderr();
+  EXPECT_EQ(Events(once), (std::vector<std::string>{"present a bob", "present a bob"}));
+
+  fake_.SetChannelError("b", 40160, 401);
+  ChildProcess failing({PRESENCED_BINARY, "--config", daemon.config_path(), "--once"},
+                       {{"ABLY_API_KEY", kFakeKey}});
+  EXPECT_EQ(failing.Wait(seconds(20)), 1);
+  EXPECT_EQ(failing.StdoutLines().size(), 2u) << "channel a still prints";
+}
+
+TEST_F(PipelineTest, CheckConfigAndBadConfig) {
+  DaemonHarness daemon(dir_, Config("  - a\n"));
+  ChildProcess ok({PRESENCED_BINARY, "--check-config", "--config", daemon.config_path()},
+                  {{"ABLY_API_KEY", kFakeKey}});
+  EXPECT_EQ(ok.Wait(seconds(10)), 0);
+  EXPECT_NE(ok.Stdout().find("valid"), std::string::npos);
+  EXPECT_EQ(ok.Stdout().find("fakesecret"), std::string::npos);
+
+  const std::string bad = dir_.WriteFile("bad.yaml", "channels: [a]\npoll:\n  interval: soon\n");
+  ChildProcess invalid({PRESENCED_BINARY, "--config", bad}, {{"ABLY_API_KEY", kFakeKey}});
+  EXPECT_EQ(invalid.Wait(seconds(10)), 1);
+  EXPECT_NE(invalid.Stderr().find("poll.interval"), std::string::npos) << invalid.Stderr();
+  EXPECT_NE(invalid.Stderr().find("(line 3)"), std::string::npos) << invalid.Stderr();
+
+  ChildProcess no_key({PRESENCED_BINARY, "--config", daemon.config_path()},
+                      {{"ABLY_API_KEY", ""}});
+  EXPECT_EQ(no_key.Wait(seconds(10)), 1);
+  EXPECT_NE(no_key.Stderr().find("ABLY_API_KEY"), std::string::npos) << no_key.Stderr();
+
+  ChildProcess usage({PRESENCED_BINARY, "--bogus"});
+  EXPECT_EQ(usage.Wait(seconds(10)), 2);
+  ChildProcess version({PRESENCED_BINARY, "--version"});
+  EXPECT_EQ(version.Wait(seconds(10)), 0);
+  EXPECT_EQ(version.Stdout().rfind("presenced ", 0), 0u);
+}
+
+TEST_F(PipelineTest, PortInUseIsAClearStartupError) {
+  DaemonHarness first(dir_, Config("  - a\n"));
+  ASSERT_TRUE(first.Start());
+  TempDir other_dir;
+  const std::string clash = other_dir.WriteFile(
+      "clash.yaml", "state:\n  dir: " + other_dir.path() + "\nhttp:\n  listen: 127.0.0.1:" +
+                        std::to_string(first.port()) + "\n" + Config("  - a\n"));
+  ChildProcess clashing({PRESENCED_BINARY, "--config", clash}, {{"ABLY_API_KEY", kFakeKey}});
+  EXPECT_EQ(clashing.Wait(seconds(10)), 1);
+  EXPECT_NE(clashing.Stderr().find("cannot listen on"), std::string::npos) << clashing.Stderr();
+}
+
+}  // namespace
+}  // namespace presenced::testing

@@ -1,0 +1,233 @@
+// End-to-end webhook delivery: the real presenced binary, the fake Ably server and a fake
+// receiver that fails, stalls and goes down, with presenced killed (-9) at random moments.
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <map>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "daemon_harness.h"
+#include "delivery/signer.h"
+#include "fake_ably/fake_ably_server.h"
+#include "webhook_receiver.h"
+
+namespace presenced::testing {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+struct Delivered {
+  std::string webhook_id;
+  std::string body;
+  std::vector<Poco::JSON::Object::Ptr> events;
+};
+
+std::vector<Delivered> Acknowledged(const WebhookReceiver& receiver) {
+  std::vector<Delivered> out;
+  for (const auto& request : receiver.Requests()) {
+    if (request.answered < 200 || request.answered > 299) continue;
+    Delivered d{request.headers.at("webhook-id"), request.body, {}};
+    auto root = Poco::JSON::Parser().parse(request.body).extract<Poco::JSON::Object::Ptr>();
+    auto events = root->getArray("events");
+    for (size_t i = 0; i < events->size(); ++i) d.events.push_back(events->getObject(i));
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+class WebhookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_.Start();
+    receiver_.Start();
+  }
+
+  std::string Config(const std::string& extra_webhook = "") {
+    return "ably:\n  endpoint: " + fake_.BaseUrl() +
+           "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
+           "channels: [c0, c1, c2]\n"
+           "webhooks:\n"
+           "  - name: main\n    url: " +
+           receiver_.Url() +
+           "\n    format: events\n    secret_env: HOOK_SECRET\n"
+           "    batch: {max_events: 4, max_delay: 100ms}\n"
+           "    timeout: 2s\n"
+           "    retry: {initial_backoff: 50ms, max_backoff: 300ms, give_up_after: 1h}\n" +
+           extra_webhook;
+  }
+
+  std::map<std::string, std::string> Env() {
+    return {{"ABLY_API_KEY", kFakeKey}, {"HOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}};
+  }
+
+  TempDir dir_;
+  FakeAblyServer fake_{{.key = kFakeKey}};
+  WebhookReceiver receiver_;
+};
+
+TEST_F(WebhookTest, DeliversSignedBatchesInOrderAfterTheReceiverComesBack) {
+  DaemonHarness daemon(dir_, Config(), Env());
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  receiver_.SetStatus(503, "0");
+  for (int i = 0; i < 6; ++i) fake_.Enter("c0", "u" + std::to_string(i), "k" + std::to_string(i), "1");
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 3; }));  // retried while failing
+  EXPECT_GE(daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})"), 6);
+  receiver_.SetStatus(200);
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon.Metric(R"(presenced_webhook_events_delivered_total{webhook="main"})") >= 6;
+  }));
+  std::vector<std::string> clients;
+  for (const auto& d : Acknowledged(receiver_)) {
+    for (const auto& e : d.events) clients.push_back(e->getValue<std::string>("clientId"));
+  }
+  // Events of one channel keep their order (Diff emits them sorted by clientId).
+  EXPECT_EQ(clients, (std::vector<std::string>{"u0", "u1", "u2", "u3", "u4", "u5"}));
+  for (const auto& request : receiver_.Requests()) {
+    const std::string& id = request.headers.at("webhook-id");
+    const int64_t ts = std::stoll(request.headers.at("webhook-timestamp"));
+    EXPECT_EQ(request.headers.at("webhook-signature"),
+              StandardWebhookSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id, ts,
+                                       request.body));
+    EXPECT_EQ(request.headers.at("content-type"), "application/json");
+  }
+  EXPECT_EQ(daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})"), 0);
+}
+
+TEST_F(WebhookTest, RestartWithUnchangedPresenceSendsNothingNew) {
+  fake_.Enter("c1", "bob", "kb", R"("x")");
+  {
+    DaemonHarness daemon(dir_, Config(), Env());
+    ASSERT_TRUE(daemon.Start());
+    ASSERT_TRUE(daemon.WaitReady());
+    fake_.Enter("c1", "alice", "ka", R"("y")");
+    ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
+    daemon.process().Signal(SIGTERM);
+    ASSERT_EQ(daemon.process().Wait(seconds(5)), 0);
+  }
+  const size_t delivered = receiver_.Count();
+  DaemonHarness daemon(dir_, Config(), Env());
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  const double cycles = daemon.Metric("presenced_poll_cycles_total");
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 5; }));
+  EXPECT_EQ(receiver_.Count(), delivered);
+  EXPECT_TRUE(daemon.process().StdoutLines().empty());
+}
+
+// kill -9 at random moments while members churn and the receiver flaps; then a clean run. Every
+// event presenced printed is delivered, duplicates only come as re-sent batches with the same
+// webhook-id, and the delivered stream replays to exactly the fake's final member set.
+TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
+  std::mt19937 rng(20261129);
+  std::set<std::string> printed_ids;
+  std::vector<std::tuple<std::string, std::string, std::string>> present;  // channel, client, conn
+  int next_client = 0;
+  auto churn = [&] {
+    const int kind = std::uniform_int_distribution<int>(0, 2)(rng);
+    if (kind == 0 || present.empty()) {
+      const std::string channel = "c" + std::to_string(next_client % 3);
+      const std::string client = "m" + std::to_string(next_client++);
+      fake_.Enter(channel, client, client + "-conn", "\"v0\"");
+      present.emplace_back(channel, client, client + "-conn");
+    } else {
+      const size_t at = std::uniform_int_distribution<size_t>(0, present.size() - 1)(rng);
+      auto [channel, client, conn] = present[at];
+      if (kind == 1) {
+        fake_.Leave(channel, client, conn);
+        present.erase(present.begin() + static_cast<long>(at));
+      } else {
+        fake_.Update(channel, client, conn, "\"v" + std::to_string(rng() % 1000) + "\"");
+      }
+    }
+  };
+  auto collect_printed = [&](const ChildProcess& process) {
+    for (const auto& line : process.StdoutLines()) {
+      auto obj = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+      printed_ids.insert(obj->getValue<std::string>("id"));
+    }
+  };
+
+  for (int round = 0; round < 6; ++round) {
+    DaemonHarness daemon(dir_, Config(), Env());
+    ASSERT_TRUE(daemon.Start());
+    ASSERT_TRUE(daemon.WaitReady());
+    const int changes = std::uniform_int_distribution<int>(4, 12)(rng);
+    for (int i = 0; i < changes; ++i) {
+      churn();
+      const int flap = std::uniform_int_distribution<int>(0, 5)(rng);
+      if (flap == 0) receiver_.SetStatus(500);
+      if (flap == 1) receiver_.SetStatus(200);
+      if (flap == 2 && receiver_.port() != 0) {
+        receiver_.Stop();
+        receiver_.Start(receiver_.port());
+      }
+      const double cycles = daemon.Metric("presenced_poll_cycles_total");
+      ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") > cycles; }));
+    }
+    // Chaos timing, not a wait for a condition: kill somewhere inside the next cycle.
+    std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 250)(rng)));
+    daemon.process().Signal(SIGKILL);
+    ASSERT_TRUE(daemon.process().Wait(seconds(5)).has_value());
+    collect_printed(daemon.process());
+    if (round % 2 == 1) churn();  // presence changes while presenced is down
+  }
+
+  receiver_.SetStatus(200);
+  DaemonHarness daemon(dir_, Config(), Env());
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  const double cycles = daemon.Metric("presenced_poll_cycles_total");
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 2; }));
+  ASSERT_TRUE(WaitFor(
+      [&] { return daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})") == 0; },
+      seconds(30)));
+  daemon.process().Signal(SIGTERM);
+  ASSERT_EQ(daemon.process().Wait(seconds(5)), 0);
+  collect_printed(daemon.process());
+
+  std::map<std::string, std::set<std::string>> webhook_ids_of_event;
+  std::map<std::string, std::string> body_of_webhook_id;
+  std::map<std::string, std::vector<std::string>> actions_of_member;  // deduplicated stream
+  std::set<std::string> seen;
+  for (const auto& d : Acknowledged(receiver_)) {
+    auto [it, fresh] = body_of_webhook_id.emplace(d.webhook_id, d.body);
+    EXPECT_EQ(it->second, d.body) << "a re-sent batch must be identical";
+    for (const auto& e : d.events) {
+      const std::string id = e->getValue<std::string>("id");
+      webhook_ids_of_event[id].insert(d.webhook_id);
+      if (!seen.insert(id).second) continue;
+      actions_of_member[e->getValue<std::string>("channel") + "/" +
+                        e->getValue<std::string>("clientId") + "/" +
+                        e->getValue<std::string>("connectionId")]
+          .push_back(e->getValue<std::string>("action"));
+    }
+  }
+  for (const auto& id : printed_ids) EXPECT_TRUE(seen.count(id)) << "printed but lost: " << id;
+  for (const auto& [id, hooks] : webhook_ids_of_event) {
+    EXPECT_EQ(hooks.size(), 1u) << "event " << id << " delivered in different batches";
+  }
+  std::set<std::string> replayed_present;
+  for (const auto& [member, actions] : actions_of_member) {
+    bool in = false;
+    for (const auto& action : actions) {
+      if (action == "enter") EXPECT_FALSE(in) << member << " entered twice";
+      if (action == "leave" || action == "update") EXPECT_TRUE(in) << member << " " << action;
+      in = action != "leave";
+    }
+    if (in) replayed_present.insert(member);
+  }
+  std::set<std::string> truth;
+  for (const auto& [channel, client, conn] : present) truth.insert(channel + "/" + client + "/" + conn);
+  EXPECT_EQ(replayed_present, truth);
+  EXPECT_GT(seen.size(), 10u);
+}
+
+}  // namespace
+}  // namespace presenced::testing
