@@ -1,0 +1,216 @@
+#include "fake_ably/ably_api.h"
+
+#include <Poco/Base64Encoder.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+
+#include "fake_ably/json_writer.h"
+
+namespace presenced::testing {
+namespace {
+
+constexpr size_t kDefaultPageLimit = 100;
+constexpr size_t kMaxPageLimit = 1000;
+constexpr char kGarbageBody[] = "<html><body>502 Bad Gateway (injected garbage)</body></html>";
+
+std::string Base64(const std::string& text) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << text;
+  encoder.close();
+  return out.str();
+}
+
+FakeResponse ErrorResponse(int code, int status, const std::string& message) {
+  FakeResponse response;
+  response.status = status;
+  response.body = AblyErrorBody(code, status, message);
+  return response;
+}
+
+size_t PageLimit(const QueryParams& params) {
+  const auto text = FindParam(params, "limit");
+  if (!text) return kDefaultPageLimit;
+  const long value = std::strtol(text->c_str(), nullptr, 10);
+  if (value <= 0) return kDefaultPageLimit;
+  return std::min(static_cast<size_t>(value), kMaxPageLimit);
+}
+
+// X-Ably-Version 3 and later get the BatchResult shape; absent, "1.2" and "2" the legacy ones.
+bool WantsV3(const FakeRequest& request) {
+  const std::string version = request.Header("X-Ably-Version");
+  return !version.empty() && std::strtod(version.c_str(), nullptr) >= 3.0;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+AblyApi::AblyApi(FakeAblyState& state, const FakeAblyOptions& options)
+    : state_(state),
+      expected_basic_(options.key.empty() ? "" : "Basic " + Base64(options.key)),
+      expected_bearer_(options.token.empty() ? "" : "Bearer " + Base64(options.token)) {}
+
+std::vector<std::string> AblyApi::BatchChannels(const QueryParams& params) {
+  const auto channels = FindParam(params, "channels");
+  if (!channels) return {};
+  const auto separator = FindParam(params, "separator");
+  return SplitNonEmpty(*channels, separator && !separator->empty() ? *separator : ",");
+}
+
+FakeResponse AblyApi::Handle(const FakeRequest& request) {
+  const QueryParams params = ParseQuery(request.query);
+  std::vector<std::string> channels;
+  if (request.path == "/presence") channels = BatchChannels(params);
+
+  RecordedRequest record;
+  record.method = request.method;
+  record.path = request.path;
+  record.query = request.query;
+  record.channels = channels;
+  record.ably_version = request.Header("X-Ably-Version");
+  record.ably_agent = request.Header("Ably-Agent");
+  const std::string authorization = request.Header("Authorization");
+  record.has_authorization = !authorization.empty();
+  record.auth_scheme = authorization.substr(0, authorization.find(' '));
+  record.received_at_ms = NowMs();
+  state_.Record(std::move(record));
+
+  if (!state_.WaitDelay()) return ErrorResponse(50003, 503, "Fake Ably server is shutting down");
+  if (auto denied = CheckAuth(request)) return *denied;
+  if (auto failure = state_.TakeFailure()) {
+    FakeResponse response;
+    response.status = failure->status;
+    if (failure->headers_only) {
+      response.headers.emplace_back("X-Ably-ErrorCode", std::to_string(failure->code));
+      response.headers.emplace_back("X-Ably-ErrorMessage", failure->message);
+    } else {
+      response.body = AblyErrorBody(failure->code, failure->status, failure->message);
+    }
+    return response;
+  }
+
+  FakeResponse response = Route(request, params, channels);
+  if (state_.TakeGarbage()) {
+    response.status = 200;
+    response.body = kGarbageBody;
+    response.headers.clear();
+  } else if (state_.TakeTruncate()) {
+    response.truncate = true;
+  }
+  return response;
+}
+
+std::optional<FakeResponse> AblyApi::CheckAuth(const FakeRequest& request) const {
+  if (expected_basic_.empty() && expected_bearer_.empty()) return std::nullopt;
+  const std::string authorization = request.Header("Authorization");
+  if (!authorization.empty() &&
+      (authorization == expected_basic_ || authorization == expected_bearer_)) {
+    return std::nullopt;
+  }
+  return ErrorResponse(40101, 401, "Invalid credentials");
+}
+
+FakeResponse AblyApi::Route(const FakeRequest& request, const QueryParams& params,
+                            const std::vector<std::string>& channels) {
+  static constexpr std::string_view kChannelsPrefix = "/channels/";
+  static constexpr std::string_view kPresenceSuffix = "/presence";
+  if (request.method != "GET") return ErrorResponse(40500, 405, "Method not allowed");
+  if (request.path == "/presence") return BatchPresence(request, channels);
+  if (request.path == "/channels") return Enumerate(params);
+  const std::string& path = request.path;
+  if (path.size() > kChannelsPrefix.size() + kPresenceSuffix.size() &&
+      path.starts_with(kChannelsPrefix) && path.ends_with(kPresenceSuffix)) {
+    const std::string_view encoded = std::string_view(path).substr(
+        kChannelsPrefix.size(), path.size() - kChannelsPrefix.size() - kPresenceSuffix.size());
+    return ChannelPresence(PercentDecode(encoded), params);
+  }
+  return ErrorResponse(40400, 404, "Not found");
+}
+
+FakeResponse AblyApi::BatchPresence(const FakeRequest& request,
+                                    const std::vector<std::string>& channels) {
+  if (channels.empty()) return ErrorResponse(40000, 400, "channels parameter is required");
+  const size_t limit = state_.max_channels();
+  if (channels.size() > limit) {
+    return ErrorResponse(90010, 400,
+                         "Too many channels in batch presence request (" +
+                             std::to_string(channels.size()) + " > " + std::to_string(limit) + ")");
+  }
+  std::string items;
+  items.reserve(channels.size() * 256);
+  const size_t failures = state_.RenderBatchItems(channels, items);
+
+  FakeResponse response;
+  if (WantsV3(request)) {
+    response.body.reserve(items.size() + 64);
+    response.body.append("{\"successCount\":").append(std::to_string(channels.size() - failures));
+    response.body.append(",\"failureCount\":").append(std::to_string(failures));
+    response.body.append(",\"results\":[").append(items).append("]}");
+  } else if (failures == 0) {
+    response.body.reserve(items.size() + 2);
+    response.body.append("[").append(items).append("]");
+  } else {
+    response.status = 400;
+    response.body = "{\"error\":";
+    AppendAblyError(response.body, 40020, 400, "Batched response includes errors");
+    response.body.append(",\"batchResponse\":[").append(items).append("]}");
+  }
+  return response;
+}
+
+FakeResponse AblyApi::ChannelPresence(const std::string& channel, const QueryParams& params) {
+  const size_t limit = PageLimit(params);
+  const auto cursor = FindParam(params, "cursor");
+  const size_t offset = cursor ? std::strtoull(cursor->c_str(), nullptr, 10) : 0;
+  FakeResponse response;
+  std::optional<std::pair<int, int>> error;
+  const size_t total = state_.RenderMembers(channel, offset, limit, response.body, error);
+  if (error) return ErrorResponse(error->first, error->second, "Injected channel error");
+  if (offset + limit < total) {
+    response.headers.emplace_back("Link", "<./presence?limit=" + std::to_string(limit) +
+                                              "&cursor=" + std::to_string(offset + limit) +
+                                              ">; rel=\"next\"");
+  }
+  return response;
+}
+
+FakeResponse AblyApi::Enumerate(const QueryParams& params) {
+  const std::string prefix = FindParam(params, "prefix").value_or("");
+  const std::string cursor = FindParam(params, "cursor").value_or("");
+  const size_t limit = PageLimit(params);
+  const std::string base =
+      "./channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=" + std::to_string(limit);
+  std::string link = "<" + base + ">; rel=\"first\"";
+
+  FakeResponse response;
+  std::vector<std::string> names;
+  if (state_.TakeEmptyPage()) {
+    // An empty page that still has `next`, pointing at the same position.
+    link += ", <" + base + "&cursor=" + PercentEncode(cursor) + ">; rel=\"next\"";
+  } else {
+    auto [page, more] = state_.ListChannels(prefix, cursor, limit);
+    names = std::move(page);
+    if (more && !names.empty()) {
+      link += ", <" + base + "&cursor=" + PercentEncode(names.back()) + ">; rel=\"next\"";
+    }
+  }
+  response.body = "[";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) response.body.push_back(',');
+    AppendJsonString(response.body, names[i]);
+  }
+  response.body.push_back(']');
+  response.headers.emplace_back("Link", link);
+  return response;
+}
+
+}  // namespace presenced::testing

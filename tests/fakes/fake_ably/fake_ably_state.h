@@ -1,0 +1,137 @@
+#pragma once
+
+// FakeAblyState: everything the fake Ably server knows — the presence members of each channel,
+// the injected failures and the log of received requests — behind one mutex.
+//
+// Thread-safety: every public method may be called from any thread. A single mutex (`mu_`)
+// guards all state, so a response is rendered from one consistent view of the members; the
+// condition variable `cv_` (used with `mu_`) wakes requests waiting out an injected delay when
+// Shutdown() is called. Rendering 10,000 members takes a few milliseconds, which bounds how long
+// the lock is held.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "fake_ably/fake_types.h"
+
+namespace presenced::testing {
+
+// A whole-request failure to inject.
+struct InjectedFailure {
+  int status = 500;
+  int code = 50000;
+  bool headers_only = false;  // X-Ably-ErrorCode / X-Ably-ErrorMessage instead of a JSON body
+  std::string message = "Injected failure";
+};
+
+class FakeAblyState {
+ public:
+  explicit FakeAblyState(const FakeAblyOptions& options);
+
+  // Members. A member is (channel, clientId, connectionId). Enter and Update store the data (raw
+  // JSON text, emitted verbatim; "" omits `data`) with a new message id
+  // `<connectionId>:<serial>:0`, the serial growing per connection, and return that id. Enter of a
+  // present member and Update of an absent one behave like the other.
+  std::string Enter(const std::string& channel, const std::string& client_id,
+                    const std::string& connection_id, const std::string& data_raw,
+                    const std::string& encoding);
+  std::string Update(const std::string& channel, const std::string& client_id,
+                     const std::string& connection_id, const std::string& data_raw,
+                     const std::string& encoding);
+  // Removes the member; returns false if it was not present.
+  bool Leave(const std::string& channel, const std::string& client_id,
+             const std::string& connection_id);
+  size_t MemberCount(const std::string& channel) const;
+  // Returns the channels that have at least one member, sorted.
+  std::vector<std::string> ActiveChannels() const;
+
+  // Failure injection (see FakeAblyServer for the meaning of each).
+  void SetChannelError(const std::string& channel, int code, int status_code,
+                       const std::string& message);
+  void FailNextRequests(int count, InjectedFailure failure);
+  void SetDelay(std::chrono::milliseconds delay);
+  void TruncateNextResponses(int count);
+  void GarbageNextResponses(int count);
+  void InsertEmptyPages(int count);
+  void SetMaxChannels(size_t max_channels);
+  size_t max_channels() const;
+
+  // Used by the request handlers. WaitDelay waits out the injected delay; it returns false if
+  // Shutdown() cut it short. The Take* methods consume one unit of an injected failure.
+  bool WaitDelay();
+  std::optional<InjectedFailure> TakeFailure();
+  bool TakeTruncate();
+  bool TakeGarbage();
+  bool TakeEmptyPage();
+
+  // Appends the comma-separated batch items (`{"channel","presence"}` or `{"channel","error"}`)
+  // for `channels` to `out`; returns the number of failed channels.
+  size_t RenderBatchItems(const std::vector<std::string>& channels, std::string& out) const;
+  // Appends the JSON array of members [offset, offset+limit) of `channel` to `out`; returns the
+  // member count of the channel. A channel error, if set, is returned in `error` instead.
+  size_t RenderMembers(const std::string& channel, size_t offset, size_t limit, std::string& out,
+                       std::optional<std::pair<int, int>>& error) const;
+  // Returns up to `limit` active channel names starting with `prefix` and sorting after
+  // `after` ("" = from the start), and whether more follow.
+  std::pair<std::vector<std::string>, bool> ListChannels(const std::string& prefix,
+                                                         const std::string& after,
+                                                         size_t limit) const;
+
+  void Record(RecordedRequest request);
+  std::vector<RecordedRequest> Requests() const;
+  size_t RequestCount() const;
+
+  // Forgets members, failures, delay and recorded requests; restores the options' limit.
+  void Reset();
+  // Wakes every WaitDelay() and makes later ones return false immediately.
+  void Shutdown();
+
+ private:
+  struct Member {
+    std::string client_id, connection_id, data_raw, encoding, id;
+    int64_t timestamp_ms = 0;
+  };
+  struct ChannelError {
+    int code = 0, status_code = 0;
+    std::string message;
+  };
+  struct ConnectionInfo {
+    uint64_t next_serial = 0;
+    size_t members = 0;
+  };
+  using MemberKey = std::pair<std::string, std::string>;  // (clientId, connectionId)
+
+  std::string StoreLocked(const std::string& channel, const std::string& client_id,
+                          const std::string& connection_id, const std::string& data_raw,
+                          const std::string& encoding);
+  std::string NextIdLocked(const std::string& connection_id, bool new_member);
+  void AppendMemberLocked(const Member& m, std::string& out) const;
+
+  const FakeAblyOptions options_;
+  mutable std::mutex mu_;  // guards every field below
+  std::condition_variable cv_;
+  bool shutting_down_ = false;
+  std::map<std::string, std::map<MemberKey, Member>> channels_;  // only non-empty channels
+  std::unordered_map<std::string, ConnectionInfo> connections_;
+  std::map<std::string, ChannelError> channel_errors_;
+  int fail_count_ = 0;
+  InjectedFailure failure_;
+  std::chrono::milliseconds delay_{0};
+  int truncate_count_ = 0;
+  int garbage_count_ = 0;
+  int empty_pages_ = 0;
+  size_t max_channels_;
+  std::deque<RecordedRequest> requests_;
+  size_t request_count_ = 0;
+};
+
+}  // namespace presenced::testing
