@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Static checks of deploy/: the Kubernetes manifests and Docker Compose-free YAML parse, the Grafana
-dashboard is valid JSON with unique panel ids, and every presenced_* metric named in the dashboard and the
-alerts is a CONTRACT §7 metric (histograms: plus _bucket/_sum/_count). Usage: lint_files.py DEPLOY_DIR"""
+dashboard is valid JSON with unique panel ids and PromQL that `promtool check rules` parses, and every
+presenced_* metric named in the dashboard and the alerts is a CONTRACT §7 metric (histograms: plus
+_bucket/_sum/_count). Usage: lint_files.py DEPLOY_DIR PROMTOOL"""
 import json
 import pathlib
 import re
+import subprocess
 import sys
+import tempfile
 
 try:
     import yaml
@@ -36,8 +39,23 @@ def check_metric_names(where, text):
             errors.append(f"{where}: unknown metric {name}")
 
 
+def check_promql(promtool, exprs):
+    """Parses each dashboard query with promtool, as recording rules (Grafana's $__rate_interval -> 5m)."""
+    rules = [{"record": f"dashboard_query_{i}", "expr": e.replace("$__rate_interval", "5m")}
+             for i, (_, e) in enumerate(exprs)]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml") as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}, f)
+        f.flush()
+        r = subprocess.run([promtool, "check", "rules", f.name], capture_output=True, text=True)
+    if r.returncode != 0:
+        errors.append("dashboard PromQL: " + (r.stdout + r.stderr).strip())
+
+
 def main():
-    deploy = pathlib.Path(sys.argv[1])
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    deploy, promtool = pathlib.Path(sys.argv[1]), sys.argv[2]
     for path in sorted((deploy / "kubernetes").glob("*.yaml")):
         try:
             docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
@@ -60,9 +78,12 @@ def main():
         ids = [p.get("id") for p in panels]
         if len(ids) != len(set(ids)) or None in ids:
             errors.append(f"{dashboard_path}: panel ids missing or not unique")
-        for p in panels:
-            for t in p.get("targets", []):
-                check_metric_names(f"{dashboard_path} panel {p.get('title')!r}", t.get("expr", ""))
+        exprs = [(p.get("title"), t["expr"]) for p in panels for t in p.get("targets", [])]
+        if not exprs:
+            errors.append(f"{dashboard_path}: no queries")
+        for title, expr in exprs:
+            check_metric_names(f"{dashboard_path} panel {title!r}", expr)
+        check_promql(promtool, exprs)
         if not any(v.get("type") == "datasource" for v in dashboard.get("templating", {}).get("list", [])):
             errors.append(f"{dashboard_path}: no datasource variable")
 
