@@ -1,1 +1,178 @@
-// placeholder: replaced by the module's implementation
+#include "config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <exception>
+#include <limits>
+
+#include "config/config_sections.h"
+#include "config/diagnostics.h"
+#include "config/map_reader.h"
+#include "config/value_parsers.h"
+
+namespace presenced {
+namespace {
+
+using config_internal::Diagnostics;
+using config_internal::ListRules;
+using config_internal::Located;
+using config_internal::MapReader;
+
+constexpr Duration kGreaterThanZero{1};
+constexpr Duration kMinPollInterval{100};
+
+bool IsNotEmpty(std::string_view text) { return !text.empty(); }
+constexpr ListRules kNamesRules{IsNotEmpty, "must not be empty", /*unique=*/true};
+
+const char* const kAblyFallbackHosts[] = {
+    "main.a.fallback.ably-realtime.com", "main.b.fallback.ably-realtime.com",
+    "main.c.fallback.ably-realtime.com", "main.d.fallback.ably-realtime.com",
+    "main.e.fallback.ably-realtime.com"};
+
+void DecodeAbly(const MapReader& top, AblyConfig* ably) {
+  MapReader r = top.Map(
+      "ably", {"key_env", "key_file", "token_env", "endpoint", "fallback_hosts", "request_timeout",
+               "connect_timeout", "max_channels_per_request", "max_in_flight",
+               "max_requests_per_second", "max_response_bytes", "ca_file"});
+  config_internal::ReadEnvName(r, "key_env", &ably->key_env);
+  r.String("key_file", &ably->key_file);
+  config_internal::ReadEnvName(r, "token_env", &ably->token_env);
+  std::string endpoint;
+  if (r.String("endpoint", &endpoint)) {
+    auto url = config_internal::NormalizeHttpUrl(endpoint, /*base_only=*/true);
+    if (url) {
+      ably->endpoint = *url;
+    } else {
+      r.Fail("endpoint", "must be an http or https URL without query or fragment");
+    }
+  }
+  const ListRules host_rules{config_internal::IsHostName, "must be a host name without scheme",
+                             /*unique=*/true};
+  if (r.Get("fallback_hosts")) {
+    r.StringList("fallback_hosts", host_rules, &ably->fallback_hosts);
+  } else if (ably->endpoint == kDefaultAblyEndpoint) {
+    // Ably's client spec (RSC15): the default endpoint has these fallbacks, any other has none.
+    ably->fallback_hosts.assign(std::begin(kAblyFallbackHosts), std::end(kAblyFallbackHosts));
+  }
+  r.Duration("request_timeout", kGreaterThanZero, &ably->request_timeout);
+  r.Duration("connect_timeout", kGreaterThanZero, &ably->connect_timeout);
+  r.Int("max_channels_per_request", 1, 100, &ably->max_channels_per_request);
+  r.Int("max_in_flight", 1, 64, &ably->max_in_flight);
+  r.Number("max_requests_per_second", 0, &ably->max_requests_per_second);
+  r.Size("max_response_bytes", 1, &ably->max_response_bytes);
+  r.String("ca_file", &ably->ca_file);
+}
+
+void DecodeSections(const MapReader& top, Config* config) {
+  DecodeAbly(top, &config->ably);
+  top.Map("poll", {"interval"}).Duration("interval", kMinPollInterval, &config->poll.interval);
+  top.StringList("channels", kNamesRules, &config->channels);
+
+  MapReader discovery = top.Map("discovery", {"prefixes", "interval"});
+  discovery.StringList("prefixes", kNamesRules, &config->discovery.prefixes);
+  discovery.Duration("interval", kGreaterThanZero, &config->discovery.interval);
+
+  using Presence = PresenceConfig;
+  MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot"});
+  presence.Enum<Presence::UpdateOn>(
+      "update_on", {{"data", Presence::UpdateOn::kData}, {"any", Presence::UpdateOn::kAny}},
+      &config->presence.update_on);
+  presence.Int("leave_after_misses", 1, std::numeric_limits<int>::max(),
+               &config->presence.leave_after_misses);
+  presence.Enum<Presence::InitialSnapshot>("initial_snapshot",
+                                           {{"baseline", Presence::InitialSnapshot::kBaseline},
+                                            {"present", Presence::InitialSnapshot::kPresent}},
+                                           &config->presence.initial_snapshot);
+
+  top.Map("output", {"stdout"}).Bool("stdout", &config->output.stdout_events);
+  MapReader state = top.Map("state", {"dir"});
+  if (state.String("dir", &config->state.dir) && config->state.dir.empty()) {
+    state.Fail("dir", "must not be empty");
+  }
+
+  MapReader http = top.Map("http", {"listen"});
+  std::string listen;
+  if (http.String("listen", &listen)) {
+    if (auto address = config_internal::ParseListenAddress(listen)) {
+      config->http = HttpConfig{listen, address->host, address->port};
+    } else {
+      http.Fail("listen", "must be host:port like 0.0.0.0:9847 or [::1]:9847");
+    }
+  }
+  top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
+  config_internal::DecodeWebhooks(top, &config->webhooks);
+
+  MapReader log = top.Map("log", {"level", "format"});
+  std::string_view level = config->log.level;
+  if (log.Enum<std::string_view>("level",
+                                 {{"trace", "trace"},
+                                  {"debug", "debug"},
+                                  {"info", "info"},
+                                  {"warn", "warn"},
+                                  {"error", "error"}},
+                                 &level)) {
+    config->log.level = std::string(level);
+  }
+  std::string_view format = config->log.format;
+  if (log.Enum<std::string_view>("format", {{"text", "text"}, {"json", "json"}}, &format)) {
+    config->log.format = std::string(format);
+  }
+}
+
+// The checks that need the whole decoded file or the environment.
+void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* config) {
+  if (config->channels.empty() && config->discovery.prefixes.empty()) {
+    diagnostics->FailAt("channels", "at least one channel or one discovery prefix is required");
+  }
+  config_internal::ResolveCredentials(env, diagnostics, &config->ably);
+  config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
+  config_internal::ResolveStateDir(env, &config->state);
+}
+
+}  // namespace
+
+Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
+                           const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    const int line = e.mark.is_null() || e.mark.line < 0 ? 1 : e.mark.line + 1;
+    return Error{"syntax error: " + e.msg + " (line " + std::to_string(line) + ")"};
+  }
+  Config config;
+  config.path = path;
+  Diagnostics diagnostics;
+  try {
+    MapReader top(Located{root, "", config_internal::LineOf(root, 1)},
+                  {"ably", "poll", "channels", "discovery", "presence", "output", "state", "http",
+                   "metrics", "webhooks", "log"},
+                  &diagnostics);
+    DecodeSections(top, &config);
+    // Structural errors first: credentials and cross-field rules are only checked on a file
+    // that decoded cleanly.
+    if (diagnostics.ok()) ResolveAndCheck(env, &diagnostics, &config);
+  } catch (const std::exception& e) {
+    // yaml-cpp only throws here on a bug in this module (we test node types before reading).
+    return Error{std::string("internal error while reading the config: ") + e.what()};
+  }
+  if (!diagnostics.ok()) return diagnostics.TakeError();
+  return config;
+}
+
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  Result<std::string> text = config_internal::ReadTextFile(path);
+  if (!text.ok()) return text.error();
+  return ParseConfig(*text, path, env);
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+}  // namespace presenced

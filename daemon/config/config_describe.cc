@@ -1,0 +1,64 @@
+// DescribeConfig: the one-paragraph summary printed by `presenced --check-config`.
+
+#include <cstdio>
+
+#include "config/config_loader.h"
+#include "config/value_parsers.h"
+
+namespace presenced {
+namespace {
+
+using config_internal::FormatDuration;
+
+std::string Count(size_t n, std::string_view singular, std::string_view plural) {
+  return std::to_string(n) + " " + std::string(n == 1 ? singular : plural);
+}
+
+std::string DescribeSources(const Config& config) {
+  std::string text;
+  if (!config.channels.empty()) text = Count(config.channels.size(), "channel", "channels");
+  if (!config.discovery.prefixes.empty()) {
+    if (!text.empty()) text += " + ";
+    text += "discovery of " + Count(config.discovery.prefixes.size(), "prefix", "prefixes") +
+            " every " + FormatDuration(config.discovery.interval);
+  }
+  return text;
+}
+
+std::string DescribePolling(const AblyConfig& ably, const PollConfig& poll) {
+  std::string text = "polled every " + FormatDuration(poll.interval) + " (≤" +
+                     std::to_string(ably.max_channels_per_request) + " per request, " +
+                     std::to_string(ably.max_in_flight) + " in flight";
+  if (ably.max_requests_per_second > 0) {
+    char rate[32];
+    std::snprintf(rate, sizeof(rate), "%g", ably.max_requests_per_second);
+    text += ", ≤" + std::string(rate) + " requests/s";
+  }
+  text += ") from " + ably.endpoint;
+  text += ably.auth == AblyConfig::Auth::kBearer ? " with a token" : " with a key";
+  return text;
+}
+
+std::string DescribeWebhooks(const std::vector<WebhookConfig>& webhooks) {
+  if (webhooks.empty()) return "no webhooks";
+  std::string text = Count(webhooks.size(), "webhook", "webhooks") + " (";
+  for (size_t i = 0; i < webhooks.size(); ++i) {
+    if (i > 0) text += ", ";
+    // A URL may carry credentials in its user info or query: show neither.
+    text += webhooks[i].name + " → " + config_internal::RedactUrl(webhooks[i].url);
+  }
+  return text + ")";
+}
+
+}  // namespace
+
+std::string DescribeConfig(const Config& config) {
+  std::string text = "config " + config.path + " is valid: " + DescribeSources(config) + ", " +
+                     DescribePolling(config.ably, config.poll) + "; " +
+                     DescribeWebhooks(config.webhooks);
+  if (config.output.stdout_events) text += "; events on stdout";
+  text += "; state in " + config.state.dir + "; metrics on " + config.http.listen + ".";
+  return text;
+}
+
+}  // namespace presenced

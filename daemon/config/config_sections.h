@@ -1,0 +1,40 @@
+#pragma once
+
+// The steps of ParseConfig (config_loader.cc), split by file: decoding the webhook list, and
+// resolving what the file only names (credentials, signing secrets, the state directory).
+// Internal to the config module.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "config/config.h"
+#include "config/config_loader.h"
+#include "config/diagnostics.h"
+#include "config/map_reader.h"
+
+namespace presenced::config_internal {
+
+// True for an environment variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool IsEnvName(std::string_view text);
+
+// Reads the `*_env` key `key` of `section`: an environment variable name, never a value (a key
+// pasted here by mistake is rejected without being echoed).
+void ReadEnvName(const MapReader& section, std::string_view key, std::string* out);
+
+// Decodes the `webhooks` list of the top-level mapping.
+void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks);
+
+// Reads a whole file; the Error is "cannot read <path>: <reason>".
+Result<std::string> ReadTextFile(const std::string& path);
+
+// Resolves ably.key_file > ably.token_env > ably.key_env into ably->auth/credential.
+void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConfig* ably);
+// Resolves each webhook's secret_env into its secret.
+void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,
+                           std::vector<WebhookConfig>* webhooks);
+// Applies $STATE_DIRECTORY (set by systemd's StateDirectory=), which wins over state.dir.
+void ResolveStateDir(const EnvLookup& env, StateConfig* state);
+
+}  // namespace presenced::config_internal

@@ -1,0 +1,47 @@
+#pragma once
+
+// Diagnostics: the errors found while decoding a config file, and the line of every key read, so
+// checks that run after decoding (credentials, cross-field rules) can still name a line.
+// Internal to the config module. Not thread-safe; one instance per parse.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace presenced::config_internal {
+
+class Diagnostics {
+ public:
+  // Records the error `<path>: <what> (line N)`. Only the error on the lowest line is kept (the
+  // first recorded on a tie), so the user sees the first problem in reading order.
+  void Fail(const std::string& path, std::string_view what, int line);
+  // Records an error at the line of `path` (see LineOf).
+  void FailAt(const std::string& path, std::string_view what);
+
+  bool ok() const { return !first_.has_value(); }
+  // Returns the error to report; only valid when !ok().
+  Error TakeError() const { return Error{first_->message}; }
+
+  // Remembers where `path` (e.g. "webhooks[1].url") is written.
+  void RecordLine(const std::string& path, int line);
+  // Returns the line of `path`, else of its nearest recorded parent, else 1.
+  int LineOf(std::string path) const;
+
+ private:
+  struct Found {
+    int line;
+    std::string message;
+  };
+  std::optional<Found> first_;
+  std::map<std::string, int, std::less<>> lines_;
+};
+
+// Joins a parent path and a key: ("", "ably") → "ably", ("ably", "endpoint") → "ably.endpoint".
+std::string JoinPath(const std::string& parent, std::string_view key);
+// Returns "parent[index]".
+std::string IndexPath(const std::string& parent, size_t index);
+
+}  // namespace presenced::config_internal

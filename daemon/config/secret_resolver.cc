@@ -1,0 +1,157 @@
+// Resolves what the config file only names: the Ably credential, webhook signing secrets and the
+// state directory. No message here ever contains a secret value; variable names and file paths
+// are not secrets and are named so the user knows what to fix.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "config/config_sections.h"
+#include "config/value_parsers.h"
+
+namespace presenced::config_internal {
+namespace {
+
+constexpr std::string_view kKeyShape = "does not hold a key of the form appId.keyId:secret";
+
+std::string StripTrailingWhitespace(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  return text;
+}
+
+// Returns the variable's value without trailing whitespace; "" when unset.
+std::string EnvValue(const EnvLookup& env, const std::string& name) {
+  if (name.empty()) return "";
+  return StripTrailingWhitespace(env(name).value_or(""));
+}
+
+bool IsToken(std::string_view text) {
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; });
+}
+
+bool IsBase64(std::string_view text) {
+  if (text.empty() || text.size() % 4 != 0) return false;
+  size_t padding = text.size() - std::min(text.find_last_not_of('=') + 1, text.size());
+  if (padding > 2) return false;
+  return std::all_of(text.begin(), text.end() - padding, [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/';
+  });
+}
+
+}  // namespace
+
+bool IsEnvName(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text.front()))) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+void ReadEnvName(const MapReader& section, std::string_view key, std::string* out) {
+  auto value = section.Get(key);
+  if (!value) return;
+  if (!value->node.IsScalar()) {
+    section.Fail(key, "must be a string");
+  } else if (!value->node.Scalar().empty() && !IsEnvName(value->node.Scalar())) {
+    section.Fail(key,
+                 "must be the name of an environment variable (like ABLY_API_KEY), not a value");
+  } else {
+    *out = value->node.Scalar();
+  }
+}
+
+Result<std::string> ReadTextFile(const std::string& path) {
+  auto failure = [&path](int error) {
+    return Error{"cannot read " + path + ": " + std::strerror(error)};
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return failure(errno);
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      return failure(error);
+    }
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return text;
+}
+
+void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConfig* ably) {
+  if (!ably->key_file.empty()) {
+    Result<std::string> text = ReadTextFile(ably->key_file);
+    if (!text.ok()) {
+      diagnostics->FailAt("ably.key_file", text.error().message);
+      return;
+    }
+    std::string key = StripTrailingWhitespace(std::move(*text));
+    if (!IsAblyKey(key)) {
+      diagnostics->FailAt("ably.key_file", ably->key_file + " " + std::string(kKeyShape));
+      return;
+    }
+    ably->auth = AblyConfig::Auth::kBasic;
+    ably->credential = Secret(std::move(key));
+    return;
+  }
+  if (std::string token = EnvValue(env, ably->token_env); !token.empty()) {
+    if (!IsToken(token)) {
+      diagnostics->FailAt("ably.token_env",
+                          ably->token_env + " holds spaces or control characters");
+      return;
+    }
+    ably->auth = AblyConfig::Auth::kBearer;
+    ably->credential = Secret(std::move(token));
+    return;
+  }
+  if (std::string key = EnvValue(env, ably->key_env); !key.empty()) {
+    if (!IsAblyKey(key)) {
+      diagnostics->FailAt("ably.key_env", ably->key_env + " " + std::string(kKeyShape));
+      return;
+    }
+    ably->auth = AblyConfig::Auth::kBasic;
+    ably->credential = Secret(std::move(key));
+    return;
+  }
+  const std::string key_env =
+      ably->key_env.empty() ? "ably.key_env" : ably->key_env + " (ably.key_env)";
+  diagnostics->FailAt("ably",
+                      "no credentials: set " + key_env + ", ably.key_file or ably.token_env");
+}
+
+void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,
+                           std::vector<WebhookConfig>* webhooks) {
+  for (size_t i = 0; i < webhooks->size(); ++i) {
+    WebhookConfig& hook = (*webhooks)[i];
+    if (hook.secret_env.empty()) continue;
+    const std::string path = IndexPath("webhooks", i) + ".secret_env";
+    std::string secret = EnvValue(env, hook.secret_env);
+    if (secret.empty()) {
+      diagnostics->FailAt(path, "environment variable " + hook.secret_env + " is not set or empty");
+    } else if (secret.starts_with("whsec_") && !IsBase64(secret.substr(6))) {
+      diagnostics->FailAt(path,
+                          hook.secret_env + " holds a whsec_ secret that is not valid base64");
+    } else {
+      hook.secret = Secret(std::move(secret));
+    }
+  }
+}
+
+void ResolveStateDir(const EnvLookup& env, StateConfig* state) {
+  // systemd passes one path per StateDirectory= entry, separated by colons.
+  std::string dirs = env("STATE_DIRECTORY").value_or("");
+  std::string first = dirs.substr(0, dirs.find(':'));
+  if (!first.empty()) state->dir = first;
+}
+
+}  // namespace presenced::config_internal

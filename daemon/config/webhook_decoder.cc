@@ -1,0 +1,134 @@
+// DecodeWebhooks: the `webhooks` list of the config file (CONTRACT §3).
+
+#include <algorithm>
+#include <cctype>
+
+#include "config/config_sections.h"
+#include "config/value_parsers.h"
+
+namespace presenced::config_internal {
+namespace {
+
+constexpr Duration kGreaterThanZero{1};
+
+bool IsNotEmpty(std::string_view text) { return !text.empty(); }
+
+bool IsActionName(std::string_view text) {
+  return text == "enter" || text == "leave" || text == "update" || text == "present";
+}
+
+Action ToAction(std::string_view name) {
+  if (name == "enter") return Action::kEnter;
+  if (name == "leave") return Action::kLeave;
+  if (name == "update") return Action::kUpdate;
+  return Action::kPresent;
+}
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+// Reads `headers`, a mapping of extra request headers. Values are never echoed: they often hold
+// credentials for the receiving end.
+void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* headers) {
+  auto value = r.Get("headers");
+  if (!value) return;
+  Diagnostics* diagnostics = r.diagnostics();
+  if (!value->node.IsMap()) {
+    diagnostics->Fail(value->path, "must be a mapping", value->line);
+    return;
+  }
+  std::map<std::string, std::string> lower_seen;
+  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
+    const int line = LineOf(it->first, value->line);
+    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
+    const std::string path = JoinPath(value->path, name);
+    if (!it->first.IsScalar() || !IsHeaderName(name)) {
+      diagnostics->Fail(path, "must be a valid HTTP header name", line);
+    } else if (IsReservedHeader(name)) {
+      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
+    } else if (lower_seen.contains(Lower(name))) {
+      diagnostics->Fail(path, "duplicate of " + lower_seen[Lower(name)], line);
+    } else if (!it->second.IsScalar()) {
+      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
+    } else if (!IsHeaderValue(it->second.Scalar())) {
+      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
+    } else {
+      lower_seen[Lower(name)] = path;
+      (*headers)[name] = it->second.Scalar();
+    }
+  }
+}
+
+void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
+  if (!item.node.IsMap()) {
+    diagnostics->Fail(item.path, "must be a mapping", item.line);
+    return;
+  }
+  MapReader r(item,
+              {"name", "url", "format", "secret_env", "channels", "actions", "headers", "batch",
+               "timeout", "retry"},
+              diagnostics);
+  if (!r.String("name", &hook->name)) {
+    if (!r.Get("name")) r.Fail("name", "is required");
+  } else if (!IsWebhookName(hook->name)) {
+    r.Fail("name", "must match [a-z0-9_-]+");
+  }
+  std::string url;
+  if (!r.String("url", &url)) {
+    if (!r.Get("url")) r.Fail("url", "is required");
+  } else if (auto normalized = NormalizeHttpUrl(url, /*base_only=*/false)) {
+    hook->url = *normalized;
+  } else {
+    r.Fail("url", "must be an http or https URL");
+  }
+  r.Enum<WebhookConfig::Format>(
+      "format",
+      {{"ably", WebhookConfig::Format::kAbly}, {"events", WebhookConfig::Format::kEvents}},
+      &hook->format);
+  ReadEnvName(r, "secret_env", &hook->secret_env);
+  r.StringList("channels", ListRules{IsNotEmpty, "must not be empty", false, /*non_empty=*/true},
+               &hook->channels);
+  std::vector<std::string> actions;
+  if (r.StringList("actions",
+                   ListRules{IsActionName, "must be enter, leave, update or present",
+                             /*unique=*/true, /*non_empty=*/true},
+                   &actions)) {
+    hook->actions.clear();
+    for (const std::string& action : actions) hook->actions.push_back(ToAction(action));
+  }
+  DecodeHeaders(r, &hook->headers);
+
+  MapReader batch = r.Map("batch", {"max_events", "max_delay"});
+  batch.Int("max_events", 1, 10000, &hook->batch_max_events);
+  batch.Duration("max_delay", Duration(0), &hook->batch_max_delay);
+  r.Duration("timeout", kGreaterThanZero, &hook->timeout);
+  MapReader retry = r.Map("retry", {"initial_backoff", "max_backoff", "give_up_after"});
+  retry.Duration("initial_backoff", kGreaterThanZero, &hook->retry_initial_backoff);
+  retry.Duration("max_backoff", kGreaterThanZero, &hook->retry_max_backoff);
+  retry.Duration("give_up_after", kGreaterThanZero, &hook->retry_give_up_after);
+  if (hook->retry_max_backoff < hook->retry_initial_backoff) {
+    retry.Fail("max_backoff", "must not be shorter than initial_backoff");
+  }
+}
+
+}  // namespace
+
+void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks) {
+  Diagnostics* diagnostics = top.diagnostics();
+  std::map<std::string, std::string> name_paths;  // name → path of the webhook that has it
+  for (const Located& item : top.List("webhooks")) {
+    WebhookConfig hook;
+    DecodeWebhook(item, diagnostics, &hook);
+    const std::string name_path = JoinPath(item.path, "name");
+    if (!hook.name.empty() && name_paths.contains(hook.name)) {
+      diagnostics->FailAt(name_path, "duplicate of " + name_paths[hook.name]);
+    }
+    name_paths.emplace(hook.name, name_path);
+    webhooks->push_back(std::move(hook));
+  }
+}
+
+}  // namespace presenced::config_internal

@@ -1,0 +1,379 @@
+// ParseConfig/LoadConfigFile/DescribeConfig: defaults, every key, credentials, environment rules.
+
+#include "config/config_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "fake_env.h"
+#include "fakes/test_support.h"
+
+namespace presenced {
+namespace {
+
+using testing::FakeEnv;
+using testing::KeyEnv;
+using testing::kTestKey;
+using testing::kTestKeySecret;
+
+Config MustParse(const std::string& yaml, const EnvLookup& env = KeyEnv()) {
+  Result<Config> config = ParseConfig(yaml, "test.yaml", env);
+  EXPECT_TRUE(config.ok()) << config.error().message;
+  return config.ok() ? std::move(config).value() : Config{};
+}
+
+std::string MustFail(const std::string& yaml, const EnvLookup& env = KeyEnv()) {
+  Result<Config> config = ParseConfig(yaml, "test.yaml", env);
+  EXPECT_FALSE(config.ok());
+  return config.ok() ? "" : config.error().message;
+}
+
+TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
+  Config config = MustParse("channels: [chat:lobby]\n");
+  const AblyConfig& ably = config.ably;
+  EXPECT_EQ(config.path, "test.yaml");
+  EXPECT_EQ(ably.key_env, "ABLY_API_KEY");
+  EXPECT_EQ(ably.key_file, "");
+  EXPECT_EQ(ably.token_env, "");
+  EXPECT_EQ(ably.endpoint, "https://main.realtime.ably.net");
+  EXPECT_EQ(ably.fallback_hosts.size(), 5u);
+  EXPECT_EQ(ably.request_timeout, Duration(10'000));
+  EXPECT_EQ(ably.connect_timeout, Duration(4'000));
+  EXPECT_EQ(ably.max_channels_per_request, 100);
+  EXPECT_EQ(ably.max_in_flight, 4);
+  EXPECT_EQ(ably.max_requests_per_second, 0);
+  EXPECT_EQ(ably.max_response_bytes, 64ull << 20);
+  EXPECT_EQ(ably.ca_file, "");
+  EXPECT_EQ(ably.auth, AblyConfig::Auth::kBasic);
+  EXPECT_EQ(ably.credential.Reveal(), kTestKey);
+  EXPECT_EQ(config.poll.interval, Duration(15'000));
+  EXPECT_EQ(config.channels, std::vector<std::string>{"chat:lobby"});
+  EXPECT_TRUE(config.discovery.prefixes.empty());
+  EXPECT_EQ(config.discovery.interval, Duration(60'000));
+  EXPECT_EQ(config.presence.update_on, PresenceConfig::UpdateOn::kData);
+  EXPECT_EQ(config.presence.leave_after_misses, 1);
+  EXPECT_EQ(config.presence.initial_snapshot, PresenceConfig::InitialSnapshot::kBaseline);
+  EXPECT_FALSE(config.output.stdout_events);
+  EXPECT_EQ(config.state.dir, "/var/lib/presenced");
+  EXPECT_EQ(config.http.listen, "0.0.0.0:9847");
+  EXPECT_EQ(config.http.host, "0.0.0.0");
+  EXPECT_EQ(config.http.port, 9847);
+  EXPECT_TRUE(config.metrics.per_channel);
+  EXPECT_TRUE(config.webhooks.empty());
+  EXPECT_EQ(config.log.level, "info");
+  EXPECT_EQ(config.log.format, "text");
+}
+
+TEST(ParseConfigTest, NullValuesAndSectionsKeepTheirDefaults) {
+  Config config = MustParse(
+      "ably:\npoll:\n  interval: ~\nchannels: [a]\ndiscovery:\n  prefixes:\n"
+      "webhooks:\n  - name: w\n    url: http://h/\n    channels:\n    batch:\n");
+  EXPECT_EQ(config.poll.interval, Duration(15'000));
+  EXPECT_EQ(config.ably.fallback_hosts.size(), 5u);
+  ASSERT_EQ(config.webhooks.size(), 1u);
+  EXPECT_EQ(config.webhooks[0].channels, std::vector<std::string>{"*"});
+  EXPECT_EQ(config.webhooks[0].batch_max_events, 100);
+}
+
+constexpr const char* kFullConfig = R"(ably:
+  key_env: MY_KEY
+  key_file: ""
+  token_env: ""
+  endpoint: http://127.0.0.1:8080/
+  fallback_hosts: [fb1.example.com, fb2.example.com]
+  request_timeout: 2500ms
+  connect_timeout: 1s
+  max_channels_per_request: 50
+  max_in_flight: 8
+  max_requests_per_second: 2.5
+  max_response_bytes: 8MiB
+  ca_file: /etc/ssl/extra.pem
+poll:
+  interval: 100ms
+channels:
+  - chat:lobby
+  - "room,with,commas"
+discovery:
+  prefixes: ["room:", "game:"]
+  interval: 5m
+presence:
+  update_on: any
+  leave_after_misses: 3
+  initial_snapshot: present
+output:
+  stdout: true
+state:
+  dir: /tmp/presenced-state
+http:
+  listen: "[::1]:0"
+metrics:
+  per_channel: false
+webhooks:
+  - name: main
+    url: https://hooks.example.com/presence
+    format: events
+    secret_env: HOOK_SECRET
+    channels: ["chat:*", "room:?"]
+    actions: [enter, leave]
+    headers: {Authorization: Bearer hook-token, X-Team: presence}
+    batch: {max_events: 500, max_delay: 250ms}
+    timeout: 30s
+    retry: {initial_backoff: 2s, max_backoff: 1m, give_up_after: 24h}
+  - name: crm_2
+    url: http://crm.internal:8000/hook
+log:
+  level: debug
+  format: json
+)";
+
+TEST(ParseConfigTest, FullConfigSetsEveryKey) {
+  Config config =
+      MustParse(kFullConfig, FakeEnv({{"MY_KEY", "app.key:secret"},
+                                      {"HOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}));
+  const AblyConfig& ably = config.ably;
+  EXPECT_EQ(ably.key_env, "MY_KEY");
+  EXPECT_EQ(ably.credential.Reveal(), "app.key:secret");
+  EXPECT_EQ(ably.endpoint, "http://127.0.0.1:8080");
+  EXPECT_EQ(ably.fallback_hosts, (std::vector<std::string>{"fb1.example.com", "fb2.example.com"}));
+  EXPECT_EQ(ably.request_timeout, Duration(2500));
+  EXPECT_EQ(ably.connect_timeout, Duration(1000));
+  EXPECT_EQ(ably.max_channels_per_request, 50);
+  EXPECT_EQ(ably.max_in_flight, 8);
+  EXPECT_DOUBLE_EQ(ably.max_requests_per_second, 2.5);
+  EXPECT_EQ(ably.max_response_bytes, 8ull << 20);
+  EXPECT_EQ(ably.ca_file, "/etc/ssl/extra.pem");
+  EXPECT_EQ(config.poll.interval, Duration(100));
+  EXPECT_EQ(config.channels, (std::vector<std::string>{"chat:lobby", "room,with,commas"}));
+  EXPECT_EQ(config.discovery.prefixes, (std::vector<std::string>{"room:", "game:"}));
+  EXPECT_EQ(config.discovery.interval, Duration(300'000));
+  EXPECT_EQ(config.presence.update_on, PresenceConfig::UpdateOn::kAny);
+  EXPECT_EQ(config.presence.leave_after_misses, 3);
+  EXPECT_EQ(config.presence.initial_snapshot, PresenceConfig::InitialSnapshot::kPresent);
+  EXPECT_TRUE(config.output.stdout_events);
+  EXPECT_EQ(config.state.dir, "/tmp/presenced-state");
+  EXPECT_EQ(config.http.listen, "[::1]:0");
+  EXPECT_EQ(config.http.host, "::1");
+  EXPECT_EQ(config.http.port, 0);
+  EXPECT_FALSE(config.metrics.per_channel);
+  EXPECT_EQ(config.log.level, "debug");
+  EXPECT_EQ(config.log.format, "json");
+
+  ASSERT_EQ(config.webhooks.size(), 2u);
+  const WebhookConfig& main = config.webhooks[0];
+  EXPECT_EQ(main.name, "main");
+  EXPECT_EQ(main.url, "https://hooks.example.com/presence");
+  EXPECT_EQ(main.format, WebhookConfig::Format::kEvents);
+  EXPECT_EQ(main.secret_env, "HOOK_SECRET");
+  EXPECT_EQ(main.secret.Reveal(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  EXPECT_EQ(main.channels, (std::vector<std::string>{"chat:*", "room:?"}));
+  EXPECT_EQ(main.actions, (std::vector<Action>{Action::kEnter, Action::kLeave}));
+  EXPECT_EQ(main.headers, (std::map<std::string, std::string>{
+                              {"Authorization", "Bearer hook-token"}, {"X-Team", "presence"}}));
+  EXPECT_EQ(main.batch_max_events, 500);
+  EXPECT_EQ(main.batch_max_delay, Duration(250));
+  EXPECT_EQ(main.timeout, Duration(30'000));
+  EXPECT_EQ(main.retry_initial_backoff, Duration(2'000));
+  EXPECT_EQ(main.retry_max_backoff, Duration(60'000));
+  EXPECT_EQ(main.retry_give_up_after, Duration(86'400'000));
+
+  const WebhookConfig& crm = config.webhooks[1];  // every default
+  EXPECT_EQ(crm.name, "crm_2");
+  EXPECT_EQ(crm.format, WebhookConfig::Format::kAbly);
+  EXPECT_TRUE(crm.secret.empty());
+  EXPECT_EQ(crm.channels, std::vector<std::string>{"*"});
+  EXPECT_EQ(crm.actions, (std::vector<Action>{Action::kEnter, Action::kLeave, Action::kUpdate,
+                                              Action::kPresent}));
+  EXPECT_TRUE(crm.headers.empty());
+  EXPECT_EQ(crm.batch_max_events, 100);
+  EXPECT_EQ(crm.batch_max_delay, Duration(1'000));
+  EXPECT_EQ(crm.timeout, Duration(10'000));
+  EXPECT_EQ(crm.retry_initial_backoff, Duration(1'000));
+  EXPECT_EQ(crm.retry_max_backoff, Duration(600'000));
+  EXPECT_EQ(crm.retry_give_up_after, Duration(259'200'000));
+}
+
+TEST(ParseConfigTest, FallbackHostRules) {
+  // Default endpoint, key absent: Ably's five.
+  EXPECT_EQ(MustParse("channels: [a]\n").ably.fallback_hosts,
+            (std::vector<std::string>{
+                "main.a.fallback.ably-realtime.com", "main.b.fallback.ably-realtime.com",
+                "main.c.fallback.ably-realtime.com", "main.d.fallback.ably-realtime.com",
+                "main.e.fallback.ably-realtime.com"}));
+  // The default endpoint written out (trailing slash included) is still the default.
+  EXPECT_EQ(MustParse("ably: {endpoint: 'https://main.realtime.ably.net/'}\nchannels: [a]\n")
+                .ably.fallback_hosts.size(),
+            5u);
+  // Explicit endpoint: none.
+  EXPECT_TRUE(MustParse("ably: {endpoint: 'http://localhost:1234'}\nchannels: [a]\n")
+                  .ably.fallback_hosts.empty());
+  // Explicit list: as given, with either endpoint; an explicit empty list disables them.
+  EXPECT_EQ(MustParse("ably: {endpoint: 'http://localhost:1234', fallback_hosts: [x.example]}\n"
+                      "channels: [a]\n")
+                .ably.fallback_hosts,
+            std::vector<std::string>{"x.example"});
+  EXPECT_TRUE(MustParse("ably: {fallback_hosts: []}\nchannels: [a]\n").ably.fallback_hosts.empty());
+}
+
+TEST(ParseConfigTest, CredentialPrecedenceKeyFileThenTokenThenKeyEnv) {
+  presenced::testing::TempDir dir;
+  const std::string key_file = dir.WriteFile("key", "fileapp.filekey:filesecret \n\n");
+  const std::string yaml =
+      "ably: {key_file: '" + key_file + "', token_env: TOKEN}\nchannels: [a]\n";
+  const std::string no_file = "ably: {token_env: TOKEN}\nchannels: [a]\n";
+  auto env = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"TOKEN", "tok3n"}});
+
+  Config from_file = MustParse(yaml, env);
+  EXPECT_EQ(from_file.ably.auth, AblyConfig::Auth::kBasic);
+  EXPECT_EQ(from_file.ably.credential.Reveal(), "fileapp.filekey:filesecret");
+
+  Config from_token = MustParse(no_file, env);
+  EXPECT_EQ(from_token.ably.auth, AblyConfig::Auth::kBearer);
+  EXPECT_EQ(from_token.ably.credential.Reveal(), "tok3n");
+
+  // token_env names an empty variable: fall back to the key.
+  Config from_key = MustParse(no_file, FakeEnv({{"ABLY_API_KEY", kTestKey}, {"TOKEN", ""}}));
+  EXPECT_EQ(from_key.ably.auth, AblyConfig::Auth::kBasic);
+  EXPECT_EQ(from_key.ably.credential.Reveal(), kTestKey);
+}
+
+TEST(ParseConfigTest, CredentialErrorsNeverContainTheSecret) {
+  presenced::testing::TempDir dir;
+  const std::string bad_file = dir.WriteFile("key", std::string(kTestKeySecret) + "\n");
+  struct Case {
+    std::string yaml;
+    std::map<std::string, std::string> env;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {"channels: [a]\n",
+       {{"ABLY_API_KEY", kTestKeySecret}},
+       "ably.key_env: ABLY_API_KEY does not hold a key of the form appId.keyId:secret (line 1)"},
+      {"channels: [a]\nably:\n  key_file: " + bad_file + "\n",
+       {},
+       "ably.key_file: " + bad_file +
+           " does not hold a key of the form appId.keyId:secret (line 3)"},
+      {"channels: [a]\nably:\n  key_env: " + std::string(kTestKey) + "\n",
+       {},
+       "ably.key_env: must be the name of an environment variable (like ABLY_API_KEY), not a "
+       "value (line 3)"},
+      {"channels: [a]\nably:\n  token_env: T\n",
+       {{"T", std::string("tok ") + kTestKeySecret}},
+       "ably.token_env: T holds spaces or control characters (line 3)"},
+      {"channels: [a]\nwebhooks:\n  - {name: w, url: 'http://h', headers: {X-K: \"a\\n" +
+           std::string(kTestKeySecret) + "\"}}\n",
+       {{"ABLY_API_KEY", kTestKey}},
+       "webhooks[0].headers.X-K: must not contain control characters (line 3)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    const std::string message = MustFail(c.yaml, FakeEnv(c.env));
+    EXPECT_EQ(message, c.expected);
+    EXPECT_EQ(message.find(kTestKeySecret), std::string::npos);
+  }
+}
+
+TEST(ParseConfigTest, NoCredentialsNamesEveryWay) {
+  EXPECT_EQ(MustFail("channels: [a]\n", FakeEnv({})),
+            "ably: no credentials: set ABLY_API_KEY (ably.key_env), ably.key_file or "
+            "ably.token_env (line 1)");
+  EXPECT_EQ(MustFail("channels: [a]\nably:\n  key_env: OTHER\n", FakeEnv({{"OTHER", ""}})),
+            "ably: no credentials: set OTHER (ably.key_env), ably.key_file or ably.token_env "
+            "(line 2)");
+}
+
+TEST(ParseConfigTest, StateDirectoryFromSystemdWins) {
+  auto env = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"STATE_DIRECTORY", "/var/lib/sd:/var/lib/x"}});
+  EXPECT_EQ(MustParse("channels: [a]\nstate: {dir: /srv/p}\n", env).state.dir, "/var/lib/sd");
+  EXPECT_EQ(MustParse("channels: [a]\nstate: {dir: /srv/p}\n").state.dir, "/srv/p");
+  auto empty = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"STATE_DIRECTORY", ""}});
+  EXPECT_EQ(MustParse("channels: [a]\n", empty).state.dir, "/var/lib/presenced");
+}
+
+TEST(ParseConfigTest, DiscoveryAloneIsEnough) {
+  Config config = MustParse("discovery: {prefixes: ['room:']}\n");
+  EXPECT_TRUE(config.channels.empty());
+  EXPECT_EQ(config.discovery.prefixes, std::vector<std::string>{"room:"});
+}
+
+TEST(LoadConfigFileTest, MissingFileNamesThePath) {
+  Result<Config> config = LoadConfigFile("/nonexistent/presenced.yaml", KeyEnv());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message,
+            "cannot read /nonexistent/presenced.yaml: No such file or directory");
+}
+
+TEST(LoadConfigFileTest, ReadsAndParses) {
+  presenced::testing::TempDir dir;
+  const std::string path = dir.WriteFile("p.yaml", "channels: [x]\n");
+  Result<Config> config = LoadConfigFile(path, KeyEnv());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->path, path);
+  EXPECT_EQ(config->channels, std::vector<std::string>{"x"});
+}
+
+TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
+  Result<Config> loaded =
+      LoadConfigFile(PRESENCED_SOURCE_DIR "/config/presenced.example.yaml", KeyEnv());
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  // Everything except the channel list and the webhook's name and URL is the default.
+  Config expected = MustParse(
+      "channels: [chat:lobby]\nwebhooks: [{name: main, url: "
+      "'https://hooks.example.com/presence'}]\n");
+  const Config& example = *loaded;
+  EXPECT_EQ(example.ably.endpoint, expected.ably.endpoint);
+  EXPECT_EQ(example.ably.fallback_hosts, expected.ably.fallback_hosts);
+  EXPECT_EQ(example.ably.max_response_bytes, expected.ably.max_response_bytes);
+  EXPECT_EQ(example.poll.interval, expected.poll.interval);
+  EXPECT_EQ(example.channels, expected.channels);
+  EXPECT_EQ(example.discovery.interval, expected.discovery.interval);
+  EXPECT_EQ(example.presence.leave_after_misses, expected.presence.leave_after_misses);
+  EXPECT_EQ(example.state.dir, expected.state.dir);
+  EXPECT_EQ(example.http.listen, expected.http.listen);
+  EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
+  ASSERT_EQ(example.webhooks.size(), 1u);
+  EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);
+  EXPECT_EQ(example.webhooks[0].retry_give_up_after, expected.webhooks[0].retry_give_up_after);
+  EXPECT_EQ(example.log.level, expected.log.level);
+}
+
+TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
+  auto env = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"S", kTestKeySecret}});
+  Config config = MustParse(
+      "channels: [a, b, c]\ndiscovery: {prefixes: ['room:']}\n"
+      "webhooks:\n  - {name: main, url: 'https://u:pw@hooks.example.com/p?token=t', secret_env: "
+      "S}\n"
+      "  - {name: crm, url: 'http://crm:8000/hook'}\n",
+      env);
+  config.path = "/etc/presenced/presenced.yaml";
+  const std::string summary = DescribeConfig(config);
+  EXPECT_EQ(summary,
+            "config /etc/presenced/presenced.yaml is valid: 3 channels + discovery of 1 prefix "
+            "every 1m, polled every 15s (≤100 per request, 4 in flight) from "
+            "https://main.realtime.ably.net with a key; 2 webhooks (main → "
+            "https://hooks.example.com/p, crm → http://crm:8000/hook); state in "
+            "/var/lib/presenced; metrics on 0.0.0.0:9847.");
+  EXPECT_EQ(summary.find(kTestKeySecret), std::string::npos);
+
+  Config small = MustParse(
+      "ably: {token_env: T, max_requests_per_second: 2.5}\ndiscovery: {prefixes: [a, b], "
+      "interval: 90s}\noutput: {stdout: true}\n",
+      FakeEnv({{"T", "tok"}}));
+  small.path = "p.yaml";
+  EXPECT_EQ(DescribeConfig(small),
+            "config p.yaml is valid: discovery of 2 prefixes every 90s, polled every 15s (≤100 "
+            "per request, 4 in flight, ≤2.5 requests/s) from https://main.realtime.ably.net with "
+            "a token; no webhooks; events on stdout; state in /var/lib/presenced; metrics on "
+            "0.0.0.0:9847.");
+}
+
+TEST(ProcessEnvTest, ReadsTheProcessEnvironment) {
+  ::setenv("PRESENCED_CONFIG_TEST_VAR", "value", 1);
+  EnvLookup env = ProcessEnv();
+  EXPECT_EQ(env("PRESENCED_CONFIG_TEST_VAR"), "value");
+  ::unsetenv("PRESENCED_CONFIG_TEST_VAR");
+  EXPECT_EQ(env("PRESENCED_CONFIG_TEST_VAR"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace presenced
