@@ -1,8 +1,10 @@
 #include "presence/diff.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <iterator>
 #include <numeric>
+#include <string_view>
 #include <utility>
 
 namespace presenced {
@@ -16,25 +18,91 @@ int CompareMemberKeys(const Member& a, const Member& b) {
   return ChannelState::CompareKeys(a.client_id, a.connection_id, b.client_id, b.connection_id);
 }
 
+// A sort key: 8 bytes of the client_id, big-endian so integer order is bytewise order, taken
+// after the prefix every client_id of the snapshot shares (apps often use "user-…" ids).
+// Distinct prefixes order members exactly as the full key would; equal ones fall back to it.
+struct SortKey {
+  uint64_t prefix;
+  uint32_t index;
+};
+
+size_t CommonPrefixLength(const std::vector<Member>& after) {
+  if (after.empty()) return 0;
+  std::string_view first = after[0].client_id;
+  size_t n = first.size();
+  for (const Member& m : after) {
+    const std::string_view s = m.client_id;
+    size_t i = 0;
+    const size_t limit = std::min(n, s.size());
+    while (i < limit && s[i] == first[i]) ++i;
+    n = i;
+    if (n == 0) break;
+  }
+  return n;
+}
+
+uint64_t PrefixAt(std::string_view s, size_t skip) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    const size_t at = skip + i;
+    const auto byte = at < s.size() ? static_cast<unsigned char>(s[at]) : 0u;
+    v = (v << 8) | byte;
+  }
+  return v;
+}
+
+// Sorts by prefix with an LSD radix sort (8-bit digits, passes where every key has the same
+// digit skipped): no data-dependent branches, which is what makes a comparison sort of random
+// keys slow. Stable, so equal prefixes keep their input order.
+void RadixSortByPrefix(std::vector<SortKey>& keys) {
+  if (keys.size() < 2) return;
+  std::vector<SortKey> scratch(keys.size());
+  for (int shift = 0; shift < 64; shift += 8) {
+    size_t count[256] = {};
+    for (const SortKey& k : keys) ++count[(k.prefix >> shift) & 0xff];
+    if (count[(keys[0].prefix >> shift) & 0xff] == keys.size()) continue;
+    size_t offset = 0;
+    for (size_t& c : count) {
+      const size_t n = c;
+      c = offset;
+      offset += n;
+    }
+    for (const SortKey& k : keys) scratch[count[(k.prefix >> shift) & 0xff]++] = k;
+    keys.swap(scratch);
+  }
+}
+
 // Returns the indices of `after` in ascending key order, one per key: of duplicates, the latest
 // timestamp wins, then the larger id.
 std::vector<uint32_t> SortedUniqueIndices(const std::vector<Member>& after) {
-  std::vector<uint32_t> order(after.size());
-  std::iota(order.begin(), order.end(), 0u);
-  auto less = [&after](uint32_t x, uint32_t y) {
-    const Member& a = after[x];
-    const Member& b = after[y];
+  const size_t skip = CommonPrefixLength(after);
+  std::vector<SortKey> keys(after.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    keys[i] = {PrefixAt(after[i].client_id, skip), static_cast<uint32_t>(i)};
+  }
+  RadixSortByPrefix(keys);
+  // Members sharing a prefix (rare) are ordered by the full key, then newest first.
+  auto less = [&after](const SortKey& x, const SortKey& y) {
+    const Member& a = after[x.index];
+    const Member& b = after[y.index];
     if (const int c = CompareMemberKeys(a, b); c != 0) return c < 0;
     if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
     return a.id > b.id;
   };
-  if (!std::is_sorted(order.begin(), order.end(), less)) {
-    std::sort(order.begin(), order.end(), less);
+  for (size_t i = 0; i < keys.size();) {
+    size_t j = i + 1;
+    while (j < keys.size() && keys[j].prefix == keys[i].prefix) ++j;
+    if (j - i > 1)
+      std::sort(keys.begin() + static_cast<ptrdiff_t>(i), keys.begin() + static_cast<ptrdiff_t>(j),
+                less);
+    i = j;
   }
-  auto same_key = [&after](uint32_t x, uint32_t y) {
-    return CompareMemberKeys(after[x], after[y]) == 0;
-  };
-  order.erase(std::unique(order.begin(), order.end(), same_key), order.end());
+  std::vector<uint32_t> order;
+  order.reserve(keys.size());
+  for (const SortKey& k : keys) {
+    if (!order.empty() && CompareMemberKeys(after[order.back()], after[k.index]) == 0) continue;
+    order.push_back(k.index);
+  }
   return order;
 }
 

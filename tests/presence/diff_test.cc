@@ -276,3 +276,53 @@ TEST(DiffOptionsTest, FromConfig) {
 
 }  // namespace
 }  // namespace presenced
+
+namespace presenced {
+namespace {
+
+// The sort behind Diff uses 8-byte prefixes after the common prefix with a radix sort; this
+// checks its order against a plain comparison sort on keys built to collide in those prefixes.
+TEST(DiffOrderTest, MatchesReferenceOrderOnCollidingPrefixes) {
+  std::vector<Member> members;
+  uint64_t x = 12345;
+  auto next = [&x] {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return x >> 33;
+  };
+  const std::vector<std::string> stems = {"user-", "user-0000000", "user-00000000", "u", ""};
+  for (int i = 0; i < 3000; ++i) {
+    std::string client = stems[next() % stems.size()];
+    const int tail = static_cast<int>(next() % 4);
+    for (int t = 0; t < tail; ++t) client.push_back("ab\0\xff"[next() % 4]);
+    members.push_back(
+        M(client, "c" + std::to_string(next() % 3), std::to_string(i), "", "", next() % 5));
+  }
+  std::vector<Member> reference = members;
+  std::stable_sort(reference.begin(), reference.end(), [](const Member& a, const Member& b) {
+    if (a.client_id != b.client_id) return a.client_id < b.client_id;
+    if (a.connection_id != b.connection_id) return a.connection_id < b.connection_id;
+    if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
+    return a.id > b.id;
+  });
+  std::vector<const Member*> unique;
+  for (const Member& m : reference) {
+    if (!unique.empty() && unique.back()->client_id == m.client_id &&
+        unique.back()->connection_id == m.connection_id) {
+      continue;
+    }
+    unique.push_back(&m);
+  }
+  const DiffResult r = Diff(kChannel, nullptr, members, Opts(kData, 1, true), kNow);
+  ASSERT_EQ(r.next.member_count(), unique.size());
+  ASSERT_EQ(r.events.size(), unique.size());
+  for (size_t i = 0; i < unique.size(); ++i) {
+    const MemberView v = r.next.member(i);
+    ASSERT_EQ(v.client_id, unique[i]->client_id) << i;
+    ASSERT_EQ(v.connection_id, unique[i]->connection_id) << i;
+    ASSERT_EQ(v.id, unique[i]->id) << i;
+    ASSERT_EQ(r.events[i].member_id, unique[i]->id) << i;
+  }
+}
+
+}  // namespace
+}  // namespace presenced
