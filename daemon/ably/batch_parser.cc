@@ -1,1 +1,304 @@
-// placeholder: replaced by the module's implementation
+// ParseBatchPresence on simdjson's On-Demand API (see batch_parser.h for the contract).
+//
+// The body is copied once into a per-thread padded buffer (simdjson reads up to
+// SIMDJSON_PADDING bytes past the end) and walked in a single pass; only the Member fields are
+// allocated. simdjson reports malformed JSON by throwing simdjson_error; a ShapeError marks valid
+// JSON of the wrong shape. Both are caught here and become a whole-request failure. Field names
+// are matched on their raw JSON text (no unescaping): Ably never escapes its field names, and a
+// name that did not match would only make a message malformed, never silently change a member.
+
+#include "ably/batch_parser.h"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace presenced {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr int kBatchIncludesErrors = 40020;
+
+// Valid JSON that is not one of the accepted shapes.
+struct ShapeError {
+  std::string message;
+};
+
+// Per-thread parse state, reused across calls to avoid reallocating the parser's buffers.
+struct ParseBuffers {
+  od::parser parser;
+  std::string padded;
+};
+
+ParseBuffers& ThreadBuffers() {
+  thread_local ParseBuffers buffers;
+  return buffers;
+}
+
+od::document Iterate(std::string_view body) {
+  ParseBuffers& buffers = ThreadBuffers();
+  if (buffers.padded.size() < body.size() + simdjson::SIMDJSON_PADDING) {
+    buffers.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::memcpy(buffers.padded.data(), body.data(), body.size());
+  std::memset(buffers.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
+  return buffers.parser.iterate(buffers.padded.data(), body.size(), buffers.padded.size());
+}
+
+BatchPresenceResult WholeFailure(AblyError error) {
+  BatchPresenceResult result;
+  result.error = std::move(error);
+  return result;
+}
+
+// Parses a decimal integer; false when `text` is not exactly one.
+bool ParseDecimal(std::string_view text, int64_t& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+// Reads an integer given as a JSON number (integral or not) or a numeric string. The common case,
+// an integer, is tried first: a failed scalar read does not consume the value.
+int64_t ToInt64(od::value value, int64_t fallback = 0) {
+  int64_t i = 0;
+  if (value.get_int64().get(i) == simdjson::SUCCESS) return i;
+  switch (value.type()) {
+    case od::json_type::number:
+      return static_cast<int64_t>(double(value.get_double()));
+    case od::json_type::string:
+      return ParseDecimal(std::string_view(value.get_string()), i) ? i : fallback;
+    default:
+      return fallback;
+  }
+}
+
+// Returns the value's exact JSON text: strings keep their quotes and escapes. simdjson's raw
+// text runs up to the next structural character, so trailing whitespace is dropped.
+std::string_view RawJson(od::value value) {
+  std::string_view raw;
+  switch (value.type()) {
+    case od::json_type::object: {
+      od::object object = value.get_object();
+      raw = object.raw_json();
+      break;
+    }
+    case od::json_type::array: {
+      od::array array = value.get_array();
+      raw = array.raw_json();
+      break;
+    }
+    default:
+      raw = value.raw_json_token();
+  }
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
+
+// Reads a string field; false (and `out` untouched) when the value is null or not a string.
+bool GetString(od::value value, std::string& out) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return false;
+  out.assign(text);
+  return true;
+}
+
+AblyError ParseError(od::value value) {
+  AblyError error;
+  if (value.type() != od::json_type::object) {
+    error.message = "malformed error";
+    return error;
+  }
+  for (auto field : value.get_object()) {
+    const od::raw_json_string key = field.key();
+    if (key == "code") {
+      error.code = static_cast<int>(ToInt64(field.value()));
+    } else if (key == "statusCode") {
+      error.status_code = static_cast<int>(ToInt64(field.value()));
+    } else if (key == "message") {
+      GetString(field.value(), error.message);
+    }
+  }
+  return error;
+}
+
+// Fills `member` from one presence message. Returns false when clientId or connectionId is
+// missing; `action` receives the message's action (1 when absent).
+bool ParseMember(od::object message, Member& member, int64_t& action) {
+  bool has_client = false;
+  bool has_connection = false;
+  action = 1;
+  for (auto field : message) {
+    const od::raw_json_string key = field.key();
+    od::value value = field.value();
+    if (key == "clientId") {
+      has_client = GetString(value, member.client_id);
+    } else if (key == "connectionId") {
+      has_connection = GetString(value, member.connection_id);
+    } else if (key == "id") {
+      GetString(value, member.id);
+    } else if (key == "data") {
+      member.data.assign(RawJson(value));
+    } else if (key == "encoding") {
+      GetString(value, member.encoding);
+    } else if (key == "timestamp") {
+      member.timestamp = ToInt64(value);
+    } else if (key == "action") {
+      action = ToInt64(value, -1);
+    }
+  }
+  return has_client && has_connection;
+}
+
+// Parses the `presence` array of one channel into `out.members`; false if a message is malformed.
+bool ParsePresence(od::array messages, std::vector<Member>& members) {
+  bool well_formed = true;
+  for (auto element : messages) {
+    od::object message = element.get_object();
+    Member& member = members.emplace_back();
+    int64_t action = 1;
+    const bool complete = ParseMember(message, member, action);
+    well_formed = well_formed && complete;
+    // Absent (0) and leave (3) are not part of the member set.
+    if (!complete || action == 0 || action == 3) members.pop_back();
+  }
+  return well_formed;
+}
+
+ChannelPresence ParseEntry(od::value value) {
+  ChannelPresence channel;
+  bool has_name = false, has_presence = false, has_error = false, well_formed = true;
+  for (auto field : value.get_object()) {
+    const od::raw_json_string key = field.key();
+    if (key == "channel") {
+      has_name = GetString(field.value(), channel.channel);
+    } else if (key == "presence") {
+      has_presence = true;
+      // No reserve(): counting the elements first costs more than the vector's regrowth.
+      well_formed = ParsePresence(field.value().get_array(), channel.members);
+    } else if (key == "error") {
+      has_error = true;
+      channel.error = ParseError(field.value());
+    }
+  }
+  if (!has_name) throw ShapeError{"batch result without a channel name"};
+  if (has_error || !well_formed || !has_presence) {
+    channel.members.clear();
+    if (!has_error) {
+      channel.error.message =
+          has_presence ? "malformed presence message" : "batch result without presence or error";
+    }
+    return channel;
+  }
+  channel.ok = true;
+  return channel;
+}
+
+std::vector<ChannelPresence> ParseEntries(od::array entries) {
+  std::vector<ChannelPresence> channels;
+  for (auto entry : entries) channels.push_back(ParseEntry(entry.value()));
+  return channels;
+}
+
+// Throws ShapeError when anything but whitespace follows the root value.
+void ExpectEnd(od::document& doc) {
+  const char* location = nullptr;
+  if (doc.current_location().get(location) == simdjson::SUCCESS) {
+    throw ShapeError{"trailing content after the JSON value"};
+  }
+}
+
+// 2xx: the v3 BatchResult object or the legacy array.
+BatchPresenceResult ParseSuccess(std::string_view body) {
+  od::document doc = Iterate(body);
+  BatchPresenceResult result;
+  if (doc.type() == od::json_type::array) {
+    result.channels = ParseEntries(doc.get_array());
+  } else if (doc.type() == od::json_type::object) {
+    bool has_results = false;
+    for (auto field : doc.get_object()) {
+      if (od::raw_json_string(field.key()) == "results") {
+        has_results = true;
+        result.channels = ParseEntries(field.value().get_array());
+      }
+    }
+    if (!has_results) throw ShapeError{"response object has no results"};
+  } else {
+    throw ShapeError{"response is neither an object nor an array"};
+  }
+  ExpectEnd(doc);
+  result.ok = true;
+  return result;
+}
+
+AblyError HeaderError(int http_status, std::string_view code, std::string_view message) {
+  AblyError error;
+  int64_t parsed = 0;
+  if (ParseDecimal(code, parsed)) error.code = static_cast<int>(parsed);
+  error.status_code = http_status;
+  error.message = message.empty() ? "HTTP " + std::to_string(http_status) : std::string(message);
+  return error;
+}
+
+// Non-2xx: the legacy 400/40020 partial failure, or a whole-request error.
+BatchPresenceResult ParseFailure(int http_status, std::string_view body, std::string_view code,
+                                 std::string_view message) {
+  const AblyError from_headers = HeaderError(http_status, code, message);
+  try {
+    od::document doc = Iterate(body);
+    if (doc.type() != od::json_type::object) return WholeFailure(from_headers);
+    bool has_error = false, has_batch = false;
+    AblyError error;
+    std::vector<ChannelPresence> channels;
+    for (auto field : doc.get_object()) {
+      const od::raw_json_string key = field.key();
+      if (key == "error") {
+        has_error = true;
+        error = ParseError(field.value());
+      } else if (key == "batchResponse") {
+        has_batch = true;
+        channels = ParseEntries(field.value().get_array());
+      }
+    }
+    ExpectEnd(doc);
+    if (!has_error) return WholeFailure(from_headers);
+    if (error.status_code == 0) error.status_code = http_status;
+    if (error.code == kBatchIncludesErrors && has_batch) {
+      BatchPresenceResult result;
+      result.ok = true;
+      result.channels = std::move(channels);
+      return result;
+    }
+    return WholeFailure(std::move(error));
+  } catch (const simdjson::simdjson_error&) {
+    return WholeFailure(from_headers);
+  } catch (const ShapeError&) {
+    return WholeFailure(from_headers);
+  }
+}
+
+}  // namespace
+
+BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
+                                       std::string_view header_error_code,
+                                       std::string_view header_error_message) {
+  if (http_status < 200 || http_status > 299) {
+    return ParseFailure(http_status, body, header_error_code, header_error_message);
+  }
+  try {
+    return ParseSuccess(body);
+  } catch (const simdjson::simdjson_error& e) {
+    return WholeFailure({0, http_status, std::string("unparsable response body: ") + e.what()});
+  } catch (const ShapeError& e) {
+    return WholeFailure({0, http_status, "unexpected response shape: " + e.message});
+  }
+}
+
+}  // namespace presenced
