@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <exception>
 #include <limits>
+#include <vector>
 
 #include "config/config_sections.h"
 #include "config/diagnostics.h"
@@ -136,7 +137,13 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
                            const EnvLookup& env) {
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(yaml_text));
+    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
+    if (documents.size() > 1) {
+      const int line = config_internal::LineOf(documents[1], 1);
+      return Error{"(top level): only one YAML document is allowed (line " + std::to_string(line) +
+                   ")"};
+    }
+    if (!documents.empty()) root = documents.front();
   } catch (const YAML::Exception& e) {
     const int line = e.mark.is_null() || e.mark.line < 0 ? 1 : e.mark.line + 1;
     return Error{"syntax error: " + e.msg + " (line " + std::to_string(line) + ")"};

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "config/config_loader.h"
-#include "fake_env.h"
+#include "config_test_helpers.h"
 
 namespace presenced {
 namespace {
@@ -83,6 +83,7 @@ const InvalidCase kInvalidCases[] = {
     {"wrong-type-list", "channels: must be a list (line 1)"},
     {"wrong-type-string", "ably.endpoint: must be a string (line 3)"},
     {"top-level-not-mapping", "(top level): must be a mapping (line 1)"},
+    {"two-documents", "(top level): only one YAML document is allowed (line 3)"},
     {"key-env-holds-value",
      "ably.key_env: must be the name of an environment variable (like ABLY_API_KEY), not a value "
      "(line 3)"},

@@ -1,6 +1,9 @@
 #pragma once
 
-// FakeEnv: an EnvLookup over a fixed map, so config tests never depend on the real environment.
+// Helpers for the config tests: FakeEnv, an EnvLookup over a fixed map so no test depends on the
+// real environment, and MustParse/MustFail, which parse YAML text and expect success/failure.
+
+#include <gtest/gtest.h>
 
 #include <map>
 #include <string>
@@ -23,5 +26,19 @@ inline EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
 
 // The environment most tests run with: just a valid key in ABLY_API_KEY.
 inline EnvLookup KeyEnv() { return FakeEnv({{"ABLY_API_KEY", kTestKey}}); }
+
+// Parses `yaml` and expects success; returns the config (default-constructed on failure).
+inline Config MustParse(const std::string& yaml, const EnvLookup& env = KeyEnv()) {
+  Result<Config> config = ParseConfig(yaml, "test.yaml", env);
+  EXPECT_TRUE(config.ok()) << config.error().message;
+  return config.ok() ? std::move(config).value() : Config{};
+}
+
+// Parses `yaml` and expects failure; returns the error message ("" if it parsed).
+inline std::string MustFail(const std::string& yaml, const EnvLookup& env = KeyEnv()) {
+  Result<Config> config = ParseConfig(yaml, "test.yaml", env);
+  EXPECT_FALSE(config.ok());
+  return config.ok() ? "" : config.error().message;
+}
 
 }  // namespace presenced::testing

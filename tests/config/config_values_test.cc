@@ -15,7 +15,7 @@ using config_internal::FormatDuration;
 using config_internal::NormalizeHttpUrl;
 using config_internal::ParseListenAddress;
 
-TEST(ParseDurationTest, Table) {
+TEST(ConfigParseDurationTest, Table) {
   struct Case {
     std::string text;
     std::optional<int64_t> ms;
@@ -55,7 +55,7 @@ TEST(ParseDurationTest, Table) {
   }
 }
 
-TEST(ParseSizeTest, Table) {
+TEST(ConfigParseSizeTest, Table) {
   struct Case {
     std::string text;
     std::optional<uint64_t> bytes;
@@ -84,7 +84,7 @@ TEST(ParseSizeTest, Table) {
   }
 }
 
-TEST(FormatDurationTest, UsesTheLargestExactUnit) {
+TEST(ConfigFormatDurationTest, UsesTheLargestExactUnit) {
   EXPECT_EQ(FormatDuration(Duration(0)), "0s");
   EXPECT_EQ(FormatDuration(Duration(250)), "250ms");
   EXPECT_EQ(FormatDuration(Duration(1500)), "1500ms");
@@ -95,7 +95,7 @@ TEST(FormatDurationTest, UsesTheLargestExactUnit) {
   EXPECT_EQ(FormatDuration(Duration(72ll * 3'600'000)), "72h");
 }
 
-TEST(ParseListenAddressTest, Table) {
+TEST(ConfigParseListenAddressTest, Table) {
   struct Case {
     std::string text;
     bool ok;
@@ -131,7 +131,7 @@ TEST(ParseListenAddressTest, Table) {
   }
 }
 
-TEST(NormalizeHttpUrlTest, Table) {
+TEST(ConfigNormalizeHttpUrlTest, Table) {
   struct Case {
     std::string text;
     bool base_only;
@@ -165,13 +165,13 @@ TEST(NormalizeHttpUrlTest, Table) {
   }
 }
 
-TEST(RedactUrlTest, DropsUserInfoQueryAndFragment) {
+TEST(ConfigRedactUrlTest, DropsUserInfoQueryAndFragment) {
   EXPECT_EQ(config_internal::RedactUrl("https://u:p@h.example.com:8443/x?token=t#f"),
             "https://h.example.com:8443/x");
   EXPECT_EQ(config_internal::RedactUrl("https://h.example.com/a@b"), "https://h.example.com/a@b");
 }
 
-TEST(IsAblyKeyTest, Table) {
+TEST(ConfigIsAblyKeyTest, Table) {
   EXPECT_TRUE(config_internal::IsAblyKey("xVLyHw.A-pwhQ:abc+/=def"));
   EXPECT_FALSE(config_internal::IsAblyKey(""));
   EXPECT_FALSE(config_internal::IsAblyKey("xVLyHw.A-pwhQ"));
@@ -182,7 +182,7 @@ TEST(IsAblyKeyTest, Table) {
   EXPECT_FALSE(config_internal::IsAblyKey("app.key:sec ret"));
 }
 
-TEST(ReservedHeaderTest, IsCaseInsensitive) {
+TEST(ConfigReservedHeaderTest, IsCaseInsensitive) {
   EXPECT_TRUE(config_internal::IsReservedHeader("content-type"));
   EXPECT_TRUE(config_internal::IsReservedHeader("User-Agent"));
   EXPECT_TRUE(config_internal::IsReservedHeader("X-ABLY-SIGNATURE"));
