@@ -105,7 +105,7 @@ uint16_t FakeAblyServer::Start() {
     params->setMaxThreads(kMaxThreads);
     params->setMaxQueued(256);
     params->setKeepAlive(true);
-    params->setKeepAliveTimeout(Poco::Timespan(30, 0));
+    params->setKeepAliveTimeout(Poco::Timespan(15, 0));
     params->setServerName("fake_ably");
 
     pool_ = std::make_unique<Poco::ThreadPool>(2, kMaxThreads * 2, 60, 0);
