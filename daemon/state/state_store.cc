@@ -69,18 +69,24 @@ Status StateStore::Migrate() {
   std::lock_guard lock(mu_);
   // busy_timeout first: another process (the CLI) may hold the write lock right now.
   if (Status s = db_->Exec("PRAGMA busy_timeout=5000"); !s.ok()) return s;
-  Result<Statement> mode = db_->Prepare("PRAGMA journal_mode=WAL");
-  if (!mode.ok()) return mode.error();
-  Result<bool> row = mode->Step();
-  if (!row.ok()) return row.error();
-  if (!*row || mode->ColumnText(0) != "wal") return Error{"sqlite: cannot enable WAL mode"};
+  // Statements are scoped: a statement left mid-step would block the COMMIT below.
+  {
+    Result<Statement> mode = db_->Prepare("PRAGMA journal_mode=WAL");
+    if (!mode.ok()) return mode.error();
+    Result<bool> row = mode->Step();
+    if (!row.ok()) return row.error();
+    if (!*row || mode->ColumnText(0) != "wal") return Error{"sqlite: cannot enable WAL mode"};
+  }
   if (Status s = db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
 
-  Result<Statement> version = db_->Prepare("PRAGMA user_version");
-  if (!version.ok()) return version.error();
-  Result<bool> has = version->Step();
-  if (!has.ok()) return has.error();
-  const int64_t current = *has ? version->ColumnInt(0) : 0;
+  int64_t current = 0;
+  {
+    Result<Statement> version = db_->Prepare("PRAGMA user_version");
+    if (!version.ok()) return version.error();
+    Result<bool> has = version->Step();
+    if (!has.ok()) return has.error();
+    if (*has) current = version->ColumnInt(0);
+  }
   if (current > kSchemaVersion) {
     return Error{"state store schema version " + std::to_string(current) +
                  " is newer than this presenced understands (" + std::to_string(kSchemaVersion) +

@@ -1,0 +1,23 @@
+#pragma once
+
+// CLI support for dead letters (`presenced --dead-letters`, `--replay-dead-letters NAME`).
+
+#include <cstdint>
+#include <string>
+
+#include "common/result.h"
+#include "state/state_store.h"
+
+namespace presenced {
+
+// Returns the text printed by --dead-letters: one line per webhook with dead letters
+// ("<webhook>: <count> events, oldest <UTC time>, last given up <UTC time>: <last error>"), or
+// "no dead letters\n". A store error is described on one line starting with "error: ".
+std::string DescribeDeadLetters(StateStore& store);
+
+// Moves `webhook`'s dead letters back into its outbox, in their original order and ahead of any
+// newer pending event (they are older); a running daemon picks them up after its batch in
+// flight. Returns the number of events moved (0 when there were none).
+Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook);
+
+}  // namespace presenced

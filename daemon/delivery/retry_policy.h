@@ -1,0 +1,40 @@
+#pragma once
+
+// Delivery timing as pure functions (no clock, no sleeping), so tests check them as tables:
+// when a batch is due, how long to back off after a failure, and what Retry-After asks for.
+// Thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace presenced {
+
+// Returns a uniformly distributed number in [0, 1). Production: a seeded std::mt19937_64.
+using UniformRandom = std::function<double()>;
+
+// Returns the delay before the next attempt after `failures` failed attempts (1 for the first):
+// full jitter, uniform in [0, min(max_backoff, initial_backoff * 2^(failures-1))]. When the
+// receiver sent a Retry-After, the delay is at least that long (it may exceed max_backoff:
+// the receiver asked for it).
+Duration NextBackoff(const WebhookConfig& webhook, int64_t failures,
+                     std::optional<Duration> retry_after, const UniformRandom& random);
+
+// Parses a Retry-After header value: delay-seconds ("120") or an HTTP date, relative to
+// `now_ms` (Unix ms). Returns nullopt when absent or unparsable; a date in the past is 0.
+std::optional<Duration> ParseRetryAfter(std::string_view value, int64_t now_ms);
+
+// Returns how long to wait before forming a batch from `pending` waiting events whose oldest was
+// created at `oldest_created_ms`: zero when `pending` reaches batch.max_events or the oldest has
+// waited batch.max_delay; nullopt when there is nothing to send.
+std::optional<Duration> BatchDueIn(const WebhookConfig& webhook, size_t pending,
+                                   int64_t oldest_created_ms, int64_t now_ms);
+
+// Returns whether a batch whose first attempt was at `first_attempt_ms` is past give_up_after.
+bool ShouldGiveUp(const WebhookConfig& webhook, int64_t first_attempt_ms, int64_t now_ms);
+
+}  // namespace presenced

@@ -1,0 +1,25 @@
+#pragma once
+
+// Routing: which webhooks receive which events (CONTRACT §3 webhooks[].channels / actions).
+// Pure functions, thread-safe.
+
+#include <string_view>
+#include <vector>
+
+#include "config/config.h"
+#include "presence/event.h"
+#include "state/state_store.h"
+
+namespace presenced {
+
+// Returns whether `text` matches the glob `pattern`: `*` matches any run of characters (also
+// none, also `:`), `?` exactly one character; everything else matches itself.
+bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// Returns one OutboxEntry per (webhook, event) pair whose channel matches one of the webhook's
+// globs and whose action is one of its actions. Events keep their order; for each event the
+// entries follow the order of `webhooks`.
+std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
+                                           const std::vector<Event>& events);
+
+}  // namespace presenced

@@ -1,0 +1,259 @@
+#include "delivery/webhook_worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/version.h"
+#include "delivery/payload.h"
+#include "delivery/retry_policy.h"
+#include "delivery/signer.h"
+
+namespace presenced {
+namespace {
+
+// After a store error the worker tries again after this long.
+constexpr Duration kStoreRetry{1'000};
+// Long waits are cut into slices this long so the backlog age gauge stays current.
+constexpr Duration kGaugeRefresh{5'000};
+// Configured headers may not replace these: they carry the signature and its inputs.
+constexpr std::string_view kReservedHeaders[] = {"content-type", "webhook-id", "webhook-timestamp",
+                                                 "webhook-signature", "x-ably-signature"};
+
+bool IsReserved(std::string_view name) {
+  std::string lower(name);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
+         std::end(kReservedHeaders);
+}
+
+std::vector<Event> EventsOf(const StateStore::Batch& batch) {
+  std::vector<Event> events;
+  events.reserve(batch.events.size());
+  for (const StateStore::PendingEvent& p : batch.events) events.push_back(p.event);
+  return events;
+}
+
+}  // namespace
+
+WebhookWorker::WebhookWorker(WebhookConfig config, StateStore& store, HttpClient& http,
+                             Metrics& metrics, const Clock& clock)
+    : name_(config.name),
+      store_(store),
+      http_(http),
+      metrics_(metrics),
+      clock_(clock),
+      random_(std::random_device{}()),
+      config_(std::move(config)) {}
+
+WebhookWorker::~WebhookWorker() {
+  RequestStop();
+  Join();
+}
+
+void WebhookWorker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void WebhookWorker::Update(WebhookConfig config) {
+  std::lock_guard lock(mu_);
+  config_ = std::move(config);
+  config_changed_ = true;
+  wake_.notify_all();
+}
+
+void WebhookWorker::Notify() {
+  std::lock_guard lock(mu_);
+  notified_ = true;
+  wake_.notify_all();
+}
+
+void WebhookWorker::RequestStop() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  wake_.notify_all();
+}
+
+bool WebhookWorker::WaitStopped(std::chrono::steady_clock::time_point deadline) {
+  Lock lock(mu_);
+  return exited_cv_.wait_until(lock, deadline, [this] { return exited_ || !thread_.joinable(); });
+}
+
+void WebhookWorker::Abandon() {
+  std::lock_guard lock(mu_);
+  abandoned_ = true;
+}
+
+void WebhookWorker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void WebhookWorker::Run() {
+  Lock lock(mu_);
+  PublishBacklog();
+  while (!stop_) {
+    const Next next = Step(lock);
+    if (stop_ || abandoned_) break;
+    if (next.wait && next.wait->count() == 0) continue;
+    Sleep(lock, next.wait, next.wake_on_notify);
+  }
+  exited_ = true;
+  exited_cv_.notify_all();
+}
+
+WebhookWorker::Next WebhookWorker::Step(Lock& lock) {
+  Result<std::optional<StateStore::Batch>> batch = store_.CurrentBatch(name_);
+  if (!batch.ok()) {
+    spdlog::error("webhook {}: reading the outbox failed: {}", name_, batch.error().message);
+    return {kStoreRetry, false};
+  }
+  if (!batch->has_value()) return FormBatch();
+  return Attempt(lock, **batch);
+}
+
+WebhookWorker::Next WebhookWorker::FormBatch() {
+  Result<std::vector<StateStore::PendingEvent>> pending =
+      store_.PeekPending(name_, std::max(config_.batch_max_events, 1));
+  if (!pending.ok()) {
+    spdlog::error("webhook {}: reading the outbox failed: {}", name_, pending.error().message);
+    return {kStoreRetry, false};
+  }
+  const int64_t now_ms = clock_.NowMs();
+  const std::optional<Duration> due = BatchDueIn(
+      config_, pending->size(), pending->empty() ? 0 : pending->front().created_ms, now_ms);
+  if (!due || due->count() > 0) {
+    PublishBacklog();
+    return {due, true};
+  }
+  std::vector<Event> events;
+  std::vector<int64_t> seqs;
+  for (const StateStore::PendingEvent& p : *pending) {
+    events.push_back(p.event);
+    seqs.push_back(p.seq);
+  }
+  const std::string batch_id = BatchId(name_, events);
+  if (Status s = store_.AssignBatch(name_, batch_id, seqs, now_ms); !s.ok()) {
+    spdlog::error("webhook {}: persisting batch {} failed: {}", name_, batch_id, s.error().message);
+    return {kStoreRetry, false};
+  }
+  spdlog::debug("webhook {}: formed batch {} of {} events", name_, batch_id, events.size());
+  return Now();
+}
+
+HttpRequest WebhookWorker::BuildRequest(const StateStore::Batch& batch, int64_t now_ms) const {
+  const std::vector<Event> events = EventsOf(batch);
+  const bool ably = config_.format == WebhookConfig::Format::kAbly;
+  HttpRequest request;
+  request.method = "POST";
+  request.url = config_.url;
+  request.body = ably ? AblyBody(name_, batch.id, batch.created_ms, events) : EventsBody(events);
+  request.request_timeout = config_.timeout;
+  request.connect_timeout = std::min(config_.timeout, Duration(4'000));
+  request.max_response_bytes = 1 << 20;  // the body is ignored; cap what a receiver can push
+  const int64_t timestamp = now_ms / 1000;
+  request.headers = {{"Content-Type", "application/json"},
+                     {"User-Agent", std::string("presenced/") + kVersion},
+                     {"webhook-id", batch.id},
+                     {"webhook-timestamp", std::to_string(timestamp)}};
+  if (!config_.secret.empty()) {
+    const std::string& secret = config_.secret.Reveal();
+    request.headers.emplace_back(
+        "webhook-signature", StandardWebhookSignature(secret, batch.id, timestamp, request.body));
+    if (ably) request.headers.emplace_back("X-Ably-Signature", AblySignature(secret, request.body));
+  }
+  for (const auto& [name, value] : config_.headers) {
+    if (!IsReserved(name)) request.headers.emplace_back(name, value);
+  }
+  return request;
+}
+
+WebhookWorker::Next WebhookWorker::Attempt(Lock& lock, const StateStore::Batch& batch) {
+  const WebhookConfig config = config_;  // the request uses one consistent config
+  const int64_t started_ms = clock_.NowMs();
+  const HttpRequest request = BuildRequest(batch, started_ms);
+  const auto started = std::chrono::steady_clock::now();
+  lock.unlock();
+  HttpResult result = http_.Send(request);
+  lock.lock();
+  if (abandoned_) return Now();  // Stop's deadline passed: leave the batch for the next start
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const int status = result.ok() ? result.response().status : 0;
+  metrics_.WebhookRequest(name_, result.ok() ? std::to_string(status) : "error", seconds);
+
+  if (status >= 200 && status < 300) {
+    Result<uint64_t> delivered = store_.CompleteBatch(name_);
+    if (!delivered.ok()) {
+      // The batch stays in flight and is sent again (same webhook-id): at-least-once.
+      spdlog::error("webhook {}: recording delivery of {} failed: {}", name_, batch.id,
+                    delivered.error().message);
+      return {kStoreRetry, false};
+    }
+    metrics_.WebhookDelivered(name_, *delivered);
+    spdlog::debug("webhook {}: delivered batch {} ({} events, HTTP {})", name_, batch.id,
+                  *delivered, status);
+    PublishBacklog();
+    return Now();
+  }
+
+  const std::string error =
+      result.ok() ? "HTTP " + std::to_string(status) : "no response: " + result.error().message;
+  if (Status s = store_.RecordFailure(name_, started_ms, error); !s.ok()) {
+    spdlog::error("webhook {}: recording a failed attempt failed: {}", name_, s.error().message);
+  }
+  const int64_t first_attempt_ms =
+      batch.first_attempt_ms != 0 ? batch.first_attempt_ms : started_ms;
+  const int64_t now_ms = clock_.NowMs();
+  if (ShouldGiveUp(config, first_attempt_ms, now_ms)) {
+    Result<uint64_t> dead = store_.DeadLetterBatch(name_, now_ms, error);
+    if (!dead.ok()) {
+      spdlog::error("webhook {}: dead-lettering {} failed: {}", name_, batch.id,
+                    dead.error().message);
+      return {kStoreRetry, false};
+    }
+    spdlog::error("webhook {}: gave up on batch {} ({} events) after {} attempts: {}", name_,
+                  batch.id, *dead, batch.attempts + 1, error);
+    PublishBacklog();
+    return Now();
+  }
+  const std::optional<Duration> retry_after =
+      result.ok() ? ParseRetryAfter(result.response().Header("Retry-After"), now_ms) : std::nullopt;
+  const Duration delay = NextBackoff(config, batch.attempts + 1, retry_after, [this] {
+    return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  });
+  spdlog::warn("webhook {}: batch {} attempt {} failed: {}; retrying in {} ms", name_, batch.id,
+               batch.attempts + 1, error, delay.count());
+  PublishBacklog();
+  return {delay, false};
+}
+
+void WebhookWorker::PublishBacklog() {
+  Result<StateStore::Backlog> backlog = store_.GetBacklog(name_);
+  if (!backlog.ok()) {
+    spdlog::error("webhook {}: reading the backlog failed: {}", name_, backlog.error().message);
+    return;
+  }
+  const double age_seconds =
+      backlog->oldest_created_ms
+          ? std::max<double>(0, (clock_.NowMs() - *backlog->oldest_created_ms) / 1000.0)
+          : 0.0;
+  metrics_.SetWebhookBacklog(name_, backlog->pending, age_seconds, backlog->dead_letters);
+}
+
+void WebhookWorker::Sleep(Lock& lock, std::optional<Duration> wait, bool wake_on_notify) {
+  const auto deadline = wait ? std::chrono::steady_clock::now() + *wait
+                             : std::chrono::steady_clock::time_point::max();
+  auto woken = [&] { return stop_ || config_changed_ || (wake_on_notify && notified_); };
+  while (!woken()) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) break;
+    const auto slice_end = deadline - now > kGaugeRefresh ? now + kGaugeRefresh : deadline;
+    if (!wake_.wait_until(lock, slice_end, woken) && slice_end != deadline) PublishBacklog();
+  }
+  config_changed_ = false;
+  if (wake_on_notify) notified_ = false;
+}
+
+}  // namespace presenced

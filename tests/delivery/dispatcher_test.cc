@@ -1,0 +1,343 @@
+// Delivery end to end on one machine: real StateStore, real Poco HttpClient, a WebhookReceiver
+// on port 0 that can fail, stall or be down, and real (short) durations.
+
+#include "delivery/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <regex>
+
+#include "delivery/dead_letters.h"
+#include "delivery/router.h"
+#include "delivery/signer.h"
+#include "fakes/test_support.h"
+#include "fakes/webhook_receiver.h"
+
+namespace presenced {
+namespace {
+
+using std::chrono::milliseconds;
+using testing::ReceivedWebhook;
+using testing::WaitFor;
+using testing::WebhookReceiver;
+
+// Wraps the real client and counts requests in progress, so a test knows one is in flight.
+class CountingHttpClient final : public HttpClient {
+ public:
+  HttpResult Send(const HttpRequest& request) override {
+    ++in_flight;
+    HttpResult result = inner_->Send(request);
+    --in_flight;
+    return result;
+  }
+  std::atomic<int> in_flight{0};
+
+ private:
+  std::unique_ptr<HttpClient> inner_ = MakePocoHttpClient(TlsOptions{});
+};
+
+std::vector<std::string> ClientIds(const std::string& body) {
+  static const std::regex kClientId(R"re("clientId":"([^"]*)")re");
+  std::vector<std::string> ids;
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), kClientId);
+       it != std::sregex_iterator(); ++it) {
+    ids.push_back((*it)[1]);
+  }
+  return ids;
+}
+
+std::vector<std::string> Names(int from, int to) {
+  std::vector<std::string> names;
+  for (int i = from; i < to; ++i) names.push_back("m" + std::to_string(i));
+  return names;
+}
+
+// Returns the value of the exposition line starting with `series` ("name{labels}"), or -1.
+double MetricValue(const Metrics& metrics, const std::string& series) {
+  const std::string text = metrics.Serialize();
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    receiver_.Start();
+    Reopen();
+  }
+
+  void Reopen() {
+    dispatcher_.reset();
+    store_.reset();
+    auto store = StateStore::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(store).value();
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, http_, metrics_, clock_);
+  }
+
+  WebhookConfig Hook(const std::string& name = "w") const {
+    WebhookConfig w;
+    w.name = name;
+    w.url = receiver_.Url();
+    w.format = WebhookConfig::Format::kEvents;
+    w.batch_max_events = 100;
+    w.batch_max_delay = milliseconds(10);
+    w.timeout = milliseconds(5'000);
+    w.retry_initial_backoff = milliseconds(20);
+    w.retry_max_backoff = milliseconds(100);
+    w.retry_give_up_after = std::chrono::hours(1);
+    return w;
+  }
+
+  // Commits one cycle's events (client ids `names` on channel "c") and wakes the workers.
+  void Commit(const std::vector<WebhookConfig>& hooks, const std::vector<std::string>& names) {
+    std::vector<Event> events;
+    for (const std::string& name : names) {
+      Event e;
+      e.channel = "c";
+      e.action = Action::kEnter;
+      e.client_id = name;
+      e.connection_id = "conn";
+      e.member_id = "conn:" + name;
+      e.timestamp = clock_.NowMs();
+      e.observed_at = clock_.NowMs();
+      e.id = EventId(e.channel, e.client_id, e.connection_id, e.action, e.member_id);
+      events.push_back(e);
+    }
+    ASSERT_TRUE(store_->CommitCycle({}, {}, Route(hooks, events)).ok());
+    dispatcher_->Notify();
+  }
+
+  // Client ids of every 2xx-answered request of `receiver`, in arrival order.
+  static std::vector<std::string> Delivered(const WebhookReceiver& receiver) {
+    std::vector<std::string> ids;
+    for (const ReceivedWebhook& r : receiver.Requests()) {
+      if (r.answered / 100 != 2) continue;
+      for (std::string& id : ClientIds(r.body)) ids.push_back(std::move(id));
+    }
+    return ids;
+  }
+
+  bool WaitDelivered(const std::vector<std::string>& want) {
+    return WaitFor([&] { return Delivered(receiver_).size() >= want.size(); }) &&
+           Delivered(receiver_) == want;
+  }
+
+  testing::TempDir dir_;
+  WebhookReceiver receiver_;
+  SystemClock clock_;
+  Metrics metrics_{true};
+  CountingHttpClient http_;
+  std::unique_ptr<StateStore> store_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, RetriesFailuresWithTheSameIdAndDeliversInOrder) {
+  receiver_.SetStatus(503);
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 5));
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 3; }));
+  Commit({hook}, Names(5, 7));
+  receiver_.SetStatus(200);
+  EXPECT_TRUE(WaitDelivered(Names(0, 7))) << ::testing::PrintToString(Delivered(receiver_));
+
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  const std::string first_id = requests.front().headers.at("webhook-id");
+  std::set<std::string> ids;
+  for (const ReceivedWebhook& r : requests) {
+    EXPECT_LE(ClientIds(r.body).size(), 2u);
+    if (r.answered != 200) {
+      EXPECT_EQ(r.headers.at("webhook-id"), first_id) << "retries keep the id";
+    } else {
+      EXPECT_TRUE(ids.insert(r.headers.at("webhook-id")).second) << "one 2xx per batch";
+    }
+  }
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricValue(metrics_, R"(presenced_webhook_events_delivered_total{webhook="w"})") == 7 &&
+           MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})") == 0;
+  })) << metrics_.Serialize();
+  EXPECT_GE(MetricValue(metrics_, R"(presenced_webhook_requests_total{status="503",webhook="w"})"),
+            3);
+}
+
+TEST_F(DispatcherTest, DeliversAfterADownReceiverComesBack) {
+  const uint16_t port = receiver_.port();
+  receiver_.Stop();
+  const WebhookConfig hook = Hook();
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 3));
+  ASSERT_TRUE(WaitFor([&] {
+    return MetricValue(metrics_,
+                       R"(presenced_webhook_requests_total{status="error",webhook="w"})") >= 2;
+  })) << metrics_.Serialize();
+  EXPECT_GT(MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})"), 0);
+  receiver_.Start(port);
+  EXPECT_TRUE(WaitDelivered(Names(0, 3)));
+}
+
+TEST_F(DispatcherTest, GivesUpIntoDeadLettersAndReplaysThemInOrder) {
+  receiver_.SetStatus(500);
+  WebhookConfig hook = Hook();
+  hook.retry_give_up_after = milliseconds(150);
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 2));
+  ASSERT_TRUE(WaitFor([&] { return store_->GetBacklog("w")->dead_letters == 2; }));
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricValue(metrics_, R"(presenced_webhook_dead_letter_events{webhook="w"})") == 2;
+  })) << metrics_.Serialize();
+  const std::string described = DescribeDeadLetters(*store_);
+  EXPECT_NE(described.find("w: 2 events"), std::string::npos) << described;
+  EXPECT_NE(described.find("HTTP 500"), std::string::npos) << described;
+
+  receiver_.SetStatus(200);
+  Commit({hook}, {"later"});
+  ASSERT_TRUE(WaitDelivered({"later"}));
+  auto moved = ReplayDeadLetters(*store_, "w");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(*moved, 2u);
+  Commit({hook}, {"newest"});
+  EXPECT_TRUE(WaitDelivered({"later", "m0", "m1", "newest"}))
+      << ::testing::PrintToString(Delivered(receiver_));
+  EXPECT_EQ(DescribeDeadLetters(*store_), "no dead letters\n");
+}
+
+TEST_F(DispatcherTest, HonoursRetryAfter) {
+  receiver_.SetStatus(429, "1");
+  WebhookConfig hook = Hook();
+  hook.retry_initial_backoff = milliseconds(1);
+  hook.retry_max_backoff = milliseconds(2);
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
+  const auto first = std::chrono::steady_clock::now();
+  receiver_.SetStatus(200);
+  ASSERT_TRUE(WaitDelivered({"a"}));
+  EXPECT_GE(std::chrono::steady_clock::now() - first, milliseconds(900));
+  EXPECT_EQ(receiver_.Count(), 2u);
+}
+
+TEST_F(DispatcherTest, SignsAndSendsTheConfiguredHeaders) {
+  WebhookConfig hook = Hook();
+  hook.format = WebhookConfig::Format::kAbly;
+  hook.secret = Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  hook.headers = {{"X-Team", "presence"}, {"webhook-id", "spoofed"}};
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  ASSERT_TRUE(WaitDelivered({"a"}));
+  const ReceivedWebhook r = receiver_.Requests().front();
+  const std::string& id = r.headers.at("webhook-id");
+  EXPECT_EQ(id.substr(0, 4), "msg_");
+  const int64_t ts = std::stoll(r.headers.at("webhook-timestamp"));
+  EXPECT_NEAR(static_cast<double>(ts), clock_.NowMs() / 1000.0, 60);
+  EXPECT_EQ(r.headers.at("webhook-signature"),
+            StandardWebhookSignature(hook.secret.Reveal(), id, ts, r.body));
+  EXPECT_EQ(r.headers.at("x-ably-signature"), AblySignature(hook.secret.Reveal(), r.body));
+  EXPECT_EQ(r.headers.at("x-team"), "presence");
+  EXPECT_EQ(r.headers.at("content-type"), "application/json");
+  EXPECT_EQ(r.headers.at("user-agent").substr(0, 10), "presenced/");
+  EXPECT_NE(r.body.find(R"("source":"channel.presence")"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, BatchesByMaxEventsThenMaxDelay) {
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  hook.batch_max_delay = milliseconds(300);
+  dispatcher_->Configure({hook});
+  const auto committed = std::chrono::steady_clock::now();
+  Commit({hook}, Names(0, 5));
+  ASSERT_TRUE(WaitDelivered(Names(0, 5)));
+  const auto last = std::chrono::steady_clock::now();
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(ClientIds(requests[0].body).size(), 2u);
+  EXPECT_EQ(ClientIds(requests[1].body).size(), 2u);
+  EXPECT_EQ(ClientIds(requests[2].body).size(), 1u);
+  EXPECT_GE(last - committed, milliseconds(280)) << "a partial batch waits for max_delay";
+}
+
+TEST_F(DispatcherTest, ASlowWebhookDoesNotHoldUpAnother) {
+  WebhookReceiver stalled;
+  stalled.Start();
+  stalled.Stall();
+  WebhookConfig slow = Hook("slow");
+  slow.url = stalled.Url();
+  const WebhookConfig fast = Hook("fast");
+  dispatcher_->Configure({slow, fast});
+  Commit({slow, fast}, Names(0, 2));
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() >= 1; }));
+  Commit({slow, fast}, Names(2, 4));
+  EXPECT_TRUE(WaitDelivered(Names(0, 4)));
+  EXPECT_EQ(stalled.Count(), 0u);
+  dispatcher_->Stop(milliseconds(0));
+  stalled.Release();
+}
+
+TEST_F(DispatcherTest, StopAbandonsAStalledRequestAndARestartResendsItWithTheSameId) {
+  receiver_.Stall();
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 4));
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 1; }));
+  const auto stop_started = std::chrono::steady_clock::now();
+  dispatcher_->Stop(milliseconds(100));
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, milliseconds(2'000));
+  receiver_.Release();  // the receiver now answers 200, but the worker was told to discard it
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 0; }));
+  ASSERT_EQ(receiver_.Count(), 1u);
+  const std::string in_flight_id = receiver_.Requests()[0].headers.at("webhook-id");
+
+  Reopen();
+  ASSERT_TRUE(store_->CurrentBatch("w")->has_value());
+  dispatcher_->Configure({hook});
+  EXPECT_TRUE(WaitDelivered({"m0", "m1", "m0", "m1", "m2", "m3"}))
+      << ::testing::PrintToString(Delivered(receiver_));
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].headers.at("webhook-id"), in_flight_id);
+  EXPECT_NE(requests[2].headers.at("webhook-id"), in_flight_id);
+}
+
+TEST_F(DispatcherTest, RestartResendsOnlyTheBatchInFlight) {
+  receiver_.SetStatus(500);
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  hook.retry_initial_backoff = milliseconds(60'000);  // stays in backoff until stopped
+  hook.retry_max_backoff = milliseconds(60'000);
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 4));
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return (*store_->CurrentBatch("w"))->attempts == 1; }));
+  dispatcher_->Stop(milliseconds(1'000));
+
+  receiver_.SetStatus(200);
+  Reopen();
+  dispatcher_->Configure({hook});
+  EXPECT_TRUE(WaitDelivered(Names(0, 4))) << ::testing::PrintToString(Delivered(receiver_));
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].headers.at("webhook-id"), requests[1].headers.at("webhook-id"));
+  EXPECT_EQ(ClientIds(requests[0].body), ClientIds(requests[1].body));
+}
+
+TEST_F(DispatcherTest, ARemovedWebhookKeepsItsOutboxUntilItIsBack) {
+  const WebhookConfig hook = Hook();
+  receiver_.Stop();
+  const uint16_t port = receiver_.port();
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  ASSERT_TRUE(WaitFor([&] { return store_->CurrentBatch("w")->has_value(); }));
+  dispatcher_->Configure({});
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})"), -1);
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 1u);
+  receiver_.Start(port);
+  dispatcher_->Configure({hook});
+  EXPECT_TRUE(WaitDelivered({"a"}));
+}
+
+}  // namespace
+}  // namespace presenced

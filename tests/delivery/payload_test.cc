@@ -1,0 +1,74 @@
+#include "delivery/payload.h"
+
+#include <gtest/gtest.h>
+
+namespace presenced {
+namespace {
+
+Event MakeEvent(std::string channel, Action action, std::string client, std::string data,
+                std::string encoding) {
+  Event e;
+  e.channel = std::move(channel);
+  e.action = action;
+  e.client_id = std::move(client);
+  e.connection_id = "conn1";
+  e.member_id = "conn1:2:0";
+  e.data = std::move(data);
+  e.encoding = std::move(encoding);
+  e.timestamp = 1633985256512;
+  e.observed_at = 1633985260000;
+  e.id = EventId(e.channel, e.client_id, e.connection_id, e.action, e.member_id);
+  return e;
+}
+
+TEST(PayloadTest, AblyBodyHasOneItemPerChannelInOrderOfFirstAppearance) {
+  Event a = MakeEvent("room:1", Action::kEnter, "bob", R"("hi")", "");
+  a.id = "e1";
+  Event b = MakeEvent("lobby", Action::kLeave, "al\"ice", "", "");
+  b.id = "e2";
+  Event c = MakeEvent("room:1", Action::kUpdate, "bob", R"({"k":[1,2]})", "json");
+  c.id = "e3";
+  EXPECT_EQ(
+      AblyBody("main", "msg_abc", 1700000000123, {a, b, c}),
+      R"({"items":[)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:0","timestamp":1700000000123,)"
+      R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+      R"({"id":"e1","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":2,"data":"hi","memberId":"conn1:2:0"},)"
+      R"({"id":"e3","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":4,"data":{"k":[1,2]},"encoding":"json","memberId":"conn1:2:0"}]}},)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:1","timestamp":1700000000123,)"
+      R"("name":"presence.message","data":{"channelId":"lobby","site":"presenced","presence":[)"
+      R"({"id":"e2","clientId":"al\"ice","connectionId":"conn1","timestamp":1633985256512,"action":3,"memberId":"conn1:2:0"}]}}]})");
+}
+
+TEST(PayloadTest, AblyBodyOfNoEventsHasNoItems) {
+  EXPECT_EQ(AblyBody("main", "msg_x", 1, {}), R"({"items":[]})");
+}
+
+TEST(PayloadTest, EventsBodyWrapsEventToJsonInOrder) {
+  const Event a = MakeEvent("room:1", Action::kEnter, "bob", R"("hi")", "");
+  const Event b = MakeEvent("room:1", Action::kPresent, "carol", "", "");
+  EXPECT_EQ(EventsBody({a, b}), "{\"events\":[" + EventToJson(a) + "," + EventToJson(b) + "]}");
+  EXPECT_EQ(EventsBody({}), R"({"events":[]})");
+  // Pin the shape of one event too (CONTRACT §4), independent of EventToJson.
+  Event fixed = MakeEvent("chat:lobby", Action::kEnter, "bob", R"("x")", "json");
+  fixed.id = "9f2c";
+  EXPECT_EQ(EventsBody({fixed}),
+            R"({"events":[{"id":"9f2c","channel":"chat:lobby","action":"enter","clientId":"bob",)"
+            R"("connectionId":"conn1","memberId":"conn1:2:0","data":"x","encoding":"json",)"
+            R"("timestamp":1633985256512,"observedAt":1633985260000}]})");
+}
+
+TEST(PayloadTest, BatchIdIsDeterministicAndDependsOnWebhookAndEvents) {
+  const Event a = MakeEvent("c", Action::kEnter, "a", "", "");
+  const Event b = MakeEvent("c", Action::kEnter, "b", "", "");
+  const std::string id = BatchId("main", {a, b});
+  EXPECT_EQ(id, BatchId("main", {a, b}));
+  EXPECT_EQ(id.size(), 4u + 32u);
+  EXPECT_EQ(id.substr(0, 4), "msg_");
+  EXPECT_NE(id, BatchId("other", {a, b}));
+  EXPECT_NE(id, BatchId("main", {b, a}));
+  EXPECT_NE(id, BatchId("main", {a}));
+}
+
+}  // namespace
+}  // namespace presenced

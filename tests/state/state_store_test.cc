@@ -1,0 +1,232 @@
+#include "state/state_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+
+#include "fakes/test_support.h"
+
+namespace presenced {
+namespace {
+
+Event MakeEvent(std::string channel, std::string client, Action action, int64_t observed_at) {
+  Event e;
+  e.id = channel + "/" + client + "/" + std::string(ActionName(action));
+  e.channel = std::move(channel);
+  e.action = action;
+  e.client_id = std::move(client);
+  e.connection_id = "conn";
+  e.member_id = "conn:0:0";
+  e.data = R"({"x":1})";
+  e.encoding = "json";
+  e.timestamp = observed_at - 5;
+  e.observed_at = observed_at;
+  return e;
+}
+
+std::unique_ptr<StateStore> OpenStore(const std::string& dir) {
+  auto store = StateStore::Open(dir);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message);
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+std::vector<std::string> ClientIds(const std::vector<StateStore::PendingEvent>& events) {
+  std::vector<std::string> ids;
+  for (const auto& p : events) ids.push_back(p.event.client_id);
+  return ids;
+}
+
+class StateStoreTest : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  std::unique_ptr<StateStore> store_ = OpenStore(dir_.path() + "/state");
+};
+
+TEST_F(StateStoreTest, OpenCreatesTheDirectoryInWalMode) {
+  ASSERT_NE(store_, nullptr);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/state/presenced.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+TEST_F(StateStoreTest, OpenFailsOnAnUnusableDirectory) {
+  const std::string file = dir_.WriteFile("not-a-dir", "x");
+  auto store = StateStore::Open(file + "/sub");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("not-a-dir"), std::string::npos);
+}
+
+TEST_F(StateStoreTest, SnapshotsRoundTripAcrossReopen) {
+  const std::string binary("\0\x01\xff bytes", 9);
+  ASSERT_TRUE(store_->CommitCycle({{"a", "one"}, {"b", binary}}, {}, {}).ok());
+  ASSERT_TRUE(store_->CommitCycle({{"a", "two"}}, {"missing"}, {}).ok());
+  store_.reset();
+  store_ = OpenStore(dir_.path() + "/state");
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  std::sort(snapshots->begin(), snapshots->end(),
+            [](const auto& x, const auto& y) { return x.channel < y.channel; });
+  ASSERT_EQ(snapshots->size(), 2u);
+  EXPECT_EQ((*snapshots)[0].encoded, "two");
+  EXPECT_EQ((*snapshots)[1].encoded, binary);
+
+  ASSERT_TRUE(store_->CommitCycle({}, {"a"}, {}).ok());
+  snapshots = store_->LoadSnapshots();
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].channel, "b");
+}
+
+TEST_F(StateStoreTest, OutboxEventsRoundTripInOrderPerWebhook) {
+  const Event e1 = MakeEvent("c", "alice", Action::kEnter, 1000);
+  const Event e2 = MakeEvent("c", "bob", Action::kLeave, 1001);
+  const Event e3 = MakeEvent("d", "carol", Action::kUpdate, 1002);
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {{"w1", e1}, {"w2", e1}, {"w1", e2}}).ok());
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {{"w1", e3}}).ok());
+  auto pending = store_->PeekPending("w1", 10);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(ClientIds(*pending), (std::vector<std::string>{"alice", "bob", "carol"}));
+  const Event& got = (*pending)[1].event;
+  EXPECT_EQ(got.id, e2.id);
+  EXPECT_EQ(got.channel, "c");
+  EXPECT_EQ(got.action, Action::kLeave);
+  EXPECT_EQ(got.connection_id, "conn");
+  EXPECT_EQ(got.member_id, "conn:0:0");
+  EXPECT_EQ(got.data, R"({"x":1})");
+  EXPECT_EQ(got.encoding, "json");
+  EXPECT_EQ(got.timestamp, 996);
+  EXPECT_EQ(got.observed_at, 1001);
+  EXPECT_EQ((*pending)[1].created_ms, 1001);
+  EXPECT_EQ(ClientIds(*store_->PeekPending("w1", 2)), (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(store_->PeekPending("w2", 10)->size(), 1u);
+
+  auto backlog = store_->GetBacklog("w1");
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->pending, 3u);
+  EXPECT_EQ(backlog->oldest_created_ms, 1000);
+  EXPECT_EQ(backlog->dead_letters, 0u);
+  EXPECT_FALSE(store_->GetBacklog("none")->oldest_created_ms.has_value());
+}
+
+TEST_F(StateStoreTest, FailedCommitLeavesNothing) {
+  ASSERT_TRUE(store_->CommitCycle({{"a", "old"}}, {}, {}).ok());
+  // A trigger makes the last insert of the transaction fail, after the snapshot writes.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir_.path() + "/state/presenced.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER boom BEFORE INSERT ON outbox WHEN NEW.webhook = 'boom' "
+                         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  const Event e = MakeEvent("a", "alice", Action::kEnter, 1000);
+  Status failed = store_->CommitCycle({{"a", "new"}, {"b", "new"}}, {"a"}, {{"w", e}, {"boom", e}});
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("injected failure"), std::string::npos);
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].encoded, "old");
+  EXPECT_TRUE(store_->PeekPending("w", 10)->empty());
+  // The store still works after the rollback.
+  EXPECT_TRUE(store_->CommitCycle({{"b", "new"}}, {}, {{"w", e}}).ok());
+  EXPECT_EQ(store_->PeekPending("w", 10)->size(), 1u);
+}
+
+TEST_F(StateStoreTest, BatchSurvivesReopenAndCompletes) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_
+                    ->CommitCycle(
+                        {}, {}, {{"w", MakeEvent("c", "m" + std::to_string(i), Action::kEnter, i)}})
+                    .ok());
+  }
+  auto head = store_->PeekPending("w", 3);
+  ASSERT_TRUE(
+      store_->AssignBatch("w", "msg_1", {(*head)[0].seq, (*head)[1].seq, (*head)[2].seq}, 77).ok());
+  EXPECT_FALSE(store_->AssignBatch("w", "msg_2", {}, 78).ok()) << "one batch in flight";
+  ASSERT_TRUE(store_->RecordFailure("w", 100, "HTTP 503").ok());
+  ASSERT_TRUE(store_->RecordFailure("w", 200, "HTTP 502").ok());
+  store_.reset();
+  store_ = OpenStore(dir_.path() + "/state");
+
+  auto batch = store_->CurrentBatch("w");
+  ASSERT_TRUE(batch.ok());
+  ASSERT_TRUE(batch->has_value());
+  EXPECT_EQ((*batch)->id, "msg_1");
+  EXPECT_EQ((*batch)->created_ms, 77);
+  EXPECT_EQ((*batch)->attempts, 2);
+  EXPECT_EQ((*batch)->first_attempt_ms, 100);
+  EXPECT_EQ((*batch)->last_error, "HTTP 502");
+  EXPECT_EQ(ClientIds((*batch)->events), (std::vector<std::string>{"m0", "m1", "m2"}));
+  EXPECT_EQ(ClientIds(*store_->PeekPending("w", 10)), (std::vector<std::string>{"m3", "m4"}));
+
+  auto done = store_->CompleteBatch("w");
+  ASSERT_TRUE(done.ok());
+  EXPECT_EQ(*done, 3u);
+  EXPECT_FALSE(store_->CurrentBatch("w")->has_value());
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 2u);
+}
+
+TEST_F(StateStoreTest, DeadLettersReplayAheadOfNewerEventsInOrder) {
+  auto commit = [&](const std::string& client, int64_t t) {
+    ASSERT_TRUE(
+        store_->CommitCycle({}, {}, {{"w", MakeEvent("c", client, Action::kEnter, t)}}).ok());
+  };
+  auto batch_of = [&](int n, const std::string& id) {
+    auto head = store_->PeekPending("w", n);
+    std::vector<int64_t> seqs;
+    for (const auto& p : *head) seqs.push_back(p.seq);
+    ASSERT_TRUE(store_->AssignBatch("w", id, seqs, 0).ok());
+  };
+  commit("a", 1);
+  commit("b", 2);
+  commit("c", 3);
+  batch_of(2, "msg_ab");
+  auto dead = store_->DeadLetterBatch("w", 5000, "HTTP 500");
+  ASSERT_TRUE(dead.ok());
+  EXPECT_EQ(*dead, 2u);
+  batch_of(1, "msg_c");
+  ASSERT_TRUE(store_->DeadLetterBatch("w", 6000, "no response: refused").ok());
+  commit("d", 4);
+  batch_of(1, "msg_d");  // in flight while the replay happens
+
+  EXPECT_EQ(store_->GetBacklog("w")->dead_letters, 3u);
+  auto summaries = store_->DeadLetterSummaries();
+  ASSERT_TRUE(summaries.ok());
+  ASSERT_EQ(summaries->size(), 1u);
+  EXPECT_EQ((*summaries)[0].webhook, "w");
+  EXPECT_EQ((*summaries)[0].count, 3u);
+  EXPECT_EQ((*summaries)[0].oldest_created_ms, 1);
+  EXPECT_EQ((*summaries)[0].last_dead_ms, 6000);
+  EXPECT_EQ((*summaries)[0].last_error, "no response: refused");
+
+  commit("e", 5);
+  auto moved = store_->ReplayDeadLetters("w");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(*moved, 3u);
+  EXPECT_TRUE(store_->DeadLetterSummaries()->empty());
+  // The batch in flight is untouched; the replayed events come next, before the newer "e".
+  EXPECT_EQ(ClientIds((*store_->CurrentBatch("w"))->events), std::vector<std::string>{"d"});
+  EXPECT_EQ(ClientIds(*store_->PeekPending("w", 10)),
+            (std::vector<std::string>{"a", "b", "c", "e"}));
+  EXPECT_EQ(store_->GetBacklog("w")->oldest_created_ms, 1);
+  EXPECT_EQ(*store_->ReplayDeadLetters("w"), 0u);
+}
+
+TEST_F(StateStoreTest, SequenceNumbersAreNeverReused) {
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {{"w", MakeEvent("c", "a", Action::kEnter, 1)}}).ok());
+  const int64_t first = (*store_->PeekPending("w", 1))[0].seq;
+  ASSERT_TRUE(store_->AssignBatch("w", "msg", {first}, 0).ok());
+  ASSERT_TRUE(store_->DeadLetterBatch("w", 1, "x").ok());
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {{"w", MakeEvent("c", "b", Action::kEnter, 2)}}).ok());
+  EXPECT_GT((*store_->PeekPending("w", 1))[0].seq, first);
+  EXPECT_EQ(*store_->ReplayDeadLetters("w"), 1u);
+}
+
+}  // namespace
+}  // namespace presenced
