@@ -2,7 +2,6 @@
 
 #include <Poco/SHA2Engine.h>
 
-#include <array>
 #include <cstdio>
 
 namespace presenced {
@@ -10,15 +9,15 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-// Feeds one field as a 4-byte big-endian length followed by its bytes, so that no two distinct
+// Appends one field as a 4-byte big-endian length followed by its bytes, so that no two distinct
 // field tuples hash the same input ("ab","c" vs "a","bc").
-void UpdateField(Poco::SHA2Engine& engine, std::string_view field) {
+void AppendField(std::string& buf, std::string_view field) {
   const auto n = static_cast<uint32_t>(field.size());
-  const std::array<unsigned char, 4> prefix = {
-      static_cast<unsigned char>(n >> 24), static_cast<unsigned char>(n >> 16),
-      static_cast<unsigned char>(n >> 8), static_cast<unsigned char>(n)};
-  engine.update(prefix.data(), prefix.size());
-  engine.update(field.data(), field.size());
+  buf.push_back(static_cast<char>(n >> 24));
+  buf.push_back(static_cast<char>(n >> 16));
+  buf.push_back(static_cast<char>(n >> 8));
+  buf.push_back(static_cast<char>(n));
+  buf.append(field);
 }
 
 void AppendInt(std::string& out, int64_t value) {
@@ -52,12 +51,17 @@ std::optional<Action> ParseActionName(std::string_view name) {
 
 std::string EventId(std::string_view channel, std::string_view client_id,
                     std::string_view connection_id, Action action, std::string_view member_id) {
+  const std::string_view action_name = ActionName(action);
+  std::string buf;
+  buf.reserve(20 + channel.size() + client_id.size() + connection_id.size() + action_name.size() +
+              member_id.size());
+  AppendField(buf, channel);
+  AppendField(buf, client_id);
+  AppendField(buf, connection_id);
+  AppendField(buf, action_name);
+  AppendField(buf, member_id);
   Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
-  UpdateField(engine, channel);
-  UpdateField(engine, client_id);
-  UpdateField(engine, connection_id);
-  UpdateField(engine, ActionName(action));
-  UpdateField(engine, member_id);
+  engine.update(buf.data(), buf.size());
   const Poco::DigestEngine::Digest& digest = engine.digest();
   std::string id;
   id.reserve(32);
