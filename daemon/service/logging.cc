@@ -32,10 +32,12 @@ void SetupLogging(const LogConfig& log) {
     logger = spdlog::stderr_logger_mt("presenced");
     spdlog::set_default_logger(logger);
   }
-  auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  if (log.format == "json") {
+  const bool json = log.format == "json";
+  auto formatter = std::make_unique<spdlog::pattern_formatter>(
+      json ? spdlog::pattern_time_type::utc : spdlog::pattern_time_type::local);
+  if (json) {
     formatter->add_flag<JsonMessageFlag>('j').set_pattern(
-        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":%j})", spdlog::pattern_time_type::utc);
+        R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l","msg":%j})");
   } else {
     formatter->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
   }
