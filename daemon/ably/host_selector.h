@@ -1,0 +1,41 @@
+#pragma once
+
+// HostSelector: which Ably hosts a request tries, in order (RSC15, ABLY.md). The primary
+// endpoint first, unless a fallback host worked in the last 10 minutes, which is then tried first;
+// then up to three other fallback hosts in random order. Thread-safe.
+
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace presenced {
+
+class HostSelector {
+ public:
+  static constexpr int kMaxRetries = 3;
+  static constexpr std::chrono::minutes kPreferFor{10};
+
+  // `fallback_hosts` replace the endpoint host on retries; an empty list disables retries.
+  HostSelector(std::vector<std::string> fallback_hosts, const Clock& clock);
+
+  // Returns the hosts to try, at most 1 + kMaxRetries; "" is the primary endpoint.
+  std::vector<std::string> Order();
+  // Records that `host` answered without needing a retry ("" = primary).
+  void Succeeded(const std::string& host);
+  // Records that `host` failed with a retryable error.
+  void Failed(const std::string& host);
+
+ private:
+  const std::vector<std::string> fallbacks_;
+  const Clock& clock_;
+  std::mutex mu_;          // guards preferred_, preferred_until_, random_
+  std::string preferred_;  // a fallback host that worked; "" = none
+  std::chrono::steady_clock::time_point preferred_until_;
+  std::mt19937 random_;
+};
+
+}  // namespace presenced

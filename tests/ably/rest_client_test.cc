@@ -1,0 +1,441 @@
+#include "ably/rest_client.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/version.h"
+#include "fake_http_client.h"
+#include "fakes/fake_clock.h"
+
+namespace presenced {
+namespace {
+
+using testing::FakeClock;
+using testing::FakeHttpClient;
+using namespace std::chrono_literals;
+
+std::string PercentDecode(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string Target(const HttpRequest& request) {
+  const size_t scheme = request.url.find("://");
+  return request.url.substr(request.url.find('/', scheme + 3));
+}
+
+std::map<std::string, std::string> Query(const HttpRequest& request) {
+  std::map<std::string, std::string> params;
+  const size_t q = request.url.find('?');
+  if (q == std::string::npos) return params;
+  std::stringstream in(request.url.substr(q + 1));
+  std::string pair;
+  while (std::getline(in, pair, '&')) {
+    const size_t eq = pair.find('=');
+    params[pair.substr(0, eq)] = PercentDecode(pair.substr(eq + 1));
+  }
+  return params;
+}
+
+std::vector<std::string> RequestedChannels(const HttpRequest& request) {
+  auto params = Query(request);
+  const char separator = params.count("separator") ? params["separator"].at(0) : ',';
+  std::vector<std::string> names;
+  std::stringstream in(params["channels"]);
+  std::string name;
+  while (std::getline(in, name, separator)) names.push_back(name);
+  return names;
+}
+
+HttpResponse Respond(int status, std::string body, Headers headers = {}) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  response.headers = std::move(headers);
+  return response;
+}
+
+// Answers a batch request in the v3 shape, one member "m-<channel>" per channel.
+HttpResult V3Ok(const HttpRequest& request) {
+  std::string body = R"({"successCount":1,"failureCount":0,"results":[)";
+  bool first = true;
+  for (const std::string& name : RequestedChannels(request)) {
+    if (!first) body += ",";
+    first = false;
+    body += R"({"channel":")" + name + R"(","presence":[{"id":"c:1:0","action":1,"clientId":"m-)" +
+            name + R"(","connectionId":"c","timestamp":1}]})";
+  }
+  return Respond(200, body + "]}");
+}
+
+// Returns the value of one exposed series ("name" or "name{labels}"), or -1 when absent.
+double MetricValue(const Metrics& metrics, const std::string& series) {
+  std::stringstream in(metrics.Serialize());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
+
+AblyConfig Config() {
+  AblyConfig config;
+  config.endpoint = "https://main.realtime.ably.net";
+  config.credential = Secret("appId.keyId:secret");
+  return config;
+}
+
+std::vector<std::string> Names(int n, const std::string& prefix = "ch") {
+  std::vector<std::string> names;
+  for (int i = 0; i < n; ++i) names.push_back(prefix + std::to_string(i));
+  return names;
+}
+
+class RestClientTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<PresenceSource> Client(const AblyConfig& config) {
+    return MakeAblyRestClient(config, http_, metrics_, clock_);
+  }
+  std::vector<ChannelPresence> Fetch(PresenceSource& client,
+                                     const std::vector<std::string>& channels) {
+    return client.FetchPresence(channels, cancel_);
+  }
+
+  FakeHttpClient http_{V3Ok};
+  Metrics metrics_{true};
+  FakeClock clock_;
+  std::atomic<bool> cancel_{false};
+};
+
+TEST_F(RestClientTest, SplitsChannelsIntoBatches) {
+  auto client = Client(Config());
+  const std::vector<std::string> channels = Names(250);
+  std::vector<ChannelPresence> results = Fetch(*client, channels);
+
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  std::vector<size_t> sizes;
+  std::vector<std::string> requested;
+  for (const HttpRequest& request : requests) {
+    EXPECT_EQ(request.method, "GET");
+    EXPECT_EQ(request.url.rfind("https://main.realtime.ably.net/presence?channels=", 0), 0u);
+    std::vector<std::string> names = RequestedChannels(request);
+    sizes.push_back(names.size());
+    requested.insert(requested.end(), names.begin(), names.end());
+  }
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<size_t>{50, 100, 100}));
+  std::sort(requested.begin(), requested.end());
+  std::vector<std::string> sorted = channels;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(requested, sorted);
+
+  ASSERT_EQ(results.size(), channels.size());
+  for (size_t i = 0; i < channels.size(); ++i) {
+    EXPECT_EQ(results[i].channel, channels[i]);
+    ASSERT_TRUE(results[i].ok) << results[i].error.message;
+    ASSERT_EQ(results[i].members.size(), 1u);
+    EXPECT_EQ(results[i].members[0].client_id, "m-" + channels[i]);
+  }
+  EXPECT_EQ(MetricValue(metrics_, "presenced_ably_billable_messages_total"), 250);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_api_requests_total{status="200"})"), 3);
+}
+
+TEST_F(RestClientTest, PercentEncodesNamesAndPicksASeparator) {
+  auto client = Client(Config());
+  Fetch(*client, {"foo:bar,baz", "plain"});
+  Fetch(*client, {"foo:bar", "baz"});
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(Target(requests[0]), "/presence?channels=foo%3Abar%2Cbaz%7Cplain&separator=%7C");
+  EXPECT_EQ(Target(requests[1]), "/presence?channels=foo%3Abar%2Cbaz");
+}
+
+TEST_F(RestClientTest, SendsExactHeaders) {
+  AblyConfig basic = Config();
+  AblyConfig bearer = Config();
+  bearer.auth = AblyConfig::Auth::kBearer;
+  bearer.credential = Secret("tok");
+  bearer.request_timeout = 7s;
+  bearer.connect_timeout = 2s;
+  bearer.max_response_bytes = 12345;
+  Fetch(*Client(basic), {"a"});
+  Fetch(*Client(bearer), {"a"});
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  const Headers common = {{"Accept", "application/json"},
+                          {"X-Ably-Version", "3"},
+                          {"Ably-Agent", std::string("presenced/") + kVersion}};
+  Headers want_basic = common;
+  want_basic.emplace_back("Authorization", "Basic YXBwSWQua2V5SWQ6c2VjcmV0");
+  Headers want_bearer = common;
+  want_bearer.emplace_back("Authorization", "Bearer dG9r");
+  EXPECT_EQ(requests[0].headers, want_basic);
+  EXPECT_EQ(requests[1].headers, want_bearer);
+  EXPECT_EQ(requests[1].request_timeout, 7s);
+  EXPECT_EQ(requests[1].connect_timeout, 2s);
+  EXPECT_EQ(requests[1].max_response_bytes, 12345u);
+}
+
+struct FallbackCase {
+  const char* name;
+  HttpResult primary;
+  bool retried;
+};
+
+class FallbackTest : public RestClientTest, public ::testing::WithParamInterface<FallbackCase> {};
+
+TEST_P(FallbackTest, RetriesOnlyTransportErrorsAnd5xx) {
+  AblyConfig config = Config();
+  config.fallback_hosts = {"main.a.fallback.ably-realtime.com"};
+  const HttpResult primary = GetParam().primary;
+  http_.SetResponder([&](const HttpRequest& request) {
+    if (request.url.find("://main.realtime.ably.net/") != std::string::npos) return primary;
+    return V3Ok(request);
+  });
+  auto client = Client(config);
+  std::vector<ChannelPresence> results = Fetch(*client, {"a", "b"});
+  std::vector<HttpRequest> requests = http_.requests();
+  if (GetParam().retried) {
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_EQ(requests[1].url.rfind("https://main.a.fallback.ably-realtime.com/presence?", 0), 0u);
+    EXPECT_EQ(Target(requests[1]), Target(requests[0]));
+    EXPECT_TRUE(results[0].ok && results[1].ok);
+  } else {
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_FALSE(results[0].ok || results[1].ok);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, FallbackTest,
+    ::testing::Values(
+        FallbackCase{"Http503", Respond(503, R"({"error":{"code":50003,"statusCode":503}})"), true},
+        FallbackCase{"Http500", Respond(500, ""), true},
+        FallbackCase{"Http504", Respond(504, ""), true},
+        FallbackCase{"Timeout", TransportError{TransportFailure::kTimeout, "timeout"}, true},
+        FallbackCase{"Connect", TransportError{TransportFailure::kConnect, "refused"}, true},
+        FallbackCase{"Http400", Respond(400, R"({"error":{"code":40000,"statusCode":400}})"),
+                     false},
+        FallbackCase{"Http401", Respond(401, R"({"error":{"code":40101,"statusCode":401}})"),
+                     false},
+        FallbackCase{"Http429", Respond(429, "", {{"X-Ably-ErrorCode", "42922"}}), false},
+        FallbackCase{"Http505", Respond(505, ""), false},
+        FallbackCase{"TooLarge", TransportError{TransportFailure::kTooLarge, "big"}, false}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(RestClientTest, NoFallbackHostsMeansNoRetry) {
+  http_.SetResponder([](const HttpRequest&) { return Respond(503, ""); });
+  auto client = Client(Config());
+  std::vector<ChannelPresence> results = Fetch(*client, {"a"});
+  EXPECT_EQ(http_.requests().size(), 1u);
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_EQ(results[0].error.status_code, 503);
+}
+
+TEST_F(RestClientTest, AtMostThreeRetriesOnDistinctHosts) {
+  AblyConfig config = Config();
+  config.fallback_hosts = {"f1", "f2", "f3", "f4", "f5"};
+  http_.SetResponder([](const HttpRequest&) { return Respond(503, ""); });
+  Fetch(*Client(config), {"a"});
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  std::set<std::string> hosts;
+  for (const HttpRequest& request : requests)
+    hosts.insert(request.url.substr(0, request.url.find("/presence")));
+  EXPECT_EQ(hosts.size(), 4u);
+  EXPECT_EQ(requests[0].url.rfind("https://main.realtime.ably.net/", 0), 0u);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_api_requests_total{status="503"})"), 4);
+}
+
+TEST_F(RestClientTest, PrefersAWorkingFallbackForTenMinutes) {
+  AblyConfig config = Config();
+  config.fallback_hosts = {"f1"};
+  bool primary_down = true;
+  http_.SetResponder([&](const HttpRequest& request) -> HttpResult {
+    if (primary_down && request.url.find("main.realtime") != std::string::npos) {
+      return TransportError{TransportFailure::kConnect, "refused"};
+    }
+    return V3Ok(request);
+  });
+  auto client = Client(config);
+  Fetch(*client, {"a"});  // primary, then f1
+  primary_down = false;
+  Fetch(*client, {"a"});  // f1 first
+  clock_.Advance(11min);
+  Fetch(*client, {"a"});  // preference expired: primary
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 4u);
+  EXPECT_EQ(requests[1].url.rfind("https://f1/", 0), 0u);
+  EXPECT_EQ(requests[2].url.rfind("https://f1/", 0), 0u);
+  EXPECT_EQ(requests[3].url.rfind("https://main.realtime.ably.net/", 0), 0u);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_api_requests_total{status="error"})"), 1);
+}
+
+TEST_F(RestClientTest, FailedRequestMarksOnlyItsChannels) {
+  http_.SetResponder([](const HttpRequest& request) -> HttpResult {
+    if (RequestedChannels(request).front() == "ch100") {
+      return Respond(500, R"({"error":{"code":50000,"statusCode":500,"message":"internal"}})");
+    }
+    if (RequestedChannels(request).front() == "ch200") {
+      return TransportError{TransportFailure::kTimeout, "timeout after 10s"};
+    }
+    return V3Ok(request);
+  });
+  auto client = Client(Config());
+  std::vector<ChannelPresence> results = Fetch(*client, Names(250));
+  ASSERT_EQ(results.size(), 250u);
+  for (int i = 0; i < 250; ++i) {
+    EXPECT_EQ(results[i].channel, "ch" + std::to_string(i));
+    if (i < 100) {
+      EXPECT_TRUE(results[i].ok) << i;
+    } else if (i < 200) {
+      EXPECT_FALSE(results[i].ok) << i;
+      EXPECT_EQ(results[i].error.code, 50000);
+      EXPECT_EQ(results[i].error.message, "internal");
+    } else {
+      EXPECT_FALSE(results[i].ok) << i;
+      EXPECT_EQ(results[i].error.code, 0);
+      EXPECT_EQ(results[i].error.message, "request failed: timeout");
+    }
+    EXPECT_TRUE(results[i].ok || results[i].members.empty());
+  }
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_channel_fetch_errors_total{code="50000"})"), 100);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_channel_fetch_errors_total{code="0"})"), 50);
+  EXPECT_EQ(MetricValue(metrics_, "presenced_ably_billable_messages_total"), 100);
+}
+
+TEST_F(RestClientTest, ResultsFollowInputOrder) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Respond(200, R"({"results":[{"channel":"c","presence":[]},)"
+                        R"({"channel":"x","error":{"code":40160,"statusCode":401,"message":"no"}},)"
+                        R"({"channel":"unasked","presence":[]},)"
+                        R"({"channel":"a","presence":[{"clientId":"u","connectionId":"k"}]}]})");
+  });
+  std::vector<ChannelPresence> results = Fetch(*Client(Config()), {"a", "b", "c", "x", "a"});
+  ASSERT_EQ(results.size(), 5u);
+  const std::vector<std::string> want_names = {"a", "b", "c", "x", "a"};
+  const std::vector<bool> want_ok = {true, false, true, false, true};
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].channel, want_names[i]);
+    EXPECT_EQ(results[i].ok, want_ok[i]) << i;
+  }
+  EXPECT_EQ(results[0].members.size(), 1u);
+  EXPECT_EQ(results[4].members.size(), 1u);
+  EXPECT_EQ(results[1].error.message, "channel missing from the batch response");
+  EXPECT_EQ(results[3].error.code, 40160);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
+}
+
+TEST_F(RestClientTest, LegacyPartialFailureShape) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Respond(400, R"({"error":{"code":40020,"statusCode":400,"message":"Batched"},)"
+                        R"("batchResponse":[{"channel":"a","presence":[]},)"
+                        R"({"channel":"b","error":{"code":40160,"statusCode":401}}]})");
+  });
+  std::vector<ChannelPresence> results = Fetch(*Client(Config()), {"a", "b"});
+  EXPECT_TRUE(results[0].ok);
+  EXPECT_FALSE(results[1].ok);
+  EXPECT_EQ(results[1].error.code, 40160);
+  EXPECT_EQ(http_.requests().size(), 1u);
+}
+
+TEST_F(RestClientTest, RespectsMaxInFlight) {
+  AblyConfig config = Config();
+  config.max_in_flight = 3;
+  http_.HoldUntil(3, 10);
+  std::vector<ChannelPresence> results = Fetch(*Client(config), Names(1000));
+  EXPECT_EQ(http_.requests().size(), 10u);
+  EXPECT_EQ(http_.max_in_flight(), 3);
+  for (const ChannelPresence& result : results) EXPECT_TRUE(result.ok);
+}
+
+TEST_F(RestClientTest, CancelStopsStartingRequests) {
+  AblyConfig config = Config();
+  config.max_in_flight = 1;
+  http_.SetResponder([&](const HttpRequest& request) {
+    cancel_ = true;
+    return V3Ok(request);
+  });
+  std::vector<ChannelPresence> results = Fetch(*Client(config), Names(300));
+  EXPECT_EQ(http_.requests().size(), 1u);
+  ASSERT_EQ(results.size(), 300u);
+  EXPECT_TRUE(results[0].ok);
+  EXPECT_FALSE(results[100].ok);
+  EXPECT_EQ(results[299].channel, "ch299");
+}
+
+TEST_F(RestClientTest, PacesRequestsPerSecond) {
+  AblyConfig config = Config();
+  config.max_in_flight = 5;
+  config.max_requests_per_second = 50;  // one start every 20 ms
+  Fetch(*Client(config), Names(500));
+  std::vector<std::chrono::steady_clock::time_point> times = http_.send_times();
+  ASSERT_EQ(times.size(), 5u);
+  std::sort(times.begin(), times.end());
+  EXPECT_GE(times.back() - times.front(), 75ms);
+}
+
+TEST_F(RestClientTest, ListChannelsFollowsLinks) {
+  AblyConfig config = Config();
+  config.endpoint = "http://127.0.0.1:8080/base";
+  http_.SetResponder([](const HttpRequest& request) {
+    const std::string target = Target(request);
+    if (target == "/base/channels?prefix=room%3A&by=id&limit=1000") {
+      return Respond(200, R"(["room:a","room:b"])",
+                     {{"Link", R"(<./channels?prefix=room%3A&cursor=2>; rel="first", )"
+                               R"(<./channels?prefix=room%3A&cursor=2>; rel="next")"}});
+    }
+    if (target == "/base/channels?prefix=room%3A&cursor=2") {
+      return Respond(200, "[]", {{"link", R"(</other/channels?cursor=3>; rel="next")"}});
+    }
+    if (target == "/other/channels?cursor=3") return Respond(200, R"(["room:c"])");
+    return Respond(404, R"({"error":{"code":40400,"statusCode":404,"message":"nope"}})");
+  });
+  Result<std::vector<std::string>> names = Client(config)->ListChannels("room:");
+  ASSERT_TRUE(names.ok()) << names.error().message;
+  EXPECT_EQ(*names, (std::vector<std::string>{"room:a", "room:b", "room:c"}));
+  std::vector<HttpRequest> requests = http_.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[0].url, "http://127.0.0.1:8080/base/channels?prefix=room%3A&by=id&limit=1000");
+}
+
+TEST_F(RestClientTest, ListChannelsReportsErrors) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Respond(401, R"({"error":{"code":40101,"statusCode":401,"message":"bad key"}})");
+  });
+  Result<std::vector<std::string>> names = Client(Config())->ListChannels("x");
+  ASSERT_FALSE(names.ok());
+  EXPECT_NE(names.error().message.find("40101"), std::string::npos) << names.error().message;
+  EXPECT_EQ(names.error().message.find("secret"), std::string::npos);
+
+  http_.SetResponder([](const HttpRequest&) { return Respond(200, R"({"not":"a list"})"); });
+  EXPECT_FALSE(Client(Config())->ListChannels("x").ok());
+}
+
+TEST_F(RestClientTest, ListChannelsStopsAtThePageCap) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Respond(200, "[]", {{"Link", R"(<./channels?again>; rel="next")"}});
+  });
+  Result<std::vector<std::string>> names = Client(Config())->ListChannels("");
+  ASSERT_FALSE(names.ok());
+  EXPECT_EQ(http_.requests().size(), 1000u);
+}
+
+}  // namespace
+}  // namespace presenced
