@@ -164,7 +164,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
     // yaml-cpp only throws here on a bug in this module (we test node types before reading).
     return Error{std::string("internal error while reading the config: ") + e.what()};
   }
-  if (!diagnostics.ok()) return diagnostics.TakeError();
+  if (!diagnostics.ok()) return diagnostics.FirstError();
   return config;
 }
 

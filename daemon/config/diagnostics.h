@@ -22,8 +22,8 @@ class Diagnostics {
   void FailAt(const std::string& path, std::string_view what);
 
   bool ok() const { return !first_.has_value(); }
-  // Returns the error to report; only valid when !ok().
-  Error TakeError() const { return Error{first_->message}; }
+  // Returns the error to report (the one on the lowest line); only valid when !ok().
+  Error FirstError() const { return Error{first_->message}; }
 
   // Remembers where `path` (e.g. "webhooks[1].url") is written.
   void RecordLine(const std::string& path, int line);

@@ -263,5 +263,30 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.log.level, expected.log.level);
 }
 
+// True for "<path>: <what> (line N)" on one line, N >= 1.
+bool IsWellFormedError(const std::string& message) {
+  const size_t open = message.rfind(" (line ");
+  if (open == std::string::npos || message.find('\n') != std::string::npos) return false;
+  if (message.find(": ") == std::string::npos || message.find(": ") > open) return false;
+  const std::string number = message.substr(open + 7, message.size() - open - 8);
+  return message.back() == ')' && !number.empty() && number[0] != '0' &&
+         number.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Every prefix of the example file either parses or fails with one `<path>: <what> (line N)` line:
+// no exception escapes and no message loses its shape, whatever the cut leaves behind.
+TEST(ParseConfigTest, EveryTruncationOfTheExampleGivesAWellFormedResult) {
+  const std::string example =
+      presenced::testing::ReadFile(PRESENCED_SOURCE_DIR "/config/presenced.example.yaml");
+  ASSERT_FALSE(example.empty());
+  for (size_t length = 0; length <= example.size(); ++length) {
+    Result<Config> config = ParseConfig(example.substr(0, length), "example", KeyEnv());
+    if (!config.ok()) {
+      EXPECT_TRUE(IsWellFormedError(config.error().message))
+          << "cut at " << length << ": " << config.error().message;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace presenced
