@@ -41,7 +41,7 @@ std::string Summary(const CycleReport& report, size_t stale, double seconds) {
 }  // namespace
 
 struct App::Parts {
-  std::unique_ptr<Metrics> metrics;
+  Metrics* metrics = nullptr;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
@@ -49,14 +49,20 @@ struct App::Parts {
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Poller> poller;
   std::unique_ptr<HttpServer> server;
-  std::unique_ptr<SystemdNotifier> notifier;
+  SystemdNotifier* notifier = nullptr;
   std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
   std::chrono::steady_clock::time_point next_discovery{};
   std::chrono::steady_clock::time_point grid_start{};
 };
 
 App::App(std::shared_ptr<const Config> config, EnvLookup env)
-    : env_(std::move(env)), config_(std::move(config)) {}
+    : env_(std::move(env)),
+      metrics_(std::make_unique<Metrics>(config->metrics.per_channel)),
+      notifier_(std::make_unique<SystemdNotifier>(
+          std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
+      config_(std::move(config)) {
+  metrics_->ConfigReloaded(true, UnixSeconds(clock_));
+}
 
 App::~App() = default;
 
@@ -66,9 +72,12 @@ Status App::RequestReload() {
     std::lock_guard lock(mu_);
     current = config_;
   }
+  notifier_->Send("RELOADING=1");
   auto loaded = LoadConfigFile(current->path, env_);
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}", loaded.error().message);
+    metrics_->ConfigReloaded(false, UnixSeconds(clock_));
+    notifier_->Send("READY=1\nSTATUS=config reload failed, running the previous config");
     return loaded.error();
   }
   {
@@ -91,10 +100,8 @@ int App::Run() {
     config = config_;
   }
   Parts parts;
-  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
-  parts.notifier = std::make_unique<SystemdNotifier>(notify_socket ? notify_socket : "");
-  parts.metrics = std::make_unique<Metrics>(config->metrics.per_channel);
-  parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
+  parts.notifier = notifier_.get();
+  parts.metrics = metrics_.get();
 
   auto store = StateStore::Open(config->state.dir);
   if (!store.ok()) {
@@ -108,24 +115,25 @@ int App::Run() {
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
-  parts.poller = std::make_unique<Poller>(
-      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
-        bool to_stdout;
-        {
-          std::lock_guard lock(mu_);
-          to_stdout = config_->output.stdout_events;
-        }
-        std::string lines;
-        for (const Event& event : events) {
-          std::string json = EventToJson(event);
-          if (spdlog::should_log(spdlog::level::debug)) spdlog::debug("event {}", json);
-          if (to_stdout) lines.append(json).push_back('\n');
-        }
-        if (!lines.empty()) {
-          std::fwrite(lines.data(), 1, lines.size(), stdout);
-          std::fflush(stdout);
-        }
-      });
+  parts.poller = std::make_unique<Poller>(*parts.source, *parts.store, *parts.metrics, clock_,
+                                          [this, &parts](const auto& events) {
+                                            bool to_stdout;
+                                            {
+                                              std::lock_guard lock(mu_);
+                                              to_stdout = config_->output.stdout_events;
+                                            }
+                                            std::string lines;
+                                            for (const Event& event : events) {
+                                              std::string json = EventToJson(event);
+                                              if (spdlog::should_log(spdlog::level::debug))
+                                                spdlog::debug("event {}", json);
+                                              if (to_stdout) lines.append(json).push_back('\n');
+                                            }
+                                            if (!lines.empty()) {
+                                              std::fwrite(lines.data(), 1, lines.size(), stdout);
+                                              std::fflush(stdout);
+                                            }
+                                          });
   if (Status restored = parts.poller->Restore(); !restored.ok()) {
     spdlog::critical("state: {}", restored.error().message);
     return 1;
@@ -142,8 +150,7 @@ int App::Run() {
   parts.server = std::move(*server);
   spdlog::info("http listening on {}:{}", config->http.host, parts.server->port());
   spdlog::info("presenced started: {} configured channels, {} discovery prefixes, {} webhooks",
-               config->channels.size(), config->discovery.prefixes.size(),
-               config->webhooks.size());
+               config->channels.size(), config->discovery.prefixes.size(), config->webhooks.size());
 
   std::thread watchdog([this] { WatchdogLoop(); });
   parts.notifier->Send("READY=1\nSTATUS=started, first cycle pending");
@@ -213,7 +220,6 @@ void App::Loop(Parts& parts) {
 }
 
 void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
-  parts.notifier->Send("RELOADING=1");
   std::shared_ptr<const Config> previous;
   {
     std::lock_guard lock(mu_);
@@ -256,19 +262,17 @@ void App::Discover(Parts& parts, const Config& config) {
 }
 
 void App::WatchdogLoop() {
-  const auto period = SystemdNotifier::WatchdogPeriod(std::getenv("WATCHDOG_USEC"),
-                                                      std::getenv("WATCHDOG_PID"));
-  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
-  SystemdNotifier notifier(notify_socket ? notify_socket : "");
+  const auto period =
+      SystemdNotifier::WatchdogPeriod(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"));
   std::unique_lock lock(mu_);
   while (!stop_) {
     wake_.wait_for(lock, period.value_or(std::chrono::hours(1)), [&] { return stop_.load(); });
     if (stop_ || !period) continue;
     // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus
     // the worst-case request time is a hang systemd should restart.
-    const int64_t budget_ms = config_->poll.interval.count() * 2 +
-                              config_->ably.request_timeout.count() * 4 + 60'000;
-    if (clock_.NowMs() - heartbeat_ms_.load() < budget_ms) notifier.Send("WATCHDOG=1");
+    const int64_t budget_ms =
+        config_->poll.interval.count() * 2 + config_->ably.request_timeout.count() * 4 + 60'000;
+    if (clock_.NowMs() - heartbeat_ms_.load() < budget_ms) notifier_->Send("WATCHDOG=1");
   }
 }
 

@@ -17,6 +17,8 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "config/config_loader.h"
+#include "metrics/metrics.h"
+#include "service/systemd_notify.h"
 
 namespace presenced {
 
@@ -41,6 +43,8 @@ class App {
 
   EnvLookup env_;
   SystemClock clock_;
+  std::unique_ptr<Metrics> metrics_;           // created with the first config, never replaced
+  std::unique_ptr<SystemdNotifier> notifier_;  // $NOTIFY_SOCKET, a no-op without it
 
   std::mutex mu_;  // guards config_, pending_, and the wake-ups below
   std::condition_variable wake_;

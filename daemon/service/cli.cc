@@ -112,8 +112,8 @@ int RunOnce(const Config& config) {
   const DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, true};
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
-      spdlog::error("channel {}: fetch failed: {} (code {})", result.channel,
-                    result.error.message, result.error.code);
+      spdlog::error("channel {}: fetch failed: {} (code {})", result.channel, result.error.message,
+                    result.error.code);
       failed = true;
       continue;
     }

@@ -55,8 +55,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
               "presenced is not ready.\n");
       }
-    } else if (path == "/-/reload" && (method == HTTPRequest::HTTP_POST ||
-                                       method == HTTPRequest::HTTP_PUT)) {
+    } else if (path == "/-/reload" &&
+               (method == HTTPRequest::HTTP_POST || method == HTTPRequest::HTTP_PUT)) {
       const Status status = handlers_.reload();
       if (status.ok()) {
         Reply(response, HTTPResponse::HTTP_OK, "text/plain", "config reloaded\n");
@@ -66,8 +66,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       }
     } else if (path == "/-/reload") {
       response.set("Allow", "POST");
-      Reply(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain",
-            "use POST /-/reload\n");
+      Reply(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain", "use POST /-/reload\n");
     } else if (path == "/" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kIndexPage);
     } else {

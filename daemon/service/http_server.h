@@ -15,9 +15,9 @@
 namespace presenced {
 
 struct HttpHandlers {
-  std::function<std::string()> metrics;      // Prometheus text exposition
-  std::function<bool()> ready;               // store open and a first cycle finished
-  std::function<Status()> reload;            // same as SIGHUP; Error = config rejected
+  std::function<std::string()> metrics;  // Prometheus text exposition
+  std::function<bool()> ready;           // store open and a first cycle finished
+  std::function<Status()> reload;        // same as SIGHUP; Error = config rejected
 };
 
 class HttpServer {

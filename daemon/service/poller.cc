@@ -91,8 +91,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   const int64_t now_ms = clock_.NowMs();
   DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, false};
   const bool present_first =
-      first_cycle_ &&
-      config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+      first_cycle_ && config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
 
   // Derive everything first; adopt it only once the store has committed it.
   std::vector<std::pair<std::string, ChannelState>> next_states;
@@ -108,8 +107,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     }
     const ChannelState* before = it->second.state.get();
     options.first_snapshot_present = before == nullptr && present_first;
-    DiffResult diff =
-        Diff(result.channel, before, std::move(result.members), options, now_ms);
+    DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
     if (diff.changed || before == nullptr) {
       writes.push_back({result.channel, diff.next.Encode()});
     }
@@ -144,17 +142,16 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
 
   first_cycle_ = false;
   report.members = member_total();
-  const double seconds =
-      std::chrono::duration<double>(clock_.SteadyNow() - started).count();
-  metrics_.CycleFinished(seconds, seconds * 1000 > static_cast<double>(config.poll.interval.count()));
+  const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
+  metrics_.CycleFinished(seconds,
+                         seconds * 1000 > static_cast<double>(config.poll.interval.count()));
   return report;
 }
 
 void Poller::PublishChannelMetrics(const std::string& channel, const Tracked& tracked,
                                    bool per_channel) {
   if (!per_channel) return;
-  metrics_.SetChannelMembers(channel, tracked.state->member_count(),
-                             tracked.state->client_count());
+  metrics_.SetChannelMembers(channel, tracked.state->member_count(), tracked.state->client_count());
   metrics_.SetChannelLastSuccess(channel, static_cast<double>(tracked.last_success_ms) / 1000.0);
 }
 

@@ -31,7 +31,8 @@
 
 namespace presenced {
 
-// Receives the events of a committed cycle, in order (stdout printer, debug log, dispatcher wake-up).
+// Receives the events of a committed cycle, in order (stdout printer, debug log, dispatcher
+// wake-up).
 using EventSink = std::function<void(const std::vector<Event>&)>;
 
 struct CycleReport {

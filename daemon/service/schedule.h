@@ -8,9 +8,9 @@
 namespace presenced {
 
 // Returns the first grid point strictly after `now`.
-inline std::chrono::steady_clock::time_point NextSlot(std::chrono::steady_clock::time_point grid_start,
-                                                      std::chrono::milliseconds interval,
-                                                      std::chrono::steady_clock::time_point now) {
+inline std::chrono::steady_clock::time_point NextSlot(
+    std::chrono::steady_clock::time_point grid_start, std::chrono::milliseconds interval,
+    std::chrono::steady_clock::time_point now) {
   if (now < grid_start) return grid_start;
   const auto elapsed = now - grid_start;
   const auto slots = elapsed / interval + 1;

@@ -43,9 +43,9 @@ DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
 }
 
 void DaemonHarness::RewriteConfig(const std::string& config_body) {
-  config_path_ = dir_.WriteFile("presenced.yaml", "state:\n  dir: " + dir_.path() +
-                                                      "/state\nhttp:\n  listen: 127.0.0.1:0\n" +
-                                                      config_body);
+  config_path_ =
+      dir_.WriteFile("presenced.yaml", "state:\n  dir: " + dir_.path() +
+                                           "/state\nhttp:\n  listen: 127.0.0.1:0\n" + config_body);
 }
 
 bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {

@@ -10,11 +10,19 @@
 #include <optional>
 #include <string>
 
+#include "fake_ably/fake_ably_server.h"
 #include "test_support.h"
 
 namespace presenced::testing {
 
 inline constexpr const char* kFakeKey = "fakeapp.fakekey:fakesecret";
+
+// Options for a FakeAblyServer that expects kFakeKey.
+inline FakeAblyServer::Options FakeOptions() {
+  FakeAblyServer::Options options;
+  options.key = kFakeKey;
+  return options;
+}
 
 struct HttpReply {
   int status = 0;  // 0 = no response

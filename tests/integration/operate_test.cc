@@ -36,7 +36,7 @@ class OperateTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeAblyServer fake_{{.key = kFakeKey}};
+  FakeAblyServer fake_{FakeOptions()};
 };
 
 TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) {
@@ -68,7 +68,8 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
 
   daemon.RewriteConfig(Config("[a, b]"));
   EXPECT_EQ(HttpCall(daemon.port(), "POST", "/-/reload").status, 200);
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_config_last_reload_successful") == 1; }));
+  ASSERT_TRUE(
+      WaitFor([&] { return daemon.Metric("presenced_config_last_reload_successful") == 1; }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
 }
 
@@ -123,9 +124,19 @@ TEST_F(OperateTest, SpeaksTheSystemdNotifyProtocol) {
 }
 
 TEST_F(OperateTest, ExposesEveryContractMetric) {
-  DaemonHarness daemon(dir_, Config("[a]", "webhooks:\n  - name: main\n    url: http://127.0.0.1:9/\n"));
+  // Families labelled by what happened (HTTP status, Ably error code) get their first series from
+  // the first such event: a refused webhook request and a per-channel error.
+  fake_.SetChannelError("b", 40160, 401);
+  DaemonHarness daemon(dir_, Config("[a, b]",
+                                    "webhooks:\n  - name: main\n    url: http://127.0.0.1:9/\n"
+                                    "    retry: {initial_backoff: 50ms}\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
+  fake_.Enter("a", "bob", "kb", R"("x")");
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon.Metrics().find(R"(presenced_webhook_requests_total{status="error")") !=
+           std::string::npos;
+  }));
   const std::string metrics = daemon.Metrics();
   const char* families[][2] = {
       {"presenced_build_info", "gauge"},
@@ -155,8 +166,9 @@ TEST_F(OperateTest, ExposesEveryContractMetric) {
     EXPECT_NE(metrics.find(std::string("# TYPE ") + name + " " + type + "\n"), std::string::npos)
         << name;
   }
-  EXPECT_EQ(MetricValue(metrics, R"(presenced_members{channel="a"})"), 0);
-  EXPECT_EQ(MetricValue(metrics, R"(presenced_webhook_pending_events{webhook="main"})"), 0);
+  EXPECT_EQ(MetricValue(metrics, R"(presenced_members{channel="a"})"), 1);
+  EXPECT_EQ(MetricValue(metrics, R"(presenced_webhook_pending_events{webhook="main"})"), 1);
+  EXPECT_GE(MetricValue(metrics, R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
   EXPECT_NE(metrics.find("presenced_build_info{"), std::string::npos);
   EXPECT_EQ(metrics.find(kFakeKey), std::string::npos);
   EXPECT_EQ(metrics.find("fakesecret"), std::string::npos);

@@ -46,7 +46,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeAblyServer fake_{{.key = kFakeKey}};
+  FakeAblyServer fake_{FakeOptions()};
 };
 
 TEST_F(PipelineTest, EnterUpdateLeaveAcrossCycles) {
@@ -180,8 +180,7 @@ TEST_F(PipelineTest, CheckConfigAndBadConfig) {
   EXPECT_NE(invalid.Stderr().find("poll.interval"), std::string::npos) << invalid.Stderr();
   EXPECT_NE(invalid.Stderr().find("(line 3)"), std::string::npos) << invalid.Stderr();
 
-  ChildProcess no_key({PRESENCED_BINARY, "--config", daemon.config_path()},
-                      {{"ABLY_API_KEY", ""}});
+  ChildProcess no_key({PRESENCED_BINARY, "--config", daemon.config_path()}, {{"ABLY_API_KEY", ""}});
   EXPECT_EQ(no_key.Wait(seconds(10)), 1);
   EXPECT_NE(no_key.Stderr().find("ABLY_API_KEY"), std::string::npos) << no_key.Stderr();
 

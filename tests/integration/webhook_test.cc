@@ -67,7 +67,7 @@ class WebhookTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakeAblyServer fake_{{.key = kFakeKey}};
+  FakeAblyServer fake_{FakeOptions()};
   WebhookReceiver receiver_;
 };
 
@@ -76,7 +76,8 @@ TEST_F(WebhookTest, DeliversSignedBatchesInOrderAfterTheReceiverComesBack) {
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   receiver_.SetStatus(503, "0");
-  for (int i = 0; i < 6; ++i) fake_.Enter("c0", "u" + std::to_string(i), "k" + std::to_string(i), "1");
+  for (int i = 0; i < 6; ++i)
+    fake_.Enter("c0", "u" + std::to_string(i), "k" + std::to_string(i), "1");
   ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 3; }));  // retried while failing
   EXPECT_GE(daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})"), 6);
   receiver_.SetStatus(200);
@@ -92,9 +93,9 @@ TEST_F(WebhookTest, DeliversSignedBatchesInOrderAfterTheReceiverComesBack) {
   for (const auto& request : receiver_.Requests()) {
     const std::string& id = request.headers.at("webhook-id");
     const int64_t ts = std::stoll(request.headers.at("webhook-timestamp"));
-    EXPECT_EQ(request.headers.at("webhook-signature"),
-              StandardWebhookSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id, ts,
-                                       request.body));
+    EXPECT_EQ(
+        request.headers.at("webhook-signature"),
+        StandardWebhookSignature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", id, ts, request.body));
     EXPECT_EQ(request.headers.at("content-type"), "application/json");
   }
   EXPECT_EQ(daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})"), 0);
@@ -217,14 +218,18 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   for (const auto& [member, actions] : actions_of_member) {
     bool in = false;
     for (const auto& action : actions) {
-      if (action == "enter") EXPECT_FALSE(in) << member << " entered twice";
-      if (action == "leave" || action == "update") EXPECT_TRUE(in) << member << " " << action;
+      if (action == "enter") {
+        EXPECT_FALSE(in) << member << " entered twice";
+      } else if (action == "leave" || action == "update") {
+        EXPECT_TRUE(in) << member << " " << action;
+      }
       in = action != "leave";
     }
     if (in) replayed_present.insert(member);
   }
   std::set<std::string> truth;
-  for (const auto& [channel, client, conn] : present) truth.insert(channel + "/" + client + "/" + conn);
+  for (const auto& [channel, client, conn] : present)
+    truth.insert(channel + "/" + client + "/" + conn);
   EXPECT_EQ(replayed_present, truth);
   EXPECT_GT(seen.size(), 10u);
 }

@@ -35,9 +35,9 @@ class FakeSource final : public PresenceSource {
   }
 
   void Enter(const std::string& channel, const std::string& client, const std::string& data) {
-    members[channel].push_back(
-        {client, "conn-" + client, "conn-" + client + ":" + std::to_string(++serial) + ":0", data,
-         "", 1000 + serial});
+    members[channel].push_back({client, "conn-" + client,
+                                "conn-" + client + ":" + std::to_string(++serial) + ":0", data, "",
+                                1000 + serial});
   }
   void Leave(const std::string& channel, const std::string& client) {
     auto& list = members[channel];
@@ -65,11 +65,10 @@ class PollerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Poller> MakePoller() {
-    auto poller = std::make_unique<Poller>(source_, *store_, metrics_, clock_,
-                                           [this](const std::vector<Event>& events) {
-                                             emitted_.insert(emitted_.end(), events.begin(),
-                                                             events.end());
-                                           });
+    auto poller = std::make_unique<Poller>(
+        source_, *store_, metrics_, clock_, [this](const std::vector<Event>& events) {
+          emitted_.insert(emitted_.end(), events.begin(), events.end());
+        });
     EXPECT_TRUE(poller->Restore().ok());
     poller->SetChannels(config_.channels, {}, {});
     return poller;

@@ -15,12 +15,12 @@ TEST(NextSlotTest, StaysOnTheGridWithoutDrift) {
     int64_t now_ms;
     int64_t want_ms;
   } cases[] = {
-      {0, 1'000},            // before the grid starts: its first point
-      {1'000, 16'000},       // exactly on a point: the next one
-      {1'001, 16'000},       // a short cycle
-      {15'999, 16'000},      // a cycle that used almost all its slot
-      {16'000, 31'000},      // exactly one interval
-      {47'500, 61'000},      // an overrun skips the missed slots instead of bursting
+      {0, 1'000},        // before the grid starts: its first point
+      {1'000, 16'000},   // exactly on a point: the next one
+      {1'001, 16'000},   // a short cycle
+      {15'999, 16'000},  // a cycle that used almost all its slot
+      {16'000, 31'000},  // exactly one interval
+      {47'500, 61'000},  // an overrun skips the missed slots instead of bursting
       {1'000 + 15'000 * 1000, 1'000 + 15'000 * 1001},  // no drift after 1000 cycles
   };
   for (const auto& c : cases) {
