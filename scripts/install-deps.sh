@@ -8,8 +8,9 @@ build_packages=(
   libpoco-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze and curl.
-test_packages=(prometheus systemd curl clang-format)
+# Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and
+# python3-yaml to lint the Kubernetes manifests.
+test_packages=(prometheus systemd curl clang-format python3 python3-yaml)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 missing=()
