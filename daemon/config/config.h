@@ -94,7 +94,7 @@ struct WebhookConfig {
   std::string url;
   Format format = Format::kAbly;
   std::string secret_env;
-  Secret secret;  // resolved from secret_env; empty = unsigned
+  Secret secret;                           // resolved from secret_env; empty = unsigned
   std::vector<std::string> channels{"*"};  // glob patterns: `*` and `?`
   std::vector<Action> actions{Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent};
   std::map<std::string, std::string> headers;
@@ -107,7 +107,7 @@ struct WebhookConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  // trace|debug|info|warn|error
+  std::string level = "info";   // trace|debug|info|warn|error
   std::string format = "text";  // text|json
 };
 

@@ -21,7 +21,8 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 EnvLookup ProcessEnv();
 
 // Parses and validates `yaml_text`. `path` is only used in messages and stored in Config::path.
-Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path, const EnvLookup& env);
+Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
+                           const EnvLookup& env);
 
 // Reads the file at `path` and parses it; a missing or unreadable file is an Error naming the path.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);

@@ -11,9 +11,9 @@ namespace presenced {
 struct Member {
   std::string client_id;
   std::string connection_id;
-  std::string id;        // Ably's presence message id, "connectionId:msgSerial:index" (memberId)
-  std::string data;      // raw JSON text of `data` exactly as received ("" when absent)
-  std::string encoding;  // Ably `encoding` chain ("" when absent)
+  std::string id;         // Ably's presence message id, "connectionId:msgSerial:index" (memberId)
+  std::string data;       // raw JSON text of `data` exactly as received ("" when absent)
+  std::string encoding;   // Ably `encoding` chain ("" when absent)
   int64_t timestamp = 0;  // Ably's timestamp of the message, ms since the epoch
 };
 
