@@ -68,8 +68,8 @@ start_daemons() {
   [[ -x "$fake_ably" ]] || fail "fake_ably binary not found: $fake_ably"
   require curl
 
-  # stdbuf: the port line must reach the file even if fake_ably's stdout is block-buffered.
-  stdbuf -oL "$fake_ably" --port 0 --key fake.key:secret \
+  # fake_ably flushes its port line itself (no stdbuf: its LD_PRELOAD breaks ASan builds).
+  "$fake_ably" --port 0 --key fake.key:secret \
     --simulate channels=20,members=5,churn=5,seed=1 >"$WORK/fake_ably.log" 2>&1 &
   PIDS+=($!)
   local fake_pid=$!

@@ -1,30 +1,8 @@
 #include "daemon_harness.h"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-
 #include <sstream>
 
 namespace presenced::testing {
-
-HttpReply HttpCall(uint16_t port, const std::string& method, const std::string& path) {
-  try {
-    Poco::Net::HTTPClientSession session("127.0.0.1", port);
-    session.setTimeout(Poco::Timespan(10, 0));
-    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    request.setContentLength(0);
-    session.sendRequest(request);
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    std::ostringstream body;
-    Poco::StreamCopier::copyStream(in, body);
-    return {static_cast<int>(response.getStatus()), body.str()};
-  } catch (const Poco::Exception&) {
-    return {};
-  }
-}
 
 std::optional<double> MetricValue(const std::string& exposition, const std::string& series) {
   std::istringstream in(exposition);
@@ -59,7 +37,7 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
 }
 
 bool DaemonHarness::WaitReady(std::chrono::milliseconds deadline) {
-  return WaitFor([&] { return HttpCall(port_, "GET", "/-/ready").status == 200; }, deadline);
+  return WaitFor([&] { return Request(port_, "GET", "/-/ready").status == 200; }, deadline);
 }
 
 double DaemonHarness::Metric(const std::string& series) const {

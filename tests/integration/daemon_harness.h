@@ -11,6 +11,7 @@
 #include <string>
 
 #include "fake_ably/fake_ably_server.h"
+#include "http_test_client.h"
 #include "test_support.h"
 
 namespace presenced::testing {
@@ -23,14 +24,6 @@ inline FakeAblyServer::Options FakeOptions() {
   options.key = kFakeKey;
   return options;
 }
-
-struct HttpReply {
-  int status = 0;  // 0 = no response
-  std::string body;
-};
-
-// Sends one request to 127.0.0.1:port.
-HttpReply HttpCall(uint16_t port, const std::string& method, const std::string& path);
 
 // Returns the value of the first sample named exactly `series` (with its labels, if any, e.g.
 // `presenced_events_total{action="enter"}`) in a Prometheus text exposition.
@@ -52,7 +45,7 @@ class DaemonHarness {
   ChildProcess& process() { return *process_; }
   uint16_t port() const { return port_; }
   const std::string& config_path() const { return config_path_; }
-  std::string Metrics() const { return HttpCall(port_, "GET", "/metrics").body; }
+  std::string Metrics() const { return Request(port_, "GET", "/metrics").body; }
   double Metric(const std::string& series) const;
 
  private:

@@ -59,7 +59,7 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   EXPECT_EQ(daemon.Metrics().find("channel=\"a\""), std::string::npos) << "series of a removed";
 
   daemon.RewriteConfig("channels: [b]\npoll:\n  interval: never\n");
-  const HttpReply rejected = HttpCall(daemon.port(), "POST", "/-/reload");
+  const HttpReply rejected = Request(daemon.port(), "POST", "/-/reload");
   EXPECT_EQ(rejected.status, 500);
   EXPECT_NE(rejected.body.find("poll.interval"), std::string::npos) << rejected.body;
   EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
@@ -67,7 +67,7 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   ASSERT_TRUE(WaitFor([&] { return daemon.process().Stdout().find("dave") != std::string::npos; }));
 
   daemon.RewriteConfig(Config("[a, b]"));
-  EXPECT_EQ(HttpCall(daemon.port(), "POST", "/-/reload").status, 200);
+  EXPECT_EQ(Request(daemon.port(), "POST", "/-/reload").status, 200);
   ASSERT_TRUE(
       WaitFor([&] { return daemon.Metric("presenced_config_last_reload_successful") == 1; }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));

@@ -19,10 +19,11 @@ class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override { fake_.Start(); }
 
-  std::string Config(const std::string& channels_yaml, const std::string& extra = "") {
-    return "ably:\n  endpoint: " + fake_.BaseUrl() +
-           "\n  request_timeout: 2s\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n" +
-           "channels:\n" + channels_yaml + extra;
+  std::string Config(const std::string& channels_yaml, const std::string& extra = "",
+                     const std::string& request_timeout = "2s") {
+    return "ably:\n  endpoint: " + fake_.BaseUrl() + "\n  request_timeout: " + request_timeout +
+           "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n" + "channels:\n" + channels_yaml +
+           extra;
   }
 
   // Events printed so far as "action channel clientId".
@@ -120,6 +121,41 @@ TEST_F(PipelineTest, FailuresNeverProduceLeaves) {
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
   EXPECT_EQ(Events(daemon.process()), std::vector<std::string>{"leave a bob"});
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 0);
+}
+
+TEST_F(PipelineTest, TimeoutsNeverProduceLeaves) {
+  fake_.Enter("a", "bob", "conn-bob", R"("x")");
+  DaemonHarness daemon(dir_, Config("  - a\n", "", "300ms"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  fake_.SetDelay(milliseconds(2'000));
+  fake_.Leave("a", "bob", "conn-bob");
+  ASSERT_TRUE(WaitFor(
+      [&] { return daemon.Metric(R"(presenced_api_requests_total{status="error"})") >= 2; }));
+  EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 1);
+  EXPECT_TRUE(Events(daemon.process()).empty());
+  fake_.SetDelay(milliseconds(0));
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
+}
+
+TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
+  fake_.Enter("room:1", "bob", "conn-bob", R"("x")");
+  DaemonHarness daemon(dir_, "ably:\n  endpoint: " + fake_.BaseUrl() +
+                                 "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
+                                 "discovery:\n  prefixes: [\"room:\"]\n  interval: 200ms\n");
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
+  fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a new channel: a baseline, no enter
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
+  fake_.Enter("room:1", "alice", "conn-alice", R"("z")");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:1 alice"); }));
+  // room:2 empties and drops out of the enumeration; carol's leave is still seen.
+  fake_.Leave("room:2", "carol", "conn-carol");
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave room:2 carol"); }));
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
+  EXPECT_EQ(Events(daemon.process()),
+            (std::vector<std::string>{"enter room:1 alice", "leave room:2 carol"}));
 }
 
 TEST_F(PipelineTest, SigtermStopsWithinASecond) {

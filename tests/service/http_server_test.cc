@@ -1,33 +1,13 @@
 #include "service/http_server.h"
 
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <sstream>
+
+#include "http_test_client.h"
 
 namespace presenced {
 namespace {
-
-struct Reply {
-  int status;
-  std::string body;
-};
-
-Reply Call(uint16_t port, const std::string& method, const std::string& path) {
-  Poco::Net::HTTPClientSession session("127.0.0.1", port);
-  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  request.setContentLength(0);
-  session.sendRequest(request);
-  Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
-  std::ostringstream body;
-  Poco::StreamCopier::copyStream(in, body);
-  return {static_cast<int>(response.getStatus()), body.str()};
-}
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -53,26 +33,26 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, ServesMetricsHealthAndIndex) {
   const uint16_t port = server_->port();
   ASSERT_NE(port, 0);
-  EXPECT_EQ(Call(port, "GET", "/metrics").body, "presenced_up 1\n");
-  EXPECT_EQ(Call(port, "GET", "/-/healthy").status, 200);
-  const Reply index = Call(port, "GET", "/");
+  EXPECT_EQ(testing::Request(port, "GET", "/metrics").body, "presenced_up 1\n");
+  EXPECT_EQ(testing::Request(port, "GET", "/-/healthy").status, 200);
+  const testing::HttpReply index = testing::Request(port, "GET", "/");
   EXPECT_EQ(index.status, 200);
   EXPECT_NE(index.body.find("/metrics"), std::string::npos);
-  EXPECT_EQ(Call(port, "GET", "/nope").status, 404);
+  EXPECT_EQ(testing::Request(port, "GET", "/nope").status, 404);
 }
 
 TEST_F(HttpServerTest, ReadinessFollowsTheHandler) {
-  EXPECT_EQ(Call(server_->port(), "GET", "/-/ready").status, 503);
+  EXPECT_EQ(testing::Request(server_->port(), "GET", "/-/ready").status, 503);
   ready_ = true;
-  EXPECT_EQ(Call(server_->port(), "GET", "/-/ready").status, 200);
+  EXPECT_EQ(testing::Request(server_->port(), "GET", "/-/ready").status, 200);
 }
 
 TEST_F(HttpServerTest, ReloadNeedsPostAndReportsRejection) {
-  EXPECT_EQ(Call(server_->port(), "GET", "/-/reload").status, 405);
+  EXPECT_EQ(testing::Request(server_->port(), "GET", "/-/reload").status, 405);
   EXPECT_EQ(reloads_, 0);
-  EXPECT_EQ(Call(server_->port(), "POST", "/-/reload").status, 200);
+  EXPECT_EQ(testing::Request(server_->port(), "POST", "/-/reload").status, 200);
   reject_reload_ = true;
-  const Reply rejected = Call(server_->port(), "POST", "/-/reload");
+  const testing::HttpReply rejected = testing::Request(server_->port(), "POST", "/-/reload");
   EXPECT_EQ(rejected.status, 500);
   EXPECT_NE(rejected.body.find("poll.interval: bad (line 3)"), std::string::npos);
   EXPECT_EQ(reloads_, 2);

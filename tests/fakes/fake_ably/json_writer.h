@@ -8,13 +8,11 @@
 #include <string>
 #include <string_view>
 
+#include "presence/event.h"  // AppendJsonString: the fake escapes exactly as presenced does
+
 namespace presenced::testing {
 
-// Appends `value` as a quoted JSON string, escaping quotes, backslashes and control characters.
-// Bytes >= 0x80 are copied unchanged (the input is assumed to be UTF-8).
-void AppendJsonString(std::string& out, std::string_view value);
-
-// Appends `"key":` (the key escaped as above).
+// Appends `"key":` (the key escaped by AppendJsonString).
 void AppendJsonKey(std::string& out, std::string_view key);
 
 // Appends `{"code":C,"statusCode":S,"message":"M","href":"https://help.ably.io/error/C"}`.

@@ -22,12 +22,19 @@ HttpReply Request(uint16_t port, const std::string& method, const std::string& u
   session.setTimeout(Poco::Timespan(20, 0));
   Poco::Net::HTTPRequest request(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
   for (const auto& [name, value] : headers) request.set(name, value);
-  if (!body.empty()) request.setContentLength(static_cast<std::streamsize>(body.size()));
-  std::ostream& out = session.sendRequest(request);
-  out << body;
+  if (!body.empty() || method == "POST") {
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
   Poco::Net::HTTPResponse response;
-  std::istream& in = session.receiveResponse(response);
   HttpReply reply;
+  std::istream* in_ptr = nullptr;
+  try {
+    session.sendRequest(request) << body;
+    in_ptr = &session.receiveResponse(response);
+  } catch (const Poco::Exception&) {
+    return reply;  // status 0: no response (refused, reset, timed out)
+  }
+  std::istream& in = *in_ptr;
   reply.status = static_cast<int>(response.getStatus());
   for (const auto& [name, value] : response) reply.headers[name] = value;
   if (response.hasContentLength()) reply.content_length = response.getContentLength64();

@@ -1,6 +1,6 @@
 #pragma once
 
-// A tiny blocking HTTP client for the fake's tests (Poco HTTPClientSession underneath).
+// A tiny blocking HTTP client for tests (Poco HTTPClientSession underneath).
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -12,7 +12,7 @@
 namespace presenced::testing {
 
 struct HttpReply {
-  int status = 0;
+  int status = 0;  // 0 = no response (connection refused, reset or timed out)
   std::string body;
   std::map<std::string, std::string> headers;  // response headers, names as sent
   int64_t content_length = -1;                 // announced, -1 if none
@@ -21,7 +21,7 @@ struct HttpReply {
   std::string Header(const std::string& name) const;
 };
 
-// Sends one request to 127.0.0.1:port and reads the whole reply; never throws for HTTP errors.
+// Sends one request to 127.0.0.1:port and reads the whole reply; never throws.
 HttpReply Request(uint16_t port, const std::string& method, const std::string& uri,
                   const std::map<std::string, std::string>& headers = {},
                   const std::string& body = "");
