@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-mkdir -p .demo-state
 
 if [ -n "${ABLY_API_KEY:-}" ]; then
   config=${PRESENCED_CONFIG:-config/presenced.example.yaml}
+  mkdir -p .demo-state
   echo "demo: running against Ably with $config (state in .demo-state)" >&2
   STATE_DIRECTORY="$PWD/.demo-state" exec build/daemon/presenced --config "$config"
 fi
@@ -45,7 +45,7 @@ discovery:
 output:
   stdout: true
 state:
-  dir: $PWD/.demo-state
+  dir: $workdir/state   # a fresh fake starts fresh: no stored snapshots to diff against
 http:
   listen: 127.0.0.1:9847
 YAML
