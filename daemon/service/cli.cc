@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -208,6 +209,15 @@ int RunCli(int argc, char** argv) {
     if (args->mode == Mode::kDeadLetters) {
       std::fputs(DescribeDeadLetters(**store).c_str(), stdout);
       return 0;
+    }
+    const bool configured =
+        std::any_of(config->webhooks.begin(), config->webhooks.end(),
+                    [&](const WebhookConfig& webhook) { return webhook.name == args->webhook; });
+    if (!configured) {
+      // Replayed events would wait for a webhook that is not there to send them.
+      std::fprintf(stderr, "presenced: no webhook named %s in %s\n", args->webhook.c_str(),
+                   config->path.c_str());
+      return 1;
     }
     auto moved = ReplayDeadLetters(**store, args->webhook);
     if (!moved.ok()) {

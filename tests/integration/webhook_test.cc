@@ -48,7 +48,7 @@ class WebhookTest : public ::testing::Test {
     receiver_.Start();
   }
 
-  std::string Config(const std::string& extra_webhook = "") {
+  std::string Config(const std::string& give_up_after = "1h") {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
            "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
            "channels: [c0, c1, c2]\n"
@@ -58,8 +58,8 @@ class WebhookTest : public ::testing::Test {
            "\n    format: events\n    secret_env: HOOK_SECRET\n"
            "    batch: {max_events: 4, max_delay: 100ms}\n"
            "    timeout: 2s\n"
-           "    retry: {initial_backoff: 50ms, max_backoff: 300ms, give_up_after: 1h}\n" +
-           extra_webhook;
+           "    retry: {initial_backoff: 50ms, max_backoff: 300ms, give_up_after: " +
+           give_up_after + "}\n";
   }
 
   std::map<std::string, std::string> Env() {
@@ -120,6 +120,45 @@ TEST_F(WebhookTest, RestartWithUnchangedPresenceSendsNothingNew) {
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 5; }));
   EXPECT_EQ(receiver_.Count(), delivered);
   EXPECT_TRUE(daemon.process().StdoutLines().empty());
+}
+
+TEST_F(WebhookTest, DeadLettersAreListedAndReplayed) {
+  receiver_.SetStatus(500);
+  {
+    DaemonHarness daemon(dir_, Config("300ms"), Env());
+    ASSERT_TRUE(daemon.Start());
+    ASSERT_TRUE(daemon.WaitReady());
+    fake_.Enter("c2", "bob", "kb", R"("x")");
+    fake_.Enter("c2", "carol", "kc", R"("y")");
+    ASSERT_TRUE(WaitFor([&] {
+      return daemon.Metric(R"(presenced_webhook_dead_letter_events{webhook="main"})") == 2;
+    }));
+    EXPECT_EQ(daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})"), 0);
+    daemon.process().Signal(SIGTERM);
+    ASSERT_EQ(daemon.process().Wait(seconds(5)), 0);
+  }
+  DaemonHarness daemon(dir_, Config(), Env());
+  ChildProcess list({PRESENCED_BINARY, "--config", daemon.config_path(), "--dead-letters"}, Env());
+  ASSERT_EQ(list.Wait(seconds(10)), 0) << list.Stderr();
+  EXPECT_NE(list.Stdout().find("main: 2 events"), std::string::npos) << list.Stdout();
+  EXPECT_NE(list.Stdout().find("HTTP 500"), std::string::npos) << list.Stdout();
+
+  ChildProcess replay(
+      {PRESENCED_BINARY, "--config", daemon.config_path(), "--replay-dead-letters", "main"}, Env());
+  ASSERT_EQ(replay.Wait(seconds(10)), 0) << replay.Stderr();
+  EXPECT_NE(replay.Stdout().find("moved 2"), std::string::npos) << replay.Stdout();
+
+  receiver_.SetStatus(200);
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon.Metric(R"(presenced_webhook_events_delivered_total{webhook="main"})") == 2;
+  }));
+  std::vector<std::string> clients;  // only the replay was acknowledged: the rest got 500s
+  for (const auto& d : Acknowledged(receiver_)) {
+    for (const auto& event : d.events) clients.push_back(event->getValue<std::string>("clientId"));
+  }
+  EXPECT_EQ(clients, (std::vector<std::string>{"bob", "carol"}));
+  EXPECT_EQ(daemon.Metric(R"(presenced_webhook_dead_letter_events{webhook="main"})"), 0);
 }
 
 // kill -9 at random moments while members churn and the receiver flaps; then a clean run. Every
