@@ -63,6 +63,8 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   for (const auto& name : found) {
     if (!wanted.count(name)) channels_[name].discovered = true;
   }
+  // A channel dropped and added back before the next commit must keep the snapshot it gets.
+  std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
 }
 
 std::vector<std::string> Poller::Channels() const {

@@ -162,6 +162,19 @@ TEST_F(PollerTest, RemovedChannelIsDroppedWithoutLeaves) {
   for (const auto& s : *snapshots) EXPECT_NE(s.channel, "b");
 }
 
+TEST_F(PollerTest, ChannelDroppedAndAddedBackKeepsItsNewSnapshot) {
+  source_.Enter("b", "carol", R"("x")");
+  Cycle();
+  poller_->SetChannels({"a"}, {}, {});
+  poller_->SetChannels({"a", "b"}, {}, {});  // two reloads between cycles
+  EXPECT_EQ(Cycle(), Events{});              // b starts again as a baseline
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  std::set<std::string> stored;
+  for (const auto& s : *snapshots) stored.insert(s.channel);
+  EXPECT_EQ(stored, (std::set<std::string>{"a", "b"}));
+}
+
 TEST_F(PollerTest, NewChannelStartsAsBaseline) {
   Cycle();
   source_.Enter("c", "erin", R"("x")");
