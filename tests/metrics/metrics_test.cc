@@ -1,0 +1,138 @@
+#include "metrics/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace presenced {
+namespace {
+
+// Returns the value of the sample written exactly as `series` (name plus labels), if present.
+std::optional<double> Sample(const std::string& exposition, const std::string& series) {
+  std::istringstream in(exposition);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
+      return std::stod(line.substr(series.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+TEST(MetricsTest, SeriesExistFromTheStart) {
+  Metrics metrics(true);
+  const std::string text = metrics.Serialize();
+  for (const char* series :
+       {"presenced_channels", "presenced_channels_stale", "presenced_poll_cycles_total",
+        "presenced_poll_overruns_total", "presenced_ably_billable_messages_total",
+        "presenced_poll_cycle_duration_seconds_count",
+        "presenced_api_request_duration_seconds_count", R"(presenced_events_total{action="enter"})",
+        R"(presenced_events_total{action="leave"})", R"(presenced_events_total{action="update"})",
+        R"(presenced_events_total{action="present"})", "presenced_config_last_reload_successful"}) {
+    EXPECT_EQ(Sample(text, series), 0) << series;
+  }
+  EXPECT_NE(text.find("presenced_build_info{"), std::string::npos);
+}
+
+TEST(MetricsTest, PerChannelSeriesAreLabelledAndRemoved) {
+  Metrics metrics(true);
+  metrics.SetChannelMembers("chat:lobby", 3, 2);
+  metrics.SetChannelLastSuccess("chat:lobby", 1700000000.5);
+  std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_members{channel="chat:lobby"})"), 3);
+  EXPECT_EQ(Sample(text, R"(presenced_clients{channel="chat:lobby"})"), 2);
+  EXPECT_EQ(
+      Sample(text, R"(presenced_channel_last_success_timestamp_seconds{channel="chat:lobby"})"),
+      1700000000.5);
+  metrics.SetTotals(10, 10);  // ignored while per-channel
+  EXPECT_EQ(Sample(metrics.Serialize(), "presenced_members"), std::nullopt);
+
+  metrics.RemoveChannel("chat:lobby");
+  text = metrics.Serialize();
+  EXPECT_EQ(text.find("chat:lobby"), std::string::npos);
+}
+
+TEST(MetricsTest, WithoutPerChannelOnlyTotals) {
+  Metrics metrics(false);
+  metrics.SetChannelMembers("chat:lobby", 3, 2);  // ignored
+  metrics.SetTotals(7, 5);
+  metrics.SetChannelLastSuccess("ignored", 1700000000);
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(text.find("channel="), std::string::npos);
+  EXPECT_EQ(Sample(text, "presenced_members"), 7);
+  EXPECT_EQ(Sample(text, "presenced_clients"), 5);
+  EXPECT_EQ(Sample(text, "presenced_channel_last_success_timestamp_seconds"), 1700000000);
+}
+
+TEST(MetricsTest, SwitchingPerChannelDropsTheOtherKind) {
+  Metrics metrics(true);
+  metrics.SetChannelMembers("a", 1, 1);
+  metrics.SetPerChannel(false);
+  std::string text = metrics.Serialize();
+  EXPECT_EQ(text.find("channel=\"a\""), std::string::npos);
+  EXPECT_EQ(Sample(text, "presenced_members"), 0);
+  metrics.SetPerChannel(true);
+  metrics.SetChannelMembers("a", 4, 1);
+  text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, "presenced_members"), std::nullopt);
+  EXPECT_EQ(Sample(text, R"(presenced_members{channel="a"})"), 4);
+}
+
+TEST(MetricsTest, CountersAndHistograms) {
+  Metrics metrics(true);
+  metrics.AddEvents(Action::kEnter, 3);
+  metrics.CycleFinished(0.2, false);
+  metrics.CycleFinished(20, true);
+  metrics.ApiRequest("200", 0.05);
+  metrics.ApiRequest("error", 4);
+  metrics.AddBillableMessages(250);
+  metrics.ChannelFetchError(40160);
+  metrics.SetChannels(250, 1);
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_events_total{action="enter"})"), 3);
+  EXPECT_EQ(Sample(text, "presenced_poll_cycles_total"), 2);
+  EXPECT_EQ(Sample(text, "presenced_poll_overruns_total"), 1);
+  EXPECT_EQ(Sample(text, "presenced_poll_cycle_duration_seconds_count"), 2);
+  EXPECT_EQ(Sample(text, R"(presenced_poll_cycle_duration_seconds_bucket{le="0.25"})"), 1);
+  EXPECT_EQ(Sample(text, R"(presenced_api_requests_total{status="200"})"), 1);
+  EXPECT_EQ(Sample(text, R"(presenced_api_requests_total{status="error"})"), 1);
+  EXPECT_EQ(Sample(text, "presenced_ably_billable_messages_total"), 250);
+  EXPECT_EQ(Sample(text, R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
+  EXPECT_EQ(Sample(text, "presenced_channels"), 250);
+  EXPECT_EQ(Sample(text, "presenced_channels_stale"), 1);
+}
+
+TEST(MetricsTest, WebhookSeriesComeAndGoWithTheWebhook) {
+  Metrics metrics(true);
+  metrics.AddWebhook("main");
+  std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_pending_events{webhook="main"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_dead_letter_events{webhook="main"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_events_delivered_total{webhook="main"})"), 0);
+  metrics.WebhookRequest("main", "503", 0.1);
+  metrics.WebhookRequest("main", "200", 0.1);
+  metrics.WebhookDelivered("main", 7);
+  metrics.SetWebhookBacklog("main", 4, 12.5, 2);
+  text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_requests_total{status="503",webhook="main"})"), 1);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_events_delivered_total{webhook="main"})"), 7);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_pending_events{webhook="main"})"), 4);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_oldest_pending_age_seconds{webhook="main"})"), 12.5);
+  EXPECT_EQ(Sample(text, R"(presenced_webhook_dead_letter_events{webhook="main"})"), 2);
+  metrics.RemoveWebhook("main");
+  EXPECT_EQ(metrics.Serialize().find("webhook=\"main\""), std::string::npos);
+}
+
+TEST(MetricsTest, ReloadOutcome) {
+  Metrics metrics(true);
+  metrics.ConfigReloaded(true, 1700000000);
+  metrics.ConfigReloaded(false, 1700000100);
+  const std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, "presenced_config_last_reload_successful"), 0);
+  EXPECT_EQ(Sample(text, "presenced_config_last_reload_success_timestamp_seconds"), 1700000000);
+}
+
+}  // namespace
+}  // namespace presenced
