@@ -24,9 +24,7 @@ namespace presenced {
 
 namespace {
 
-// Time a stop may take before the process exits anyway: state is committed transactionally, so
-// abandoning an in-flight Ably request or webhook delivery loses nothing.
-constexpr std::chrono::milliseconds kStopGrace{800};
+// What a webhook request in flight gets at stop; the rest of the outbox waits for the next start.
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
