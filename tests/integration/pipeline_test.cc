@@ -121,6 +121,11 @@ TEST_F(PipelineTest, FailuresNeverProduceLeaves) {
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
   EXPECT_EQ(Events(daemon.process()), std::vector<std::string>{"leave a bob"});
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 0);
+  // All those failures were logged; the key never was, neither raw nor as its Basic-auth form.
+  const std::string log = daemon.process().Stderr();
+  EXPECT_NE(log.find("failed"), std::string::npos);
+  EXPECT_EQ(log.find("fakesecret"), std::string::npos);
+  EXPECT_EQ(log.find("ZmFrZWFwcC5mYWtla2V5OmZha2VzZWNyZXQ"), std::string::npos);  // base64(key)
 }
 
 TEST_F(PipelineTest, TimeoutsNeverProduceLeaves) {
