@@ -40,6 +40,11 @@ bool DaemonHarness::WaitReady(std::chrono::milliseconds deadline) {
   return WaitFor([&] { return Request(port_, "GET", "/-/ready").status == 200; }, deadline);
 }
 
+bool DaemonHarness::WaitCycles(int count, std::chrono::milliseconds deadline) {
+  const double target = Metric("presenced_poll_cycles_total") + count;
+  return WaitFor([&] { return Metric("presenced_poll_cycles_total") >= target; }, deadline);
+}
+
 double DaemonHarness::Metric(const std::string& series) const {
   return MetricValue(Metrics(), series).value_or(-1);
 }

@@ -39,6 +39,8 @@ class DaemonHarness {
   bool Start(const std::vector<std::string>& extra_args = {});
   // Waits until /-/ready answers 200.
   bool WaitReady(std::chrono::milliseconds deadline = std::chrono::seconds(20));
+  // Waits until `count` more poll cycles have finished (presenced_poll_cycles_total).
+  bool WaitCycles(int count, std::chrono::milliseconds deadline = std::chrono::seconds(15));
   // Rewrites the config file (same harness lines) for a reload.
   void RewriteConfig(const std::string& config_body);
 

@@ -3,14 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cstring>
 
 #include "daemon_harness.h"
 #include "fake_ably/fake_ably_server.h"
+#include "notify_socket.h"
 
 namespace presenced::testing {
 namespace {
@@ -53,8 +49,7 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
   EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 1);
   // b started as a baseline (no enter for carol), a was dropped without a leave for bob.
-  const double cycles = daemon.Metric("presenced_poll_cycles_total");
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 2; }));
+  ASSERT_TRUE(daemon.WaitCycles(2));
   EXPECT_TRUE(daemon.process().StdoutLines().empty()) << daemon.process().Stdout();
   EXPECT_EQ(daemon.Metrics().find("channel=\"a\""), std::string::npos) << "series of a removed";
 
@@ -72,38 +67,6 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
       WaitFor([&] { return daemon.Metric("presenced_config_last_reload_successful") == 1; }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
 }
-
-// A datagram socket standing in for systemd's $NOTIFY_SOCKET.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& path) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{0, 100'000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~NotifySocket() { close(fd_); }
-  // Collects messages until one starts with `prefix` or `deadline` passes.
-  bool WaitFor(const std::string& prefix, std::chrono::milliseconds deadline) {
-    return testing::WaitFor(
-        [&] {
-          char buf[1024];
-          const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-          if (n <= 0) return false;
-          const std::string message(buf, static_cast<size_t>(n));
-          messages.push_back(message);
-          return message.find(prefix) != std::string::npos;
-        },
-        deadline);
-  }
-  std::vector<std::string> messages;
-
- private:
-  int fd_;
-};
 
 TEST_F(OperateTest, SpeaksTheSystemdNotifyProtocol) {
   NotifySocket notify(dir_.path() + "/notify.sock");

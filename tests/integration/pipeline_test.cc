@@ -95,25 +95,20 @@ TEST_F(PipelineTest, FailuresNeverProduceLeaves) {
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
 
-  auto cycles = [&] { return daemon.Metric("presenced_poll_cycles_total"); };
-  auto wait_cycles = [&](double n) {
-    const double target = cycles() + n;
-    return WaitFor([&] { return cycles() >= target; });
-  };
   // A whole-request 500, a 429 with only headers, a truncated body and garbage.
   fake_.FailNextRequests(3, 500, 50000);
-  ASSERT_TRUE(wait_cycles(4));
+  ASSERT_TRUE(daemon.WaitCycles(4));
   EXPECT_GE(daemon.Metric(R"(presenced_api_requests_total{status="500"})"), 1);
   fake_.FailNextRequests(2, 429, 42910, /*headers_only=*/true);
-  ASSERT_TRUE(wait_cycles(3));
+  ASSERT_TRUE(daemon.WaitCycles(3));
   fake_.TruncateNextResponses(2);
-  ASSERT_TRUE(wait_cycles(3));
+  ASSERT_TRUE(daemon.WaitCycles(3));
   fake_.GarbageNextResponses(2);
-  ASSERT_TRUE(wait_cycles(3));
+  ASSERT_TRUE(daemon.WaitCycles(3));
   // A per-channel error while bob really leaves: unknown, so no leave until a fetch succeeds.
   fake_.SetChannelError("a", 40160, 401);
   fake_.Leave("a", "bob", "conn-bob");
-  ASSERT_TRUE(wait_cycles(3));
+  ASSERT_TRUE(daemon.WaitCycles(3));
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 1);
   EXPECT_GE(daemon.Metric(R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
   EXPECT_TRUE(Events(daemon.process()).empty());

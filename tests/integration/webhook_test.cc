@@ -117,8 +117,7 @@ TEST_F(WebhookTest, RestartWithUnchangedPresenceSendsNothingNew) {
   DaemonHarness daemon(dir_, Config(), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  const double cycles = daemon.Metric("presenced_poll_cycles_total");
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 5; }));
+  ASSERT_TRUE(daemon.WaitCycles(5));
   EXPECT_EQ(receiver_.Count(), delivered);
   EXPECT_TRUE(daemon.process().StdoutLines().empty());
 }
@@ -219,8 +218,7 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
         receiver_.Start(receiver_.port());
       }
       if (flap == 3) receiver_.Stall();
-      const double cycles = daemon.Metric("presenced_poll_cycles_total");
-      ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") > cycles; }));
+      ASSERT_TRUE(daemon.WaitCycles(1));
     }
     // Chaos timing, not a wait for a condition: kill somewhere inside the next cycle.
     std::this_thread::sleep_for(milliseconds(std::uniform_int_distribution<int>(0, 250)(rng)));
@@ -235,8 +233,7 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   DaemonHarness daemon(dir_, Config(), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  const double cycles = daemon.Metric("presenced_poll_cycles_total");
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_poll_cycles_total") >= cycles + 2; }));
+  ASSERT_TRUE(daemon.WaitCycles(2));
   ASSERT_TRUE(WaitFor(
       [&] { return daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})") == 0; },
       seconds(30)));

@@ -1,52 +1,26 @@
 #include "service/systemd_notify.h"
 
 #include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <cstring>
 #include <string>
 
+#include "notify_socket.h"
 #include "test_support.h"
 
 namespace presenced {
 namespace {
 
-// A datagram socket standing in for systemd's notify socket.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& path) : path_(path) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    timeval tv{5, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~NotifySocket() { close(fd_); }
-  std::string Receive() {
-    char buf[1024];
-    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-    return n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
-  }
-
- private:
-  std::string path_;
-  int fd_;
-};
-
 TEST(SystemdNotifierTest, SendsDatagramsToTheSocket) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/notify.sock";
-  NotifySocket socket(path);
+  testing::NotifySocket socket(path);
   SystemdNotifier notifier(path);
   ASSERT_TRUE(notifier.enabled());
   notifier.Send("READY=1");
   notifier.Send("STATUS=3 channels");
-  EXPECT_EQ(socket.Receive(), "READY=1");
-  EXPECT_EQ(socket.Receive(), "STATUS=3 channels");
+  EXPECT_EQ(socket.Receive(std::chrono::seconds(5)), "READY=1");
+  EXPECT_EQ(socket.Receive(std::chrono::seconds(5)), "STATUS=3 channels");
 }
 
 TEST(SystemdNotifierTest, DisabledWithoutSocket) {
