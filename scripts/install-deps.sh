@@ -10,7 +10,7 @@ build_packages=(
 )
 # Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and
 # python3-yaml to lint the Kubernetes manifests.
-test_packages=(prometheus systemd curl clang-format python3 python3-yaml)
+test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 missing=()

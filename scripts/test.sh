@@ -14,7 +14,7 @@ fi
 
 jobs=$(nproc)
 echo "== build (RelWithDebInfo, warnings are errors)"
-scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS=-Werror
+scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPRESENCED_BUILD_BENCH=OFF -DCMAKE_CXX_FLAGS=-Werror
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$jobs" --timeout 600
 
