@@ -60,6 +60,7 @@ App::App(std::shared_ptr<const Config> config, EnvLookup env)
           std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
       config_(std::move(config)) {
   metrics_->ConfigReloaded(true, UnixSeconds(clock_));
+  readiness_.Set("first_cycle", "the first poll cycle has not finished yet");
 }
 
 App::~App() = default;
@@ -138,7 +139,8 @@ int App::Run() {
   }
 
   HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
-                        [this] { return ready_.load(); }, [this] { return RequestReload(); }};
+                        [this] { return readiness_.NotReadyReason(); },
+                        [this] { return RequestReload(); }};
   auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
@@ -200,7 +202,7 @@ void App::Loop(Parts& parts) {
     if (stop_) break;
     parts.dispatcher->Notify();  // also picks up dead letters replayed by another process
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
-    ready_ = true;
+    readiness_.Clear("first_cycle");
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);

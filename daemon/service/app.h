@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "config/config_loader.h"
 #include "metrics/metrics.h"
+#include "service/readiness.h"
 #include "service/systemd_notify.h"
 
 namespace presenced {
@@ -51,7 +52,7 @@ class App {
   std::shared_ptr<const Config> config_;
   std::shared_ptr<const Config> pending_;  // validated by RequestReload, applied by the loop
   std::atomic<bool> stop_{false};
-  std::atomic<bool> ready_{false};
+  Readiness readiness_;  // GET /-/ready: "first_cycle" is set until a first cycle finished
   std::atomic<int64_t> heartbeat_ms_{0};  // last time the loop made progress (watchdog)
 };
 

@@ -49,11 +49,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     } else if (path == "/-/healthy" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is healthy.\n");
     } else if (path == "/-/ready" && get) {
-      if (handlers_.ready()) {
-        Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is ready.\n");
-      } else {
+      if (const auto reason = handlers_.not_ready()) {
         Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
-              "presenced is not ready.\n");
+              "presenced is not ready:\n" + *reason);
+      } else {
+        Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is ready.\n");
       }
     } else if (path == "/-/reload" &&
                (method == HTTPRequest::HTTP_POST || method == HTTPRequest::HTTP_PUT)) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -16,8 +17,9 @@ namespace presenced {
 
 struct HttpHandlers {
   std::function<std::string()> metrics;  // Prometheus text exposition
-  std::function<bool()> ready;           // store open and a first cycle finished
-  std::function<Status()> reload;        // same as SIGHUP; Error = config rejected
+  // Why the daemon is not ready (GET /-/ready answers 503 with it), or nullopt when it is.
+  std::function<std::optional<std::string>()> not_ready;
+  std::function<Status()> reload;  // same as SIGHUP; Error = config rejected
 };
 
 class HttpServer {

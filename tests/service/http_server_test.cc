@@ -13,7 +13,10 @@ class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HttpHandlers handlers{[] { return std::string("presenced_up 1\n"); },
-                          [this] { return ready_.load(); },
+                          [this]() -> std::optional<std::string> {
+                            if (ready_) return std::nullopt;
+                            return "first cycle pending\n";
+                          },
                           [this]() -> Status {
                             ++reloads_;
                             if (reject_reload_) return Error{"poll.interval: bad (line 3)"};
@@ -42,7 +45,9 @@ TEST_F(HttpServerTest, ServesMetricsHealthAndIndex) {
 }
 
 TEST_F(HttpServerTest, ReadinessFollowsTheHandler) {
-  EXPECT_EQ(testing::Request(server_->port(), "GET", "/-/ready").status, 503);
+  const testing::HttpReply not_ready = testing::Request(server_->port(), "GET", "/-/ready");
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_NE(not_ready.body.find("first cycle pending"), std::string::npos);
   ready_ = true;
   EXPECT_EQ(testing::Request(server_->port(), "GET", "/-/ready").status, 200);
 }
