@@ -224,7 +224,11 @@ TEST_F(DispatcherTest, SignsAndSendsTheConfiguredHeaders) {
   WebhookConfig hook = Hook();
   hook.format = WebhookConfig::Format::kAbly;
   hook.secret = Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  hook.headers = {{"X-Team", "presence"}, {"webhook-id", "spoofed"}};
+  // The reserved ones (the config loader's list) are never sent from the config.
+  hook.headers = {{"X-Team", "presence"},
+                  {"webhook-id", "spoofed"},
+                  {"User-Agent", "spoofed"},
+                  {"Webhook-Custom", "spoofed"}};
   dispatcher_->Configure({hook});
   Commit({hook}, {"a"});
   ASSERT_TRUE(WaitDelivered({"a"}));
@@ -239,6 +243,7 @@ TEST_F(DispatcherTest, SignsAndSendsTheConfiguredHeaders) {
   EXPECT_EQ(r.headers.at("x-team"), "presence");
   EXPECT_EQ(r.headers.at("content-type"), "application/json");
   EXPECT_EQ(r.headers.at("user-agent").substr(0, 10), "presenced/");
+  EXPECT_FALSE(r.headers.contains("webhook-custom"));
   EXPECT_NE(r.body.find(R"("source":"channel.presence")"), std::string::npos);
 }
 

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace presenced::testing {
 
 namespace {
@@ -24,9 +26,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     ReceivedWebhook received;
     for (const auto& [name, value] : request) {
-      std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      received.headers[lower] = value;
+      received.headers[AsciiLower(name)] = value;
     }
     std::ostringstream body;
     Poco::StreamCopier::copyStream(request.stream(), body);
