@@ -181,8 +181,8 @@ Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string&
     case Contained::Kind::kFailed:
       return Error{outcome.message};
     case Contained::Kind::kOutOfMemory:
-      return Error{"the YAML parser used more than " +
-                   std::to_string(bounds.memory_bytes >> 20) + " MiB and was stopped" + defect};
+      return Error{"the YAML parser used more than " + std::to_string(bounds.memory_bytes >> 20) +
+                   " MiB and was stopped" + defect};
     case Contained::Kind::kTimedOut:
       return Error{"the YAML parser ran for more than " +
                    config_internal::FormatDuration(bounds.time) + " and was stopped" + defect};

@@ -91,7 +91,8 @@ void ReadAvailable(int fd, int timeout_ms, std::string* out) {
 Contained RunContained(const Bounds& bounds, const std::function<Status()>& work) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return {Contained::Kind::kCrashed, std::string("cannot create a pipe: ") + std::strerror(errno)};
+    return {Contained::Kind::kCrashed,
+            std::string("cannot create a pipe: ") + std::strerror(errno)};
   }
   const uint64_t memory_limit = StatmBytes("self", 1) + bounds.memory_bytes;
   const pid_t pid = ::fork();

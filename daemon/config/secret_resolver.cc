@@ -139,7 +139,8 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
   }
   const std::string key_env =
       ably->key_env.empty() ? "ably.key_env" : ably->key_env + " (ably.key_env)";
-  const std::string missing = "no credentials: set " + key_env + ", ably.key_file or ably.token_env";
+  const std::string missing =
+      "no credentials: set " + key_env + ", ably.key_file or ably.token_env";
   if (diagnostics->InFile("ably")) {
     diagnostics->FailAt("ably", missing);
   } else {

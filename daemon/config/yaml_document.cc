@@ -65,8 +65,9 @@ bool SameStart(const DocumentProbe& previous, const DocumentProbe& next) {
 Error StuckAt(std::string_view text, const DocumentProbe& probe) {
   const int pos = probe.start ? probe.start->pos : -1;
   const unsigned char c = pos >= 0 && static_cast<size_t>(pos) < text.size() ? text[pos] : 0;
-  const std::string what =
-      c > ' ' && c < 0x7f ? std::string("unexpected '") + static_cast<char>(c) + "'" : "unexpected token";
+  const std::string what = c > ' ' && c < 0x7f
+                               ? std::string("unexpected '") + static_cast<char>(c) + "'"
+                               : "unexpected token";
   return Error{"syntax error: " + what + " (line " +
                std::to_string(probe.start ? LineNumber(*probe.start) : 1) + ")"};
 }
