@@ -236,6 +236,13 @@ TEST_F(PollerTest, InitialSnapshotPresentAcrossFailuresAndRestarts) {
   EXPECT_EQ(Cycle(), Events{});
 }
 
+TEST_F(PollerTest, InitialSnapshotPresentForChannelsDiscoveredBeforeTheFirstCycle) {
+  config_.presence.initial_snapshot = PresenceConfig::InitialSnapshot::kPresent;
+  source_.Enter("room:1", "bob", R"("x")");
+  poller_->SetChannels(config_.channels, {"room:1"}, {"room:"});
+  EXPECT_EQ(Cycle(), Events{"present room:1 bob"});
+}
+
 TEST_F(PollerTest, CancelledCycleCommitsNothing) {
   source_.Enter("a", "bob", R"("hi")");
   cancel_ = true;
