@@ -11,6 +11,7 @@
 
 #include "ably/rest_client.h"
 #include "common/shard.h"
+#include "common/version.h"
 #include "delivery/dispatcher.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -18,6 +19,7 @@
 #include "service/logging.h"
 #include "service/poller.h"
 #include "service/schedule.h"
+#include "service/status.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
 #include "state/state_store.h"
@@ -30,6 +32,22 @@ namespace {
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
+
+// The status page's first line: version, revision and shard.
+std::string BuildLine(const Config& config) {
+  return std::string("presenced ") + kVersion + " (revision " + kRevision + "), shard " +
+         std::to_string(config.shard.index) + " of " + std::to_string(config.shard.count);
+}
+
+// Publishes every tracked channel to the status page.
+void PublishChannels(const Poller& poller, StatusModel& status) {
+  std::vector<ChannelStatus> channels;
+  poller.ForEachChannel([&](const std::string& name, size_t members, size_t clients, bool stale,
+                            int64_t last_success_ms) {
+    channels.push_back({name, members, clients, stale, last_success_ms});
+  });
+  status.PublishChannels(std::move(channels));
+}
 
 std::string Summary(const CycleReport& report, size_t stale, double seconds) {
   char buf[200];
@@ -48,6 +66,7 @@ struct App::Parts {
   std::unique_ptr<HttpClient> webhook_http;
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<StatusModel> status;  // GET / and /api/v1/status
   std::unique_ptr<Poller> poller;
   std::unique_ptr<HttpServer> server;
   SystemdNotifier* notifier = nullptr;
@@ -130,8 +149,18 @@ int App::Run() {
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
+  parts.status = std::make_unique<StatusModel>([this, &parts] {
+    std::shared_ptr<const Config> current;
+    {
+      std::lock_guard lock(mu_);
+      current = config_;
+    }
+    return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
+  });
+  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
   parts.poller = std::make_unique<Poller>(*parts.source, *parts.store, *parts.metrics, clock_,
                                           [this, &parts](const auto& events) {
+                                            parts.status->AddEvents(events);
                                             bool to_stdout;
                                             {
                                               std::lock_guard lock(mu_);
@@ -154,9 +183,11 @@ int App::Run() {
     return 1;
   }
 
-  HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
-                        [this] { return readiness_.NotReadyReason(); },
-                        [this] { return RequestReload(); }};
+  HttpHandlers handlers{
+      [&parts] { return parts.metrics->Serialize(); },
+      [this] { return readiness_.NotReadyReason(); }, [this] { return RequestReload(); },
+      [this, &parts] { return parts.status->Json(clock_.NowMs()); },
+      [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); }};
   auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
@@ -240,6 +271,7 @@ bool App::Loop(Parts& parts) {
     parts.dispatcher->Notify();
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
+    PublishChannels(*parts.poller, *parts.status);
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);
@@ -293,6 +325,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                                                               next->shard.index, next->shard.count);
   }
   parts.metrics->SetShard(next->shard.index, next->shard.count);
+  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next));
   parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
   spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
                next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());

@@ -34,6 +34,19 @@ void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
   response.send() << body;
 }
 
+// Returns the `page` query parameter of `uri` (1 when absent or not a number).
+size_t PageParameter(const std::string& uri) {
+  const size_t at =
+      uri.find("page=", uri.find('?') == std::string::npos ? uri.size() : uri.find('?'));
+  if (at == std::string::npos) return 1;
+  size_t page = 0;
+  for (size_t i = at + 5; i < uri.size() && uri[i] >= '0' && uri[i] <= '9' && page < 1'000'000;
+       ++i) {
+    page = page * 10 + static_cast<size_t>(uri[i] - '0');
+  }
+  return page == 0 ? 1 : page;
+}
+
 // Routes one request to the injected handlers.
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
@@ -67,6 +80,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     } else if (path == "/-/reload") {
       response.set("Allow", "POST");
       Reply(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain", "use POST /-/reload\n");
+    } else if (path == "/api/v1/status" && get && handlers_.status_json) {
+      Reply(response, HTTPResponse::HTTP_OK, "application/json", handlers_.status_json());
+    } else if (path == "/" && get && handlers_.status_html) {
+      Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
+            handlers_.status_html(PageParameter(request.getURI())));
     } else if (path == "/" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kIndexPage);
     } else {

@@ -74,6 +74,15 @@ Poller::Tracked& Poller::Track(const std::string& name) {
   return it->second;
 }
 
+void Poller::ForEachChannel(
+    const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const {
+  for (const auto& [name, tracked] : channels_) {
+    const size_t members = tracked.state ? tracked.state->member_count() : 0;
+    const size_t clients = tracked.state ? tracked.state->client_count() : 0;
+    visit(name, members, clients, stale_.count(name) > 0, tracked.last_success_ms);
+  }
+}
+
 std::vector<std::string> Poller::Channels() const {
   std::vector<std::string> names;
   names.reserve(channels_.size());

@@ -71,6 +71,10 @@ class Poller {
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
   size_t stale_count() const { return stale_.size(); }
+  // Calls `visit(name, members, clients, stale, last_success_ms)` for every tracked channel (the
+  // status page).
+  void ForEachChannel(
+      const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const;
   size_t member_total() const;
 
  private:
