@@ -50,11 +50,12 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
   }
   const ListRules host_rules{config_internal::IsHostName, "must be a host name without scheme",
                              /*unique=*/true};
-  if (r.Get("fallback_hosts")) {
+  if (auto hosts = r.Get("fallback_hosts")) {
     r.StringList("fallback_hosts", host_rules, &ably->fallback_hosts);
     // The contract's sample shows `fallback_hosts: []` as the default; copied into a config it
     // would silently turn off the fallbacks Ably's spec (RSC15) requires for its own endpoint.
-    if (ably->fallback_hosts.empty() && ably->endpoint == kDefaultAblyEndpoint) {
+    if (hosts->node.IsSequence() && hosts->node.size() == 0 &&
+        ably->endpoint == kDefaultAblyEndpoint) {
       r.Fail("fallback_hosts",
              "[] would turn off Ably's fallback hosts for the default endpoint; remove the key "
              "(or set it to ~) to use them");
