@@ -30,10 +30,11 @@ std::string Lower(std::string text) {
   return text;
 }
 
-// Reads `headers`, a mapping of extra request headers. Values are never echoed: they often hold
-// credentials for the receiving end.
-void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* headers) {
-  auto value = r.Get("headers");
+}  // namespace
+
+void DecodeHeaders(const MapReader& r, std::string_view key,
+                   std::map<std::string, std::string>* headers) {
+  auto value = r.Get(key);
   if (!value) return;
   Diagnostics* diagnostics = r.diagnostics();
   if (!value->node.IsMap()) {
@@ -61,6 +62,8 @@ void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* heade
     }
   }
 }
+
+namespace {
 
 void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
   if (!item.node.IsMap()) {
@@ -99,7 +102,7 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
     hook->actions.clear();
     for (const std::string& action : actions) hook->actions.push_back(ToAction(action));
   }
-  DecodeHeaders(r, &hook->headers);
+  DecodeHeaders(r, "headers", &hook->headers);
 
   MapReader batch = r.Map("batch", {"max_events", "max_delay"});
   batch.Int("max_events", 1, 10000, &hook->batch_max_events);

@@ -67,6 +67,13 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
 }
 
+void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
+  for (const std::string& name : channels) {
+    auto it = channels_.find(name);
+    if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
+}
+
 std::vector<std::string> Poller::Channels() const {
   std::vector<std::string> names;
   names.reserve(channels_.size());
@@ -109,7 +116,11 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     }
     const ChannelState* before = it->second.state.get();
     options.first_snapshot_present = before == nullptr && present_first;
-    DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
+    // A room that was inactive before: diffed against an empty set, so its members enter.
+    static const ChannelState kInactive;
+    const bool announce = before == nullptr && announce_.contains(result.channel);
+    DiffResult diff = Diff(result.channel, announce ? &kInactive : before,
+                           std::move(result.members), options, now_ms);
     if (diff.changed || before == nullptr) {
       writes.push_back({result.channel, diff.next.Encode()});
     }
@@ -135,6 +146,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     tracked.state = std::make_unique<ChannelState>(std::move(state));
     tracked.last_success_ms = now_ms;
     stale_.erase(name);
+    announce_.erase(name);
     PublishChannelMetrics(name, tracked, per_channel);
   }
   for (const auto& name : failed) stale_.insert(name);
