@@ -1,9 +1,8 @@
 // DecodeWebhooks: the `webhooks` list of the config file (CONTRACT §3).
 
-#include <algorithm>
-#include <cctype>
-
+#include "common/ascii.h"
 #include "config/config_sections.h"
+#include "config/reserved_headers.h"
 #include "config/value_parsers.h"
 
 namespace presenced::config_internal {
@@ -24,47 +23,6 @@ Action ToAction(std::string_view name) {
   return Action::kPresent;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
-}  // namespace
-
-void DecodeHeaders(const MapReader& r, std::string_view key,
-                   std::map<std::string, std::string>* headers) {
-  auto value = r.Get(key);
-  if (!value) return;
-  Diagnostics* diagnostics = r.diagnostics();
-  if (!value->node.IsMap()) {
-    diagnostics->Fail(value->path, "must be a mapping", value->line);
-    return;
-  }
-  std::map<std::string, std::string> lower_seen;
-  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
-    const int line = LineOf(it->first, value->line);
-    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
-    const std::string path = JoinPath(value->path, name);
-    if (!it->first.IsScalar() || !IsHeaderName(name)) {
-      diagnostics->Fail(path, "must be a valid HTTP header name", line);
-    } else if (IsReservedHeader(name)) {
-      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
-    } else if (lower_seen.contains(Lower(name))) {
-      diagnostics->Fail(path, "duplicate of " + lower_seen[Lower(name)], line);
-    } else if (!it->second.IsScalar()) {
-      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
-    } else if (!IsHeaderValue(it->second.Scalar())) {
-      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
-    } else {
-      lower_seen[Lower(name)] = path;
-      (*headers)[name] = it->second.Scalar();
-    }
-  }
-}
-
-namespace {
-
 void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
   if (!item.node.IsMap()) {
     diagnostics->Fail(item.path, "must be a mapping", item.line);
@@ -82,6 +40,10 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
   std::string url;
   if (!r.String("url", &url)) {
     if (!r.Get("url")) r.Fail("url", "is required");
+  } else if (HasUserInfo(url)) {
+    // Neither the HTTP client nor Standard Webhooks sends it: every attempt would fail for
+    // give_up_after. The value is not echoed; it holds a password.
+    r.Fail("url", "must not contain user info (user:password@); put credentials in headers");
   } else if (auto normalized = NormalizeHttpUrl(url, /*base_only=*/false)) {
     hook->url = *normalized;
   } else {
@@ -102,7 +64,7 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
     hook->actions.clear();
     for (const std::string& action : actions) hook->actions.push_back(ToAction(action));
   }
-  DecodeHeaders(r, "headers", &hook->headers);
+  DecodeHeaders(r, "headers", IsReservedWebhookHeader, &hook->headers);
 
   MapReader batch = r.Map("batch", {"max_events", "max_delay"});
   batch.Int("max_events", 1, 10000, &hook->batch_max_events);
@@ -131,6 +93,37 @@ void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks) 
     }
     name_paths.emplace(hook.name, name_path);
     webhooks->push_back(std::move(hook));
+  }
+}
+
+void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(std::string_view),
+                   std::map<std::string, std::string>* headers) {
+  auto value = r.Get(key);
+  if (!value) return;
+  Diagnostics* diagnostics = r.diagnostics();
+  if (!value->node.IsMap()) {
+    diagnostics->Fail(value->path, "must be a mapping", value->line);
+    return;
+  }
+  std::map<std::string, std::string> lower_seen;
+  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
+    const int line = LineOf(it->first, value->line);
+    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
+    const std::string path = JoinPath(value->path, name);
+    if (!it->first.IsScalar() || !IsHeaderName(name)) {
+      diagnostics->Fail(path, "must be a valid HTTP header name", line);
+    } else if (reserved != nullptr && reserved(name)) {
+      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
+    } else if (lower_seen.contains(AsciiLower(name))) {
+      diagnostics->Fail(path, "duplicate of " + lower_seen[AsciiLower(name)], line);
+    } else if (!it->second.IsScalar()) {
+      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
+    } else if (!IsHeaderValue(it->second.Scalar())) {
+      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
+    } else {
+      lower_seen[AsciiLower(name)] = path;
+      (*headers)[name] = it->second.Scalar();
+    }
   }
 }
 

@@ -20,7 +20,7 @@ TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
   auto env = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"S", kTestKeySecret}});
   Config config = MustParse(
       "channels: [a, b, c]\ndiscovery: {prefixes: ['room:']}\n"
-      "webhooks:\n  - {name: main, url: 'https://u:pw@hooks.example.com/p?token=t', secret_env: "
+      "webhooks:\n  - {name: main, url: 'https://hooks.example.com/p?token=t#f', secret_env: "
       "S}\n"
       "  - {name: crm, url: 'http://crm:8000/hook'}\n",
       env);
@@ -42,8 +42,8 @@ TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
   EXPECT_EQ(DescribeConfig(small),
             "config p.yaml is valid: discovery of 2 prefixes every 90s, polled every 15s (≤100 "
             "per request, 4 in flight, ≤2.5 requests/s) from https://main.realtime.ably.net with "
-            "a token; no webhooks; events on stdout; state in /var/lib/presenced; metrics on "
-            "0.0.0.0:9847.");
+            "a token that cannot be renewed; no webhooks; events on stdout; state in "
+            "/var/lib/presenced; metrics on 0.0.0.0:9847.");
 }
 
 }  // namespace

@@ -1,7 +1,6 @@
 // Tests of the production HttpClient against real Poco servers on 127.0.0.1, port 0.
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
 
@@ -9,12 +8,14 @@
 #include <sstream>
 #include <string>
 
+#include "fakes/test_support.h"
 #include "local_server.h"
 #include "net/http_client.h"
 
 namespace presenced {
 namespace {
 
+using testing::BoundPort;
 using testing::LocalServer;
 using namespace std::chrono_literals;
 
@@ -150,23 +151,19 @@ TEST(PocoHttpClientTest, StalledServerTimesOut) {
   HttpRequest request = Get(stalled.Url("/slow"));
   request.request_timeout = 300ms;
   const auto start = std::chrono::steady_clock::now();
-  HttpResult result = client->Send(request);
-  const auto took = std::chrono::steady_clock::now() - start;
+  HttpResult result = client->Send(request);  // returns while the server still holds the answer
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().failure, TransportFailure::kTimeout);
-  EXPECT_GE(took, 250ms);
-  EXPECT_LT(took, 3s);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms) << "not before the timeout";
 }
 
 TEST(PocoHttpClientTest, RefusedConnectionIsConnectError) {
-  uint16_t port = 0;
-  {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    port = socket.address().port();
-    socket.close();
-  }
+  // A port that is bound but not listening refuses connections, and stays ours meanwhile (no
+  // bind-close-reuse race with other processes).
+  const BoundPort refusing;
   auto client = MakePocoHttpClient({});
-  HttpResult result = client->Send(Get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  HttpResult result =
+      client->Send(Get("http://127.0.0.1:" + std::to_string(refusing.port()) + "/"));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
 }
@@ -245,7 +242,9 @@ TEST_F(TlsTest, HostNameMismatchIsRejected) {
 TEST(PocoHttpClientTest, MissingCaFileFailsHttpsOnly) {
   LocalServer server(Echo);
   auto client = MakePocoHttpClient({.ca_file = "/nonexistent/ca.pem"});
-  HttpResult https = client->Send(Get("https://localhost:1/"));
+  const BoundPort refusing;
+  HttpResult https =
+      client->Send(Get("https://127.0.0.1:" + std::to_string(refusing.port()) + "/"));
   ASSERT_FALSE(https.ok());
   EXPECT_EQ(https.error().failure, TransportFailure::kConnect);
   HttpResult http = client->Send(Get(server.Url("/")));
