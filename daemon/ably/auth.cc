@@ -144,7 +144,7 @@ bool AblyAuth::RenewAfterTokenError(const std::string& used, const AblyError& er
 
 void AblyAuth::Rejected(const AblyError& error) {
   std::lock_guard lock(mu_);
-  if (problem_ && !problem_from_rejection_) return;  // the renewal failure says more
+  if (problem_) return;  // the renewal failure (or the first rejection) says more
   SetProblemLocked("Ably rejects the credentials (HTTP 401, " + Describe(error) + ")",
                    /*from_rejection=*/true);
 }

@@ -357,9 +357,9 @@ bool ParsePresencePage(std::string_view body, std::vector<Member>& members, Ably
   try {
     od::document doc = Iterate(body);
     if (doc.type() != od::json_type::array) throw ShapeError{"presence page is not an array"};
-    const bool well_formed = ParsePresence(doc.get_array(), members);
+    const char* problem = ParsePresence(doc.get_array(), members);
     ExpectEnd(doc);
-    if (!well_formed) throw ShapeError{"malformed presence message"};
+    if (problem != nullptr) throw ShapeError{std::string("malformed presence message: ") + problem};
     return true;
   } catch (const simdjson::simdjson_error& e) {
     error = {0, 0, std::string("unparsable presence page: ") + e.what()};

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <limits>
@@ -25,6 +26,15 @@ constexpr Duration kMinPollInterval{100};
 
 bool IsNotEmpty(std::string_view text) { return !text.empty(); }
 constexpr ListRules kNamesRules{IsNotEmpty, "must not be empty", /*unique=*/true};
+
+// A fallback host, optionally with a port ("host" or "host:8443"; the endpoint's port otherwise).
+bool IsFallbackHost(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return config_internal::IsHostName(text);
+  const std::string_view port = text.substr(colon + 1);
+  return config_internal::IsHostName(text.substr(0, colon)) && !port.empty() && port.size() <= 5 &&
+         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 // Reads a list of channel names (or name prefixes) and rejects those Ably would refuse.
 void ReadChannelNames(const MapReader& r, std::string_view key, std::vector<std::string>* out) {
@@ -86,7 +96,7 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
       r.Fail("endpoint", "must be an http or https URL without query or fragment");
     }
   }
-  const ListRules host_rules{config_internal::IsHostName, "must be a host name without scheme",
+  const ListRules host_rules{IsFallbackHost, "must be a host name without scheme",
                              /*unique=*/true};
   if (auto hosts = r.Get("fallback_hosts")) {
     r.StringList("fallback_hosts", host_rules, &ably->fallback_hosts);

@@ -296,7 +296,7 @@ void App::Discover(Parts& parts, const Config& config) {
 
 void App::UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config) {
   if (auto problem = parts.auth->Problem()) {
-    readiness_.Set("credentials", *problem);
+    readiness_.Set("credentials", "Ably credentials: " + *problem);
   } else {
     readiness_.Clear("credentials");
   }
