@@ -115,6 +115,20 @@ TEST_F(AblyTokensTest, StaticTokenCannotBeRenewedChannelsGoStale) {
   // bob's leave happened while the token was dead: unknown, so no event at all.
   EXPECT_EQ(PrintedLeaves(daemon.process()), 0u);
   EXPECT_EQ(daemon.process().Stderr().find(token), std::string::npos);
+  // Three intervals without a successful fetch is a cause of its own.
+  EXPECT_TRUE(
+      WaitFor([&] { return NotReadyBecause(daemon, "no channel was fetched successfully for"); }));
+}
+
+TEST_F(AblyTokensTest, AWrongKeyMakesTheDaemonNotReady) {
+  fake_.Enter("chat", "bob", "conn-bob", R"("x")");
+  DaemonHarness daemon(dir_, AblyTestConfig(fake_, "", "channels: [chat]\n"),
+                       {{"ABLY_API_KEY", "fakeapp.fakekey:wrongsecret"}});
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(WaitFor([&] { return NotReadyBecause(daemon, "Ably rejects the credentials"); }));
+  EXPECT_TRUE(NotReadyBecause(daemon, "40101"));
+  EXPECT_TRUE(PrintedEvents(daemon.process()).empty());
+  EXPECT_EQ(daemon.process().Stderr().find("wrongsecret"), std::string::npos);
 }
 
 }  // namespace
