@@ -8,15 +8,17 @@
 #include <sstream>
 #include <string>
 
-#include "fakes/test_support.h"
 #include "local_server.h"
 #include "net/http_client.h"
+#include "raw_http_server.h"
+#include "test_support.h"
 
 namespace presenced {
 namespace {
 
 using testing::BoundPort;
 using testing::LocalServer;
+using testing::RawHttpServer;
 using namespace std::chrono_literals;
 
 // Answers every request with a description of it, and a reply header.
@@ -100,6 +102,58 @@ TEST(PocoHttpClientTest, ConnectionClosedByServerIsNotReused) {
     ASSERT_TRUE(result.ok()) << result.error().message;
   }
   EXPECT_EQ(server.connections(), 2);
+}
+
+HttpRequest Post(const std::string& url, const std::string& body) {
+  HttpRequest request = Get(url);
+  request.method = "POST";
+  request.body = body;
+  return request;
+}
+
+// The server read the whole POST on a reused connection, then closed it without answering. It
+// may have acted on it, so the request is not sent again as if it had never arrived, and the
+// error says it was possibly delivered.
+TEST(PocoHttpClientTest, PostReadButUnansweredIsPossiblyDeliveredAndNotSentAgain) {
+  RawHttpServer server({.answered_per_connection = 1});
+  auto client = MakePocoHttpClient({});
+  HttpResult first = client->Send(Post(server.Url("/hook"), "first"));
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  HttpResult second = client->Send(Post(server.Url("/hook"), "second"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(second.error().possibly_delivered);
+  EXPECT_EQ(server.requests(), (std::vector<std::string>{"POST first", "POST second"}));
+}
+
+TEST(PocoHttpClientTest, GetReadButUnansweredOnAReusedConnectionIsSentAgain) {
+  RawHttpServer server({.answered_per_connection = 1});
+  auto client = MakePocoHttpClient({});
+  ASSERT_TRUE(client->Send(Get(server.Url("/a"))).ok());
+  HttpResult second = client->Send(Get(server.Url("/b")));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second.response().body, "ok");
+  EXPECT_EQ(server.requests(), (std::vector<std::string>{"GET ", "GET ", "GET "}));
+}
+
+// A pooled connection the server has closed is not written to: the POST goes out once, on a new
+// connection, and succeeds.
+TEST(PocoHttpClientTest, PooledConnectionClosedByTheServerIsNotUsed) {
+  RawHttpServer server({.answered_per_connection = 1, .close_after_answer = true});
+  auto client = MakePocoHttpClient({});
+  ASSERT_TRUE(client->Send(Post(server.Url("/hook"), "first")).ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return server.closed_connections() == 1; }));
+  HttpResult second = client->Send(Post(server.Url("/hook"), "second"));
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(server.requests(), (std::vector<std::string>{"POST first", "POST second"}));
+}
+
+TEST(PocoHttpClientTest, FailureBeforeTheRequestWasWrittenIsNotDelivered) {
+  const BoundPort refusing;  // bound, not listening: connecting is refused
+  auto client = MakePocoHttpClient({});
+  HttpResult result =
+      client->Send(Post("http://127.0.0.1:" + std::to_string(refusing.port()) + "/", "x"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_FALSE(result.error().possibly_delivered);
 }
 
 struct CapCase {
