@@ -67,6 +67,13 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
 }
 
+void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
+  for (const std::string& name : channels) {
+    auto it = channels_.find(name);
+    if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
+}
+
 Poller::Tracked& Poller::Track(const std::string& name) {
   auto [it, added] = channels_.try_emplace(name);
   if (added) it->second.initial = first_cycle_;
@@ -117,7 +124,11 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     // `present` for the first snapshot of a channel tracked from the start that has none stored,
     // even when its first fetches failed; channels added later by a reload start as a baseline.
     options.first_snapshot_present = before == nullptr && it->second.initial && present_initial;
-    DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
+    // A room that was inactive before: diffed against an empty set, so its members enter.
+    static const ChannelState kInactive;
+    const bool announce = before == nullptr && announce_.contains(result.channel);
+    DiffResult diff = Diff(result.channel, announce ? &kInactive : before,
+                           std::move(result.members), options, now_ms);
     if (diff.changed || before == nullptr) {
       writes.push_back({result.channel, diff.next.Encode()});
     }
@@ -143,6 +154,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     tracked.state = std::make_unique<ChannelState>(std::move(state));
     tracked.last_success_ms = now_ms;
     stale_.erase(name);
+    announce_.erase(name);
     PublishChannelMetrics(name, tracked, per_channel);
   }
   for (const auto& name : failed) stale_.insert(name);

@@ -62,6 +62,12 @@ class Poller {
                    const std::vector<std::string>& discovered,
                    const std::vector<std::string>& prefixes);
 
+  // Marks channels whose first snapshot emits `enter` for every member instead of being a silent
+  // baseline: rooms discovery found after its first successful enumeration, which were inactive
+  // (empty) before (CONTRACT §1 "Discovered channels"). No effect on a channel that already has
+  // a snapshot; the mark stays until its first successful fetch.
+  void AnnounceFirstSnapshot(const std::vector<std::string>& channels);
+
   // Returns the channels the next cycle polls, sorted.
   std::vector<std::string> Channels() const;
 
@@ -95,7 +101,8 @@ class Poller {
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
   std::set<std::string> stale_;
-  bool first_cycle_ = true;  // no cycle committed yet: channels added now are `initial`
+  std::set<std::string> announce_;  // see AnnounceFirstSnapshot
+  bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
 };
 
 }  // namespace presenced
