@@ -13,11 +13,12 @@ constexpr const char* kStatuses[] = {"online", "away", "busy", "typing", "in-cal
 
 }  // namespace
 
-SnapshotGenerator::SnapshotGenerator(int channels, int members_per_channel, uint64_t seed)
+SnapshotGenerator::SnapshotGenerator(int channels, int members_per_channel, uint64_t seed,
+                                     int first_channel)
     : rng_(seed) {
   for (int c = 0; c < channels; ++c) {
     char name[32];
-    std::snprintf(name, sizeof(name), "room:%05d", c);
+    std::snprintf(name, sizeof(name), "room:%05d", first_channel + c);
     channels_.emplace_back(name);
     std::vector<Member>& list = members_.emplace_back();
     list.reserve(members_per_channel);

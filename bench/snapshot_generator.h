@@ -17,7 +17,8 @@ namespace presenced::bench {
 
 class SnapshotGenerator {
  public:
-  SnapshotGenerator(int channels, int members_per_channel, uint64_t seed);
+  // Channels are named room:NNNNN, numbered from `first_channel`.
+  SnapshotGenerator(int channels, int members_per_channel, uint64_t seed, int first_channel = 0);
 
   const std::vector<std::string>& channels() const { return channels_; }
   // Current members per channel, in the order Ably would list them.

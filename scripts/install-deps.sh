@@ -10,7 +10,8 @@ build_packages=(
 )
 # Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and
 # python3-yaml to lint the Kubernetes manifests.
-test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache)
+# clang and its compiler-rt (libFuzzer, sanitizers) build the fuzz targets (scripts/fuzz.sh).
+test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 missing=()

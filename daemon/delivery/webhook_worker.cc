@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/version.h"
+#include "config/reserved_headers.h"
 #include "delivery/payload.h"
 #include "delivery/retry_policy.h"
 #include "delivery/signer.h"
@@ -19,18 +19,6 @@ constexpr Duration kStoreRetry{1'000};
 constexpr std::chrono::milliseconds kPredecessorCheck{50};
 // Long waits are cut into slices this long so the backlog age gauge stays current.
 constexpr Duration kGaugeRefresh{5'000};
-// Configured headers may not replace these: they carry the signature and its inputs.
-constexpr std::string_view kReservedHeaders[] = {"content-type", "webhook-id", "webhook-timestamp",
-                                                 "webhook-signature", "x-ably-signature"};
-
-bool IsReserved(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
-         std::end(kReservedHeaders);
-}
-
 std::vector<Event> EventsOf(const StateStore::Batch& batch) {
   std::vector<Event> events;
   events.reserve(batch.events.size());
@@ -214,7 +202,7 @@ HttpRequest WebhookWorker::BuildRequest(const WebhookConfig& config, const State
     if (ably) request.headers.emplace_back("X-Ably-Signature", AblySignature(secret, request.body));
   }
   for (const auto& [name, value] : config.headers) {
-    if (!IsReserved(name)) request.headers.emplace_back(name, value);
+    if (!IsReservedWebhookHeader(name)) request.headers.emplace_back(name, value);
   }
   return request;
 }

@@ -76,7 +76,8 @@ Status App::RequestReload() {
   notifier_->Send("RELOADING=1");
   auto loaded = LoadConfigFile(current->path, env_);
   if (!loaded.ok()) {
-    spdlog::error("reload: keeping the running config: {}", loaded.error().message);
+    spdlog::error("reload: keeping the running config: {}: {}", current->path,
+                  loaded.error().message);
     metrics_->ConfigReloaded(false, UnixSeconds(clock_));
     notifier_->Send("READY=1\nSTATUS=config reload failed, running the previous config");
     return loaded.error();

@@ -59,12 +59,18 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
     metrics_.RemoveChannel(name);
     it = channels_.erase(it);
   }
-  for (const auto& name : wanted) channels_[name].discovered = false;
+  for (const auto& name : wanted) Track(name).discovered = false;
   for (const auto& name : found) {
-    if (!wanted.count(name)) channels_[name].discovered = true;
+    if (!wanted.count(name)) Track(name).discovered = true;
   }
   // A channel dropped and added back before the next commit must keep the snapshot it gets.
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
+}
+
+Poller::Tracked& Poller::Track(const std::string& name) {
+  auto [it, added] = channels_.try_emplace(name);
+  if (added) it->second.initial = first_cycle_;
+  return it->second;
 }
 
 std::vector<std::string> Poller::Channels() const {
@@ -92,8 +98,8 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
 
   const int64_t now_ms = clock_.NowMs();
   DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, false};
-  const bool present_first =
-      first_cycle_ && config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  const bool present_initial =
+      config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
 
   // Derive everything first; adopt it only once the store has committed it.
   std::vector<std::pair<std::string, ChannelState>> next_states;
@@ -108,7 +114,9 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
       continue;
     }
     const ChannelState* before = it->second.state.get();
-    options.first_snapshot_present = before == nullptr && present_first;
+    // `present` for the first snapshot of a channel tracked from the start that has none stored,
+    // even when its first fetches failed; channels added later by a reload start as a baseline.
+    options.first_snapshot_present = before == nullptr && it->second.initial && present_initial;
     DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
     if (diff.changed || before == nullptr) {
       writes.push_back({result.channel, diff.next.Encode()});

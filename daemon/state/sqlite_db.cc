@@ -49,6 +49,12 @@ Result<SqliteDb> SqliteDb::Open(const std::string& path) {
     return error;
   }
   sqlite3_extended_result_codes(db, 1);
+  // The WAL is checkpointed (PASSIVE: it never waits for a reader) once it holds 1000 pages, and
+  // then restarted from its start; journal_size_limit also truncates the file back to 8 MiB, so
+  // one large cycle (a snapshot rewrite of a big channel set) does not leave a WAL that size
+  // on disk forever.
+  sqlite3_wal_autocheckpoint(db, 1000);
+  sqlite3_exec(db, "PRAGMA journal_size_limit=8388608", nullptr, nullptr, nullptr);
   return SqliteDb(db);
 }
 

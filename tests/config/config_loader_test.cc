@@ -197,12 +197,16 @@ TEST(ParseConfigTest, FallbackHostRules) {
   // Explicit endpoint: none.
   EXPECT_TRUE(MustParse("ably: {endpoint: 'http://localhost:1234'}\nchannels: [a]\n")
                   .ably.fallback_hosts.empty());
-  // Explicit list: as given, with either endpoint; an explicit empty list disables them.
+  // Explicit list: as given, with either endpoint. [] only with an explicit endpoint (with the
+  // default one it is an error: see invalid-fallback-hosts-empty-default-endpoint.yaml).
   EXPECT_EQ(MustParse("ably: {endpoint: 'http://localhost:1234', fallback_hosts: [x.example]}\n"
                       "channels: [a]\n")
                 .ably.fallback_hosts,
             std::vector<std::string>{"x.example"});
-  EXPECT_TRUE(MustParse("ably: {fallback_hosts: []}\nchannels: [a]\n").ably.fallback_hosts.empty());
+  EXPECT_TRUE(MustParse("ably: {endpoint: 'http://localhost:1234', fallback_hosts: []}\n"
+                        "channels: [a]\n")
+                  .ably.fallback_hosts.empty());
+  EXPECT_EQ(MustParse("ably: {fallback_hosts: ~}\nchannels: [a]\n").ably.fallback_hosts.size(), 5u);
 }
 
 TEST(ParseConfigTest, DiscoveryAloneIsEnough) {
@@ -220,6 +224,41 @@ TEST(ParseConfigTest, AnchorsAndAliasesWork) {
   Config config = MustParse(
       "channels: &names [a, b]\nwebhooks:\n  - {name: w, url: 'http://h', channels: *names}\n");
   EXPECT_EQ(config.webhooks[0].channels, (std::vector<std::string>{"a", "b"}));
+}
+
+// One document, read without YAML::LoadAll (which loops forever on the first of these in
+// yaml-cpp 0.7); anything after it is an error with its line, in process as in LoadConfigFile.
+TEST(ParseConfigTest, OneDocumentAndNothingAfterIt) {
+  EXPECT_EQ(MustFail(",hannels: []pri\n"), "syntax error: unexpected ',' (line 1)");
+  EXPECT_EQ(MustFail(","), "syntax error: unexpected ',' (line 1)");
+  EXPECT_EQ(MustFail("channels: [a]\n---\nchannels: [b]\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustFail("channels: [a]\n...\nchannels: [b]\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustFail("channels: [a]\n---\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustParse("---\nchannels: [a]\n...\n").channels, std::vector<std::string>{"a"});
+  EXPECT_EQ(MustParse("# only a comment\nchannels: [a]\n# and another\n").channels,
+            std::vector<std::string>{"a"});
+}
+
+TEST(ParseConfigBoundedTest, GivesWhatParseConfigGives) {
+  Result<Config> config = ParseConfigBounded("channels: [a]\n", "test.yaml", KeyEnv());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->channels, std::vector<std::string>{"a"});
+  EXPECT_EQ(config->ably.credential.Reveal(), kTestKey);
+  Result<Config> bad = ParseConfigBounded("channels: [a]\npoll: {interval: x}\n", "t", KeyEnv());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "poll.interval: must be a duration like 500ms, 15s, 5m or 24h (line 2)");
+}
+
+TEST(LoadConfigFileTest, AFileLargerThanFourMiBIsRefused) {
+  presenced::testing::TempDir dir;
+  const std::string path = dir.WriteFile("big.yaml", std::string((4 << 20) + 1, '#'));
+  Result<Config> config = LoadConfigFile(path, KeyEnv());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message, "cannot read " + path + ": larger than 4 MiB");
 }
 
 TEST(LoadConfigFileTest, MissingFileNamesThePath) {

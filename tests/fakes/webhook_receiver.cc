@@ -1,5 +1,6 @@
 #include "webhook_receiver.h"
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -13,6 +14,8 @@
 #include <chrono>
 #include <sstream>
 
+#include "common/ascii.h"
+
 namespace presenced::testing {
 
 namespace {
@@ -24,16 +27,16 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     ReceivedWebhook received;
     for (const auto& [name, value] : request) {
-      std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      received.headers[lower] = value;
+      received.headers[AsciiLower(name)] = value;
     }
     std::ostringstream body;
     Poco::StreamCopier::copyStream(request.stream(), body);
     received.body = body.str();
     std::string retry_after;
-    const int status = receiver_.Handle(std::move(received), &retry_after);
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    const std::optional<int> status = receiver_.Handle(std::move(received), &retry_after);
+    // Down: Poco closes the connection without an answer when the handler throws.
+    if (!status) throw Poco::RuntimeException("webhook receiver is down");
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(*status));
     if (!retry_after.empty()) response.set("Retry-After", retry_after);
     response.setContentLength(0);
     response.send();
@@ -64,10 +67,8 @@ WebhookReceiver::~WebhookReceiver() {
   Stop();
 }
 
-uint16_t WebhookReceiver::Start(uint16_t port) {
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress("127.0.0.1", port), true);
-  socket.listen(64);
+uint16_t WebhookReceiver::Start() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(8);
   params->setKeepAlive(true);
@@ -86,6 +87,21 @@ void WebhookReceiver::Stop() {
     server = std::move(server_);
   }
   if (server) server->stopAll(true);
+}
+
+void WebhookReceiver::TakeDown() {
+  std::lock_guard lock(mu_);
+  down_ = true;
+}
+
+void WebhookReceiver::BringBack() {
+  std::lock_guard lock(mu_);
+  down_ = false;
+}
+
+bool WebhookReceiver::down() const {
+  std::lock_guard lock(mu_);
+  return down_;
 }
 
 std::string WebhookReceiver::Url() const {
@@ -121,9 +137,10 @@ size_t WebhookReceiver::Count() const {
   return requests_.size();
 }
 
-int WebhookReceiver::Handle(ReceivedWebhook request, std::string* retry_after) {
+std::optional<int> WebhookReceiver::Handle(ReceivedWebhook request, std::string* retry_after) {
   std::unique_lock lock(mu_);
   released_.wait_for(lock, std::chrono::seconds(30), [&] { return !stalled_; });
+  if (down_) return std::nullopt;
   request.answered = status_;
   *retry_after = retry_after_;
   requests_.push_back(std::move(request));

@@ -68,6 +68,33 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
 }
 
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on this file: neither --check-config (the
+// unit's ExecStartPre) nor a reload may hang or grow; both report a config error.
+TEST_F(OperateTest, AFileThatLoopedYamlCppIsAConfigErrorForCheckAndReload) {
+  const std::string trigger =
+      std::string(PRESENCED_TESTDATA) + "/config/invalid-yaml-cpp-comma-loop.yaml";
+  ChildProcess check({PRESENCED_BINARY, "--check-config", "--config", trigger},
+                     {{"ABLY_API_KEY", kFakeKey}});
+  ASSERT_EQ(check.Wait(seconds(30)), 1) << check.Stderr();
+  EXPECT_NE(check.Stderr().find("syntax error: unexpected ',' (line 1)"), std::string::npos)
+      << check.Stderr();
+
+  fake_.Enter("a", "bob", "kb", R"("x")");
+  DaemonHarness daemon(dir_, Config("[a]"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  daemon.RewriteConfig(ReadFile(trigger));
+  const HttpReply rejected = Request(daemon.port(), "POST", "/-/reload");
+  EXPECT_EQ(rejected.status, 500);
+  EXPECT_NE(rejected.body.find("syntax error: unexpected ','"), std::string::npos) << rejected.body;
+  EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
+  daemon.process().Signal(SIGHUP);           // the same file again, by signal
+  fake_.Enter("a", "dave", "kd", R"("z")");  // the old config keeps running
+  ASSERT_TRUE(WaitFor([&] { return daemon.process().Stdout().find("dave") != std::string::npos; }));
+  EXPECT_TRUE(daemon.process().Running());
+  EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
+}
+
 TEST_F(OperateTest, SpeaksTheSystemdNotifyProtocol) {
   NotifySocket notify(dir_.path() + "/notify.sock");
   auto env = std::map<std::string, std::string>{{"ABLY_API_KEY", kFakeKey},

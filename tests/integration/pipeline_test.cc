@@ -158,21 +158,27 @@ TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
             (std::vector<std::string>{"enter room:1 alice", "leave room:2 carol"}));
 }
 
-TEST_F(PipelineTest, SigtermStopsWithinASecond) {
+// A clean stop is the normal path to its end ("stopped cleanly"), not the 900 ms fallback that
+// exits with work abandoned; how fast it is belongs to no assertion.
+void ExpectStoppedCleanly(ChildProcess& process) {
+  const auto code = process.Wait(seconds(30));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  EXPECT_NE(process.Stderr().find("stopped cleanly"), std::string::npos) << process.Stderr();
+  EXPECT_EQ(process.Stderr().find("stop took longer"), std::string::npos) << process.Stderr();
+}
+
+TEST_F(PipelineTest, SigtermStopsCleanly) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  const auto sent = std::chrono::steady_clock::now();
   daemon.process().Signal(SIGTERM);
-  const auto code = daemon.process().Wait(seconds(5));
-  ASSERT_TRUE(code.has_value());
-  EXPECT_EQ(*code, 0);
-  EXPECT_LT(std::chrono::steady_clock::now() - sent, seconds(1));
+  ExpectStoppedCleanly(daemon.process());
 }
 
 // A stop waits for an Ably request in flight (at most ably.request_timeout, 2s here) and then
 // goes through the normal path: delivery stopped, "stopped cleanly", exit 0.
-TEST_F(PipelineTest, SigtermDuringASlowFetchStopsCleanly) {
+TEST_F(PipelineTest, SigtermDuringASlowFetchStillStopsCleanly) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
@@ -180,12 +186,8 @@ TEST_F(PipelineTest, SigtermDuringASlowFetchStopsCleanly) {
   const size_t before = fake_.RequestCount();
   ASSERT_TRUE(WaitFor([&] { return fake_.RequestCount() > before; }));  // a fetch is in flight
   daemon.process().Signal(SIGTERM);
-  const auto code = daemon.process().Wait(seconds(10));
+  ExpectStoppedCleanly(daemon.process());
   fake_.SetDelay(milliseconds(0));
-  ASSERT_TRUE(code.has_value());
-  EXPECT_EQ(*code, 0);
-  EXPECT_NE(daemon.process().Stderr().find("stopped cleanly"), std::string::npos)
-      << daemon.process().Stderr();
 }
 
 TEST_F(PipelineTest, OncePrintsPresentMembersAndFailsOnAFailedChannel) {
