@@ -100,15 +100,18 @@ void DecodeSections(const MapReader& top, Config* config) {
     state.Fail("dir", "must not be empty");
   }
 
-  MapReader http = top.Map("http", {"listen"});
+  MapReader http = top.Map("http", {"listen", "lifecycle"});
   std::string listen;
   if (http.String("listen", &listen)) {
     if (auto address = config_internal::ParseListenAddress(listen)) {
-      config->http = HttpConfig{listen, address->host, address->port};
+      config->http.listen = listen;
+      config->http.host = address->host;
+      config->http.port = address->port;
     } else {
       http.Fail("listen", "must be host:port like 0.0.0.0:9847 or [::1]:9847");
     }
   }
+  http.Bool("lifecycle", &config->http.lifecycle);
   top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
   config_internal::DecodeWebhooks(top, &config->webhooks);
 

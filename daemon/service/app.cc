@@ -155,7 +155,10 @@ int App::Run() {
   HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
                         [this] { return readiness_.NotReadyReason(); },
                         [this] { return RequestReload(); }};
-  auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
+  HttpServerOptions http_options;
+  http_options.lifecycle = config->http.lifecycle;
+  auto server =
+      HttpServer::Start(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
@@ -263,8 +266,10 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     previous = config_;
     config_ = next;
   }
-  if (next->http.listen != previous->http.listen || next->state.dir != previous->state.dir) {
-    spdlog::warn("reload: http.listen and state.dir take effect only after a restart");
+  if (next->http.listen != previous->http.listen ||
+      next->http.lifecycle != previous->http.lifecycle || next->state.dir != previous->state.dir) {
+    spdlog::warn(
+        "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
   if (next->ably.ca_file != previous->ably.ca_file) {

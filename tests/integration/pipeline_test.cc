@@ -158,14 +158,13 @@ TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
             (std::vector<std::string>{"enter room:1 alice", "leave room:2 carol"}));
 }
 
-// A clean stop is the normal path to its end ("stopped cleanly"), not the 900 ms fallback that
-// exits with work abandoned; how fast it is belongs to no assertion.
+// A clean stop is the normal path to its end ("stopped cleanly", exit 0), not the last-resort
+// exit of a hung stop; how fast it is belongs to no assertion.
 void ExpectStoppedCleanly(ChildProcess& process) {
-  const auto code = process.Wait(seconds(30));
+  const auto code = process.Wait(std::chrono::minutes(2));
   ASSERT_TRUE(code.has_value());
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(*code, 0) << process.Stderr();
   EXPECT_NE(process.Stderr().find("stopped cleanly"), std::string::npos) << process.Stderr();
-  EXPECT_EQ(process.Stderr().find("stop took longer"), std::string::npos) << process.Stderr();
 }
 
 TEST_F(PipelineTest, SigtermStopsCleanly) {
@@ -176,13 +175,14 @@ TEST_F(PipelineTest, SigtermStopsCleanly) {
   ExpectStoppedCleanly(daemon.process());
 }
 
-// A stop waits for an Ably request in flight (at most ably.request_timeout, 2s here) and then
-// goes through the normal path: delivery stopped, "stopped cleanly", exit 0.
-TEST_F(PipelineTest, SigtermDuringASlowFetchStillStopsCleanly) {
+// The fetch in flight is held for 10 minutes; the stop waits only until it times out
+// (ably.request_timeout, 2s here; nothing of that cycle was committed), then goes through the
+// normal path long before the fetch would end.
+TEST_F(PipelineTest, SigtermDuringASlowFetchDoesNotWaitForIt) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  fake_.SetDelay(seconds(30));
+  fake_.SetDelay(std::chrono::minutes(10));
   const size_t before = fake_.RequestCount();
   ASSERT_TRUE(WaitFor([&] { return fake_.RequestCount() > before; }));  // a fetch is in flight
   daemon.process().Signal(SIGTERM);
