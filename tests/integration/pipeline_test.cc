@@ -178,8 +178,9 @@ TEST_F(PipelineTest, SigtermStopsCleanly) {
   ExpectStoppedCleanly(daemon.process());
 }
 
-// The fetch in flight is held for 10 minutes; presenced abandons it (nothing of that cycle was
-// committed) and stops cleanly long before it would end.
+// The fetch in flight is held for 10 minutes; the stop waits only until it times out
+// (ably.request_timeout, 2s here; nothing of that cycle was committed), then goes through the
+// normal path long before the fetch would end.
 TEST_F(PipelineTest, SigtermDuringASlowFetchDoesNotWaitForIt) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
