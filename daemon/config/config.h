@@ -70,6 +70,13 @@ struct DiscoveryConfig {
   Duration interval{60'000};
 };
 
+// `shard:` — this replica polls only the channels ShardOwns(name, index, count) (common/shard.h).
+struct ShardConfig {
+  int count = 1;
+  int index = 0;            // resolved: with `index: auto`, the trailing number of $HOSTNAME
+  bool index_auto = false;  // the file said `auto`
+};
+
 struct PresenceConfig {
   enum class UpdateOn { kData, kAny };
   enum class InitialSnapshot { kBaseline, kPresent };
@@ -126,6 +133,7 @@ struct Config {
   PollConfig poll;
   std::vector<std::string> channels;
   DiscoveryConfig discovery;
+  ShardConfig shard;
   PresenceConfig presence;
   OutputConfig output;
   StateConfig state;

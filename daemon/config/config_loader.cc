@@ -7,6 +7,7 @@
 #include <exception>
 #include <limits>
 
+#include "common/shard.h"
 #include "config/config_sections.h"
 #include "config/contained.h"
 #include "config/diagnostics.h"
@@ -130,6 +131,15 @@ void DecodeSections(const MapReader& top, Config* config) {
   ReadChannelNames(discovery, "prefixes", &config->discovery.prefixes);
   discovery.Duration("interval", kGreaterThanZero, &config->discovery.interval);
 
+  MapReader shard = top.Map("shard", {"count", "index"});
+  shard.Int("count", 1, 1000, &config->shard.count);
+  std::string index;
+  if (shard.String("index", &index) && index == "auto") {
+    config->shard.index_auto = true;
+  } else {
+    shard.Int("index", 0, 999, &config->shard.index);
+  }
+
   using Presence = PresenceConfig;
   MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot"});
   presence.Enum<Presence::UpdateOn>(
@@ -180,6 +190,28 @@ void DecodeSections(const MapReader& top, Config* config) {
   }
 }
 
+// Resolves `shard.index: auto` from $HOSTNAME (a StatefulSet pod is <name>-<ordinal>) and checks
+// that the index is below the count.
+void ResolveShard(const EnvLookup& env, Diagnostics* diagnostics, ShardConfig* shard) {
+  if (shard->index_auto) {
+    const std::string hostname = env("HOSTNAME").value_or("");
+    const std::optional<int> ordinal = TrailingNumber(hostname);
+    if (!ordinal) {
+      diagnostics->FailAt("shard.index",
+                          "\"auto\" needs $HOSTNAME to end in a number (like "
+                          "presenced-2), got \"" +
+                              hostname + "\"");
+      return;
+    }
+    shard->index = *ordinal;
+  }
+  if (shard->index >= shard->count) {
+    diagnostics->FailAt("shard.index", "must be less than shard.count (" +
+                                           std::to_string(shard->count) + "), got " +
+                                           std::to_string(shard->index));
+  }
+}
+
 // The checks that need the whole decoded file or the environment.
 void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* config) {
   if (config->channels.empty() && config->discovery.prefixes.empty()) {
@@ -189,6 +221,7 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
   CheckTransportSecurity(diagnostics, config->ably);
   config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
   config_internal::ResolveStateDir(env, &config->state);
+  ResolveShard(env, diagnostics, &config->shard);
 }
 
 }  // namespace
@@ -202,8 +235,8 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   Diagnostics diagnostics;
   try {
     MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
-                  {"ably", "poll", "channels", "discovery", "presence", "output", "state", "http",
-                   "metrics", "webhooks", "log"},
+                  {"ably", "poll", "channels", "discovery", "shard", "presence", "output", "state",
+                   "http", "metrics", "webhooks", "log"},
                   &diagnostics);
     DecodeSections(top, &config);
     // Structural errors first: credentials and cross-field rules are only checked on a file

@@ -40,6 +40,13 @@ struct Metrics::Impl {
                                   .Name("presenced_build_info")
                                   .Help("Always 1; labels carry the version and git revision.")
                                   .Register(registry);
+  Family<Gauge>& shard_info =
+      prometheus::BuildGauge()
+          .Name("presenced_shard_info")
+          .Help("Always 1; labels carry this replica's shard index and count.")
+          .Register(registry);
+  Gauge* shard_series = nullptr;  // guarded by shard_mu
+  std::mutex shard_mu;
   Gauge& channels = prometheus::BuildGauge()
                         .Name("presenced_channels")
                         .Help("Channels being tracked.")
@@ -319,6 +326,14 @@ void Metrics::RemoveWebhook(const std::string& webhook) {
     impl_->webhook_requests.Remove(&impl_->webhook_requests.Add(with_status));
     it = impl_->webhook_statuses.erase(it);
   }
+}
+
+void Metrics::SetShard(int index, int count) {
+  std::lock_guard lock(impl_->shard_mu);
+  if (impl_->shard_series) impl_->shard_info.Remove(impl_->shard_series);
+  impl_->shard_series =
+      &impl_->shard_info.Add({{"index", std::to_string(index)}, {"count", std::to_string(count)}});
+  impl_->shard_series->Set(1);
 }
 
 void Metrics::ConfigReloaded(bool success, double unix_seconds) {

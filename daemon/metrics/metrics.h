@@ -58,6 +58,9 @@ class Metrics {
   // Removes a webhook's series (webhook removed from the config).
   void RemoveWebhook(const std::string& webhook);
 
+  // Sets presenced_shard_info{index,count} (replacing the previous series on a reload).
+  void SetShard(int index, int count);
+
   // Config reloads (the initial load counts as a successful one).
   void ConfigReloaded(bool success, double unix_seconds);
 

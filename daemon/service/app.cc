@@ -12,6 +12,7 @@
 
 #include "ably/auth.h"
 #include "ably/rest_client.h"
+#include "common/shard.h"
 #include "delivery/dispatcher.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -67,6 +68,7 @@ App::App(std::shared_ptr<const Config> config, EnvLookup env)
           std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
       config_(std::move(config)) {
   metrics_->ConfigReloaded(true, UnixSeconds(clock_));
+  metrics_->SetShard(config_->shard.index, config_->shard.count);
   readiness_.Set("first_cycle", "the first poll cycle has not finished yet");
 }
 
@@ -203,6 +205,9 @@ bool App::Loop(Parts& parts) {
   parts.grid_start = clock_.SteadyNow();
   parts.last_fetch = parts.grid_start;
   auto next_cycle = parts.grid_start;
+  // Shards enumerate interval/count apart (Ably runs one enumeration per app at a time).
+  parts.next_discovery = parts.grid_start + StaggerOffset(config->discovery.interval,
+                                                          config->shard.index, config->shard.count);
   while (!stop_) {
     heartbeat_ms_ = clock_.NowMs();
     {
@@ -221,11 +226,18 @@ bool App::Loop(Parts& parts) {
       }
     }
     if (clock_.SteadyNow() >= parts.next_discovery) Discover(parts, *config);
-    std::vector<std::string> all_discovered;
+    // Only this shard's channels (all of them with shard.count 1).
+    const ShardConfig shard = config->shard;
+    const auto owned = [shard](const std::string& name) {
+      return ShardOwns(name, shard.index, shard.count);
+    };
+    std::vector<std::string> configured, all_discovered;
+    std::copy_if(config->channels.begin(), config->channels.end(), std::back_inserter(configured),
+                 owned);
     for (const auto& [prefix, names] : parts.discovered) {
-      all_discovered.insert(all_discovered.end(), names.begin(), names.end());
+      std::copy_if(names.begin(), names.end(), std::back_inserter(all_discovered), owned);
     }
-    parts.poller->SetChannels(config->channels, all_discovered, config->discovery.prefixes);
+    parts.poller->SetChannels(configured, all_discovered, config->discovery.prefixes, owned);
 
     // Writes to a deleted or replaced file would vanish at the next start: fail loudly instead.
     if (Status file = parts.store->CheckFile(); !file.ok()) {
@@ -302,8 +314,10 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   if (next->discovery.prefixes != previous->discovery.prefixes) {
     parts.discovered.clear();
     parts.enumerated.clear();
-    parts.next_discovery = {};
+    parts.next_discovery = clock_.SteadyNow() + StaggerOffset(next->discovery.interval,
+                                                              next->shard.index, next->shard.count);
   }
+  parts.metrics->SetShard(next->shard.index, next->shard.count);
   parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
   spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
                next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());

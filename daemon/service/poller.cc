@@ -42,13 +42,14 @@ Status Poller::Restore() {
 
 void Poller::SetChannels(const std::vector<std::string>& configured,
                          const std::vector<std::string>& discovered,
-                         const std::vector<std::string>& prefixes) {
+                         const std::vector<std::string>& prefixes,
+                         const std::function<bool(const std::string&)>& owned) {
   std::set<std::string> wanted(configured.begin(), configured.end());
   std::set<std::string> found(discovered.begin(), discovered.end());
   for (auto it = channels_.begin(); it != channels_.end();) {
     const std::string& name = it->first;
-    const bool keep_for_leaves =
-        HasPrefix(name, prefixes) && it->second.state && !it->second.state->empty();
+    const bool keep_for_leaves = (!owned || owned(name)) && HasPrefix(name, prefixes) &&
+                                 it->second.state && !it->second.state->empty();
     if (wanted.count(name) || found.count(name) || keep_for_leaves) {
       it->second.discovered = !wanted.count(name);
       ++it;

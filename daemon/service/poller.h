@@ -57,10 +57,12 @@ class Poller {
   // Sets the channel list to poll: `configured` plus every discovered channel. Channels no longer
   // configured are dropped without leaves (their snapshot is deleted at the next commit); a
   // channel under one of `prefixes` that disappears from discovery is kept until its last member
-  // has left, so its leaves are still seen.
+  // has left, so its leaves are still seen. A channel `owned` rejects (another shard's) is dropped
+  // at once without leaves: its new owner reports it from then on.
   void SetChannels(const std::vector<std::string>& configured,
                    const std::vector<std::string>& discovered,
-                   const std::vector<std::string>& prefixes);
+                   const std::vector<std::string>& prefixes,
+                   const std::function<bool(const std::string&)>& owned = {});
 
   // Marks channels whose first snapshot emits `enter` for every member instead of being a silent
   // baseline: rooms discovery found after its first successful enumeration, which were inactive
