@@ -79,21 +79,25 @@ class AblyRestClient final : public PresenceSource {
     while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
   }
 
-  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
-                                             const std::atomic<bool>& cancel) override;
+  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
+                      const ChannelConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
 
  private:
   Answer Get(const std::string& target);
   std::string UrlFor(const std::string& host, const std::string& target) const;
+  // Fetches channels[begin, end) in one request and hands every position to `consume`.
   void FetchBatch(const std::vector<std::string>& channels, size_t begin, size_t end,
-                  std::vector<ChannelPresence>& out);
-  void MapResults(BatchPresenceResult& parsed, const std::vector<std::string>& channels,
-                  size_t begin, size_t end, std::vector<ChannelPresence>& out) const;
+                  const ChannelConsumer& consume);
+  // Returns, for each position of channels[begin, end), its result in `parsed` (nullptr when the
+  // response left it out).
+  std::vector<const ChannelPresence*> MapResults(const BatchPresenceResult& parsed,
+                                                 const std::vector<std::string>& channels,
+                                                 size_t begin, size_t end) const;
   // Counts the batch's channels in the metrics; logs per-channel failures unless the request as
   // a whole failed (already logged).
-  void Record(const std::vector<ChannelPresence>& out, size_t begin, size_t end,
-              const std::string& host, bool request_failed) const;
+  void Record(const std::vector<const ChannelPresence*>& results, const std::string& host,
+              bool request_failed) const;
 
   const AblyConfig config_;
   HttpClient& http_;
@@ -149,22 +153,20 @@ Answer AblyRestClient::Get(const std::string& target) {
   return std::move(*last);
 }
 
-std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std::string>& channels,
-                                                           const std::atomic<bool>& cancel) {
-  std::vector<ChannelPresence> out(channels.size());
-  for (size_t i = 0; i < channels.size(); ++i) {
-    out[i].channel = channels[i];
-    out[i].error.message = "not fetched: cancelled";
-  }
+void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
+                                    const std::atomic<bool>& cancel,
+                                    const ChannelConsumer& consume) {
   const size_t per_request = static_cast<size_t>(std::max(1, config_.max_channels_per_request));
   const size_t batches = (channels.size() + per_request - 1) / per_request;
+  std::vector<char> fetched(batches, 0);  // one writer per element
   std::atomic<size_t> next{0};
   auto worker = [&] {
     while (!cancel.load()) {
       const size_t batch = next.fetch_add(1);
       if (batch >= batches || !pacer_.Wait(cancel)) return;
       const size_t begin = batch * per_request;
-      FetchBatch(channels, begin, std::min(channels.size(), begin + per_request), out);
+      FetchBatch(channels, begin, std::min(channels.size(), begin + per_request), consume);
+      fetched[batch] = 1;
     }
   };
   const size_t workers = std::min<size_t>(std::max(1, config_.max_in_flight), batches);
@@ -179,25 +181,36 @@ std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std
   }
   worker();
   for (std::thread& thread : threads) thread.join();
-  return out;
+  ChannelPresence cancelled;
+  cancelled.error.message = "not fetched: cancelled";
+  for (size_t batch = 0; batch < batches; ++batch) {
+    if (fetched[batch]) continue;
+    for (size_t i = batch * per_request; i < std::min(channels.size(), (batch + 1) * per_request);
+         ++i) {
+      cancelled.channel = channels[i];
+      consume(i, cancelled);
+    }
+  }
 }
 
 void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, size_t begin, size_t end,
-                                std::vector<ChannelPresence>& out) {
+                                const ChannelConsumer& consume) {
   const std::vector<std::string> names(channels.begin() + begin, channels.begin() + end);
   const std::optional<std::string> query = BatchPresenceQuery(names);
-  auto fail_all = [&](const AblyError& error) {
+  auto fail_all = [&](const AblyError& error, const std::string& host) {
+    ChannelPresence failed;
+    failed.error = error;
+    std::vector<const ChannelPresence*> results(end - begin, &failed);
+    Record(results, host, true);
     for (size_t i = begin; i < end; ++i) {
-      out[i].ok = false;
-      out[i].members.clear();
-      out[i].error = error;
+      failed.channel = channels[i];
+      consume(i, failed);
     }
   };
   if (!query) {
-    fail_all({0, 0, "no separator character is free for these channel names"});
     spdlog::warn("Ably batch presence: no separator character is free for {} channel names",
                  end - begin);
-    Record(out, begin, end, endpoint_.host, true);
+    fail_all({0, 0, "no separator character is free for these channel names"}, endpoint_.host);
     return;
   }
   Answer answer = Get(base_path_ + "/presence?" + *query);
@@ -205,61 +218,64 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, size_t
     const TransportError& error = answer.result.error();
     spdlog::warn("Ably batch presence request to {} failed: {} ({})", answer.host,
                  FailureName(error.failure), error.message);
-    fail_all({0, 0, std::string("request failed: ") + FailureName(error.failure)});
-    Record(out, begin, end, answer.host, true);
+    fail_all({0, 0, std::string("request failed: ") + FailureName(error.failure)}, answer.host);
     return;
   }
-  const HttpResponse& response = answer.result.response();
+  HttpResponse& response = answer.result.response();
   BatchPresenceResult parsed =
       ParseBatchPresence(response.status, response.body, response.Header("X-Ably-ErrorCode"),
                          response.Header("X-Ably-ErrorMessage"));
+  std::string().swap(response.body);  // parsed: the body is no longer needed
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);
-    fail_all(parsed.error);
-  } else {
-    MapResults(parsed, channels, begin, end, out);
+    fail_all(parsed.error, answer.host);
+    return;
   }
-  Record(out, begin, end, answer.host, !parsed.ok);
+  std::vector<const ChannelPresence*> results = MapResults(parsed, channels, begin, end);
+  std::vector<ChannelPresence> missing;
+  missing.reserve(end - begin);  // stable addresses for `results`
+  for (size_t i = begin; i < end; ++i) {
+    if (results[i - begin] != nullptr) continue;
+    ChannelPresence& absent = missing.emplace_back();
+    absent.channel = channels[i];
+    absent.error = {0, 0, "channel missing from the batch response"};
+    results[i - begin] = &absent;
+  }
+  Record(results, answer.host, false);
+  for (size_t i = begin; i < end; ++i) consume(i, *results[i - begin]);
 }
 
-void AblyRestClient::MapResults(BatchPresenceResult& parsed,
-                                const std::vector<std::string>& channels, size_t begin, size_t end,
-                                std::vector<ChannelPresence>& out) const {
+std::vector<const ChannelPresence*> AblyRestClient::MapResults(
+    const BatchPresenceResult& parsed, const std::vector<std::string>& channels, size_t begin,
+    size_t end) const {
   // A name may appear more than once in the input: every position gets the result.
   std::unordered_map<std::string_view, std::vector<size_t>> positions;
   for (size_t i = begin; i < end; ++i) positions[channels[i]].push_back(i);
-  std::vector<bool> filled(end - begin, false);
-  for (ChannelPresence& result : parsed.channels) {
+  std::vector<const ChannelPresence*> results(end - begin, nullptr);
+  for (const ChannelPresence& result : parsed.channels) {
     auto it = positions.find(result.channel);
-    if (it == positions.end() || filled[it->second.front() - begin]) continue;
-    for (size_t i : it->second) {
-      out[i] = i == it->second.back() ? std::move(result) : result;
-      filled[i - begin] = true;
-    }
+    if (it == positions.end() || results[it->second.front() - begin] != nullptr) continue;
+    for (size_t i : it->second) results[i - begin] = &result;
   }
-  for (size_t i = begin; i < end; ++i) {
-    if (filled[i - begin]) continue;
-    out[i].ok = false;
-    out[i].error = {0, 0, "channel missing from the batch response"};
-  }
+  return results;
 }
 
-void AblyRestClient::Record(const std::vector<ChannelPresence>& out, size_t begin, size_t end,
+void AblyRestClient::Record(const std::vector<const ChannelPresence*>& results,
                             const std::string& host, bool request_failed) const {
   size_t failed = 0;
   const ChannelPresence* first_failed = nullptr;
-  for (size_t i = begin; i < end; ++i) {
-    if (out[i].ok) {
-      metrics_.AddBillableMessages(out[i].members.size());
+  for (const ChannelPresence* result : results) {
+    if (result->ok) {
+      metrics_.AddBillableMessages(result->members.size());
       continue;
     }
-    metrics_.ChannelFetchError(out[i].error.code);
-    if (failed++ == 0) first_failed = &out[i];
+    metrics_.ChannelFetchError(result->error.code);
+    if (failed++ == 0) first_failed = result;
   }
   if (first_failed != nullptr && !request_failed) {
     spdlog::warn("Ably batch presence from {}: {} of {} channels failed (first: {}, code {}: {})",
-                 host, failed, end - begin, first_failed->channel, first_failed->error.code,
+                 host, failed, results.size(), first_failed->channel, first_failed->error.code,
                  first_failed->error.message);
   }
 }

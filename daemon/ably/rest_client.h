@@ -2,10 +2,11 @@
 
 // The Ably REST client: the production PresenceSource (presence_source.h).
 //
-// FetchPresence splits the channels into batch presence requests of at most
+// StreamPresence splits the channels into batch presence requests of at most
 // max_channels_per_request, runs up to max_in_flight of them at once, paced by
-// max_requests_per_second, and maps each response back onto its channels. Only transport
-// failures (connect, timeout) and HTTP 500-504 are retried, on the fallback hosts (RSC15).
+// max_requests_per_second, and hands each response's channels to the consumer as soon as it is
+// parsed (the body is released first). Only transport failures (connect, timeout) and HTTP
+// 500-504 are retried, on the fallback hosts (RSC15).
 // Every attempt is counted in the metrics (requests by status, latency); fetched members are
 // counted as billable messages and failed channels as fetch errors by Ably code. Logs never
 // contain the credentials.

@@ -163,8 +163,9 @@ DiffOptions DiffOptionsFrom(const PresenceConfig& config) {
   return options;
 }
 
-DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
-                const DiffOptions& options, int64_t observed_at_ms) {
+DiffResult Diff(std::string_view channel, const ChannelState* before,
+                const std::vector<Member>& after, const DiffOptions& options,
+                int64_t observed_at_ms) {
   const std::vector<uint32_t> order = SortedUniqueIndices(after);
   const uint32_t leave_after = static_cast<uint32_t>(std::max(options.leave_after_misses, 1));
   const size_t before_count = before ? before->member_count() : 0;

@@ -44,8 +44,9 @@ struct DiffResult {
 };
 
 // Returns the events between `before` and the snapshot `after`, and the state to keep.
-DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
-                const DiffOptions& options, int64_t observed_at_ms);
+DiffResult Diff(std::string_view channel, const ChannelState* before,
+                const std::vector<Member>& after, const DiffOptions& options,
+                int64_t observed_at_ms);
 
 // Returns the options for `config` (leave_after_misses, update_on, initial_snapshot).
 DiffOptions DiffOptionsFrom(const PresenceConfig& config);

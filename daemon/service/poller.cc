@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "delivery/router.h"
 #include "presence/diff.h"
@@ -87,34 +88,41 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   CycleReport report;
   const std::vector<std::string> names = Channels();
   report.channels = names.size();
-  std::vector<ChannelPresence> fetched = source_->FetchPresence(names, cancel);
-  if (cancel) return report;
 
   const int64_t now_ms = clock_.NowMs();
-  DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, false};
   const bool present_first =
       first_cycle_ && config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  // The tracked states, by position in `names`: channels_ is not modified while fetching, so the
+  // fetch threads may read them.
+  std::vector<const ChannelState*> before(names.size(), nullptr);
+  for (size_t i = 0; i < names.size(); ++i) before[i] = channels_.at(names[i]).state.get();
 
-  // Derive everything first; adopt it only once the store has committed it.
+  // Each channel is diffed on its fetch thread as soon as its response is parsed; the parsed
+  // members are released with the response. Everything derived is adopted only once the store
+  // has committed it.
+  std::vector<std::optional<DiffResult>> diffs(names.size());
+  source_->StreamPresence(names, cancel, [&](size_t index, const ChannelPresence& result) {
+    if (!result.ok) return;
+    DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
+                        before[index] == nullptr && present_first};
+    diffs[index] = Diff(names[index], before[index], result.members, options, now_ms);
+  });
+  if (cancel) return report;
+
   std::vector<std::pair<std::string, ChannelState>> next_states;
   std::vector<StateStore::Snapshot> writes;
   std::vector<Event> events;
   std::set<std::string> failed;
-  for (ChannelPresence& result : fetched) {
-    auto it = channels_.find(result.channel);
-    if (it == channels_.end()) continue;  // removed by a reload while fetching
-    if (!result.ok) {
-      failed.insert(result.channel);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!diffs[i]) {
+      failed.insert(names[i]);
       continue;
     }
-    const ChannelState* before = it->second.state.get();
-    options.first_snapshot_present = before == nullptr && present_first;
-    DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
-    if (diff.changed || before == nullptr) {
-      writes.push_back({result.channel, diff.next.Encode()});
-    }
+    DiffResult& diff = *diffs[i];
+    if (diff.changed || before[i] == nullptr) writes.push_back({names[i], diff.next.Encode()});
     std::move(diff.events.begin(), diff.events.end(), std::back_inserter(events));
-    next_states.emplace_back(result.channel, std::move(diff.next));
+    next_states.emplace_back(names[i], std::move(diff.next));
+    diffs[i].reset();
   }
 
   const auto outbox = Route(config.webhooks, events);

@@ -13,22 +13,20 @@ namespace {
 // A scripted PresenceSource: each channel answers with its current members, or fails.
 class FakeSource final : public PresenceSource {
  public:
-  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
-                                             const std::atomic<bool>&) override {
-    std::vector<ChannelPresence> out;
-    for (const auto& name : channels) {
+  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>&,
+                      const ChannelConsumer& consume) override {
+    for (size_t i = 0; i < channels.size(); ++i) {
       ChannelPresence result;
-      result.channel = name;
-      if (failing.count(name)) {
+      result.channel = channels[i];
+      if (failing.count(channels[i])) {
         result.error = {50003, 503, "timeout"};
       } else {
         result.ok = true;
-        result.members = members[name];
+        result.members = members[channels[i]];
       }
-      out.push_back(std::move(result));
+      consume(i, result);
     }
     fetched.push_back(channels);
-    return out;
   }
   Result<std::vector<std::string>> ListChannels(const std::string&) override {
     return std::vector<std::string>{};
