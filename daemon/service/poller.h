@@ -1,10 +1,11 @@
 #pragma once
 
 // Poller: runs one poll cycle at a time — fetch every channel, diff each successful snapshot
-// against the last one, route the events to webhooks, and commit snapshots and outbox in one
-// state-store transaction. Only after the commit succeeds does it adopt the new snapshots, print
-// events and update metrics; a failed commit changes nothing, so the next cycle re-derives the
-// same events (nothing accepted is lost, nothing is emitted twice).
+// against the last one as its response arrives, route the events to webhooks, and commit the
+// changes (a delta per changed channel, or a full snapshot when its deltas outgrew it) and the
+// outbox in one state-store transaction. Only after the commit succeeds does it adopt the new
+// snapshots, print events and update metrics; a failed commit changes nothing, so the next cycle
+// re-derives the same events (nothing accepted is lost, nothing is emitted twice).
 //
 // A channel whose fetch failed keeps its previous snapshot and produces no events (it is counted
 // stale until a fetch succeeds): a failed request never turns into false leaves.
@@ -16,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,7 +27,9 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "presence/channel_delta.h"
 #include "presence/channel_state.h"
+#include "presence/diff.h"
 #include "presence/event.h"
 #include "state/state_store.h"
 
@@ -75,8 +79,27 @@ class Poller {
   struct Tracked {
     std::unique_ptr<ChannelState> state;  // null until the first successful fetch
     int64_t last_success_ms = 0;
-    bool discovered = false;  // polled because discovery found it (not configured)
+    bool discovered = false;      // polled because discovery found it (not configured)
+    uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
+    uint64_t delta_bytes = 0;     // size of the deltas stored after it
   };
+  // What one successful fetch of a channel gives, held until the cycle commits.
+  struct Derived {
+    bool ok = false;  // false: the fetch failed (or never came back)
+    std::vector<Event> events;
+    bool write = false;                // something to store: `full` or `delta`, as `encoded`
+    std::optional<ChannelState> full;  // replaces the state (first snapshot or compaction)
+    ChannelDelta delta;                // else applied to the state after the commit
+    std::string encoded;
+  };
+  // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
+  static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
+
+  static Result<ChannelState> RestoreChannel(const StateStore::StoredSnapshot& snapshot);
+  static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
+  // Diffs one fetched channel against its state; runs on fetch threads (reads `tracked` only).
+  static Derived Derive(const std::string& channel, const Tracked& tracked,
+                        const ChannelPresence& result, const DiffOptions& options, int64_t now_ms);
 
   void PublishChannelMetrics(const std::string& channel, const Tracked& tracked, bool per_channel);
   void PublishTotals(bool per_channel);
