@@ -22,6 +22,9 @@ namespace {
 // RSC15: retries on fallback hosts stop once this long has passed since the first attempt.
 constexpr std::chrono::seconds kMaxRetryDuration{15};
 constexpr int kMaxPages = 1000;
+// Connections to Ably stay open between poll cycles (default interval 15 s), so a cycle does not
+// pay a TLS handshake per request; a connection Ably closed sooner costs one transparent retry.
+constexpr std::chrono::seconds kKeepAliveIdle{120};
 
 const char* FailureName(TransportFailure failure) {
   switch (failure) {
@@ -130,6 +133,7 @@ Answer AblyRestClient::Get(const std::string& target) {
   request.connect_timeout = config_.connect_timeout;
   request.request_timeout = config_.request_timeout;
   request.max_response_bytes = config_.max_response_bytes;
+  request.keep_alive_idle = kKeepAliveIdle;
   const auto start = clock_.SteadyNow();
   std::optional<Answer> last;
   for (const std::string& host : hosts_.Order()) {
@@ -222,9 +226,9 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, size_t
     return;
   }
   HttpResponse& response = answer.result.response();
-  BatchPresenceResult parsed =
-      ParseBatchPresence(response.status, response.body, response.Header("X-Ably-ErrorCode"),
-                         response.Header("X-Ably-ErrorMessage"));
+  BatchPresenceResult parsed = ParseBatchPresence(
+      response.status, response.body, response.Header("X-Ably-ErrorCode"),
+      response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
   std::string().swap(response.body);  // parsed: the body is no longer needed
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,

@@ -128,9 +128,10 @@ Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracke
       return derived;
     }
   }
-  // A first snapshot, or deltas that outgrew the snapshot: write the channel in full.
-  derived.full = Apply(before != nullptr ? *before : ChannelState{}, diff.delta);
-  derived.encoded = derived.full->Encode();
+  // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
+  // encoding is held until the commit (decoded again after it), not the state as well.
+  derived.full = true;
+  derived.encoded = Apply(before != nullptr ? *before : ChannelState{}, diff.delta).Encode();
   return derived;
 }
 
@@ -201,9 +202,16 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     if (!d.ok) continue;
     Tracked& channel = channels_[names[i]];
     if (d.full) {
-      channel.state = std::make_unique<ChannelState>(std::move(*d.full));
-      channel.snapshot_bytes = snapshots[next_snapshot++].encoded.size();
+      std::string& encoded = snapshots[next_snapshot++].encoded;
+      Result<ChannelState> state = ChannelState::Decode(encoded);
+      if (!state.ok()) {  // cannot happen: it was encoded above
+        spdlog::error("state: channel {}: {}", names[i], state.error().message);
+        continue;
+      }
+      channel.state = std::make_unique<ChannelState>(std::move(*state));
+      channel.snapshot_bytes = encoded.size();
       channel.delta_bytes = 0;
+      std::string().swap(encoded);
     } else if (d.write) {
       *channel.state = Apply(*channel.state, d.delta);
       channel.delta_bytes += deltas[next_delta++].encoded.size();
@@ -215,7 +223,9 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   }
   for (const auto& name : failed) stale_.insert(name);
   PublishTotals(per_channel);
-  for (const Event& event : events) metrics_.AddEvents(event.action, 1);
+  std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
+  for (const Event& event : events) ++by_action[event.action];
+  for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
   if (!events.empty()) sink_(events);
 
   first_cycle_ = false;

@@ -17,7 +17,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -87,9 +86,9 @@ class Poller {
   struct Derived {
     bool ok = false;  // false: the fetch failed (or never came back)
     std::vector<Event> events;
-    bool write = false;                // something to store: `full` or `delta`, as `encoded`
-    std::optional<ChannelState> full;  // replaces the state (first snapshot or compaction)
-    ChannelDelta delta;                // else applied to the state after the commit
+    bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
+    bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
+    ChannelDelta delta;  // else applied to the state after the commit
     std::string encoded;
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
