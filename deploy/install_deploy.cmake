@@ -10,15 +10,13 @@ function(presenced_install_dir out relative_or_absolute)
 endfunction()
 
 presenced_install_dir(PRESENCED_BINDIR "${PRESENCED_INSTALL_BINDIR}")
-# The GNUInstallDirs special cases for a relative sysconfdir: /usr -> /etc, /opt/X -> /etc/opt/X.
+# The example goes where the unit reads the config (/etc/presenced, systemd's
+# ConfigurationDirectory=presenced) whatever the prefix: under <prefix>/etc nobody would find it.
+# An absolute CMAKE_INSTALL_SYSCONFDIR still wins, for packagers who stage elsewhere.
 if(IS_ABSOLUTE "${PRESENCED_INSTALL_SYSCONFDIR}")
   set(sysconfdir "${PRESENCED_INSTALL_SYSCONFDIR}")
-elseif(CMAKE_INSTALL_PREFIX MATCHES "^/usr/?$")
-  set(sysconfdir "/etc")
-elseif(CMAKE_INSTALL_PREFIX MATCHES "^/opt/(.*[^/])/?$")
-  set(sysconfdir "/etc/opt/${CMAKE_MATCH_1}")
 else()
-  presenced_install_dir(sysconfdir "${PRESENCED_INSTALL_SYSCONFDIR}")
+  set(sysconfdir "/etc")
 endif()
 
 configure_file("${PRESENCED_UNIT_TEMPLATE}" "${PRESENCED_STAGING_DIR}/presenced.service" @ONLY)

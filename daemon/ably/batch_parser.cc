@@ -14,8 +14,10 @@
 
 #include <charconv>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 
 namespace presenced {
@@ -66,19 +68,46 @@ bool ParseDecimal(std::string_view text, int64_t& out) {
   return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
 }
 
-// Reads an integer given as a JSON number (integral or not) or a numeric string. The common case,
-// an integer, is tried first: a failed scalar read does not consume the value.
-int64_t ToInt64(od::value value, int64_t fallback = 0) {
-  int64_t i = 0;
-  if (value.get_int64().get(i) == simdjson::SUCCESS) return i;
-  switch (value.type()) {
-    case od::json_type::number:
-      return static_cast<int64_t>(double(value.get_double()));
-    case od::json_type::string:
-      return ParseDecimal(std::string_view(value.get_string()), i) ? i : fallback;
-    default:
-      return fallback;
+// Reads an integer given as a JSON integer or, when `allow_string`, a decimal string. False for
+// anything else: fractions, exponents, numbers outside int64 and other types. A double is never
+// converted (a cast of 1e300 to int64 is undefined behaviour).
+bool ReadInteger(od::value value, int64_t& out, bool allow_string) {
+  if (value.get_int64().get(out) == simdjson::SUCCESS) return true;  // does not consume on failure
+  std::string_view text;
+  return allow_string && value.get_string().get(text) == simdjson::SUCCESS &&
+         ParseDecimal(text, out);
+}
+
+// Member field rules. A message that breaks one is malformed and fails its whole channel (an
+// unknown member set, never a false leave); they return why, or nullptr when the field is valid.
+
+// `action`: 0 absent, 1 present, 2 enter, 3 leave, 4 update, as an integer or a numeric string
+// ("1", as Ably's docs show it). Any other value leaves membership unknown.
+const char* ReadAction(od::value value, int64_t& action) {
+  if (!ReadInteger(value, action, /*allow_string=*/true) || action < 0 || action > 4) {
+    return "action is not an integer from 0 to 4";
   }
+  return nullptr;
+}
+
+// `timestamp`: milliseconds since the epoch, a non-negative integer; null counts as absent (0).
+const char* ReadTimestamp(od::value value, int64_t& timestamp) {
+  bool is_null = false;
+  if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) return nullptr;
+  if (!ReadInteger(value, timestamp, /*allow_string=*/false) || timestamp < 0) {
+    return "timestamp is not a non-negative integer";
+  }
+  return nullptr;
+}
+
+// Reads an error's code or statusCode; 0 when it is not an integer that fits in an int.
+int ReadErrorNumber(od::value value) {
+  int64_t number = 0;
+  if (!ReadInteger(value, number, /*allow_string=*/true)) return 0;
+  if (number < std::numeric_limits<int>::min() || number > std::numeric_limits<int>::max()) {
+    return 0;
+  }
+  return static_cast<int>(number);
 }
 
 // Returns the value's exact JSON text: strings keep their quotes and escapes. simdjson's raw
@@ -123,9 +152,9 @@ AblyError ParseError(od::value value) {
   for (auto field : value.get_object()) {
     const od::raw_json_string key = field.key();
     if (key == "code") {
-      error.code = static_cast<int>(ToInt64(field.value()));
+      error.code = ReadErrorNumber(field.value());
     } else if (key == "statusCode") {
-      error.status_code = static_cast<int>(ToInt64(field.value()));
+      error.status_code = ReadErrorNumber(field.value());
     } else if (key == "message") {
       GetString(field.value(), error.message);
     }
@@ -133,15 +162,18 @@ AblyError ParseError(od::value value) {
   return error;
 }
 
-// Fills `member` from one presence message. Returns false when clientId or connectionId is
-// missing; `action` receives the message's action (1 when absent).
-bool ParseMember(od::object message, Member& member, int64_t& action) {
+// Fills `member` from one presence message and `action` with its action (1 when absent).
+// Returns why the message is malformed (a missing clientId or connectionId, an invalid action or
+// timestamp), or nullptr.
+const char* ParseMember(od::object message, Member& member, int64_t& action) {
   bool has_client = false;
   bool has_connection = false;
+  const char* problem = nullptr;
   action = 1;
   for (auto field : message) {
     const od::raw_json_string key = field.key();
     od::value value = field.value();
+    const char* field_problem = nullptr;
     if (key == "clientId") {
       has_client = GetString(value, member.client_id);
     } else if (key == "connectionId") {
@@ -153,32 +185,38 @@ bool ParseMember(od::object message, Member& member, int64_t& action) {
     } else if (key == "encoding") {
       GetString(value, member.encoding);
     } else if (key == "timestamp") {
-      member.timestamp = ToInt64(value);
+      field_problem = ReadTimestamp(value, member.timestamp);
     } else if (key == "action") {
-      action = ToInt64(value, -1);
+      field_problem = ReadAction(value, action);
     }
+    if (problem == nullptr) problem = field_problem;
   }
-  return has_client && has_connection;
+  if (problem != nullptr) return problem;
+  if (!has_client) return "clientId missing";
+  if (!has_connection) return "connectionId missing";
+  return nullptr;
 }
 
-// Parses the `presence` array of one channel into `out.members`; false if a message is malformed.
-bool ParsePresence(od::array messages, std::vector<Member>& members) {
-  bool well_formed = true;
+// Parses the `presence` array of one channel into `members`. Returns why a message is malformed
+// (the first such reason), or nullptr when every message is well formed.
+const char* ParsePresence(od::array messages, std::vector<Member>& members) {
+  const char* problem = nullptr;
   for (auto element : messages) {
     od::object message = element.get_object();
     Member& member = members.emplace_back();
     int64_t action = 1;
-    const bool complete = ParseMember(message, member, action);
-    well_formed = well_formed && complete;
+    const char* member_problem = ParseMember(message, member, action);
+    if (problem == nullptr) problem = member_problem;
     // Absent (0) and leave (3) are not part of the member set.
-    if (!complete || action == 0 || action == 3) members.pop_back();
+    if (member_problem != nullptr || action == 0 || action == 3) members.pop_back();
   }
-  return well_formed;
+  return problem;
 }
 
 ChannelPresence ParseEntry(od::value value) {
   ChannelPresence channel;
-  bool has_name = false, has_presence = false, has_error = false, well_formed = true;
+  bool has_name = false, has_presence = false, has_error = false;
+  const char* problem = nullptr;
   for (auto field : value.get_object()) {
     const od::raw_json_string key = field.key();
     if (key == "channel") {
@@ -186,18 +224,18 @@ ChannelPresence ParseEntry(od::value value) {
     } else if (key == "presence") {
       has_presence = true;
       // No reserve(): counting the elements first costs more than the vector's regrowth.
-      well_formed = ParsePresence(field.value().get_array(), channel.members);
+      problem = ParsePresence(field.value().get_array(), channel.members);
     } else if (key == "error") {
       has_error = true;
       channel.error = ParseError(field.value());
     }
   }
   if (!has_name) throw ShapeError{"batch result without a channel name"};
-  if (has_error || !well_formed || !has_presence) {
+  if (has_error || problem != nullptr || !has_presence) {
     channel.members.clear();
     if (!has_error) {
-      channel.error.message =
-          has_presence ? "malformed presence message" : "batch result without presence or error";
+      channel.error.message = has_presence ? std::string("malformed presence message: ") + problem
+                                           : "batch result without presence or error";
     }
     return channel;
   }
@@ -205,9 +243,23 @@ ChannelPresence ParseEntry(od::value value) {
   return channel;
 }
 
+// Fails every entry of a channel that the response lists more than once: which entry is right is
+// unknown, and trusting either could turn the other's members into false leaves.
+void FailRepeatedChannels(std::vector<ChannelPresence>& channels) {
+  std::unordered_map<std::string_view, size_t> seen;
+  for (const ChannelPresence& channel : channels) ++seen[channel.channel];
+  for (ChannelPresence& channel : channels) {
+    if (seen[channel.channel] < 2) continue;
+    channel.ok = false;
+    channel.members.clear();
+    channel.error = AblyError{0, 0, "channel listed more than once in one response"};
+  }
+}
+
 std::vector<ChannelPresence> ParseEntries(od::array entries) {
   std::vector<ChannelPresence> channels;
   for (auto entry : entries) channels.push_back(ParseEntry(entry.value()));
+  FailRepeatedChannels(channels);
   return channels;
 }
 

@@ -4,7 +4,10 @@
 // SystemClock; tests use tests/fakes/fake_clock.h and move time by hand instead of sleeping.
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 
 namespace presenced {
 
@@ -15,6 +18,11 @@ class Clock {
   virtual int64_t NowMs() const = 0;
   // Returns monotonic time for durations and deadlines.
   virtual std::chrono::steady_clock::time_point SteadyNow() const = 0;
+  // Waits on `cv` (with `lock` held) until `woken` returns true or SteadyNow() reaches
+  // `deadline`; returns woken(). Whoever makes `woken` true must notify `cv` under the same mutex.
+  virtual bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                         std::chrono::steady_clock::time_point deadline,
+                         const std::function<bool()>& woken) const = 0;
 };
 
 // SystemClock reads the real clocks. Thread-safe.
@@ -27,6 +35,11 @@ class SystemClock final : public Clock {
   }
   std::chrono::steady_clock::time_point SteadyNow() const override {
     return std::chrono::steady_clock::now();
+  }
+  bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                 std::chrono::steady_clock::time_point deadline,
+                 const std::function<bool()>& woken) const override {
+    return cv.wait_until(lock, deadline, woken);
   }
 };
 

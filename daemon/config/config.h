@@ -82,6 +82,7 @@ struct HttpConfig {
   std::string listen = "0.0.0.0:9847";
   std::string host = "0.0.0.0";  // parsed from listen
   uint16_t port = 9847;          // parsed from listen; 0 = any free port
+  bool lifecycle = false;        // POST /-/reload and /-/sync allowed (else 403)
 };
 
 struct MetricsConfig {

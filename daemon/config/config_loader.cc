@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <exception>
 #include <limits>
-#include <vector>
 
 #include "config/config_sections.h"
+#include "config/contained.h"
 #include "config/diagnostics.h"
 #include "config/map_reader.h"
 #include "config/value_parsers.h"
@@ -50,8 +50,16 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
   }
   const ListRules host_rules{config_internal::IsHostName, "must be a host name without scheme",
                              /*unique=*/true};
-  if (r.Get("fallback_hosts")) {
+  if (auto hosts = r.Get("fallback_hosts")) {
     r.StringList("fallback_hosts", host_rules, &ably->fallback_hosts);
+    // The contract's sample shows `fallback_hosts: []` as the default; copied into a config it
+    // would silently turn off the fallbacks Ably's spec (RSC15) requires for its own endpoint.
+    if (hosts->node.IsSequence() && hosts->node.size() == 0 &&
+        ably->endpoint == kDefaultAblyEndpoint) {
+      r.Fail("fallback_hosts",
+             "[] would turn off Ably's fallback hosts for the default endpoint; remove the key "
+             "(or set it to ~) to use them");
+    }
   } else if (ably->endpoint == kDefaultAblyEndpoint) {
     // Ably's client spec (RSC15): the default endpoint has these fallbacks, any other has none.
     ably->fallback_hosts.assign(std::begin(kAblyFallbackHosts), std::end(kAblyFallbackHosts));
@@ -92,15 +100,18 @@ void DecodeSections(const MapReader& top, Config* config) {
     state.Fail("dir", "must not be empty");
   }
 
-  MapReader http = top.Map("http", {"listen"});
+  MapReader http = top.Map("http", {"listen", "lifecycle"});
   std::string listen;
   if (http.String("listen", &listen)) {
     if (auto address = config_internal::ParseListenAddress(listen)) {
-      config->http = HttpConfig{listen, address->host, address->port};
+      config->http.listen = listen;
+      config->http.host = address->host;
+      config->http.port = address->port;
     } else {
       http.Fail("listen", "must be host:port like 0.0.0.0:9847 or [::1]:9847");
     }
   }
+  http.Bool("lifecycle", &config->http.lifecycle);
   top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
   config_internal::DecodeWebhooks(top, &config->webhooks);
 
@@ -135,24 +146,13 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
 
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
                            const EnvLookup& env) {
-  YAML::Node root;
-  try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
-    if (documents.size() > 1) {
-      const int line = config_internal::LineOf(documents[1], 1);
-      return Error{"(top level): only one YAML document is allowed (line " + std::to_string(line) +
-                   ")"};
-    }
-    if (!documents.empty()) root = documents.front();
-  } catch (const YAML::Exception& e) {
-    const int line = e.mark.is_null() || e.mark.line < 0 ? 1 : e.mark.line + 1;
-    return Error{"syntax error: " + e.msg + " (line " + std::to_string(line) + ")"};
-  }
+  Result<YAML::Node> root = config_internal::LoadOneDocument(yaml_text);
+  if (!root.ok()) return root.error();
   Config config;
   config.path = path;
   Diagnostics diagnostics;
   try {
-    MapReader top(Located{root, "", config_internal::LineOf(root, 1)},
+    MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
                   {"ably", "poll", "channels", "discovery", "presence", "output", "state", "http",
                    "metrics", "webhooks", "log"},
                   &diagnostics);
@@ -168,10 +168,38 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   return config;
 }
 
+Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
+                                  const EnvLookup& env) {
+  using config_internal::Contained;
+  const config_internal::Bounds bounds;
+  const Contained outcome = config_internal::RunContained(bounds, [&]() -> Status {
+    Result<Config> config = ParseConfig(yaml_text, path, env);
+    if (!config.ok()) return config.error();
+    return Ok{};
+  });
+  // A known yaml-cpp 0.7 defect; the file is not valid YAML in a way the parser cannot report.
+  const std::string defect = " (a yaml-cpp defect on some malformed YAML): check the file's syntax";
+  switch (outcome.kind) {
+    case Contained::Kind::kOk:
+      return ParseConfig(yaml_text, path, env);  // the child finished this same parse in bounds
+    case Contained::Kind::kFailed:
+      return Error{outcome.message};
+    case Contained::Kind::kOutOfMemory:
+      return Error{"the YAML parser used more than " + std::to_string(bounds.memory_bytes >> 20) +
+                   " MiB and was stopped" + defect};
+    case Contained::Kind::kTimedOut:
+      return Error{"the YAML parser ran for more than " +
+                   config_internal::FormatDuration(bounds.time) + " and was stopped" + defect};
+    case Contained::Kind::kCrashed:
+      break;
+  }
+  return Error{"the config parser failed: " + outcome.message};
+}
+
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
   Result<std::string> text = config_internal::ReadTextFile(path);
   if (!text.ok()) return text.error();
-  return ParseConfig(*text, path, env);
+  return ParseConfigBounded(*text, path, env);
 }
 
 EnvLookup ProcessEnv() {

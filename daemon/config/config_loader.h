@@ -20,11 +20,19 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // Returns the process environment lookup (getenv).
 EnvLookup ProcessEnv();
 
-// Parses and validates `yaml_text`. `path` is only used in messages and stored in Config::path.
+// Parses and validates `yaml_text` in process. `path` is only used in messages and stored in
+// Config::path. Unbounded: use ParseConfigBounded for text that may be hostile.
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
                            const EnvLookup& env);
 
-// Reads the file at `path` and parses it; a missing or unreadable file is an Error naming the path.
+// Parses like ParseConfig, first in a child process held to a memory and a time bound (see
+// config/contained.h): no text can hang or kill the caller. yaml-cpp 0.7 loops or allocates
+// forever on some malformed inputs; such a text becomes an Error saying the parser was stopped.
+Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
+                                  const EnvLookup& env);
+
+// Reads the file at `path` and parses it with ParseConfigBounded; a missing or unreadable file (or
+// one larger than 4 MiB) is an Error naming the path.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);
 
 // Parses a duration string ("500ms", "15s", "5m", "24h"); nullopt when malformed.

@@ -16,6 +16,10 @@
 
 namespace presenced::config_internal {
 
+// Loads the one YAML document of a config file. A second document, or a token no document can
+// start with, is an error with its line; so is a syntax error (`syntax error: ... (line N)`).
+Result<YAML::Node> LoadOneDocument(std::string_view text);
+
 // True for an environment variable name: [A-Za-z_][A-Za-z0-9_]*.
 bool IsEnvName(std::string_view text);
 
@@ -26,7 +30,7 @@ void ReadEnvName(const MapReader& section, std::string_view key, std::string* ou
 // Decodes the `webhooks` list of the top-level mapping.
 void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks);
 
-// Reads a whole file; the Error is "cannot read <path>: <reason>".
+// Reads a whole file of at most 4 MiB; the Error is "cannot read <path>: <reason>".
 Result<std::string> ReadTextFile(const std::string& path);
 
 // Resolves ably.key_file > ably.token_env > ably.key_env into ably->auth/credential.

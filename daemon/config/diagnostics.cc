@@ -12,6 +12,11 @@ void Diagnostics::FailAt(const std::string& path, std::string_view what) {
   Fail(path, what, LineOf(path));
 }
 
+void Diagnostics::FailOutsideFile(std::string_view what) {
+  if (first_.has_value()) return;
+  first_ = Found{INT_MAX, std::string(what)};
+}
+
 void Diagnostics::RecordLine(const std::string& path, int line) { lines_.emplace(path, line); }
 
 int Diagnostics::LineOf(std::string path) const {

@@ -4,6 +4,7 @@
 // checks that run after decoding (credentials, cross-field rules) can still name a line.
 // Internal to the config module. Not thread-safe; one instance per parse.
 
+#include <climits>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ class Diagnostics {
   void Fail(const std::string& path, std::string_view what, int line);
   // Records an error at the line of `path` (see LineOf).
   void FailAt(const std::string& path, std::string_view what);
+  // Records an error about something that is not in the file (a default's environment variable):
+  // `what` as is, without a path or a line. An error in the file is reported first.
+  void FailOutsideFile(std::string_view what);
 
   bool ok() const { return !first_.has_value(); }
   // Returns the error to report (the one on the lowest line); only valid when !ok().
@@ -29,6 +33,8 @@ class Diagnostics {
   void RecordLine(const std::string& path, int line);
   // Returns the line of `path`, else of its nearest recorded parent, else 1.
   int LineOf(std::string path) const;
+  // True when the file itself has `path` (not just a parent of it).
+  bool InFile(const std::string& path) const { return lines_.contains(path); }
 
  private:
   struct Found {

@@ -18,9 +18,10 @@ int LineOf(const YAML::Node& node, int fallback) {
 MapReader::MapReader(const Located& value, std::initializer_list<std::string_view> known,
                      Diagnostics* diagnostics)
     : path_(value.path), line_(value.line), diagnostics_(diagnostics) {
-  diagnostics_->RecordLine(path_, line_);
   const YAML::Node& node = value.node;
+  // An absent section is not in the file: recording it would make InFile() say it is.
   if (!node.IsDefined() || node.IsNull()) return;
+  diagnostics_->RecordLine(path_, line_);
   if (!node.IsMap()) {
     diagnostics_->Fail(path_, "must be a mapping", line_);
     return;

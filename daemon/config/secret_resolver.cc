@@ -16,6 +16,9 @@
 namespace presenced::config_internal {
 namespace {
 
+// No config or key file is this large; the cap also ends a read of /dev/zero or the like.
+constexpr size_t kMaxTextFileBytes = 4u << 20;
+
 constexpr std::string_view kKeyShape = "does not hold a key of the form appId.keyId:secret";
 
 std::string StripTrailingWhitespace(std::string text) {
@@ -83,6 +86,11 @@ Result<std::string> ReadTextFile(const std::string& path) {
       return failure(error);
     }
     text.append(buffer, static_cast<size_t>(n));
+    if (text.size() > kMaxTextFileBytes) {
+      ::close(fd);
+      return Error{"cannot read " + path + ": larger than " +
+                   std::to_string(kMaxTextFileBytes >> 20) + " MiB"};
+    }
   }
   ::close(fd);
   return text;
@@ -116,7 +124,13 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
   }
   if (std::string key = EnvValue(env, ably->key_env); !key.empty()) {
     if (!IsAblyKey(key)) {
-      diagnostics->FailAt("ably.key_env", ably->key_env + " " + std::string(kKeyShape));
+      // Not "(line 1)" of a file that never mentions the variable: name where the key came from.
+      if (diagnostics->InFile("ably.key_env")) {
+        diagnostics->FailAt("ably.key_env", ably->key_env + " " + std::string(kKeyShape));
+      } else {
+        diagnostics->FailOutsideFile("environment variable " + ably->key_env +
+                                     " (the default ably.key_env) " + std::string(kKeyShape));
+      }
       return;
     }
     ably->auth = AblyConfig::Auth::kBasic;
@@ -125,8 +139,13 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
   }
   const std::string key_env =
       ably->key_env.empty() ? "ably.key_env" : ably->key_env + " (ably.key_env)";
-  diagnostics->FailAt("ably",
-                      "no credentials: set " + key_env + ", ably.key_file or ably.token_env");
+  const std::string missing =
+      "no credentials: set " + key_env + ", ably.key_file or ably.token_env";
+  if (diagnostics->InFile("ably")) {
+    diagnostics->FailAt("ably", missing);
+  } else {
+    diagnostics->FailOutsideFile(missing);
+  }
 }
 
 void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,

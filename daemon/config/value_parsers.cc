@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "common/ascii.h"
 #include "config/config_loader.h"
 
 namespace presenced {
@@ -136,18 +137,12 @@ std::optional<std::string> NormalizeHttpUrl(std::string_view text, bool base_onl
   if (std::any_of(text.begin(), text.end(), IsControlOrSpace)) return std::nullopt;
   size_t scheme_end = text.find("://");
   if (scheme_end == std::string_view::npos) return std::nullopt;
-  std::string scheme(text.substr(0, scheme_end));
-  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  const std::string scheme = AsciiLower(text.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return std::nullopt;
   std::string_view rest = text.substr(scheme_end + 3);
   size_t authority_end = std::min(rest.find_first_of("/?#"), rest.size());
   std::string_view authority = rest.substr(0, authority_end);
-  size_t at = authority.rfind('@');
-  if (at != std::string_view::npos) {
-    if (base_only) return std::nullopt;
-    authority = authority.substr(at + 1);
-  }
-  if (!IsAuthority(authority)) return std::nullopt;
+  if (!IsAuthority(authority)) return std::nullopt;  // user info ('@') included
   std::string url(text);
   if (base_only) {
     if (url.find_first_of("?#") != std::string::npos) return std::nullopt;
@@ -165,6 +160,13 @@ std::string RedactUrl(std::string_view url) {
   size_t at = shown.substr(0, authority_end).rfind('@');
   if (at == std::string_view::npos || at < authority_start) return std::string(shown);
   return std::string(shown.substr(0, authority_start)) + std::string(shown.substr(at + 1));
+}
+
+bool HasUserInfo(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return false;
+  std::string_view rest = url.substr(scheme_end + 3);
+  return rest.substr(0, rest.find_first_of("/?#")).find('@') != std::string_view::npos;
 }
 
 bool IsHostName(std::string_view text) {
@@ -198,13 +200,6 @@ bool IsHeaderValue(std::string_view text) {
   return std::none_of(text.begin(), text.end(), [](char c) {
     return (static_cast<unsigned char>(c) < ' ' && c != '\t') || c == 0x7f;
   });
-}
-
-bool IsReservedHeader(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  return lower == "content-type" || lower == "user-agent" || lower == "x-ably-signature" ||
-         lower.starts_with("webhook-");
 }
 
 bool IsWebhookName(std::string_view text) {

@@ -25,8 +25,12 @@ struct ListenAddress {
 std::optional<ListenAddress> ParseListenAddress(std::string_view text);
 
 // Returns the URL if it is an absolute http:// or https:// URL with a host (and a valid port if
-// any). `base_only` also rejects user info, a query and a fragment, and strips trailing slashes.
+// any) and no user info. `base_only` also rejects a query and a fragment, and strips trailing
+// slashes.
 std::optional<std::string> NormalizeHttpUrl(std::string_view text, bool base_only);
+
+// True when the URL's authority has user info (`user:password@host`).
+bool HasUserInfo(std::string_view url);
 
 // Returns the URL without user info, query and fragment, for summaries that must not leak
 // credentials embedded in a URL.
@@ -42,8 +46,6 @@ bool IsAblyKey(std::string_view text);
 bool IsHeaderName(std::string_view text);
 // True for a header value without control characters other than tab.
 bool IsHeaderValue(std::string_view text);
-// True for headers presenced sets itself: Content-Type, User-Agent, X-Ably-Signature, webhook-*.
-bool IsReservedHeader(std::string_view name);
 
 // True for a webhook name: [a-z0-9_-]+.
 bool IsWebhookName(std::string_view text);

@@ -1,9 +1,8 @@
 // DecodeWebhooks: the `webhooks` list of the config file (CONTRACT §3).
 
-#include <algorithm>
-#include <cctype>
-
+#include "common/ascii.h"
 #include "config/config_sections.h"
+#include "config/reserved_headers.h"
 #include "config/value_parsers.h"
 
 namespace presenced::config_internal {
@@ -24,12 +23,6 @@ Action ToAction(std::string_view name) {
   return Action::kPresent;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
-
 // Reads `headers`, a mapping of extra request headers. Values are never echoed: they often hold
 // credentials for the receiving end.
 void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* headers) {
@@ -47,16 +40,16 @@ void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* heade
     const std::string path = JoinPath(value->path, name);
     if (!it->first.IsScalar() || !IsHeaderName(name)) {
       diagnostics->Fail(path, "must be a valid HTTP header name", line);
-    } else if (IsReservedHeader(name)) {
+    } else if (IsReservedWebhookHeader(name)) {
       diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
-    } else if (lower_seen.contains(Lower(name))) {
-      diagnostics->Fail(path, "duplicate of " + lower_seen[Lower(name)], line);
+    } else if (lower_seen.contains(AsciiLower(name))) {
+      diagnostics->Fail(path, "duplicate of " + lower_seen[AsciiLower(name)], line);
     } else if (!it->second.IsScalar()) {
       diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
     } else if (!IsHeaderValue(it->second.Scalar())) {
       diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
     } else {
-      lower_seen[Lower(name)] = path;
+      lower_seen[AsciiLower(name)] = path;
       (*headers)[name] = it->second.Scalar();
     }
   }
@@ -79,6 +72,10 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
   std::string url;
   if (!r.String("url", &url)) {
     if (!r.Get("url")) r.Fail("url", "is required");
+  } else if (HasUserInfo(url)) {
+    // Neither the HTTP client nor Standard Webhooks sends it: every attempt would fail for
+    // give_up_after. The value is not echoed; it holds a password.
+    r.Fail("url", "must not contain user info (user:password@); put credentials in headers");
   } else if (auto normalized = NormalizeHttpUrl(url, /*base_only=*/false)) {
     hook->url = *normalized;
   } else {

@@ -14,10 +14,10 @@ std::string FormatUtc(int64_t unix_ms) {
 
 }  // namespace
 
-std::string DescribeDeadLetters(StateStore& store) {
+Result<std::string> DescribeDeadLetters(StateStore& store) {
   Result<std::vector<StateStore::DeadLetterSummary>> summaries = store.DeadLetterSummaries();
-  if (!summaries.ok()) return "error: " + summaries.error().message + "\n";
-  if (summaries->empty()) return "no dead letters\n";
+  if (!summaries.ok()) return summaries.error();
+  if (summaries->empty()) return std::string("no dead letters\n");
   std::string out;
   for (const StateStore::DeadLetterSummary& s : *summaries) {
     out += s.webhook + ": " + std::to_string(s.count) + " events, oldest " +

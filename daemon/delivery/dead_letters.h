@@ -12,8 +12,8 @@ namespace presenced {
 
 // Returns the text printed by --dead-letters: one line per webhook with dead letters
 // ("<webhook>: <count> events, oldest <UTC time>, last given up <UTC time>: <last error>"), or
-// "no dead letters\n". A store error is described on one line starting with "error: ".
-std::string DescribeDeadLetters(StateStore& store);
+// "no dead letters\n"; the store's error when it cannot be read.
+Result<std::string> DescribeDeadLetters(StateStore& store);
 
 // Moves `webhook`'s dead letters back into its outbox, in their original order and ahead of any
 // newer pending event (they are older); a running daemon picks them up after its batch in

@@ -30,8 +30,7 @@ void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks) {
     }
     spdlog::info("webhook {}: removed from the config; its pending events stay in the store",
                  it->first);
-    it->second->RequestStop();
-    metrics_.RemoveWebhook(it->first);
+    it->second->Retire();  // removes its series; it never writes them again
     retired_.push_back(std::move(it->second));
     it = workers_.erase(it);
   }
@@ -40,14 +39,14 @@ void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks) {
       it->second->Update(config);
       continue;
     }
-    // A webhook removed and added back: its old worker must be gone before the new one sends,
-    // or the batch in flight could go out twice at once.
-    for (auto& old : retired_) {
-      if (old->name() == config.name) old->Join();
+    // A webhook removed and added back: its old worker may still be in a request.
+    std::shared_ptr<ExitSignal> predecessor;
+    for (const auto& old : retired_) {
+      if (old->name() == config.name) predecessor = old->exit_signal();
     }
-    ReapRetired();
     metrics_.AddWebhook(config.name);
-    auto worker = std::make_unique<WebhookWorker>(config, store_, http_, metrics_, clock_);
+    auto worker = std::make_unique<WebhookWorker>(config, store_, http_, metrics_, clock_,
+                                                  std::move(predecessor));
     worker->Start();
     workers_.emplace(config.name, std::move(worker));
   }
@@ -77,14 +76,12 @@ void Dispatcher::Stop(std::chrono::milliseconds in_flight_deadline) {
 }
 
 void Dispatcher::ReapRetired() {
-  for (auto it = retired_.begin(); it != retired_.end();) {
-    if ((*it)->WaitStopped(std::chrono::steady_clock::now())) {
-      (*it)->Join();
-      it = retired_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(retired_, [&](const std::unique_ptr<WebhookWorker>& worker) {
+    if (!worker->WaitStopped(now)) return false;
+    worker->Join();  // it has left its loop: this returns at once
+    return true;
+  });
 }
 
 }  // namespace presenced

@@ -4,8 +4,14 @@
 // step with the config. The poller commits events to the outbox (StateStore::CommitCycle) and
 // then calls Notify(); the workers do the rest (see webhook_worker.h).
 //
-// A webhook removed from the config stops being delivered; its undelivered events stay in the
-// store and go out again if a webhook of that name is configured later.
+// A webhook removed from the config stops being delivered and its series are removed at once;
+// its undelivered events stay in the store and go out again if a webhook of that name is
+// configured later. A webhook added back while its old worker still finishes a request gets a
+// new worker that sends nothing until the old one has exited, so a batch never goes out twice at
+// once.
+//
+// No method waits for delivery (a request, a backoff, a worker's store call): Configure and
+// Notify are called by the poll loop. Only Stop waits, up to its deadline.
 //
 // Thread-safety: every method may be called from any thread. Lifetime: `store`, `http`,
 // `metrics` and `clock` must outlive the Dispatcher; destroy the Dispatcher before them (its
@@ -47,7 +53,7 @@ class Dispatcher {
   void Stop(std::chrono::milliseconds in_flight_deadline);
 
  private:
-  // Joins retired workers that have finished. Needs mu_.
+  // Joins retired workers that have finished. Never waits. Needs mu_.
   void ReapRetired();
 
   StateStore& store_;

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "common/version.h"
+#include "config/reserved_headers.h"
 #include "delivery/payload.h"
 #include "delivery/retry_policy.h"
 #include "delivery/signer.h"
@@ -15,20 +15,10 @@ namespace {
 
 // After a store error the worker tries again after this long.
 constexpr Duration kStoreRetry{1'000};
+// How often a worker waiting for its predecessor checks whether it was stopped meanwhile.
+constexpr std::chrono::milliseconds kPredecessorCheck{50};
 // Long waits are cut into slices this long so the backlog age gauge stays current.
 constexpr Duration kGaugeRefresh{5'000};
-// Configured headers may not replace these: they carry the signature and its inputs.
-constexpr std::string_view kReservedHeaders[] = {"content-type", "webhook-id", "webhook-timestamp",
-                                                 "webhook-signature", "x-ably-signature"};
-
-bool IsReserved(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return std::find(std::begin(kReservedHeaders), std::end(kReservedHeaders), lower) !=
-         std::end(kReservedHeaders);
-}
-
 std::vector<Event> EventsOf(const StateStore::Batch& batch) {
   std::vector<Event> events;
   events.reserve(batch.events.size());
@@ -38,14 +28,29 @@ std::vector<Event> EventsOf(const StateStore::Batch& batch) {
 
 }  // namespace
 
+void ExitSignal::Set() {
+  {
+    std::lock_guard lock(mu_);
+    set_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool ExitSignal::WaitUntil(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_until(lock, deadline, [this] { return set_; });
+}
+
 WebhookWorker::WebhookWorker(WebhookConfig config, StateStore& store, HttpClient& http,
-                             Metrics& metrics, const Clock& clock)
+                             Metrics& metrics, const Clock& clock,
+                             std::shared_ptr<ExitSignal> predecessor)
     : name_(config.name),
       store_(store),
       http_(http),
       metrics_(metrics),
       clock_(clock),
       random_(std::random_device{}()),
+      predecessor_(std::move(predecessor)),
       config_(std::move(config)) {}
 
 WebhookWorker::~WebhookWorker() {
@@ -76,9 +81,16 @@ void WebhookWorker::RequestStop() {
   wake_.notify_all();
 }
 
+void WebhookWorker::Retire() {
+  std::lock_guard lock(mu_);
+  stop_ = true;
+  retired_ = true;
+  metrics_.RemoveWebhook(name_);  // under mu_: WriteMetrics cannot be half-way through a write
+  wake_.notify_all();
+}
+
 bool WebhookWorker::WaitStopped(std::chrono::steady_clock::time_point deadline) {
-  Lock lock(mu_);
-  return exited_cv_.wait_until(lock, deadline, [this] { return exited_ || !thread_.joinable(); });
+  return !thread_.joinable() || exited_->WaitUntil(deadline);
 }
 
 void WebhookWorker::Abandon() {
@@ -90,39 +102,64 @@ void WebhookWorker::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
+bool WebhookWorker::Abandoned() {
+  std::lock_guard lock(mu_);
+  return abandoned_;
+}
+
+void WebhookWorker::WriteMetrics(const std::function<void(Metrics&)>& write) {
+  std::lock_guard lock(mu_);
+  if (!retired_ && !abandoned_) write(metrics_);
+}
+
+bool WebhookWorker::WaitForPredecessor() {
+  // Real time, not clock_: this waits for another thread, and checks for a stop now and then.
+  while (!predecessor_->WaitUntil(std::chrono::steady_clock::now() + kPredecessorCheck)) {
+    std::lock_guard lock(mu_);
+    if (stop_ || abandoned_) return false;
+  }
+  return true;
+}
+
 void WebhookWorker::Run() {
-  Lock lock(mu_);
+  if (predecessor_ && !WaitForPredecessor()) {
+    exited_->Set();
+    return;
+  }
   PublishBacklog();
-  while (!stop_) {
-    const Next next = Step(lock);
+  Lock lock(mu_);
+  while (!stop_ && !abandoned_) {
+    const WebhookConfig config = config_;  // one step uses one consistent config
+    lock.unlock();
+    const Next next = Step(config);
+    lock.lock();
     if (stop_ || abandoned_) break;
     if (next.wait && next.wait->count() == 0) continue;
     Sleep(lock, next.wait, next.wake_on_notify);
   }
-  exited_ = true;
-  exited_cv_.notify_all();
+  exited_->Set();
 }
 
-WebhookWorker::Next WebhookWorker::Step(Lock& lock) {
+WebhookWorker::Next WebhookWorker::Step(const WebhookConfig& config) {
   Result<std::optional<StateStore::Batch>> batch = store_.CurrentBatch(name_);
   if (!batch.ok()) {
     spdlog::error("webhook {}: reading the outbox failed: {}", name_, batch.error().message);
     return {kStoreRetry, false};
   }
-  if (!batch->has_value()) return FormBatch();
-  return Attempt(lock, **batch);
+  if (!batch->has_value()) return FormBatch(config);
+  return Attempt(config, **batch);
 }
 
-WebhookWorker::Next WebhookWorker::FormBatch() {
+WebhookWorker::Next WebhookWorker::FormBatch(const WebhookConfig& config) {
   Result<std::vector<StateStore::PendingEvent>> pending =
-      store_.PeekPending(name_, std::max(config_.batch_max_events, 1));
+      store_.PeekPending(name_, std::max(config.batch_max_events, 1));
   if (!pending.ok()) {
     spdlog::error("webhook {}: reading the outbox failed: {}", name_, pending.error().message);
     return {kStoreRetry, false};
   }
   const int64_t now_ms = clock_.NowMs();
   const std::optional<Duration> due = BatchDueIn(
-      config_, pending->size(), pending->empty() ? 0 : pending->front().created_ms, now_ms);
+      config, pending->size(), pending->empty() ? 0 : pending->front().created_ms, now_ms);
   if (!due || due->count() > 0) {
     PublishBacklog();
     return {due, true};
@@ -142,46 +179,46 @@ WebhookWorker::Next WebhookWorker::FormBatch() {
   return Now();
 }
 
-HttpRequest WebhookWorker::BuildRequest(const StateStore::Batch& batch, int64_t now_ms) const {
+HttpRequest WebhookWorker::BuildRequest(const WebhookConfig& config, const StateStore::Batch& batch,
+                                        int64_t now_ms) const {
   const std::vector<Event> events = EventsOf(batch);
-  const bool ably = config_.format == WebhookConfig::Format::kAbly;
+  const bool ably = config.format == WebhookConfig::Format::kAbly;
   HttpRequest request;
   request.method = "POST";
-  request.url = config_.url;
+  request.url = config.url;
   request.body = ably ? AblyBody(name_, batch.id, batch.created_ms, events) : EventsBody(events);
-  request.request_timeout = config_.timeout;
-  request.connect_timeout = std::min(config_.timeout, Duration(4'000));
+  request.request_timeout = config.timeout;
+  request.connect_timeout = std::min(config.timeout, Duration(4'000));
   request.max_response_bytes = 1 << 20;  // the body is ignored; cap what a receiver can push
   const int64_t timestamp = now_ms / 1000;
   request.headers = {{"Content-Type", "application/json"},
                      {"User-Agent", std::string("presenced/") + kVersion},
                      {"webhook-id", batch.id},
                      {"webhook-timestamp", std::to_string(timestamp)}};
-  if (!config_.secret.empty()) {
-    const std::string& secret = config_.secret.Reveal();
+  if (!config.secret.empty()) {
+    const std::string& secret = config.secret.Reveal();
     request.headers.emplace_back(
         "webhook-signature", StandardWebhookSignature(secret, batch.id, timestamp, request.body));
     if (ably) request.headers.emplace_back("X-Ably-Signature", AblySignature(secret, request.body));
   }
-  for (const auto& [name, value] : config_.headers) {
-    if (!IsReserved(name)) request.headers.emplace_back(name, value);
+  for (const auto& [name, value] : config.headers) {
+    if (!IsReservedWebhookHeader(name)) request.headers.emplace_back(name, value);
   }
   return request;
 }
 
-WebhookWorker::Next WebhookWorker::Attempt(Lock& lock, const StateStore::Batch& batch) {
-  const WebhookConfig config = config_;  // the request uses one consistent config
+WebhookWorker::Next WebhookWorker::Attempt(const WebhookConfig& config,
+                                           const StateStore::Batch& batch) {
   const int64_t started_ms = clock_.NowMs();
-  const HttpRequest request = BuildRequest(batch, started_ms);
-  const auto started = std::chrono::steady_clock::now();
-  lock.unlock();
+  const HttpRequest request = BuildRequest(config, batch, started_ms);
+  const auto started = clock_.SteadyNow();
   HttpResult result = http_.Send(request);
-  lock.lock();
-  if (abandoned_) return Now();  // Stop's deadline passed: leave the batch for the next start
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (Abandoned()) return Now();  // Stop's deadline passed: leave the batch for the next start
+  const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
   const int status = result.ok() ? result.response().status : 0;
-  metrics_.WebhookRequest(name_, result.ok() ? std::to_string(status) : "error", seconds);
+  WriteMetrics([&](Metrics& m) {
+    m.WebhookRequest(name_, result.ok() ? std::to_string(status) : "error", seconds);
+  });
 
   if (status >= 200 && status < 300) {
     Result<uint64_t> delivered = store_.CompleteBatch(name_);
@@ -191,7 +228,7 @@ WebhookWorker::Next WebhookWorker::Attempt(Lock& lock, const StateStore::Batch& 
                     delivered.error().message);
       return {kStoreRetry, false};
     }
-    metrics_.WebhookDelivered(name_, *delivered);
+    WriteMetrics([&](Metrics& m) { m.WebhookDelivered(name_, *delivered); });
     spdlog::debug("webhook {}: delivered batch {} ({} events, HTTP {})", name_, batch.id,
                   *delivered, status);
     PublishBacklog();
@@ -239,18 +276,26 @@ void WebhookWorker::PublishBacklog() {
       backlog->oldest_created_ms
           ? std::max<double>(0, (clock_.NowMs() - *backlog->oldest_created_ms) / 1000.0)
           : 0.0;
-  metrics_.SetWebhookBacklog(name_, backlog->pending, age_seconds, backlog->dead_letters);
+  WriteMetrics([&](Metrics& m) {
+    m.SetWebhookBacklog(name_, backlog->pending, age_seconds, backlog->dead_letters);
+  });
 }
 
 void WebhookWorker::Sleep(Lock& lock, std::optional<Duration> wait, bool wake_on_notify) {
-  const auto deadline = wait ? std::chrono::steady_clock::now() + *wait
-                             : std::chrono::steady_clock::time_point::max();
-  auto woken = [&] { return stop_ || config_changed_ || (wake_on_notify && notified_); };
+  const auto deadline =
+      wait ? clock_.SteadyNow() + *wait : std::chrono::steady_clock::time_point::max();
+  const std::function<bool()> woken = [&] {
+    return stop_ || config_changed_ || (wake_on_notify && notified_);
+  };
   while (!woken()) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.SteadyNow();
     if (now >= deadline) break;
     const auto slice_end = deadline - now > kGaugeRefresh ? now + kGaugeRefresh : deadline;
-    if (!wake_.wait_until(lock, slice_end, woken) && slice_end != deadline) PublishBacklog();
+    if (!clock_.WaitUntil(wake_, lock, slice_end, woken) && slice_end != deadline) {
+      lock.unlock();
+      PublishBacklog();
+      lock.lock();
+    }
   }
   config_changed_ = false;
   if (wake_on_notify) notified_ = false;

@@ -87,6 +87,12 @@ struct Metrics::Impl {
                                 .Help("Ably REST request latency.")
                                 .Register(registry)
                                 .Add({}, kLatencyBuckets);
+  Counter& state_commit_failures =
+      prometheus::BuildCounter()
+          .Name("presenced_state_commit_failures_total")
+          .Help("Cycles whose state commit failed (their events are derived again).")
+          .Register(registry)
+          .Add({});
   Counter& billable = prometheus::BuildCounter()
                           .Name("presenced_ably_billable_messages_total")
                           .Help("Presence members returned by Ably (billed as one message each).")
@@ -236,6 +242,8 @@ void Metrics::ApiRequest(std::string_view status, double seconds) {
   impl_->api_requests.Add({{"status", std::string(status)}}).Increment();
   impl_->api_duration.Observe(seconds);
 }
+
+void Metrics::StateCommitFailed() { impl_->state_commit_failures.Increment(); }
 
 void Metrics::AddBillableMessages(uint64_t count) {
   impl_->billable.Increment(static_cast<double>(count));

@@ -36,6 +36,8 @@ class Metrics {
   void RemoveChannel(const std::string& channel);
   void AddEvents(Action action, uint64_t count);
   void CycleFinished(double seconds, bool overrun);
+  // Counts a cycle whose state commit failed.
+  void StateCommitFailed();
   // `status` is the HTTP status code as text, or "error" when no response came back.
   void ApiRequest(std::string_view status, double seconds);
   void AddBillableMessages(uint64_t count);

@@ -57,6 +57,9 @@ enum class TransportFailure {
 struct TransportError {
   TransportFailure failure;
   std::string message;  // never contains headers (they carry credentials)
+  // The whole request had been written when the exchange failed, so the server may have acted on
+  // it: a POST that failed this way may have been delivered. false = it cannot have been.
+  bool possibly_delivered = false;
 };
 
 // HttpResult: either a response (any status) or a transport error.
@@ -68,6 +71,7 @@ class HttpResult {
   const HttpResponse& response() const { return response_; }
   HttpResponse& response() { return response_; }
   const TransportError& error() const { return error_; }
+  TransportError& error() { return error_; }
 
  private:
   HttpResponse response_;
@@ -79,7 +83,8 @@ class HttpClient {
  public:
   virtual ~HttpClient() = default;
   // Sends one request and waits for the whole response. Thread-safe: concurrent calls use
-  // separate connections.
+  // separate connections. A request is sent once, except a GET or HEAD that failed on a reused
+  // keep-alive connection before any response arrived: that is sent once more on a new one.
   virtual HttpResult Send(const HttpRequest& request) = 0;
 };
 

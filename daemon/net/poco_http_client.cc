@@ -36,7 +36,8 @@ using std::chrono::milliseconds;
 
 constexpr size_t kReadChunk = 16 * 1024;
 
-// Where an exchange failed: before or after the response head arrived.
+// Where an exchange failed: while writing the request, after the whole request was written but
+// before the response head arrived, or while reading the body.
 enum class Phase { kSend, kHead, kBody };
 
 struct Outcome {
@@ -51,6 +52,18 @@ Poco::Timespan ToTimespan(milliseconds ms) {
 
 milliseconds Remaining(SteadyTime deadline) {
   return std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+}
+
+// Returns false when a pooled connection is no longer usable: an idle keep-alive connection has
+// nothing to read, so a readable one was closed by the server (or sent something unasked).
+bool StillOpen(Poco::Net::HTTPClientSession& session) {
+  try {
+    return session.connected() &&
+           !session.socket().poll(Poco::Timespan(0),
+                                  Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR);
+  } catch (const Poco::Exception&) {
+    return false;
+  }
 }
 
 TransportError Classify(const Poco::Exception& e, Phase phase) {
@@ -131,8 +144,10 @@ HttpResult PocoHttpClient::Send(const HttpRequest& request) {
   }
   const SteadyTime deadline = std::chrono::steady_clock::now() + request.request_timeout;
   const std::string origin = url->Origin();
+  const bool idempotent = request.method == "GET" || request.method == "HEAD";
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<Poco::Net::HTTPClientSession> session = pool_.Take(origin);
+    if (session && !StillOpen(*session)) session.reset();
     const bool reused = session != nullptr;
     if (!reused) session = NewSession(*url);
     // Poco reconnects, instead of reusing the session, once it has been idle this long.
@@ -142,11 +157,17 @@ HttpResult PocoHttpClient::Send(const HttpRequest& request) {
       if (outcome.reusable) pool_.Put(origin, std::move(session));
       return std::move(outcome.result);
     }
+    outcome.result.error().possibly_delivered = outcome.phase != Phase::kSend;
     // A pooled connection that the server closed while it sat idle fails before any response
-    // arrives; such a request never reached the server, so it is sent once more on a new one.
-    const bool stale = reused && outcome.phase != Phase::kBody &&
-                       outcome.result.error().failure != TransportFailure::kTimeout;
-    if (!stale || attempt > 0 || Remaining(deadline).count() <= 0) return outcome.result;
+    // arrives. If writing the request failed, the server cannot hold the whole of it, so it is
+    // sent again on a new connection. Once the whole request was written the server may have
+    // acted on it: only an idempotent request is sent again; any other is reported as possibly
+    // delivered (a webhook batch is then retried by its worker, with the same webhook-id).
+    const bool resend =
+        reused &&
+        (outcome.phase == Phase::kSend || (outcome.phase == Phase::kHead && idempotent)) &&
+        outcome.result.error().failure != TransportFailure::kTimeout;
+    if (!resend || attempt > 0 || Remaining(deadline).count() <= 0) return outcome.result;
   }
 }
 
@@ -169,6 +190,9 @@ Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, const Ur
     std::ostream& out = session.sendRequest(head);
     out.exceptions(std::ios::badbit);
     out.write(request.body.data(), static_cast<std::streamsize>(request.body.size()));
+    // Poco buffers the request; without this flush its last bytes would only be written inside
+    // receiveResponse(), and a failed write would look like a failure after the request was sent.
+    out.flush();
 
     phase = Phase::kHead;
     left = Remaining(deadline);

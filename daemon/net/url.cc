@@ -1,8 +1,9 @@
 #include "net/url.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
+
+#include "common/ascii.h"
 
 namespace presenced {
 namespace {
@@ -29,9 +30,7 @@ Result<Url> ParseUrl(std::string_view url) {
   Url out;
   const size_t sep = url.find("://");
   if (sep == std::string_view::npos) return Error{"URL has no scheme"};
-  out.scheme.assign(url.substr(0, sep));
-  std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  out.scheme = AsciiLower(url.substr(0, sep));
   if (out.scheme != "http" && out.scheme != "https") {
     return Error{"URL scheme must be http or https"};
   }

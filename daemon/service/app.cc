@@ -18,6 +18,7 @@
 #include "service/poller.h"
 #include "service/schedule.h"
 #include "service/systemd_notify.h"
+#include "state/state_dir_lock.h"
 #include "state/state_store.h"
 
 namespace presenced {
@@ -40,6 +41,7 @@ std::string Summary(const CycleReport& report, size_t stale, double seconds) {
 
 struct App::Parts {
   Metrics* metrics = nullptr;
+  std::unique_ptr<StateDirLock> state_lock;  // held for the whole run: one daemon per state.dir
   std::unique_ptr<StateStore> store;
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
@@ -74,7 +76,8 @@ Status App::RequestReload() {
   notifier_->Send("RELOADING=1");
   auto loaded = LoadConfigFile(current->path, env_);
   if (!loaded.ok()) {
-    spdlog::error("reload: keeping the running config: {}", loaded.error().message);
+    spdlog::error("reload: keeping the running config: {}: {}", current->path,
+                  loaded.error().message);
     metrics_->ConfigReloaded(false, UnixSeconds(clock_));
     notifier_->Send("READY=1\nSTATUS=config reload failed, running the previous config");
     return loaded.error();
@@ -88,7 +91,12 @@ Status App::RequestReload() {
 }
 
 void App::RequestStop() {
-  stop_ = true;
+  {
+    // Set under mu_: the loop and the watchdog test stop_ under mu_ before they wait, so a stop
+    // set between their test and their wait would otherwise be missed until a timeout.
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
   wake_.notify_all();
 }
 
@@ -102,6 +110,12 @@ int App::Run() {
   parts.notifier = notifier_.get();
   parts.metrics = metrics_.get();
 
+  auto state_lock = StateDirLock::Acquire(config->state.dir);
+  if (!state_lock.ok()) {
+    spdlog::critical("{}", state_lock.error().message);
+    return 1;
+  }
+  parts.state_lock = std::move(*state_lock);
   auto store = StateStore::Open(config->state.dir);
   if (!store.ok()) {
     spdlog::critical("state.dir: {}", store.error().message);
@@ -142,7 +156,10 @@ int App::Run() {
   HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
                         [this] { return readiness_.NotReadyReason(); },
                         [this] { return RequestReload(); }};
-  auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
+  HttpServerOptions http_options;
+  http_options.lifecycle = config->http.lifecycle;
+  auto server =
+      HttpServer::Start(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
@@ -155,18 +172,23 @@ int App::Run() {
 
   std::thread watchdog([this] { WatchdogLoop(); });
   parts.notifier->Send("READY=1\nSTATUS=started, first cycle pending");
-  Loop(parts);
+  const bool state_lost = !Loop(parts);
+  if (state_lost) RequestStop();  // ends the watchdog
   parts.notifier->Send("STOPPING=1\nSTATUS=stopping");
   spdlog::info("stopping: delivery gets {}ms for the request in flight, the rest stays queued",
                kWebhookStopDeadline.count());
   parts.dispatcher->Stop(kWebhookStopDeadline);
   parts.server->Stop();
   watchdog.join();
+  if (state_lost) {
+    spdlog::critical("stopped: the state store is gone; exiting 1 so that a restart opens it anew");
+    return 1;
+  }
   spdlog::info("stopped cleanly");
   return 0;
 }
 
-void App::Loop(Parts& parts) {
+bool App::Loop(Parts& parts) {
   std::shared_ptr<const Config> config;
   {
     std::lock_guard lock(mu_);
@@ -198,10 +220,16 @@ void App::Loop(Parts& parts) {
     }
     parts.poller->SetChannels(config->channels, all_discovered, config->discovery.prefixes);
 
+    // Writes to a deleted or replaced file would vanish at the next start: fail loudly instead.
+    if (Status file = parts.store->CheckFile(); !file.ok()) {
+      spdlog::critical("{}", file.error().message);
+      return false;
+    }
     const auto started = clock_.SteadyNow();
     const CycleReport report = parts.poller->RunCycle(*config, stop_);
     if (stop_) break;
-    parts.dispatcher->Notify();  // also picks up dead letters replayed by another process
+    RecordCommit(report.committed);
+    parts.dispatcher->Notify();
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
@@ -218,6 +246,18 @@ void App::Loop(Parts& parts) {
                    seconds, config->poll.interval.count());
     }
   }
+  return true;
+}
+
+void App::RecordCommit(bool committed) {
+  if (committed) {
+    readiness_.Clear("state_commit");
+    return;
+  }
+  metrics_->StateCommitFailed();
+  readiness_.Set("state_commit",
+                 "state commits are failing (disk full, read-only or locked database: see the "
+                 "log); events are kept and derived again");
 }
 
 void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
@@ -227,8 +267,10 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     previous = config_;
     config_ = next;
   }
-  if (next->http.listen != previous->http.listen || next->state.dir != previous->state.dir) {
-    spdlog::warn("reload: http.listen and state.dir take effect only after a restart");
+  if (next->http.listen != previous->http.listen ||
+      next->http.lifecycle != previous->http.lifecycle || next->state.dir != previous->state.dir) {
+    spdlog::warn(
+        "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
   if (next->ably.ca_file != previous->ably.ca_file) {

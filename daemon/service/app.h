@@ -28,7 +28,8 @@ class App {
   App(std::shared_ptr<const Config> config, EnvLookup env);
   ~App();
 
-  // Runs until RequestStop(); returns the process exit code (0 clean stop, 1 start-up failure).
+  // Runs until RequestStop(); returns the process exit code (0 clean stop, 1 start-up failure
+  // or the state store file deleted or replaced while running).
   int Run();
 
   // Re-reads the config file; on success the new config applies from the next cycle.
@@ -37,7 +38,10 @@ class App {
 
  private:
   struct Parts;
-  void Loop(Parts& parts);
+  // Runs cycles until stop; false when the state store file was deleted or replaced.
+  bool Loop(Parts& parts);
+  // Counts a failed state commit and keeps /-/ready at 503 until a commit succeeds.
+  void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);
   void Discover(Parts& parts, const Config& config);
   void WatchdogLoop();

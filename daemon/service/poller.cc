@@ -80,12 +80,18 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
     metrics_.RemoveChannel(name);
     it = channels_.erase(it);
   }
-  for (const auto& name : wanted) channels_[name].discovered = false;
+  for (const auto& name : wanted) Track(name).discovered = false;
   for (const auto& name : found) {
-    if (!wanted.count(name)) channels_[name].discovered = true;
+    if (!wanted.count(name)) Track(name).discovered = true;
   }
   // A channel dropped and added back before the next commit must keep the snapshot it gets.
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
+}
+
+Poller::Tracked& Poller::Track(const std::string& name) {
+  auto [it, added] = channels_.try_emplace(name);
+  if (added) it->second.initial = first_cycle_;
+  return it->second;
 }
 
 std::vector<std::string> Poller::Channels() const {
@@ -142,8 +148,8 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   report.channels = names.size();
 
   const int64_t now_ms = clock_.NowMs();
-  const bool present_first =
-      first_cycle_ && config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  const bool present_initial =
+      config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   // The tracked channels, by position in `names`: channels_ is not modified while fetching, so
   // the fetch threads may read them.
   std::vector<const Tracked*> tracked(names.size(), nullptr);
@@ -155,9 +161,13 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   std::vector<Derived> derived(names.size());
   source_->StreamPresence(names, cancel, [&](size_t index, const ChannelPresence& result) {
     if (!result.ok) return;
+    // `present` for the first snapshot of a channel tracked from the start that has none
+    // stored, even when its first fetches failed; channels added later by a reload start as a
+    // baseline.
+    const Tracked& channel = *tracked[index];
     DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
-                        tracked[index]->state == nullptr && present_first, false};
-    derived[index] = Derive(names[index], *tracked[index], result, options, now_ms);
+                        channel.state == nullptr && channel.initial && present_initial, false};
+    derived[index] = Derive(names[index], channel, result, options, now_ms);
   });
   if (cancel) return report;
 

@@ -78,7 +78,10 @@ class Poller {
   struct Tracked {
     std::unique_ptr<ChannelState> state;  // null until the first successful fetch
     int64_t last_success_ms = 0;
-    bool discovered = false;      // polled because discovery found it (not configured)
+    bool discovered = false;  // polled because discovery found it (not configured)
+    // Tracked since before the first committed cycle: with `initial_snapshot: present`, its first
+    // successful snapshot emits `present` when no snapshot of it was stored (see RunCycle).
+    bool initial = false;
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
   };
@@ -100,6 +103,8 @@ class Poller {
   static Derived Derive(const std::string& channel, const Tracked& tracked,
                         const ChannelPresence& result, const DiffOptions& options, int64_t now_ms);
 
+  // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
+  Tracked& Track(const std::string& name);
   void PublishChannelMetrics(const std::string& channel, const Tracked& tracked, bool per_channel);
   void PublishTotals(bool per_channel);
 
@@ -112,7 +117,7 @@ class Poller {
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
   std::set<std::string> stale_;
-  bool first_cycle_ = true;  // initial_snapshot applies to channels first seen in the first cycle
+  bool first_cycle_ = true;  // no cycle committed yet: channels added now are `initial`
 };
 
 }  // namespace presenced

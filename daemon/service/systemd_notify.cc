@@ -19,15 +19,19 @@ SystemdNotifier::~SystemdNotifier() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void SystemdNotifier::Send(std::string_view message) const {
-  if (fd_ < 0) return;
+bool SystemdNotifier::Send(std::string_view message) const {
+  if (fd_ < 0) return false;
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, socket_.data(), socket_.size());
   socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + socket_.size());
   if (socket_[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-  ::sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-           len);
+  // MSG_DONTWAIT: a full queue answers EAGAIN instead of blocking until systemd reads.
+  const ssize_t sent = ::sendto(fd_, message.data(), message.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                                reinterpret_cast<sockaddr*>(&addr), len);
+  if (sent == static_cast<ssize_t>(message.size())) return true;
+  dropped_.fetch_add(1);
+  return false;
 }
 
 std::optional<std::chrono::milliseconds> SystemdNotifier::WatchdogPeriod(const char* watchdog_usec,

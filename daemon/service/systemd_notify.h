@@ -2,10 +2,12 @@
 
 // SystemdNotifier: the sd_notify protocol spoken directly (no libsystemd): datagrams such as
 // "READY=1" or "STATUS=…" sent to the AF_UNIX socket named by $NOTIFY_SOCKET (a path, or an
-// abstract name when it starts with '@'). Without $NOTIFY_SOCKET every call is a no-op.
-// Thread-safe.
+// abstract name when it starts with '@'). Without $NOTIFY_SOCKET every call is a no-op. Sending
+// never blocks the caller (the poll loop and the watchdog thread). Thread-safe.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +23,13 @@ class SystemdNotifier {
   SystemdNotifier& operator=(const SystemdNotifier&) = delete;
 
   bool enabled() const { return fd_ >= 0; }
-  // Sends one notification; failures are ignored (systemd may not be listening).
-  void Send(std::string_view message) const;
+  // Sends one notification without ever blocking: when the socket's queue is full (systemd busy,
+  // the queue holds 10 datagrams by default) or nobody listens, the message is dropped and counted
+  // in dropped(). Nothing is lost that matters: STATUS= is superseded by the next one and
+  // WATCHDOG=1 is sent again every half period. Returns whether the message was sent.
+  bool Send(std::string_view message) const;
+  // Messages dropped so far.
+  uint64_t dropped() const { return dropped_.load(); }
 
   // Returns how often to send WATCHDOG=1 (half of $WATCHDOG_USEC) when the watchdog is enabled
   // for this process ($WATCHDOG_PID unset or equal to our pid).
@@ -32,6 +39,7 @@ class SystemdNotifier {
  private:
   std::string socket_;
   int fd_ = -1;
+  mutable std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace presenced

@@ -1,7 +1,10 @@
 #include "state/state_store.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 #include <unordered_map>
@@ -62,19 +65,46 @@ CREATE INDEX IF NOT EXISTS dead_letters_by_webhook ON dead_letters (webhook, seq
 
 }  // namespace
 
-StateStore::StateStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+StateStore::StateStore(std::unique_ptr<SqliteDb> db, std::string path)
+    : path_(std::move(path)), db_(std::move(db)) {}
 StateStore::~StateStore() = default;
 
 Result<std::unique_ptr<StateStore>> StateStore::Open(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{"state.dir " + dir + ": " + ec.message()};
-  Result<SqliteDb> db = SqliteDb::Open(dir + "/presenced.db");
+  const std::string path = dir + "/presenced.db";
+  Result<SqliteDb> db = SqliteDb::Open(path);
   if (!db.ok()) return db.error();
   std::unique_ptr<StateStore> store(
-      new StateStore(std::make_unique<SqliteDb>(std::move(db).value())));
+      new StateStore(std::make_unique<SqliteDb>(std::move(db).value()), path));
   if (Status migrated = store->Migrate(); !migrated.ok()) return migrated.error();
+  if (Status counted = store->LoadCounts(); !counted.ok()) return counted.error();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Error{"state store " + path + ": " + std::strerror(errno)};
+  }
+  store->device_ = st.st_dev;
+  store->inode_ = st.st_ino;
   return store;
+}
+
+Status StateStore::CheckFile() const {
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return Error{"state store " + path_ +
+                   " was deleted while presenced was running; what was written since is lost "
+                   "with it"};
+    }
+    return Error{"state store " + path_ + ": " + std::strerror(errno)};
+  }
+  if (st.st_dev != device_ || st.st_ino != inode_) {
+    return Error{"state store " + path_ +
+                 " was replaced by another file while presenced was running (inode " +
+                 std::to_string(inode_) + " is now " + std::to_string(st.st_ino) + ")"};
+  }
+  return Ok{};
 }
 
 Status StateStore::Migrate() {
@@ -168,7 +198,7 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
                                const std::vector<OutboxEntry>& outbox,
                                const std::vector<Delta>& deltas) {
   std::lock_guard lock(mu_);
-  return InTransaction([&]() -> Status {
+  Status committed = InTransaction([&]() -> Status {
     Result<Statement> upsert = db_->Prepare(
         "INSERT INTO snapshots (channel, encoded) VALUES (?1, ?2) "
         "ON CONFLICT (channel) DO UPDATE SET encoded = excluded.encoded");
@@ -219,6 +249,8 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
     }
     return Ok{};
   });
+  if (committed.ok()) CountAppended(outbox);
+  return committed;
 }
 
 }  // namespace presenced

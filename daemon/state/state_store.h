@@ -20,14 +20,24 @@
 // Sequence numbers are AUTOINCREMENT and never reused; dead letters keep theirs, so a replay puts
 // them back ahead of every newer pending event.
 //
+// Backlog counts (pending and dead-lettered events per webhook) are kept in memory: counted once
+// at Open, then updated by the transactions that change them, so GetBacklog never scans the
+// outbox (a dead receiver's backlog can reach tens of millions of rows, and a scan would hold
+// the mutex CommitCycle needs).
+//
 // Thread-safety: one connection guarded by one mutex; every method may be called from any thread
-// and runs as one short critical section (no method waits on the network). Other processes (the
-// --dead-letters CLI) may open the same file concurrently; SQLite's locking and busy_timeout
-// serialise them. Errors: every method returns an Error with sqlite's message; a failed write
-// transaction is rolled back and leaves nothing behind.
+// and runs as one short critical section (no method waits on the network or scans a table after
+// Open). Other processes may read the same file concurrently (the --dead-letters CLI); SQLite's
+// locking and busy_timeout serialise them. A writer in another process would make the in-memory
+// counts stale, which is why the daemon holds StateDirLock and --replay-dead-letters needs it.
+// Errors: every method returns an Error with sqlite's message; a failed write transaction is rolled
+// back and leaves nothing behind.
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,6 +55,11 @@ class StateStore {
  public:
   // Creates `dir` if missing and opens (creating/migrating) dir/presenced.db.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& dir);
+  // Returns the database file's path.
+  const std::string& path() const { return path_; }
+  // Checks that the database file is still the one opened (same device and inode): an error
+  // says whether it was deleted or replaced, since writes would then go to a file nobody sees.
+  Status CheckFile() const;
   ~StateStore();
   StateStore(const StateStore&) = delete;
   StateStore& operator=(const StateStore&) = delete;
@@ -124,6 +139,7 @@ class StateStore {
   // Moves the batch in flight to the dead letters; returns how many events it held.
   Result<uint64_t> DeadLetterBatch(const std::string& webhook, int64_t now_ms,
                                    const std::string& error);
+  // Returns the webhook's backlog: counts from memory, the oldest event by index (no scan).
   Result<Backlog> GetBacklog(const std::string& webhook);
 
   // Dead letters (CLI). Summaries are ordered by webhook name.
@@ -134,13 +150,27 @@ class StateStore {
   Result<uint64_t> ReplayDeadLetters(const std::string& webhook);
 
  private:
-  explicit StateStore(std::unique_ptr<SqliteDb> db);
+  struct Counts {
+    uint64_t pending = 0;
+    uint64_t dead_letters = 0;
+  };
+
+  StateStore(std::unique_ptr<SqliteDb> db, std::string path);
   Status Migrate();
+  // Counts every webhook's pending and dead-lettered events into counts_ (once, at Open).
+  Status LoadCounts();
+  // Adds the events CommitCycle appended to counts_. Needs mu_ held.
+  void CountAppended(const std::vector<OutboxEntry>& outbox);
   // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails. Needs mu_ held.
   Status InTransaction(const std::function<Status()>& body);
 
-  std::mutex mu_;  // guards db_ and bytes_written_ (one connection, one thread at a time)
+  const std::string path_;
+  dev_t device_ = 0;  // identity of the file opened, for CheckFile
+  ino_t inode_ = 0;
+  // Guards db_ (one connection, used by one thread at a time), counts_ and bytes_written_.
+  std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
+  std::map<std::string, Counts> counts_;  // per webhook; entries with both counts 0 may linger
   uint64_t bytes_written_ = 0;
   int64_t page_size_ = 4096;
 };

@@ -1,5 +1,8 @@
 // StateStore: the outbox, batch and dead-letter operations used by daemon/delivery and the CLI.
 
+#include <algorithm>
+#include <utility>
+
 #include "state/sqlite_db.h"
 #include "state/state_store.h"
 
@@ -126,6 +129,8 @@ Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook) {
     return drop->Bind(1, webhook).Run();
   });
   if (!done.ok()) return done.error();
+  Counts& counts = counts_[webhook];
+  counts.pending -= std::min(counts.pending, events);
   return events;
 }
 
@@ -154,24 +159,52 @@ Result<uint64_t> StateStore::DeadLetterBatch(const std::string& webhook, int64_t
     return Ok{};
   });
   if (!done.ok()) return done.error();
+  Counts& counts = counts_[webhook];
+  counts.pending -= std::min(counts.pending, events);
+  counts.dead_letters += events;
   return events;
 }
 
 Result<StateStore::Backlog> StateStore::GetBacklog(const std::string& webhook) {
   std::lock_guard lock(mu_);
   Backlog backlog;
-  // The head (lowest seq) is the oldest: seqs grow with time and replayed dead letters keep theirs.
-  Result<Statement> pending = db_->Prepare(
-      "SELECT COUNT(*), (SELECT created_ms FROM outbox WHERE webhook = ?1 ORDER BY seq LIMIT 1), "
-      "(SELECT COUNT(*) FROM dead_letters WHERE webhook = ?1) FROM outbox WHERE webhook = ?1");
-  if (!pending.ok()) return pending.error();
-  pending->Bind(1, webhook);
-  Result<bool> row = pending->Step();
+  if (auto it = counts_.find(webhook); it != counts_.end()) {
+    backlog.pending = it->second.pending;
+    backlog.dead_letters = it->second.dead_letters;
+  }
+  if (backlog.pending == 0) return backlog;
+  // The head (lowest seq) is the oldest: seqs grow with time and replayed dead letters keep
+  // theirs. One index lookup, whatever the outbox holds.
+  Result<Statement> head =
+      db_->Prepare("SELECT created_ms FROM outbox WHERE webhook = ?1 ORDER BY seq LIMIT 1");
+  if (!head.ok()) return head.error();
+  head->Bind(1, webhook);
+  Result<bool> row = head->Step();
   if (!row.ok()) return row.error();
-  backlog.pending = static_cast<uint64_t>(pending->ColumnInt(0));
-  if (backlog.pending > 0) backlog.oldest_created_ms = pending->ColumnInt(1);
-  backlog.dead_letters = static_cast<uint64_t>(pending->ColumnInt(2));
+  if (*row) backlog.oldest_created_ms = head->ColumnInt(0);
   return backlog;
+}
+
+Status StateStore::LoadCounts() {
+  std::lock_guard lock(mu_);
+  const std::pair<const char*, uint64_t Counts::*> kCounts[] = {
+      {"SELECT webhook, COUNT(*) FROM outbox GROUP BY webhook", &Counts::pending},
+      {"SELECT webhook, COUNT(*) FROM dead_letters GROUP BY webhook", &Counts::dead_letters}};
+  for (const auto& [sql, field] : kCounts) {
+    Result<Statement> select = db_->Prepare(sql);
+    if (!select.ok()) return select.error();
+    while (true) {
+      Result<bool> row = select->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      counts_[select->ColumnText(0)].*field = static_cast<uint64_t>(select->ColumnInt(1));
+    }
+  }
+  return Ok{};
+}
+
+void StateStore::CountAppended(const std::vector<OutboxEntry>& outbox) {
+  for (const OutboxEntry& entry : outbox) ++counts_[entry.webhook].pending;
 }
 
 Result<std::vector<StateStore::DeadLetterSummary>> StateStore::DeadLetterSummaries() {
@@ -211,6 +244,9 @@ Result<uint64_t> StateStore::ReplayDeadLetters(const std::string& webhook) {
     return drop->Bind(1, webhook).Run();
   });
   if (!done.ok()) return done.error();
+  Counts& counts = counts_[webhook];
+  counts.dead_letters -= std::min(counts.dead_letters, events);
+  counts.pending += events;
   return events;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fakes/test_support.h"
@@ -181,6 +182,48 @@ std::vector<ParseCase> Cases() {
        0,
        "",
        {{"x", false, 0, {}}}},
+      {"RepeatedChannelFailsEveryEntry",
+       200,
+       R"({"results":[)" + kA + "," + kB + R"(,{"channel":"a","presence":[)" + Msg("alice", "c1") +
+           "]}]}",
+       "",
+       "",
+       true,
+       0,
+       0,
+       "",
+       {{"a", false, 0, {}}, {"b", true, 0, {"carol"}}, {"a", false, 0, {}}}},
+      {"RepeatedChannelOkAndErrorFailsBoth",
+       400,
+       R"({"error":{"code":40020,"statusCode":400},"batchResponse":[)" + kDenied + "," + kA +
+           R"(,{"channel":"secret","presence":[]}]})",
+       "",
+       "",
+       true,
+       0,
+       0,
+       "",
+       {{"secret", false, 0, {}}, {"a", true, 0, {"alice", "bob"}}, {"secret", false, 0, {}}}},
+      {"RepeatedChannelInLegacyArray",
+       200,
+       "[" + kB + "," + kB + "]",
+       "",
+       "",
+       true,
+       0,
+       0,
+       "",
+       {{"b", false, 0, {}}, {"b", false, 0, {}}}},
+      {"HugeErrorCodeIsUnknown",
+       401,
+       R"({"error":{"code":1e300,"statusCode":-1e300,"message":"odd"}})",
+       "",
+       "",
+       false,
+       0,
+       401,
+       "odd",
+       {}},
       {"EntryWithoutPresenceOrError",
        200,
        R"({"results":[{"channel":"x"}]})",
@@ -376,6 +419,83 @@ TEST(BatchParserFieldsTest, AbsentDataAndEncodingAreEmpty) {
   EXPECT_EQ(m.id, "");
   EXPECT_EQ(m.timestamp, 0);
 }
+
+TEST(BatchParserFieldsTest, NullTimestampIsAbsent) {
+  BatchPresenceResult result = ParseBatchPresence(
+      200,
+      R"([{"channel":"a","presence":[{"clientId":"c","connectionId":"k","timestamp":null}]}])");
+  ASSERT_TRUE(result.ok);
+  ASSERT_TRUE(result.channels.at(0).ok) << result.channels[0].error.message;
+  EXPECT_EQ(result.channels[0].members.at(0).timestamp, 0);
+}
+
+TEST(BatchParserFieldsTest, ActionAsNumericStringIsItsNumber) {
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {R"("0")", false}, {R"("1")", true}, {R"("2")", true},
+      {R"("3")", false}, {R"("4")", true}, {"4", true}};  // action, kept in the member set
+  for (const auto& [action, kept] : cases) {
+    const std::string body = R"({"results":[{"channel":"a","presence":[{"action":)" + action +
+                             R"(,"clientId":"c","connectionId":"k","timestamp":5}]}]})";
+    BatchPresenceResult result = ParseBatchPresence(200, body);
+    ASSERT_TRUE(result.ok) << action;
+    ASSERT_TRUE(result.channels.at(0).ok) << action << ": " << result.channels[0].error.message;
+    EXPECT_EQ(result.channels[0].members.size(), kept ? 1u : 0u) << action;
+  }
+}
+
+// A member field whose value makes membership or time unknowable fails its whole channel (no
+// events, counted stale) while the other channels of the response stay usable. Before, such
+// values were cast (1e300 to int64 is undefined behaviour), read as 0, or kept as present.
+struct HostileField {
+  std::string name;
+  std::string field;  // `"key":value` inside the presence message
+};
+
+void PrintTo(const HostileField& field, std::ostream* out) { *out << field.field; }
+
+class BatchParserHostileFieldTest : public ::testing::TestWithParam<HostileField> {};
+
+TEST_P(BatchParserHostileFieldTest, FailsTheChannel) {
+  const std::string body = R"({"results":[)" + kB +
+                           R"(,{"channel":"x","presence":[{"clientId":"h","connectionId":"c",)" +
+                           GetParam().field + "}," + Msg("ok", "c2") + "]}]}";
+  BatchPresenceResult result = ParseBatchPresence(200, body);
+  ASSERT_TRUE(result.ok) << result.error.message;
+  ASSERT_EQ(result.channels.size(), 2u);
+  EXPECT_TRUE(result.channels[0].ok);
+  const ChannelPresence& x = result.channels[1];
+  EXPECT_EQ(x.channel, "x");
+  EXPECT_FALSE(x.ok);
+  EXPECT_TRUE(x.members.empty());
+  EXPECT_NE(x.error.message.find("malformed presence message"), std::string::npos)
+      << x.error.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Fields, BatchParserHostileFieldTest,
+    ::testing::Values(HostileField{"TimestampHuge", R"("timestamp":1e300)"},
+                      HostileField{"TimestampHugeNegative", R"("timestamp":-1e300)"},
+                      HostileField{"TimestampOverInt64", R"("timestamp":9223372036854775808)"},
+                      HostileField{"TimestampFraction", R"("timestamp":1700000000000.5)"},
+                      HostileField{"TimestampNegative", R"("timestamp":-1)"},
+                      HostileField{"TimestampString", R"("timestamp":"1700000000000")"},
+                      HostileField{"TimestampBool", R"("timestamp":true)"},
+                      HostileField{"TimestampObject", R"("timestamp":{})"},
+                      HostileField{"ActionNegative", R"("action":-1)"},
+                      HostileField{"ActionTooBig", R"("action":5)"},
+                      HostileField{"ActionHuge", R"("action":1e300)"},
+                      HostileField{"ActionOverInt64", R"("action":18446744073709551616)"},
+                      HostileField{"ActionFraction", R"("action":1.5)"},
+                      HostileField{"ActionIntegralFloat", R"("action":1.0)"},
+                      HostileField{"ActionWord", R"("action":"present")"},
+                      HostileField{"ActionStringNegative", R"("action":"-1")"},
+                      HostileField{"ActionStringFraction", R"("action":"1.5")"},
+                      HostileField{"ActionStringTooBig", R"("action":"7")"},
+                      HostileField{"ActionEmptyString", R"("action":"")"},
+                      HostileField{"ActionNull", R"("action":null)"},
+                      HostileField{"ActionBool", R"("action":true)"},
+                      HostileField{"ActionArray", R"("action":[1])"}),
+    [](const auto& info) { return info.param.name; });
 
 // No strict prefix of a valid response may parse as a successful one.
 TEST(BatchParserFieldsTest, EveryTruncationIsAWholeFailure) {

@@ -20,7 +20,7 @@ TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
   auto env = FakeEnv({{"ABLY_API_KEY", kTestKey}, {"S", kTestKeySecret}});
   Config config = MustParse(
       "channels: [a, b, c]\ndiscovery: {prefixes: ['room:']}\n"
-      "webhooks:\n  - {name: main, url: 'https://u:pw@hooks.example.com/p?token=t', secret_env: "
+      "webhooks:\n  - {name: main, url: 'https://hooks.example.com/p?token=t#f', secret_env: "
       "S}\n"
       "  - {name: crm, url: 'http://crm:8000/hook'}\n",
       env);

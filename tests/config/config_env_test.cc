@@ -51,7 +51,15 @@ TEST(ConfigCredentialsTest, ErrorsNeverContainTheSecret) {
   const Case cases[] = {
       {"channels: [a]\n",
        {{"ABLY_API_KEY", kTestKeySecret}},
-       "ably.key_env: ABLY_API_KEY does not hold a key of the form appId.keyId:secret (line 1)"},
+       "environment variable ABLY_API_KEY (the default ably.key_env) does not hold a key of the "
+       "form appId.keyId:secret"},
+      {"channels: [a]\nably:\n  endpoint: http://localhost:1\n",
+       {{"ABLY_API_KEY", kTestKeySecret}},
+       "environment variable ABLY_API_KEY (the default ably.key_env) does not hold a key of the "
+       "form appId.keyId:secret"},
+      {"channels: [a]\nably:\n  key_env: MY_KEY\n",
+       {{"MY_KEY", kTestKeySecret}},
+       "ably.key_env: MY_KEY does not hold a key of the form appId.keyId:secret (line 3)"},
       {"channels: [a]\nably:\n  key_file: " + bad_file + "\n",
        {},
        "ably.key_file: " + bad_file +
@@ -78,8 +86,7 @@ TEST(ConfigCredentialsTest, ErrorsNeverContainTheSecret) {
 
 TEST(ConfigCredentialsTest, NoCredentialsNamesEveryWay) {
   EXPECT_EQ(MustFail("channels: [a]\n", FakeEnv({})),
-            "ably: no credentials: set ABLY_API_KEY (ably.key_env), ably.key_file or "
-            "ably.token_env (line 1)");
+            "no credentials: set ABLY_API_KEY (ably.key_env), ably.key_file or ably.token_env");
   EXPECT_EQ(MustFail("channels: [a]\nably:\n  key_env: OTHER\n", FakeEnv({{"OTHER", ""}})),
             "ably: no credentials: set OTHER (ably.key_env), ably.key_file or ably.token_env "
             "(line 2)");

@@ -31,8 +31,14 @@ const InvalidCase kInvalidCases[] = {
      "ably.max_response_bytes: must be a size like 65536, 512KiB, 64MiB or 1GiB (line 3)"},
     {"bad-endpoint",
      "ably.endpoint: must be an http or https URL without query or fragment (line 3)"},
+    {"fallback-hosts-empty-default-endpoint",
+     "ably.fallback_hosts: [] would turn off Ably's fallback hosts for the default endpoint; "
+     "remove the key (or set it to ~) to use them (line 3)"},
     {"bad-fallback-host", "ably.fallback_hosts[1]: must be a host name without scheme (line 5)"},
     {"webhook-bad-url", "webhooks[1].url: must be an http or https URL (line 14)"},
+    {"webhook-url-user-info",
+     "webhooks[0].url: must not contain user info (user:password@); put credentials in headers "
+     "(line 4)"},
     {"webhook-duplicate-name", "webhooks[2].name: duplicate of webhooks[0].name (line 7)"},
     {"webhook-bad-name", "webhooks[0].name: must match [a-z0-9_-]+ (line 3)"},
     {"webhook-missing-url", "webhooks[0].url: is required (line 3)"},
@@ -84,6 +90,9 @@ const InvalidCase kInvalidCases[] = {
     {"wrong-type-string", "ably.endpoint: must be a string (line 3)"},
     {"top-level-not-mapping", "(top level): must be a mapping (line 1)"},
     {"two-documents", "(top level): only one YAML document is allowed (line 3)"},
+    // yaml-cpp 0.7's LoadAll loops forever, allocating, on a document that starts with `,`.
+    {"yaml-cpp-comma-loop", "syntax error: unexpected ',' (line 1)"},
+    {"stray-comma-after-document", "syntax error: unexpected ',' (line 2)"},
     {"key-env-holds-value",
      "ably.key_env: must be the name of an environment variable (like ABLY_API_KEY), not a value "
      "(line 3)"},

@@ -49,6 +49,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.http.listen, "0.0.0.0:9847");
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9847);
+  EXPECT_FALSE(config.http.lifecycle);
   EXPECT_TRUE(config.metrics.per_channel);
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_EQ(config.log.level, "info");
@@ -97,6 +98,7 @@ state:
   dir: /tmp/presenced-state
 http:
   listen: "[::1]:0"
+  lifecycle: true
 metrics:
   per_channel: false
 webhooks:
@@ -145,6 +147,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.http.listen, "[::1]:0");
   EXPECT_EQ(config.http.host, "::1");
   EXPECT_EQ(config.http.port, 0);
+  EXPECT_TRUE(config.http.lifecycle);
   EXPECT_FALSE(config.metrics.per_channel);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.format, "json");
@@ -197,12 +200,16 @@ TEST(ParseConfigTest, FallbackHostRules) {
   // Explicit endpoint: none.
   EXPECT_TRUE(MustParse("ably: {endpoint: 'http://localhost:1234'}\nchannels: [a]\n")
                   .ably.fallback_hosts.empty());
-  // Explicit list: as given, with either endpoint; an explicit empty list disables them.
+  // Explicit list: as given, with either endpoint. [] only with an explicit endpoint (with the
+  // default one it is an error: see invalid-fallback-hosts-empty-default-endpoint.yaml).
   EXPECT_EQ(MustParse("ably: {endpoint: 'http://localhost:1234', fallback_hosts: [x.example]}\n"
                       "channels: [a]\n")
                 .ably.fallback_hosts,
             std::vector<std::string>{"x.example"});
-  EXPECT_TRUE(MustParse("ably: {fallback_hosts: []}\nchannels: [a]\n").ably.fallback_hosts.empty());
+  EXPECT_TRUE(MustParse("ably: {endpoint: 'http://localhost:1234', fallback_hosts: []}\n"
+                        "channels: [a]\n")
+                  .ably.fallback_hosts.empty());
+  EXPECT_EQ(MustParse("ably: {fallback_hosts: ~}\nchannels: [a]\n").ably.fallback_hosts.size(), 5u);
 }
 
 TEST(ParseConfigTest, DiscoveryAloneIsEnough) {
@@ -220,6 +227,41 @@ TEST(ParseConfigTest, AnchorsAndAliasesWork) {
   Config config = MustParse(
       "channels: &names [a, b]\nwebhooks:\n  - {name: w, url: 'http://h', channels: *names}\n");
   EXPECT_EQ(config.webhooks[0].channels, (std::vector<std::string>{"a", "b"}));
+}
+
+// One document, read without YAML::LoadAll (which loops forever on the first of these in
+// yaml-cpp 0.7); anything after it is an error with its line, in process as in LoadConfigFile.
+TEST(ParseConfigTest, OneDocumentAndNothingAfterIt) {
+  EXPECT_EQ(MustFail(",hannels: []pri\n"), "syntax error: unexpected ',' (line 1)");
+  EXPECT_EQ(MustFail(","), "syntax error: unexpected ',' (line 1)");
+  EXPECT_EQ(MustFail("channels: [a]\n---\nchannels: [b]\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustFail("channels: [a]\n...\nchannels: [b]\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustFail("channels: [a]\n---\n"),
+            "(top level): only one YAML document is allowed (line 3)");
+  EXPECT_EQ(MustParse("---\nchannels: [a]\n...\n").channels, std::vector<std::string>{"a"});
+  EXPECT_EQ(MustParse("# only a comment\nchannels: [a]\n# and another\n").channels,
+            std::vector<std::string>{"a"});
+}
+
+TEST(ParseConfigBoundedTest, GivesWhatParseConfigGives) {
+  Result<Config> config = ParseConfigBounded("channels: [a]\n", "test.yaml", KeyEnv());
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->channels, std::vector<std::string>{"a"});
+  EXPECT_EQ(config->ably.credential.Reveal(), kTestKey);
+  Result<Config> bad = ParseConfigBounded("channels: [a]\npoll: {interval: x}\n", "t", KeyEnv());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message,
+            "poll.interval: must be a duration like 500ms, 15s, 5m or 24h (line 2)");
+}
+
+TEST(LoadConfigFileTest, AFileLargerThanFourMiBIsRefused) {
+  presenced::testing::TempDir dir;
+  const std::string path = dir.WriteFile("big.yaml", std::string((4 << 20) + 1, '#'));
+  Result<Config> config = LoadConfigFile(path, KeyEnv());
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().message, "cannot read " + path + ": larger than 4 MiB");
 }
 
 TEST(LoadConfigFileTest, MissingFileNamesThePath) {
@@ -256,6 +298,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.presence.leave_after_misses, expected.presence.leave_after_misses);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
+  EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
   EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);

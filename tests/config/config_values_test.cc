@@ -6,7 +6,9 @@
 #include <string>
 
 #include "config/config_loader.h"
+#include "config/reserved_headers.h"
 #include "config/value_parsers.h"
+#include "config_test_helpers.h"
 
 namespace presenced {
 namespace {
@@ -147,7 +149,8 @@ TEST(ConfigNormalizeHttpUrlTest, Table) {
       {"https://user:pw@example.com", true, std::nullopt},
       {"https://hooks.example.com/presence?token=x", false,
        "https://hooks.example.com/presence?token=x"},
-      {"https://user:pw@hooks.example.com/p", false, "https://user:pw@hooks.example.com/p"},
+      {"https://user:pw@hooks.example.com/p", false, std::nullopt},
+      {"https://hooks.example.com/p@q", false, "https://hooks.example.com/p@q"},
       {"https://hooks.example.com/", false, "https://hooks.example.com/"},
       {"ftp://example.com", false, std::nullopt},
       {"example.com", false, std::nullopt},
@@ -163,6 +166,13 @@ TEST(ConfigNormalizeHttpUrlTest, Table) {
     SCOPED_TRACE(c.text);
     EXPECT_EQ(NormalizeHttpUrl(c.text, c.base_only), c.normalized);
   }
+}
+
+TEST(ConfigUserInfoTest, OnlyInTheAuthority) {
+  EXPECT_TRUE(config_internal::HasUserInfo("https://user:pw@hooks.example.com/p"));
+  EXPECT_TRUE(config_internal::HasUserInfo("http://token@h:8080"));
+  EXPECT_FALSE(config_internal::HasUserInfo("https://hooks.example.com/a@b?c=d@e"));
+  EXPECT_FALSE(config_internal::HasUserInfo("https://hooks.example.com?x=@"));
 }
 
 TEST(ConfigRedactUrlTest, DropsUserInfoQueryAndFragment) {
@@ -183,12 +193,27 @@ TEST(ConfigIsAblyKeyTest, Table) {
 }
 
 TEST(ConfigReservedHeaderTest, IsCaseInsensitive) {
-  EXPECT_TRUE(config_internal::IsReservedHeader("content-type"));
-  EXPECT_TRUE(config_internal::IsReservedHeader("User-Agent"));
-  EXPECT_TRUE(config_internal::IsReservedHeader("X-ABLY-SIGNATURE"));
-  EXPECT_TRUE(config_internal::IsReservedHeader("Webhook-Id"));
-  EXPECT_FALSE(config_internal::IsReservedHeader("Authorization"));
-  EXPECT_FALSE(config_internal::IsReservedHeader("X-Webhook-Id"));
+  EXPECT_TRUE(IsReservedWebhookHeader("content-type"));
+  EXPECT_TRUE(IsReservedWebhookHeader("User-Agent"));
+  EXPECT_TRUE(IsReservedWebhookHeader("X-ABLY-SIGNATURE"));
+  EXPECT_TRUE(IsReservedWebhookHeader("Webhook-Id"));
+  EXPECT_FALSE(IsReservedWebhookHeader("Authorization"));
+  EXPECT_FALSE(IsReservedWebhookHeader("X-Webhook-Id"));
+}
+
+// Bytes >= 0x80 are not letters: they are neither folded (::tolower on a plain char is UB for
+// them, and locale-dependent) nor mistaken for ASCII.
+TEST(ConfigReservedHeaderTest, BytesAbove0x7FAreLeftAlone) {
+  EXPECT_EQ(AsciiLower("X-\xC4\xD6-Team"), "x-\xC4\xD6-team");
+  EXPECT_EQ(AsciiLower("\x80\xFF"), "\x80\xFF");
+  EXPECT_TRUE(IsReservedWebhookHeader("WEBHOOK-\xC9t\xE9"));
+  EXPECT_FALSE(IsReservedWebhookHeader("\xC3\x89" "Content-Type"));
+  EXPECT_FALSE(IsReservedWebhookHeader("User-Agent\xA0"));
+  // The loader rejects such a name before asking whether it is reserved.
+  EXPECT_NE(testing::MustFail("channels: [a]\nwebhooks:\n  - name: w\n    url: http://h/\n"
+                              "    headers: {\"X-\xC3\xA9\": v}\n")
+                .find("must be a valid HTTP header name (line 5)"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@ namespace {
 TEST(DeadLettersTest, DescribesPerWebhookAndReplays) {
   testing::TempDir dir;
   auto store = std::move(StateStore::Open(dir.path())).value();
-  EXPECT_EQ(DescribeDeadLetters(*store), "no dead letters\n");
+  EXPECT_EQ(*DescribeDeadLetters(*store), "no dead letters\n");
   Event e;
   e.id = "e";
   e.channel = "c";
@@ -25,7 +25,7 @@ TEST(DeadLettersTest, DescribesPerWebhookAndReplays) {
     ASSERT_TRUE(store->AssignBatch(hook, "msg", seqs, 0).ok());
     ASSERT_TRUE(store->DeadLetterBatch(hook, 1'700'000'060'000, "HTTP 410").ok());
   }
-  EXPECT_EQ(DescribeDeadLetters(*store),
+  EXPECT_EQ(*DescribeDeadLetters(*store),
             "a-hook: 2 events, oldest 2023-11-14T22:13:20Z, last given up 2023-11-14T22:14:20Z: "
             "HTTP 410\n"
             "b-hook: 1 events, oldest 2023-11-14T22:13:20Z, last given up 2023-11-14T22:14:20Z: "

@@ -1,16 +1,19 @@
 // Delivery end to end on one machine: real StateStore, real Poco HttpClient, a WebhookReceiver
-// on port 0 that can fail, stall or be down, and real (short) durations.
+// on port 0 that can fail, stall or be down. Backoffs and batch delays run on a FakeClock
+// (DispatcherFakeTimeTest); the rest uses real, short durations.
 
 #include "delivery/dispatcher.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <regex>
 
 #include "delivery/dead_letters.h"
 #include "delivery/router.h"
 #include "delivery/signer.h"
+#include "fakes/fake_clock.h"
 #include "fakes/test_support.h"
 #include "fakes/webhook_receiver.h"
 
@@ -74,7 +77,12 @@ class DispatcherTest : public ::testing::Test {
     auto store = StateStore::Open(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, http_, metrics_, clock_);
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, http_, metrics_, clock());
+  }
+
+  const Clock& clock() const {
+    if (fake_time_) return fake_clock_;
+    return system_clock_;
   }
 
   WebhookConfig Hook(const std::string& name = "w") const {
@@ -101,8 +109,8 @@ class DispatcherTest : public ::testing::Test {
       e.client_id = name;
       e.connection_id = "conn";
       e.member_id = "conn:" + name;
-      e.timestamp = clock_.NowMs();
-      e.observed_at = clock_.NowMs();
+      e.timestamp = clock().NowMs();
+      e.observed_at = clock().NowMs();
       e.id = EventId(e.channel, e.client_id, e.connection_id, e.action, e.member_id);
       events.push_back(e);
     }
@@ -127,7 +135,9 @@ class DispatcherTest : public ::testing::Test {
 
   testing::TempDir dir_;
   WebhookReceiver receiver_;
-  SystemClock clock_;
+  bool fake_time_ = false;
+  SystemClock system_clock_;
+  testing::FakeClock fake_clock_;
   Metrics metrics_{true};
   CountingHttpClient http_;
   std::unique_ptr<StateStore> store_;
@@ -165,8 +175,7 @@ TEST_F(DispatcherTest, RetriesFailuresWithTheSameIdAndDeliversInOrder) {
 }
 
 TEST_F(DispatcherTest, DeliversAfterADownReceiverComesBack) {
-  const uint16_t port = receiver_.port();
-  receiver_.Stop();
+  receiver_.TakeDown();
   const WebhookConfig hook = Hook();
   dispatcher_->Configure({hook});
   Commit({hook}, Names(0, 3));
@@ -175,56 +184,19 @@ TEST_F(DispatcherTest, DeliversAfterADownReceiverComesBack) {
                        R"(presenced_webhook_requests_total{status="error",webhook="w"})") >= 2;
   })) << metrics_.Serialize();
   EXPECT_GT(MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})"), 0);
-  receiver_.Start(port);
+  receiver_.BringBack();
   EXPECT_TRUE(WaitDelivered(Names(0, 3)));
-}
-
-TEST_F(DispatcherTest, GivesUpIntoDeadLettersAndReplaysThemInOrder) {
-  receiver_.SetStatus(500);
-  WebhookConfig hook = Hook();
-  hook.retry_give_up_after = milliseconds(150);
-  dispatcher_->Configure({hook});
-  Commit({hook}, Names(0, 2));
-  ASSERT_TRUE(WaitFor([&] { return store_->GetBacklog("w")->dead_letters == 2; }));
-  EXPECT_TRUE(WaitFor([&] {
-    return MetricValue(metrics_, R"(presenced_webhook_dead_letter_events{webhook="w"})") == 2;
-  })) << metrics_.Serialize();
-  const std::string described = DescribeDeadLetters(*store_);
-  EXPECT_NE(described.find("w: 2 events"), std::string::npos) << described;
-  EXPECT_NE(described.find("HTTP 500"), std::string::npos) << described;
-
-  receiver_.SetStatus(200);
-  Commit({hook}, {"later"});
-  ASSERT_TRUE(WaitDelivered({"later"}));
-  auto moved = ReplayDeadLetters(*store_, "w");
-  ASSERT_TRUE(moved.ok());
-  EXPECT_EQ(*moved, 2u);
-  Commit({hook}, {"newest"});
-  EXPECT_TRUE(WaitDelivered({"later", "m0", "m1", "newest"}))
-      << ::testing::PrintToString(Delivered(receiver_));
-  EXPECT_EQ(DescribeDeadLetters(*store_), "no dead letters\n");
-}
-
-TEST_F(DispatcherTest, HonoursRetryAfter) {
-  receiver_.SetStatus(429, "1");
-  WebhookConfig hook = Hook();
-  hook.retry_initial_backoff = milliseconds(1);
-  hook.retry_max_backoff = milliseconds(2);
-  dispatcher_->Configure({hook});
-  Commit({hook}, {"a"});
-  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
-  const auto first = std::chrono::steady_clock::now();
-  receiver_.SetStatus(200);
-  ASSERT_TRUE(WaitDelivered({"a"}));
-  EXPECT_GE(std::chrono::steady_clock::now() - first, milliseconds(900));
-  EXPECT_EQ(receiver_.Count(), 2u);
 }
 
 TEST_F(DispatcherTest, SignsAndSendsTheConfiguredHeaders) {
   WebhookConfig hook = Hook();
   hook.format = WebhookConfig::Format::kAbly;
   hook.secret = Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-  hook.headers = {{"X-Team", "presence"}, {"webhook-id", "spoofed"}};
+  // The reserved ones (the config loader's list) are never sent from the config.
+  hook.headers = {{"X-Team", "presence"},
+                  {"webhook-id", "spoofed"},
+                  {"User-Agent", "spoofed"},
+                  {"Webhook-Custom", "spoofed"}};
   dispatcher_->Configure({hook});
   Commit({hook}, {"a"});
   ASSERT_TRUE(WaitDelivered({"a"}));
@@ -232,31 +204,15 @@ TEST_F(DispatcherTest, SignsAndSendsTheConfiguredHeaders) {
   const std::string& id = r.headers.at("webhook-id");
   EXPECT_EQ(id.substr(0, 4), "msg_");
   const int64_t ts = std::stoll(r.headers.at("webhook-timestamp"));
-  EXPECT_NEAR(static_cast<double>(ts), clock_.NowMs() / 1000.0, 60);
+  EXPECT_NEAR(static_cast<double>(ts), clock().NowMs() / 1000.0, 60);
   EXPECT_EQ(r.headers.at("webhook-signature"),
             StandardWebhookSignature(hook.secret.Reveal(), id, ts, r.body));
   EXPECT_EQ(r.headers.at("x-ably-signature"), AblySignature(hook.secret.Reveal(), r.body));
   EXPECT_EQ(r.headers.at("x-team"), "presence");
   EXPECT_EQ(r.headers.at("content-type"), "application/json");
   EXPECT_EQ(r.headers.at("user-agent").substr(0, 10), "presenced/");
+  EXPECT_FALSE(r.headers.contains("webhook-custom"));
   EXPECT_NE(r.body.find(R"("source":"channel.presence")"), std::string::npos);
-}
-
-TEST_F(DispatcherTest, BatchesByMaxEventsThenMaxDelay) {
-  WebhookConfig hook = Hook();
-  hook.batch_max_events = 2;
-  hook.batch_max_delay = milliseconds(300);
-  dispatcher_->Configure({hook});
-  const auto committed = std::chrono::steady_clock::now();
-  Commit({hook}, Names(0, 5));
-  ASSERT_TRUE(WaitDelivered(Names(0, 5)));
-  const auto last = std::chrono::steady_clock::now();
-  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
-  ASSERT_EQ(requests.size(), 3u);
-  EXPECT_EQ(ClientIds(requests[0].body).size(), 2u);
-  EXPECT_EQ(ClientIds(requests[1].body).size(), 2u);
-  EXPECT_EQ(ClientIds(requests[2].body).size(), 1u);
-  EXPECT_GE(last - committed, milliseconds(280)) << "a partial batch waits for max_delay";
 }
 
 TEST_F(DispatcherTest, ASlowWebhookDoesNotHoldUpAnother) {
@@ -283,9 +239,8 @@ TEST_F(DispatcherTest, StopAbandonsAStalledRequestAndARestartResendsItWithTheSam
   dispatcher_->Configure({hook});
   Commit({hook}, Names(0, 4));
   ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 1; }));
-  const auto stop_started = std::chrono::steady_clock::now();
   dispatcher_->Stop(milliseconds(100));
-  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, milliseconds(2'000));
+  EXPECT_EQ(http_.in_flight.load(), 1) << "Stop returned without waiting for the stalled request";
   receiver_.Release();  // the receiver now answers 200, but the worker was told to discard it
   ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 0; }));
   ASSERT_EQ(receiver_.Count(), 1u);
@@ -326,17 +281,176 @@ TEST_F(DispatcherTest, RestartResendsOnlyTheBatchInFlight) {
 
 TEST_F(DispatcherTest, ARemovedWebhookKeepsItsOutboxUntilItIsBack) {
   const WebhookConfig hook = Hook();
-  receiver_.Stop();
-  const uint16_t port = receiver_.port();
+  receiver_.TakeDown();
   dispatcher_->Configure({hook});
   Commit({hook}, {"a"});
   ASSERT_TRUE(WaitFor([&] { return store_->CurrentBatch("w")->has_value(); }));
   dispatcher_->Configure({});
   EXPECT_EQ(MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})"), -1);
   EXPECT_EQ(store_->GetBacklog("w")->pending, 1u);
-  receiver_.Start(port);
+  receiver_.BringBack();
   dispatcher_->Configure({hook});
   EXPECT_TRUE(WaitDelivered({"a"}));
+}
+
+// A webhook removed while its request is in flight: its series go at once and stay gone after
+// the request ends (the worker used to write them again, and into freed series).
+TEST_F(DispatcherTest, ARemovedWebhooksSeriesStayGoneAfterItsRequestEnds) {
+  receiver_.Stall();
+  const WebhookConfig hook = Hook();
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 1; }));
+  dispatcher_->Configure({});
+  EXPECT_EQ(metrics_.Serialize().find(R"(webhook="w")"), std::string::npos);
+  receiver_.Release();
+  // The request ends and is recorded in the store, then the worker exits.
+  ASSERT_TRUE(WaitFor([&] { return store_->GetBacklog("w")->pending == 0; }));
+  dispatcher_->Stop(milliseconds(10'000));  // waits for the retired worker to finish
+  EXPECT_EQ(receiver_.Count(), 1u);
+  EXPECT_EQ(metrics_.Serialize().find(R"(webhook="w")"), std::string::npos) << metrics_.Serialize();
+}
+
+// Reconfiguring and committing never wait for a worker stuck in a request: a webhook removed and
+// added back while its request stalls used to make Configure join that worker.
+TEST_F(DispatcherTest, ConfigureAndNotifyNeverWaitForAStalledRequest) {
+  receiver_.Stall();
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 1;
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 1; }));
+  auto poll_thread = std::async(std::launch::async, [&] {
+    dispatcher_->Configure({});
+    dispatcher_->Configure({hook});
+    Commit({hook}, {"b"});
+    dispatcher_->Notify();
+  });
+  const bool returned = poll_thread.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  receiver_.Release();
+  ASSERT_TRUE(returned) << "Configure/Commit/Notify waited for the stalled request";
+  EXPECT_NE(metrics_.Serialize().find(R"(presenced_webhook_pending_events{webhook="w"})"),
+            std::string::npos);
+  // The old worker records its batch; the new one waits for it to exit and never sends that
+  // batch a second time.
+  ASSERT_TRUE(WaitFor([&] { return Delivered(receiver_).size() >= 2; }));
+  EXPECT_EQ(Delivered(receiver_), (std::vector<std::string>{"a", "b"}));
+}
+
+// Backoffs, Retry-After, batch delays and give_up_after on fake time: the test moves the clock
+// and sees the worker's wait through FakeClock::EarliestWait, instead of sleeping.
+class DispatcherFakeTimeTest : public DispatcherTest {
+ protected:
+  void SetUp() override {
+    fake_time_ = true;
+    DispatcherTest::SetUp();
+  }
+  // Waits until the worker waits on the clock for a time in [low, high].
+  bool WaitsFor(milliseconds low, milliseconds high) {
+    return WaitFor([&] {
+      const auto wait = fake_clock_.EarliestWait();
+      return wait && *wait >= low && *wait <= high;
+    });
+  }
+};
+
+TEST_F(DispatcherFakeTimeTest, HonoursRetryAfter) {
+  receiver_.SetStatus(429, "3");
+  WebhookConfig hook = Hook();
+  hook.retry_initial_backoff = milliseconds(1);
+  hook.retry_max_backoff = milliseconds(2);
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  fake_clock_.Advance(hook.batch_max_delay);
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
+  ASSERT_TRUE(WaitsFor(milliseconds(3'000), milliseconds(3'000)));
+  receiver_.SetStatus(200);
+  fake_clock_.Advance(milliseconds(2'999));
+  ASSERT_TRUE(WaitsFor(milliseconds(1), milliseconds(1)));
+  EXPECT_EQ(receiver_.Count(), 1u);
+  fake_clock_.Advance(milliseconds(1));
+  ASSERT_TRUE(WaitDelivered({"a"}));
+  EXPECT_EQ(receiver_.Count(), 2u);
+}
+
+TEST_F(DispatcherFakeTimeTest, BacksOffExponentiallyUpToTheCap) {
+  receiver_.SetStatus(503);
+  WebhookConfig hook = Hook();
+  hook.retry_initial_backoff = milliseconds(1'000);
+  hook.retry_max_backoff = milliseconds(4'000);
+  dispatcher_->Configure({hook});
+  Commit({hook}, {"a"});
+  fake_clock_.Advance(hook.batch_max_delay);
+  // Full jitter: the n-th wait is uniform in [0, min(initial * 2^(n-1), max)].
+  for (int64_t ceiling : {1'000, 2'000, 4'000, 4'000}) {
+    const size_t sent = receiver_.Count();
+    ASSERT_TRUE(WaitFor([&] {
+      const auto wait = fake_clock_.EarliestWait();
+      return receiver_.Count() > sent || (wait && *wait <= milliseconds(ceiling));
+    }));
+    fake_clock_.Advance(milliseconds(ceiling));
+    ASSERT_TRUE(WaitFor([&] { return receiver_.Count() > sent; })) << "ceiling " << ceiling;
+  }
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_webhook_pending_events{webhook="w"})"), 1);
+}
+
+TEST_F(DispatcherFakeTimeTest, BatchesByMaxEventsThenMaxDelay) {
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  hook.batch_max_delay = milliseconds(300);
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 5));
+  ASSERT_TRUE(WaitDelivered(Names(0, 4)));
+  ASSERT_TRUE(WaitsFor(milliseconds(300), milliseconds(300))) << "a partial batch waits";
+  EXPECT_EQ(receiver_.Count(), 2u);
+  fake_clock_.Advance(milliseconds(300));
+  ASSERT_TRUE(WaitDelivered(Names(0, 5)));
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(ClientIds(requests[0].body).size(), 2u);
+  EXPECT_EQ(ClientIds(requests[1].body).size(), 2u);
+  EXPECT_EQ(ClientIds(requests[2].body).size(), 1u);
+}
+
+// What a replay promises (README "Delivery guarantees"): dead letters go out again in their
+// original order, before every event still pending, but after the batches delivered while they
+// were dead: a dead-lettered batch is overtaken by newer ones.
+TEST_F(DispatcherFakeTimeTest, GivesUpIntoDeadLettersAndReplaysThemInOrder) {
+  receiver_.SetStatus(500);
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 2;
+  hook.retry_initial_backoff = milliseconds(1'000);
+  hook.retry_max_backoff = milliseconds(1'000);
+  hook.retry_give_up_after = milliseconds(60'000);
+  dispatcher_->Configure({hook});
+  Commit({hook}, Names(0, 2));
+  ASSERT_TRUE(WaitFor([&] { return receiver_.Count() >= 1; }));
+  ASSERT_TRUE(WaitFor([&] { return fake_clock_.EarliestWait().has_value(); }));
+  fake_clock_.Advance(milliseconds(60'000));  // the next failure is past give_up_after
+  ASSERT_TRUE(WaitFor([&] { return store_->GetBacklog("w")->dead_letters == 2; }));
+  EXPECT_TRUE(WaitFor([&] {
+    return MetricValue(metrics_, R"(presenced_webhook_dead_letter_events{webhook="w"})") == 2;
+  })) << metrics_.Serialize();
+  const std::string described = *DescribeDeadLetters(*store_);
+  EXPECT_NE(described.find("w: 2 events"), std::string::npos) << described;
+  EXPECT_NE(described.find("HTTP 500"), std::string::npos) << described;
+
+  receiver_.SetStatus(200);
+  Commit({hook}, {"later"});
+  fake_clock_.Advance(milliseconds(10));  // batch.max_delay for the partial batch
+  ASSERT_TRUE(WaitDelivered({"later"}));
+  receiver_.Stall();  // hold the next batch in flight while replaying
+  Commit({hook}, Names(10, 12));
+  ASSERT_TRUE(WaitFor([&] { return http_.in_flight.load() == 1; }));
+  Commit({hook}, Names(12, 14));
+  auto moved = ReplayDeadLetters(*store_, "w");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(*moved, 2u);
+  receiver_.Release();
+  dispatcher_->Notify();
+  EXPECT_TRUE(WaitDelivered({"later", "m10", "m11", "m0", "m1", "m12", "m13"}))
+      << ::testing::PrintToString(Delivered(receiver_));
+  EXPECT_EQ(*DescribeDeadLetters(*store_), "no dead letters\n");
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `cmake --install --component deploy` into a DESTDIR: the unit lands in <prefix>/lib/systemd/system with
-# ExecStart under <prefix>/bin, the example config next to (never over) the admin's presenced.yaml.
+# ExecStart under <prefix>/bin, the example config in /etc/presenced (where the unit reads) next to
+# (never over) the admin's presenced.yaml.
 # Usage: install.sh CMAKE BUILD_DIR
 set -euo pipefail
 (($# == 2)) || { echo "usage: $0 CMAKE BUILD_DIR" >&2; exit 2; }
@@ -29,5 +30,6 @@ check() {
 }
 
 check /usr /usr/lib/systemd/system /usr/bin /etc/presenced
-check /usr/local /usr/local/lib/systemd/system /usr/local/bin /usr/local/etc/presenced
-check /opt/presenced /opt/presenced/lib/systemd/system /opt/presenced/bin /etc/opt/presenced/presenced
+# The example goes where the unit reads the config, whatever the prefix.
+check /usr/local /usr/local/lib/systemd/system /usr/local/bin /etc/presenced
+check /opt/presenced /opt/presenced/lib/systemd/system /opt/presenced/bin /etc/presenced

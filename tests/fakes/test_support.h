@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -37,6 +38,21 @@ class TempDir {
 
 // Reads a whole file; "" when it cannot be read.
 std::string ReadFile(const std::string& path);
+
+// A TCP port on 127.0.0.1 that is bound but not listening: connecting to it is refused, and no
+// other process can take the port while this object lives (unlike binding, closing and reusing).
+class BoundPort {
+ public:
+  BoundPort();
+  ~BoundPort();
+  BoundPort(const BoundPort&) = delete;
+  BoundPort& operator=(const BoundPort&) = delete;
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
 
 // ChildProcess runs `argv[0]` with arguments, the current environment plus `env` overrides, and
 // stdout/stderr captured by reader threads. The destructor kills (SIGKILL) and reaps it.

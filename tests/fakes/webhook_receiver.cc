@@ -5,13 +5,17 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <sstream>
+
+#include "common/ascii.h"
 
 namespace presenced::testing {
 
@@ -24,16 +28,20 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     ReceivedWebhook received;
     for (const auto& [name, value] : request) {
-      std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      received.headers[lower] = value;
+      received.headers[AsciiLower(name)] = value;
     }
     std::ostringstream body;
     Poco::StreamCopier::copyStream(request.stream(), body);
     received.body = body.str();
     std::string retry_after;
-    const int status = receiver_.Handle(std::move(received), &retry_after);
-    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    const std::optional<int> status = receiver_.Handle(std::move(received), &retry_after);
+    if (!status) {
+      // Down: close the connection without an answer (Poco writes nothing when the handler
+      // sends nothing; SIGPIPE is ignored in case it tries).
+      static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdown();
+      return;
+    }
+    response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(*status));
     if (!retry_after.empty()) response.set("Retry-After", retry_after);
     response.setContentLength(0);
     response.send();
@@ -64,10 +72,9 @@ WebhookReceiver::~WebhookReceiver() {
   Stop();
 }
 
-uint16_t WebhookReceiver::Start(uint16_t port) {
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress("127.0.0.1", port), true);
-  socket.listen(64);
+uint16_t WebhookReceiver::Start() {
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a connection closed while down must not kill us
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(8);
   params->setKeepAlive(true);
@@ -86,6 +93,21 @@ void WebhookReceiver::Stop() {
     server = std::move(server_);
   }
   if (server) server->stopAll(true);
+}
+
+void WebhookReceiver::TakeDown() {
+  std::lock_guard lock(mu_);
+  down_ = true;
+}
+
+void WebhookReceiver::BringBack() {
+  std::lock_guard lock(mu_);
+  down_ = false;
+}
+
+bool WebhookReceiver::down() const {
+  std::lock_guard lock(mu_);
+  return down_;
 }
 
 std::string WebhookReceiver::Url() const {
@@ -121,9 +143,10 @@ size_t WebhookReceiver::Count() const {
   return requests_.size();
 }
 
-int WebhookReceiver::Handle(ReceivedWebhook request, std::string* retry_after) {
+std::optional<int> WebhookReceiver::Handle(ReceivedWebhook request, std::string* retry_after) {
   std::unique_lock lock(mu_);
   released_.wait_for(lock, std::chrono::seconds(30), [&] { return !stalled_; });
+  if (down_) return std::nullopt;
   request.answered = status_;
   *retry_after = retry_after_;
   requests_.push_back(std::move(request));

@@ -2,7 +2,7 @@
 
 // WebhookReceiver: a local webhook endpoint on port 0 for integration tests. It records every
 // request (headers lower-cased, body) and answers with a status the test chooses; it can also
-// stall (hold requests until released) or be taken down and brought back on the same port.
+// stall (hold requests until released) or be taken down and brought back (its port stays bound).
 // Thread-safe.
 
 #include <condition_variable>
@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,16 @@ class WebhookReceiver {
   WebhookReceiver(const WebhookReceiver&) = delete;
   WebhookReceiver& operator=(const WebhookReceiver&) = delete;
 
-  // Starts listening (port 0 = any free port, else that port again); returns the port.
-  uint16_t Start(uint16_t port = 0);
-  // Stops listening: the receiver is down until Start(port()) again.
+  // Starts listening on a free port (port 0); returns the port.
+  uint16_t Start();
+  // Stops listening for good.
   void Stop();
+  // Takes the receiver down until BringBack(): every request's connection is closed without an
+  // answer, and a request held by Stall() is dropped when released. The port stays bound, so no
+  // other process can take it meanwhile (no stop-then-rebind race).
+  void TakeDown();
+  void BringBack();
+  bool down() const;
   uint16_t port() const { return port_; }
   std::string Url() const;
 
@@ -48,8 +55,9 @@ class WebhookReceiver {
   std::vector<ReceivedWebhook> Requests() const;
   size_t Count() const;
 
-  // Handles one request (called by the server's handler).
-  int Handle(ReceivedWebhook request, std::string* retry_after);
+  // Handles one request (called by the server's handler): the status to answer, or nullopt when
+  // the receiver is down (the request is not recorded).
+  std::optional<int> Handle(ReceivedWebhook request, std::string* retry_after);
 
  private:
   mutable std::mutex mu_;  // guards everything below
@@ -57,6 +65,7 @@ class WebhookReceiver {
   int status_ = 200;
   std::string retry_after_;
   bool stalled_ = false;
+  bool down_ = false;
   std::vector<ReceivedWebhook> requests_;
   uint16_t port_ = 0;
   std::unique_ptr<Poco::Net::HTTPServer> server_;

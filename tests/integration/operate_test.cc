@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+
 #include "daemon_harness.h"
 #include "fake_ably/fake_ably_server.h"
 #include "notify_socket.h"
@@ -39,6 +41,7 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   fake_.Enter("a", "bob", "kb", R"("x")");
   fake_.Enter("b", "carol", "kc", R"("y")");
   DaemonHarness daemon(dir_, Config("[a]"));
+  daemon.EnableLifecycle();
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
 
@@ -66,6 +69,49 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   ASSERT_TRUE(
       WaitFor([&] { return daemon.Metric("presenced_config_last_reload_successful") == 1; }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
+}
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating, on this file: neither --check-config (the
+// unit's ExecStartPre) nor a reload may hang or grow; both report a config error.
+TEST_F(OperateTest, AFileThatLoopedYamlCppIsAConfigErrorForCheckAndReload) {
+  const std::string trigger =
+      std::string(PRESENCED_TESTDATA) + "/config/invalid-yaml-cpp-comma-loop.yaml";
+  ChildProcess check({PRESENCED_BINARY, "--check-config", "--config", trigger},
+                     {{"ABLY_API_KEY", kFakeKey}});
+  ASSERT_EQ(check.Wait(seconds(30)), 1) << check.Stderr();
+  EXPECT_NE(check.Stderr().find("syntax error: unexpected ',' (line 1)"), std::string::npos)
+      << check.Stderr();
+
+  fake_.Enter("a", "bob", "kb", R"("x")");
+  DaemonHarness daemon(dir_, Config("[a]"));
+  daemon.EnableLifecycle();
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  std::ofstream(daemon.config_path(), std::ios::trunc) << ReadFile(trigger);  // as it is
+  const HttpReply rejected = Request(daemon.port(), "POST", "/-/reload");
+  EXPECT_EQ(rejected.status, 500);
+  EXPECT_NE(rejected.body.find("syntax error: unexpected ','"), std::string::npos) << rejected.body;
+  EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
+  daemon.process().Signal(SIGHUP);           // the same file again, by signal
+  fake_.Enter("a", "dave", "kd", R"("z")");  // the old config keeps running
+  ASSERT_TRUE(WaitFor([&] { return daemon.process().Stdout().find("dave") != std::string::npos; }));
+  EXPECT_TRUE(daemon.process().Running());
+  EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
+}
+
+// POST /-/reload is a lifecycle endpoint: without http.lifecycle: true anyone who can reach
+// http.listen is refused, and the config stays as it is.
+TEST_F(OperateTest, ReloadOverHttpNeedsHttpLifecycle) {
+  DaemonHarness daemon(dir_, Config("[a]"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  daemon.RewriteConfig(Config("[a, b]"));
+  const HttpReply refused = Request(daemon.port(), "POST", "/-/reload");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("http.lifecycle: true"), std::string::npos) << refused.body;
+  EXPECT_EQ(Request(daemon.port(), "POST", "/-/sync?webhook=main").status, 403);
+  ASSERT_TRUE(daemon.WaitCycles(2));
+  EXPECT_EQ(daemon.Metric("presenced_channels"), 1);  // the new config was not applied
 }
 
 TEST_F(OperateTest, SpeaksTheSystemdNotifyProtocol) {

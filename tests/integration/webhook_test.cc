@@ -239,16 +239,16 @@ void WebhookTest::RunKillNineChaos(int background, int max_events) {
     const int changes = std::uniform_int_distribution<int>(4, 12)(rng);
     for (int i = 0; i < changes; ++i) {
       churn();
-      // The receiver fails, recovers, goes down and comes back, or stalls past presenced's
-      // request timeout (2s) until a later flap releases it.
+      // The receiver fails, recovers, goes down until a later flap brings it back, or stalls
+      // past presenced's request timeout (2s) until a later flap releases it.
       const int flap = std::uniform_int_distribution<int>(0, 6)(rng);
       if (flap <= 2) receiver_.Release();
       if (flap == 0) receiver_.SetStatus(500);
-      if (flap == 1) receiver_.SetStatus(200);
-      if (flap == 2) {
-        receiver_.Stop();
-        receiver_.Start(receiver_.port());
+      if (flap == 1) {
+        receiver_.SetStatus(200);
+        receiver_.BringBack();
       }
+      if (flap == 2) receiver_.TakeDown();
       if (flap == 3) receiver_.Stall();
       ASSERT_TRUE(daemon.WaitCycles(1));
     }
@@ -262,6 +262,7 @@ void WebhookTest::RunKillNineChaos(int background, int max_events) {
 
   receiver_.Release();
   receiver_.SetStatus(200);
+  receiver_.BringBack();
   DaemonHarness daemon(dir_, Config("1h", max_events), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());

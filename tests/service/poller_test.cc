@@ -247,6 +247,43 @@ TEST_F(PollerTest, InitialSnapshotPresentOnlyInTheFirstCycle) {
   EXPECT_EQ(Cycle(), Events{});  // a channel added later is a baseline
 }
 
+// The rule (README, Events): `present` for the first successful snapshot of every channel tracked
+// from the start of a run that has no stored snapshot, however many fetches failed before it;
+// channels a reload adds later start as a baseline.
+TEST_F(PollerTest, InitialSnapshotPresentAcrossFailuresAndRestarts) {
+  config_.presence.initial_snapshot = PresenceConfig::InitialSnapshot::kPresent;
+  source_.Enter("a", "bob", R"("hi")");
+  source_.Enter("b", "carol", R"("x")");
+  source_.failing = {"b"};
+  EXPECT_EQ(Cycle(), Events{"present a bob"});  // first start, empty state
+  EXPECT_EQ(Cycle(), Events{});
+  source_.failing.clear();
+  EXPECT_EQ(Cycle(), Events{"present b carol"});  // b's first fetch failed: present when it works
+
+  // Restart with stored state: a and b continue from their snapshots; c, added to the config
+  // while presenced was down, has none, and its first fetch fails.
+  source_.Enter("c", "erin", R"("y")");
+  source_.failing = {"c"};
+  config_.channels = {"a", "b", "c"};
+  poller_ = MakePoller();
+  source_.Enter("a", "dave", R"("z")");
+  EXPECT_EQ(Cycle(), Events{"enter a dave"});
+  source_.failing.clear();
+  EXPECT_EQ(Cycle(), Events{"present c erin"});
+
+  // A channel added by a reload starts as a baseline.
+  source_.Enter("d", "frank", R"("w")");
+  poller_->SetChannels({"a", "b", "c", "d"}, {}, {});
+  EXPECT_EQ(Cycle(), Events{});
+}
+
+TEST_F(PollerTest, InitialSnapshotPresentForChannelsDiscoveredBeforeTheFirstCycle) {
+  config_.presence.initial_snapshot = PresenceConfig::InitialSnapshot::kPresent;
+  source_.Enter("room:1", "bob", R"("x")");
+  poller_->SetChannels(config_.channels, {"room:1"}, {"room:"});
+  EXPECT_EQ(Cycle(), Events{"present room:1 bob"});
+}
+
 TEST_F(PollerTest, CancelledCycleCommitsNothing) {
   source_.Enter("a", "bob", R"("hi")");
   cancel_ = true;

@@ -1,12 +1,16 @@
 #include "state/state_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <filesystem>
 
 #include "fakes/test_support.h"
+#include "state/sqlite_db.h"
+#include "state/state_dir_lock.h"
 
 namespace presenced {
 namespace {
@@ -282,6 +286,137 @@ TEST_F(StateStoreTest, SequenceNumbersAreNeverReused) {
   ASSERT_TRUE(store_->CommitCycle({}, {}, {{"w", MakeEvent("c", "b", Action::kEnter, 2)}}).ok());
   EXPECT_GT((*store_->PeekPending("w", 1))[0].seq, first);
   EXPECT_EQ(*store_->ReplayDeadLetters("w"), 1u);
+}
+
+// Runs `sql` on its own connection to the store's file (another process's view).
+void ExecBehindTheStoresBack(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST_F(StateStoreTest, BacklogCountsFollowEveryChangeWithoutScanningTheOutbox) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        store_
+            ->CommitCycle({}, {},
+                          {{"w", MakeEvent("c", "m" + std::to_string(i), Action::kEnter, 100 + i)},
+                           {"v", MakeEvent("c", "v" + std::to_string(i), Action::kEnter, 100 + i)}})
+            .ok());
+  }
+  auto assign = [&](int n, const std::string& id) {
+    auto head = store_->PeekPending("w", n);
+    std::vector<int64_t> seqs;
+    for (const auto& p : *head) seqs.push_back(p.seq);
+    ASSERT_TRUE(store_->AssignBatch("w", id, seqs, 0).ok());
+  };
+  assign(2, "msg_1");
+  ASSERT_EQ(*store_->CompleteBatch("w"), 2u);
+  assign(2, "msg_2");
+  ASSERT_EQ(*store_->DeadLetterBatch("w", 1, "HTTP 500"), 2u);
+  auto backlog = store_->GetBacklog("w");
+  EXPECT_EQ(backlog->pending, 1u);
+  EXPECT_EQ(backlog->dead_letters, 2u);
+  EXPECT_EQ(backlog->oldest_created_ms, 104);
+  EXPECT_EQ(store_->GetBacklog("v")->pending, 5u);
+
+  // A failed commit counts nothing.
+  const std::string path = dir_.path() + "/state/presenced.db";
+  ExecBehindTheStoresBack(path,
+                          "CREATE TRIGGER boom BEFORE INSERT ON outbox WHEN NEW.webhook = 'boom' "
+                          "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  const Event e = MakeEvent("c", "x", Action::kEnter, 200);
+  ASSERT_FALSE(store_->CommitCycle({}, {}, {{"w", e}, {"boom", e}}).ok());
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 1u);
+
+  ASSERT_EQ(*store_->ReplayDeadLetters("w"), 2u);
+  backlog = store_->GetBacklog("w");
+  EXPECT_EQ(backlog->pending, 3u);
+  EXPECT_EQ(backlog->dead_letters, 0u);
+  EXPECT_EQ(backlog->oldest_created_ms, 102);
+
+  // Rows added behind the store's back are not seen until the next Open: GetBacklog reads the
+  // counts it keeps, it does not count the outbox.
+  ExecBehindTheStoresBack(
+      path,
+      "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "
+      "data, encoding, timestamp, observed_at, created_ms) "
+      "VALUES ('w', 'i', 'c', 2, 'y', 'k', 'k:0', '', '', 1, 1, 300)");
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 3u);
+  store_.reset();
+  store_ = OpenStore(dir_.path() + "/state");
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 4u);
+  EXPECT_EQ(store_->GetBacklog("v")->pending, 5u);
+}
+
+TEST_F(StateStoreTest, CheckFileSaysWhenTheDatabaseWasDeletedOrReplaced) {
+  const std::string path = dir_.path() + "/state/presenced.db";
+  EXPECT_TRUE(store_->CheckFile().ok());
+  std::filesystem::rename(path, path + ".old");
+  std::filesystem::copy_file(path + ".old", path);
+  Status replaced = store_->CheckFile();
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_NE(replaced.error().message.find(path + " was replaced by another file"),
+            std::string::npos)
+      << replaced.error().message;
+  std::filesystem::remove(path);
+  Status deleted = store_->CheckFile();
+  ASSERT_FALSE(deleted.ok());
+  EXPECT_NE(deleted.error().message.find(path + " was deleted while presenced was running"),
+            std::string::npos)
+      << deleted.error().message;
+}
+
+TEST_F(StateStoreTest, ErrorsNameTheFileAndSayReadOnlyPlainly) {
+  const std::string path = dir_.path() + "/plain.db";
+  Result<SqliteDb> db = SqliteDb::Open(path);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->Exec("PRAGMA query_only=1").ok());
+  Status refused = db->Exec("CREATE TABLE t (a)");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "state store " + path +
+                                         ": attempt to write a readonly database (read-only: "
+                                         "check the permissions of the file and of state.dir)");
+}
+
+// A file-size limit of 0 fails every write the way a full disk does: the commit fails with a
+// plain message naming the file, and works again once the limit is lifted.
+TEST_F(StateStoreTest, CommitFailsPlainlyWhenNothingCanBeWritten) {
+  const auto old_handler = signal(SIGXFSZ, SIG_IGN);
+  rlimit old_limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  rlimit zero = old_limit;
+  zero.rlim_cur = 0;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &zero), 0);
+  const Event e = MakeEvent("c", "alice", Action::kEnter, 1000);
+  Status failed = store_->CommitCycle({{"c", "snapshot"}}, {}, {{"w", e}});
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, old_handler);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message.find("state store " + dir_.path() + "/state/presenced.db: "),
+            std::string::npos)
+      << failed.error().message;
+  EXPECT_NE(failed.error().message.find("disk full"), std::string::npos) << failed.error().message;
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 0u);
+  ASSERT_TRUE(store_->CommitCycle({{"c", "snapshot"}}, {}, {{"w", e}}).ok());
+  EXPECT_EQ(store_->GetBacklog("w")->pending, 1u);
+}
+
+TEST_F(StateStoreTest, StateDirLockIsExclusiveAndNamesTheHolder) {
+  auto first = StateDirLock::Acquire(dir_.path() + "/state");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  // flock locks belong to the open file description, so a second open in this process conflicts
+  // just as another process would.
+  auto second = StateDirLock::Acquire(dir_.path() + "/state");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().message, "state.dir " + dir_.path() +
+                                        "/state is locked by another presenced (pid " +
+                                        std::to_string(getpid()) + ")");
+  first->reset();
+  EXPECT_TRUE(StateDirLock::Acquire(dir_.path() + "/state").ok());
 }
 
 }  // namespace
