@@ -358,4 +358,20 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
   }
 }
 
+bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
+  try {
+    od::document doc = Iterate(body);
+    if (doc.type() != od::json_type::array) throw ShapeError{"presence page is not an array"};
+    const char* problem = ParsePresence(doc.get_array(), members);
+    ExpectEnd(doc);
+    if (problem != nullptr) throw ShapeError{std::string("malformed presence message: ") + problem};
+    return true;
+  } catch (const simdjson::simdjson_error& e) {
+    error = {0, 0, std::string("unparsable presence page: ") + e.what()};
+  } catch (const ShapeError& e) {
+    error = {0, 0, "unexpected presence page: " + e.message};
+  }
+  return false;
+}
+
 }  // namespace presenced

@@ -48,4 +48,9 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_message = {},
                                        size_t readable_past_end = 0);
 
+// Parses one 2xx page of GET /channels/{name}/presence: a JSON array of presence messages. Appends
+// its members (absent and leave dropped) to `members`. Returns false with `error` set when the
+// body is not such an array or a message is malformed.
+bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error);
+
 }  // namespace presenced

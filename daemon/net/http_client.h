@@ -51,7 +51,8 @@ enum class TransportFailure {
   kConnect,   // DNS, refused, unreachable, TLS handshake/verification
   kTimeout,   // connect or request timeout
   kTooLarge,  // body over max_response_bytes
-  kProtocol,  // malformed HTTP, truncated body, connection reset mid-response
+  kProtocol,  // malformed HTTP, truncated body
+  kReset,     // the connection was reset after the request was sent (ECONNRESET)
 };
 
 struct TransportError {

@@ -73,6 +73,9 @@ TransportError Classify(const Poco::Exception& e, Phase phase) {
   if (phase == Phase::kSend || dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr) {
     return {TransportFailure::kConnect, "connect failed: " + e.displayText()};
   }
+  if (dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) != nullptr) {
+    return {TransportFailure::kReset, "connection reset: " + e.displayText()};
+  }
   return {TransportFailure::kProtocol, "bad response: " + e.displayText()};
 }
 

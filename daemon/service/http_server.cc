@@ -13,6 +13,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "service/connection_guard.h"
@@ -163,7 +164,7 @@ class PocoHttpServer final : public HttpServer {
         port_(socket.address().port()),
         guard_(
             {options.header_timeout, options.answer_timeout, options.max_connections_per_client}),
-        pool_(2, options.threads) {
+        pool_(std::min(2, options.threads), options.threads) {
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options.threads);
     params->setMaxQueued(64);

@@ -63,13 +63,14 @@ Result<ChannelState> Poller::RestoreChannel(const StateStore::StoredSnapshot& sn
 
 void Poller::SetChannels(const std::vector<std::string>& configured,
                          const std::vector<std::string>& discovered,
-                         const std::vector<std::string>& prefixes) {
+                         const std::vector<std::string>& prefixes,
+                         const std::function<bool(const std::string&)>& owned) {
   std::set<std::string> wanted(configured.begin(), configured.end());
   std::set<std::string> found(discovered.begin(), discovered.end());
   for (auto it = channels_.begin(); it != channels_.end();) {
     const std::string& name = it->first;
-    const bool keep_for_leaves =
-        HasPrefix(name, prefixes) && it->second.state && !it->second.state->empty();
+    const bool keep_for_leaves = (!owned || owned(name)) && HasPrefix(name, prefixes) &&
+                                 it->second.state && !it->second.state->empty();
     if (wanted.count(name) || found.count(name) || keep_for_leaves) {
       it->second.discovered = !wanted.count(name);
       ++it;
@@ -86,6 +87,13 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   }
   // A channel dropped and added back before the next commit must keep the snapshot it gets.
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
+}
+
+void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
+  for (const std::string& name : channels) {
+    auto it = channels_.find(name);
+    if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
 }
 
 Poller::Tracked& Poller::Track(const std::string& name) {
@@ -118,15 +126,18 @@ uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapsh
 
 Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracked,
                                const ChannelPresence& result, const DiffOptions& options,
-                               int64_t now_ms) {
-  const ChannelState* before = tracked.state.get();
+                               int64_t now_ms, bool announce) {
+  // A room that was inactive before: diffed against an empty set, so its members enter.
+  static const ChannelState kInactive;
+  const ChannelState* stored = tracked.state.get();
+  const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
   DiffResult diff = Diff(channel, before, result.members, options, now_ms);
   Derived derived;
   derived.ok = true;
   derived.events = std::move(diff.events);
-  if (before != nullptr && diff.delta.empty()) return derived;
+  if (stored != nullptr && diff.delta.empty()) return derived;
   derived.write = true;
-  if (before != nullptr) {
+  if (stored != nullptr) {
     derived.encoded = diff.delta.Encode();
     if (tracked.delta_bytes + derived.encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
@@ -137,7 +148,7 @@ Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracke
   // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
   // encoding is held until the commit (decoded again after it), not the state as well.
   derived.full = true;
-  derived.encoded = Apply(before != nullptr ? *before : ChannelState{}, diff.delta).Encode();
+  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, diff.delta).Encode();
   return derived;
 }
 
@@ -167,7 +178,8 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     const Tracked& channel = *tracked[index];
     DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
                         channel.state == nullptr && channel.initial && present_initial, false};
-    derived[index] = Derive(names[index], channel, result, options, now_ms);
+    derived[index] =
+        Derive(names[index], channel, result, options, now_ms, announce_.contains(names[index]));
   });
   if (cancel) return report;
 
@@ -229,6 +241,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     d = Derived{};
     channel.last_success_ms = now_ms;
     stale_.erase(names[i]);
+    announce_.erase(names[i]);
     PublishChannelMetrics(names[i], channel, per_channel);
   }
   for (const auto& name : failed) stale_.insert(name);

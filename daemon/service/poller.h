@@ -60,10 +60,18 @@ class Poller {
   // Sets the channel list to poll: `configured` plus every discovered channel. Channels no longer
   // configured are dropped without leaves (their snapshot is deleted at the next commit); a
   // channel under one of `prefixes` that disappears from discovery is kept until its last member
-  // has left, so its leaves are still seen.
+  // has left, so its leaves are still seen. A channel `owned` rejects (another shard's) is dropped
+  // at once without leaves: its new owner reports it from then on.
   void SetChannels(const std::vector<std::string>& configured,
                    const std::vector<std::string>& discovered,
-                   const std::vector<std::string>& prefixes);
+                   const std::vector<std::string>& prefixes,
+                   const std::function<bool(const std::string&)>& owned = {});
+
+  // Marks channels whose first snapshot emits `enter` for every member instead of being a silent
+  // baseline: rooms discovery found after its first successful enumeration, which were inactive
+  // (empty) before (CONTRACT §1 "Discovered channels"). No effect on a channel that already has
+  // a snapshot; the mark stays until its first successful fetch.
+  void AnnounceFirstSnapshot(const std::vector<std::string>& channels);
 
   // Returns the channels the next cycle polls, sorted.
   std::vector<std::string> Channels() const;
@@ -99,9 +107,11 @@ class Poller {
 
   static Result<ChannelState> RestoreChannel(const StateStore::StoredSnapshot& snapshot);
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
-  // Diffs one fetched channel against its state; runs on fetch threads (reads `tracked` only).
+  // Diffs one fetched channel against its state (against an empty set when `announce` and none
+  // is stored); runs on fetch threads (reads `tracked` only).
   static Derived Derive(const std::string& channel, const Tracked& tracked,
-                        const ChannelPresence& result, const DiffOptions& options, int64_t now_ms);
+                        const ChannelPresence& result, const DiffOptions& options, int64_t now_ms,
+                        bool announce);
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
@@ -117,7 +127,8 @@ class Poller {
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
   std::set<std::string> stale_;
-  bool first_cycle_ = true;  // no cycle committed yet: channels added now are `initial`
+  std::set<std::string> announce_;  // see AnnounceFirstSnapshot
+  bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
 };
 
 }  // namespace presenced

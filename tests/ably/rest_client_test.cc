@@ -238,7 +238,10 @@ INSTANTIATE_TEST_SUITE_P(
                      false},
         FallbackCase{"Http429", Respond(429, "", {{"X-Ably-ErrorCode", "42922"}}), false},
         FallbackCase{"Http505", Respond(505, ""), false},
-        FallbackCase{"TooLarge", TransportError{TransportFailure::kTooLarge, "big"}, false}),
+        FallbackCase{"CloudFront403",
+                     Respond(403, "<html>Forbidden</html>", {{"Server", "CloudFront"}}), true},
+        FallbackCase{"Reset", TransportError{TransportFailure::kReset, "reset"}, true},
+        FallbackCase{"Truncated", TransportError{TransportFailure::kProtocol, "truncated"}, false}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(RestClientTest, NoFallbackHostsMeansNoRetry) {
