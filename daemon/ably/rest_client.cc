@@ -59,8 +59,8 @@ class AblyRestClient final : public PresenceSource {
         batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))),
         random_(std::random_device{}()) {}
 
-  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
-                                             const std::atomic<bool>& cancel) override;
+  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
+                      const ChannelConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
 
  private:
@@ -113,14 +113,25 @@ std::vector<AblyRestClient::Job> AblyRestClient::PlanJobs(
   return jobs;
 }
 
-std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std::string>& channels,
-                                                           const std::atomic<bool>& cancel) {
+void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
+                                    const std::atomic<bool>& cancel,
+                                    const ChannelConsumer& consume) {
   std::vector<ChannelPresence> out(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {
     out[i].channel = channels[i];
     out[i].error.message = "not fetched: cancelled";
   }
   const std::vector<Job> jobs = PlanJobs(channels);
+  std::vector<char> handed_over(jobs.size(), 0);  // one writer per element
+  // Hands a finished job's channels to the consumer and releases their members, so only the
+  // responses in flight are ever held.
+  auto hand_over = [&](size_t job) {
+    for (size_t i : jobs[job].indices) {
+      consume(i, out[i]);
+      std::vector<Member>().swap(out[i].members);
+    }
+    handed_over[job] = 1;
+  };
   std::atomic<size_t> next{0};
   auto worker = [&] {
     while (!cancel.load()) {
@@ -133,6 +144,7 @@ std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std
       } else {
         FetchBatch(channels, jobs[job].indices, out, cancel);
       }
+      hand_over(job);
     }
   };
   const size_t workers = std::min<size_t>(std::max(1, config_.max_in_flight), jobs.size());
@@ -147,7 +159,9 @@ std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std
   }
   worker();
   for (std::thread& thread : threads) thread.join();
-  return out;
+  for (size_t job = 0; job < jobs.size(); ++job) {
+    if (!handed_over[job]) hand_over(job);  // cancelled before it started
+  }
 }
 
 void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
@@ -209,9 +223,9 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     return;
   }
   const HttpResponse& response = answer.response;
-  BatchPresenceResult parsed =
-      ParseBatchPresence(response.status, response.body, response.Header("X-Ably-ErrorCode"),
-                         response.Header("X-Ably-ErrorMessage"));
+  BatchPresenceResult parsed = ParseBatchPresence(
+      response.status, response.body, response.Header("X-Ably-ErrorCode"),
+      response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);

@@ -2,14 +2,15 @@
 
 // The Ably REST client: the production PresenceSource (presence_source.h).
 //
-// FetchPresence splits the channels into batch presence requests of at most
-// max_channels_per_request, runs up to max_in_flight of them at once, and maps each response
-// back onto its channels. Requests go through AblyTransport (credentials and token renewal, the
-// adaptive rate ceiling, fallback hosts). A batch whose answer is too big (over
-// max_response_bytes, a 90010 "too many channels", a request URI over 8 KiB) is split in halves
-// and the smaller size is kept for later cycles; a single channel still too big is read page by
-// page with GET /channels/{name}/presence from then on. Fetched members are counted as billable
-// messages and failed channels as fetch errors by Ably code. Logs never contain credentials.
+// StreamPresence splits the channels into batch presence requests of at most
+// max_channels_per_request, runs up to max_in_flight of them at once, and hands each response's
+// channels to the consumer as soon as it is parsed (releasing them after). Requests go through
+// AblyTransport (credentials and token renewal, the adaptive rate ceiling, fallback hosts). A batch
+// whose answer is too big (over max_response_bytes, a 90010 "too many channels", a request URI over
+// 8 KiB) is split in halves and the smaller size is kept for later cycles; a single channel still
+// too big is read page by page with GET /channels/{name}/presence from then on. Fetched members are
+// counted as billable messages and failed channels as fetch errors by Ably code. Logs never contain
+// credentials.
 //
 // ListChannels pages through GET /channels (enumeration): a 42912 (another enumeration of the
 // app is running) is retried after a jittered wait, a 40011 (pagination became invalid) starts

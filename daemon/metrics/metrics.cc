@@ -105,6 +105,11 @@ struct Metrics::Impl {
                           .Help("Presence members returned by Ably (billed as one message each).")
                           .Register(registry)
                           .Add({});
+  Counter& state_bytes_written = prometheus::BuildCounter()
+                                     .Name("presenced_state_bytes_written_total")
+                                     .Help("Bytes written to the state store.")
+                                     .Register(registry)
+                                     .Add({});
   Family<Counter>& fetch_errors = prometheus::BuildCounter()
                                       .Name("presenced_channel_fetch_errors_total")
                                       .Help("Per-channel fetch failures by Ably error code.")
@@ -260,6 +265,10 @@ void Metrics::StateCommitFailed() { impl_->state_commit_failures.Increment(); }
 
 void Metrics::AddBillableMessages(uint64_t count) {
   impl_->billable.Increment(static_cast<double>(count));
+}
+
+void Metrics::AddStateBytesWritten(uint64_t bytes) {
+  impl_->state_bytes_written.Increment(static_cast<double>(bytes));
 }
 
 void Metrics::ChannelFetchError(int code) {

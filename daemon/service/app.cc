@@ -137,25 +137,26 @@ int App::Run() {
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
-  parts.poller = std::make_unique<Poller>(*parts.source, *parts.store, *parts.metrics, clock_,
-                                          [this, &parts](const auto& events) {
-                                            bool to_stdout;
-                                            {
-                                              std::lock_guard lock(mu_);
-                                              to_stdout = config_->output.stdout_events;
-                                            }
-                                            std::string lines;
-                                            for (const Event& event : events) {
-                                              std::string json = EventToJson(event);
-                                              if (spdlog::should_log(spdlog::level::debug))
-                                                spdlog::debug("event {}", json);
-                                              if (to_stdout) lines.append(json).push_back('\n');
-                                            }
-                                            if (!lines.empty()) {
-                                              std::fwrite(lines.data(), 1, lines.size(), stdout);
-                                              std::fflush(stdout);
-                                            }
-                                          });
+  parts.poller = std::make_unique<Poller>(
+      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
+        bool to_stdout;
+        {
+          std::lock_guard lock(mu_);
+          to_stdout = config_->output.stdout_events;
+        }
+        const bool debug = spdlog::should_log(spdlog::level::debug);
+        if (!to_stdout && !debug) return;
+        std::string lines;
+        for (const Event& event : events) {
+          std::string json = EventToJson(event);
+          if (debug) spdlog::debug("event {}", json);
+          if (to_stdout) lines.append(json).push_back('\n');
+        }
+        if (!lines.empty()) {
+          std::fwrite(lines.data(), 1, lines.size(), stdout);
+          std::fflush(stdout);
+        }
+      });
   if (Status restored = parts.poller->Restore(); !restored.ok()) {
     spdlog::critical("state: {}", restored.error().message);
     return 1;

@@ -190,6 +190,8 @@ TEST_F(RestClientTest, SendsExactHeaders) {
   EXPECT_EQ(requests[1].request_timeout, 7s);
   EXPECT_EQ(requests[1].connect_timeout, 2s);
   EXPECT_EQ(requests[1].max_response_bytes, 12345u);
+  // Connections outlive the default 15 s poll interval, so cycles reuse them.
+  EXPECT_GT(requests[1].keep_alive_idle, std::chrono::milliseconds(15s));
 }
 
 struct FallbackCase {
