@@ -14,8 +14,9 @@ shift || true
 targets=("$@")
 if [ $# -eq 0 ]; then targets=(batch_parser channel_list link_url config channel_state payload); fi
 
-scripts/build.sh build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-  -DPRESENCED_FUZZ=ON -DPRESENCED_BUILD_TESTS=OFF -DPRESENCED_BUILD_BENCH=OFF
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+  -DPRESENCED_FUZZ=ON -DPRESENCED_BUILD_TESTS=OFF -DPRESENCED_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzz}"  # only what they link
 
 seeds_of() {
   echo "fuzz/seeds/$1"

@@ -25,10 +25,10 @@ def slope(points):
     return sum((x - mean_x) * (y - mean_y) for x, y in points) / var if var else 0.0
 
 
-def human(name, value):
+def human(name, value, sign=""):
     if name.endswith("bytes"):
-        return f"{value / (1 << 20):+.2f} MiB"
-    return f"{value:+.2f}"
+        return f"{value / (1 << 20):{sign}.2f} MiB"
+    return f"{value:{sign}.2f}"
 
 
 rows = [list(map(float, line.split())) for line in open(sys.argv[1]) if line.strip()]
@@ -45,7 +45,7 @@ for index, name in enumerate(columns[1:5], start=1):
     if unbounded:
         failed.append(name)
     print(f"{name:<10} {human(name, rows[0][index]):>14} {human(name, rows[-1][index]):>14} "
-          f"{human(name, whole):>14} {human(name, first):>14} {human(name, second):>14}"
+          f"{human(name, whole, '+'):>14} {human(name, first, '+'):>14} {human(name, second, '+'):>14}"
           f"{'  GROWS WITHOUT BOUND' if unbounded else ''}")
 if failed:
     print("soak: FAILED: " + ", ".join(failed))

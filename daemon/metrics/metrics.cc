@@ -105,10 +105,24 @@ struct Metrics::Impl {
                           .Help("Presence members returned by Ably (billed as one message each).")
                           .Register(registry)
                           .Add({});
+  Counter& state_bytes_written = prometheus::BuildCounter()
+                                     .Name("presenced_state_bytes_written_total")
+                                     .Help("Bytes written to the state store.")
+                                     .Register(registry)
+                                     .Add({});
   Family<Counter>& fetch_errors = prometheus::BuildCounter()
                                       .Name("presenced_channel_fetch_errors_total")
                                       .Help("Per-channel fetch failures by Ably error code.")
                                       .Register(registry);
+  Family<Counter>& token_renewals = prometheus::BuildCounter()
+                                        .Name("presenced_ably_token_renewals_total")
+                                        .Help("Ably token renewals by result (ok, error).")
+                                        .Register(registry);
+  Gauge& rate_limit = prometheus::BuildGauge()
+                          .Name("presenced_api_rate_limit_requests_per_second")
+                          .Help("Current Ably request-rate ceiling (0 = none).")
+                          .Register(registry)
+                          .Add({});
   Family<Gauge>& last_success = prometheus::BuildGauge()
                                     .Name("presenced_channel_last_success_timestamp_seconds")
                                     .Help("Unix time of the last successful fetch.")
@@ -167,6 +181,8 @@ Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) 
   for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
+  impl_->token_renewals.Add({{"result", "ok"}});
+  impl_->token_renewals.Add({{"result", "error"}});
   if (!per_channel) {
     impl_->members.Add({});
     impl_->clients.Add({});
@@ -251,8 +267,20 @@ void Metrics::AddBillableMessages(uint64_t count) {
   impl_->billable.Increment(static_cast<double>(count));
 }
 
+void Metrics::AddStateBytesWritten(uint64_t bytes) {
+  impl_->state_bytes_written.Increment(static_cast<double>(bytes));
+}
+
 void Metrics::ChannelFetchError(int code) {
   impl_->fetch_errors.Add({{"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::TokenRenewal(bool ok) {
+  impl_->token_renewals.Add({{"result", ok ? "ok" : "error"}}).Increment();
+}
+
+void Metrics::SetRateLimit(double requests_per_second) {
+  impl_->rate_limit.Set(requests_per_second);
 }
 
 void Metrics::WebhookRequest(const std::string& webhook, std::string_view status, double seconds) {

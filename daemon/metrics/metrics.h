@@ -41,8 +41,14 @@ class Metrics {
   // `status` is the HTTP status code as text, or "error" when no response came back.
   void ApiRequest(std::string_view status, double seconds);
   void AddBillableMessages(uint64_t count);
+  // Counts bytes the state store wrote (presenced_state_bytes_written_total).
+  void AddStateBytesWritten(uint64_t bytes);
   // `code` is the Ably error code (0 when unknown).
   void ChannelFetchError(int code);
+  // A token renewal (a new token from token_file or auth_url) that succeeded or failed.
+  void TokenRenewal(bool ok);
+  // The current Ably request-rate ceiling in requests per second (0 = none).
+  void SetRateLimit(double requests_per_second);
 
   // Webhooks. `status` is the HTTP status as text, or "error".
   void WebhookRequest(const std::string& webhook, std::string_view status, double seconds);

@@ -7,8 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "ably/auth.h"
 #include "ably/rest_client.h"
 #include "common/shard.h"
 #include "common/version.h"
@@ -64,6 +66,7 @@ struct App::Parts {
   std::unique_ptr<StateStore> store;
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
+  std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<StatusModel> status;  // GET / and /api/v1/status
@@ -71,6 +74,8 @@ struct App::Parts {
   std::unique_ptr<HttpServer> server;
   SystemdNotifier* notifier = nullptr;
   std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
+  std::set<std::string> enumerated;  // prefixes with a successful enumeration since the start
+  std::chrono::steady_clock::time_point last_fetch{};  // last cycle that fetched a channel
   std::chrono::steady_clock::time_point next_discovery{};
   std::chrono::steady_clock::time_point grid_start{};
 };
@@ -145,7 +150,9 @@ int App::Run() {
   parts.store = std::move(*store);
   parts.ably_http = MakePocoHttpClient({config->ably.ca_file});
   parts.webhook_http = MakePocoHttpClient({config->ably.ca_file});
-  parts.source = MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.auth = std::make_unique<AblyAuth>(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.source =
+      MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
@@ -158,26 +165,27 @@ int App::Run() {
     return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
   });
   parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
-  parts.poller = std::make_unique<Poller>(*parts.source, *parts.store, *parts.metrics, clock_,
-                                          [this, &parts](const auto& events) {
-                                            parts.status->AddEvents(events);
-                                            bool to_stdout;
-                                            {
-                                              std::lock_guard lock(mu_);
-                                              to_stdout = config_->output.stdout_events;
-                                            }
-                                            std::string lines;
-                                            for (const Event& event : events) {
-                                              std::string json = EventToJson(event);
-                                              if (spdlog::should_log(spdlog::level::debug))
-                                                spdlog::debug("event {}", json);
-                                              if (to_stdout) lines.append(json).push_back('\n');
-                                            }
-                                            if (!lines.empty()) {
-                                              std::fwrite(lines.data(), 1, lines.size(), stdout);
-                                              std::fflush(stdout);
-                                            }
-                                          });
+  parts.poller = std::make_unique<Poller>(
+      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
+        parts.status->AddEvents(events);
+        bool to_stdout;
+        {
+          std::lock_guard lock(mu_);
+          to_stdout = config_->output.stdout_events;
+        }
+        const bool debug = spdlog::should_log(spdlog::level::debug);
+        if (!to_stdout && !debug) return;
+        std::string lines;
+        for (const Event& event : events) {
+          std::string json = EventToJson(event);
+          if (debug) spdlog::debug("event {}", json);
+          if (to_stdout) lines.append(json).push_back('\n');
+        }
+        if (!lines.empty()) {
+          std::fwrite(lines.data(), 1, lines.size(), stdout);
+          std::fflush(stdout);
+        }
+      });
   if (Status restored = parts.poller->Restore(); !restored.ok()) {
     spdlog::critical("state: {}", restored.error().message);
     return 1;
@@ -188,7 +196,10 @@ int App::Run() {
       [this] { return readiness_.NotReadyReason(); }, [this] { return RequestReload(); },
       [this, &parts] { return parts.status->Json(clock_.NowMs()); },
       [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); }};
-  auto server = HttpServer::Start(config->http.host, config->http.port, std::move(handlers));
+  HttpServerOptions http_options;
+  http_options.lifecycle = config->http.lifecycle;
+  auto server =
+      HttpServer::Start(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
@@ -224,6 +235,7 @@ bool App::Loop(Parts& parts) {
     config = config_;
   }
   parts.grid_start = clock_.SteadyNow();
+  parts.last_fetch = parts.grid_start;
   auto next_cycle = parts.grid_start;
   // Shards enumerate interval/count apart (Ably runs one enumeration per app at a time).
   parts.next_discovery = parts.grid_start + StaggerOffset(config->discovery.interval,
@@ -272,6 +284,7 @@ bool App::Loop(Parts& parts) {
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
     PublishChannels(*parts.poller, *parts.status);
+    UpdateAblyReadiness(parts, &report, *config);
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);
@@ -307,20 +320,33 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     previous = config_;
     config_ = next;
   }
-  if (next->http.listen != previous->http.listen || next->state.dir != previous->state.dir) {
-    spdlog::warn("reload: http.listen and state.dir take effect only after a restart");
+  if (next->http.listen != previous->http.listen ||
+      next->http.lifecycle != previous->http.lifecycle || next->state.dir != previous->state.dir) {
+    spdlog::warn(
+        "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
-  if (next->ably.ca_file != previous->ably.ca_file) {
-    parts.source.reset();
-    parts.ably_http = MakePocoHttpClient({next->ably.ca_file});
+  const AblyConfig& was = previous->ably;
+  const AblyConfig& now = next->ably;
+  const bool new_http = now.ca_file != was.ca_file;
+  // A token fetched from auth_url is kept across reloads that do not change how it is obtained.
+  const bool new_auth = new_http || now.auth != was.auth || now.credential != was.credential ||
+                        now.token_file != was.token_file || now.auth_url != was.auth_url ||
+                        now.auth_headers != was.auth_headers || now.endpoint != was.endpoint ||
+                        now.request_timeout != was.request_timeout ||
+                        now.connect_timeout != was.connect_timeout;
+  parts.source.reset();
+  if (new_http) parts.ably_http = MakePocoHttpClient({now.ca_file});
+  if (new_auth) {
+    parts.auth = std::make_unique<AblyAuth>(now, *parts.ably_http, *parts.metrics, clock_);
   }
-  parts.source = MakeAblyRestClient(next->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.source = MakeAblyRestClient(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks);
   if (next->discovery.prefixes != previous->discovery.prefixes) {
     parts.discovered.clear();
+    parts.enumerated.clear();
     parts.next_discovery = clock_.SteadyNow() + StaggerOffset(next->discovery.interval,
                                                               next->shard.index, next->shard.count);
   }
@@ -341,7 +367,38 @@ void App::Discover(Parts& parts, const Config& config) {
                    names.error().message, parts.discovered[prefix].size());
       continue;
     }
-    parts.discovered[prefix] = std::move(*names);
+    std::sort(names->begin(), names->end());
+    std::vector<std::string>& known = parts.discovered[prefix];
+    if (parts.enumerated.contains(prefix)) {
+      // Enumeration lists active channels only: one it did not list before had no members, so
+      // the members of its first snapshot have just entered.
+      std::vector<std::string> appeared;
+      std::set_difference(names->begin(), names->end(), known.begin(), known.end(),
+                          std::back_inserter(appeared));
+      parts.poller->AnnounceFirstSnapshot(appeared);
+    }
+    parts.enumerated.insert(prefix);
+    known = std::move(*names);
+  }
+  UpdateAblyReadiness(parts, nullptr, config);
+}
+
+void App::UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config) {
+  if (auto problem = parts.auth->Problem()) {
+    readiness_.Set("credentials", "Ably credentials: " + *problem);
+  } else {
+    readiness_.Clear("credentials");
+  }
+  if (report == nullptr) return;
+  const auto now = clock_.SteadyNow();
+  if (report->channels == 0 || report->failed < report->channels) parts.last_fetch = now;
+  const auto quiet = now - parts.last_fetch;
+  if (quiet >= 3 * config.poll.interval) {
+    readiness_.Set("no_fetch", "no channel was fetched successfully for " +
+                                   std::to_string(quiet / std::chrono::seconds(1)) +
+                                   "s (3 poll intervals)");
+  } else {
+    readiness_.Clear("no_fetch");
   }
 }
 

@@ -49,6 +49,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.http.listen, "0.0.0.0:9847");
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9847);
+  EXPECT_FALSE(config.http.lifecycle);
   EXPECT_TRUE(config.metrics.per_channel);
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_EQ(config.log.level, "info");
@@ -97,6 +98,7 @@ state:
   dir: /tmp/presenced-state
 http:
   listen: "[::1]:0"
+  lifecycle: true
 metrics:
   per_channel: false
 webhooks:
@@ -145,6 +147,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.http.listen, "[::1]:0");
   EXPECT_EQ(config.http.host, "::1");
   EXPECT_EQ(config.http.port, 0);
+  EXPECT_TRUE(config.http.lifecycle);
   EXPECT_FALSE(config.metrics.per_channel);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.format, "json");
@@ -295,6 +298,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.presence.leave_after_misses, expected.presence.leave_after_misses);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
+  EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
   EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);

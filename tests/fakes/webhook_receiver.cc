@@ -1,17 +1,18 @@
 #include "webhook_receiver.h"
 
-#include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <sstream>
 
 #include "common/ascii.h"
@@ -34,8 +35,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     received.body = body.str();
     std::string retry_after;
     const std::optional<int> status = receiver_.Handle(std::move(received), &retry_after);
-    // Down: Poco closes the connection without an answer when the handler throws.
-    if (!status) throw Poco::RuntimeException("webhook receiver is down");
+    if (!status) {
+      // Down: close the connection without an answer (Poco writes nothing when the handler
+      // sends nothing; SIGPIPE is ignored in case it tries).
+      static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket().shutdown();
+      return;
+    }
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(*status));
     if (!retry_after.empty()) response.set("Retry-After", retry_after);
     response.setContentLength(0);
@@ -68,6 +73,7 @@ WebhookReceiver::~WebhookReceiver() {
 }
 
 uint16_t WebhookReceiver::Start() {
+  std::signal(SIGPIPE, SIG_IGN);  // a write to a connection closed while down must not kill us
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64);
   auto* params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(8);

@@ -138,7 +138,9 @@ TEST_F(PipelineTest, TimeoutsNeverProduceLeaves) {
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
 }
 
-TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
+// CONTRACT §1 "Discovered channels": the first enumeration is a baseline; a room found later was
+// inactive before, so its members enter.
+TEST_F(PipelineTest, DiscoveryAnnouncesRoomsFoundLater) {
   fake_.Enter("room:1", "bob", "conn-bob", R"("x")");
   DaemonHarness daemon(dir_, "ably:\n  endpoint: " + fake_.BaseUrl() +
                                  "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
@@ -146,26 +148,26 @@ TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
-  fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a new channel: a baseline, no enter
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
+  fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a room found later: carol enters
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:2 carol"); }));
   fake_.Enter("room:1", "alice", "conn-alice", R"("z")");
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:1 alice"); }));
   // room:2 empties and drops out of the enumeration; carol's leave is still seen.
   fake_.Leave("room:2", "carol", "conn-carol");
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave room:2 carol"); }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
-  EXPECT_EQ(Events(daemon.process()),
-            (std::vector<std::string>{"enter room:1 alice", "leave room:2 carol"}));
+  EXPECT_EQ(
+      Events(daemon.process()),
+      (std::vector<std::string>{"enter room:2 carol", "enter room:1 alice", "leave room:2 carol"}));
 }
 
-// A clean stop is the normal path to its end ("stopped cleanly"), not the 900 ms fallback that
-// exits with work abandoned; how fast it is belongs to no assertion.
+// A clean stop is the normal path to its end ("stopped cleanly", exit 0), not the last-resort
+// exit of a hung stop; how fast it is belongs to no assertion.
 void ExpectStoppedCleanly(ChildProcess& process) {
-  const auto code = process.Wait(seconds(30));
+  const auto code = process.Wait(std::chrono::minutes(2));
   ASSERT_TRUE(code.has_value());
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(*code, 0) << process.Stderr();
   EXPECT_NE(process.Stderr().find("stopped cleanly"), std::string::npos) << process.Stderr();
-  EXPECT_EQ(process.Stderr().find("stop took longer"), std::string::npos) << process.Stderr();
 }
 
 TEST_F(PipelineTest, SigtermStopsCleanly) {
@@ -176,15 +178,18 @@ TEST_F(PipelineTest, SigtermStopsCleanly) {
   ExpectStoppedCleanly(daemon.process());
 }
 
-TEST_F(PipelineTest, SigtermDuringASlowFetchStillStopsCleanly) {
+// The fetch in flight is held for 10 minutes; the stop waits only until it times out
+// (ably.request_timeout, 2s here; nothing of that cycle was committed), then goes through the
+// normal path long before the fetch would end.
+TEST_F(PipelineTest, SigtermDuringASlowFetchDoesNotWaitForIt) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  fake_.SetDelay(seconds(30));
+  fake_.SetDelay(std::chrono::minutes(10));
   const size_t before = fake_.RequestCount();
   ASSERT_TRUE(WaitFor([&] { return fake_.RequestCount() > before; }));  // a fetch is in flight
   daemon.process().Signal(SIGTERM);
-  ExpectStoppedCleanly(daemon.process());  // the fetch in flight is abandoned, not waited for
+  ExpectStoppedCleanly(daemon.process());
   fake_.SetDelay(milliseconds(0));
 }
 

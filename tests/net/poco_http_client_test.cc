@@ -2,17 +2,12 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/StreamCopier.h>
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <sstream>
 #include <string>
 
-#include "fakes/test_support.h"
 #include "local_server.h"
 #include "net/http_client.h"
 #include "raw_http_server.h"
@@ -153,20 +148,12 @@ TEST(PocoHttpClientTest, PooledConnectionClosedByTheServerIsNotUsed) {
 }
 
 TEST(PocoHttpClientTest, FailureBeforeTheRequestWasWrittenIsNotDelivered) {
-  // A bound socket that does not listen: connecting to its port is refused.
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const uint16_t port = ntohs(address.sin_port);
+  const BoundPort refusing;  // bound, not listening: connecting is refused
   auto client = MakePocoHttpClient({});
-  HttpResult result = client->Send(Post("http://127.0.0.1:" + std::to_string(port) + "/", "x"));
+  HttpResult result =
+      client->Send(Post("http://127.0.0.1:" + std::to_string(refusing.port()) + "/", "x"));
   ASSERT_FALSE(result.ok());
   EXPECT_FALSE(result.error().possibly_delivered);
-  ::close(fd);
 }
 
 struct CapCase {
