@@ -23,8 +23,8 @@ struct HttpHandlers {
   std::function<std::optional<std::string>()> not_ready;
   std::function<Status()> reload;  // same as SIGHUP; Error = config rejected
   // GET /api/v1/status (JSON) and GET /?page=N (HTML); unset: a plain index page.
-  std::function<std::string()> status_json;
-  std::function<std::string(size_t page)> status_html;
+  std::function<std::string()> status_json = nullptr;
+  std::function<std::string(size_t page)> status_html = nullptr;
 };
 
 struct HttpServerOptions {
