@@ -9,9 +9,11 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and
-# python3-yaml to lint the Kubernetes manifests.
+# python3-yaml to lint the Kubernetes manifests; debootstrap, systemd-nspawn (systemd-container), podman
+# and lintian to build the Debian package and the image and run them (tests/deploy/boot_test.sh, image_test.sh).
 # clang and its compiler-rt (libFuzzer, sanitizers) build the fuzz targets (scripts/fuzz.sh).
-test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev)
+test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev
+  debootstrap systemd-container podman lintian dpkg-dev file)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 missing=()

@@ -2,15 +2,21 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServer.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <utility>
+
+#include "service/connection_guard.h"
 
 namespace presenced {
 
@@ -26,23 +32,36 @@ constexpr const char* kIndexPage =
     "<li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
     "<li><a href=\"/-/ready\">/-/ready</a></li><li>POST /-/reload</li></ul></body></html>\n";
 
+// Requests that change the daemon's state: served only with http.lifecycle: true.
+bool IsLifecyclePath(const std::string& path) { return path == "/-/reload" || path == "/-/sync"; }
+
 void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
            const std::string& content_type, const std::string& body) {
-  response.setStatus(status);
+  response.setStatusAndReason(status);  // setStatus() alone would leave the reason at "OK"
   response.setContentType(content_type);
   response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
+  response.send() << body << std::flush;  // written within the answer deadline
 }
 
 // Routes one request to the injected handlers.
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit Handler(const HttpHandlers& handlers) : handlers_(handlers) {}
+  Handler(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard)
+      : handlers_(handlers), options_(options), guard_(guard) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    // The head has arrived; the answer gets its own deadline, and then the next head.
+    guard_.RequestStarted(request.clientAddress());
+    Route(request, response);
+    guard_.RequestFinished(request.clientAddress());
+  }
+
+ private:
+  void Route(HTTPServerRequest& request, HTTPServerResponse& response) {
     const std::string path = request.getURI().substr(0, request.getURI().find('?'));
     const std::string& method = request.getMethod();
     const bool get = method == HTTPRequest::HTTP_GET || method == HTTPRequest::HTTP_HEAD;
+    const bool post = method == HTTPRequest::HTTP_POST || method == HTTPRequest::HTTP_PUT;
     if (path == "/metrics" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
             handlers_.metrics());
@@ -55,8 +74,15 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       } else {
         Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is ready.\n");
       }
-    } else if (path == "/-/reload" &&
-               (method == HTTPRequest::HTTP_POST || method == HTTPRequest::HTTP_PUT)) {
+    } else if (IsLifecyclePath(path) && !post) {
+      response.set("Allow", "POST");
+      Reply(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain",
+            "use POST " + path + "\n");
+    } else if (IsLifecyclePath(path) && !options_.lifecycle) {
+      Reply(response, HTTPResponse::HTTP_FORBIDDEN, "text/plain",
+            "lifecycle endpoints are disabled; set http.lifecycle: true to enable POST " + path +
+                "\n");
+    } else if (path == "/-/reload") {
       const Status status = handlers_.reload();
       if (status.ok()) {
         Reply(response, HTTPResponse::HTTP_OK, "text/plain", "config reloaded\n");
@@ -64,9 +90,6 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         Reply(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/plain",
               "failed to reload config: " + status.error().message + "\n");
       }
-    } else if (path == "/-/reload") {
-      response.set("Allow", "POST");
-      Reply(response, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, "text/plain", "use POST /-/reload\n");
     } else if (path == "/" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kIndexPage);
     } else {
@@ -74,30 +97,84 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     }
   }
 
- private:
   const HttpHandlers& handlers_;
+  const HttpServerOptions& options_;
+  ConnectionGuard& guard_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit Factory(const HttpHandlers& handlers) : handlers_(handlers) {}
+  Factory(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard)
+      : handlers_(handlers), options_(options), guard_(guard) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(handlers_);
+    return new Handler(handlers_, options_, guard_);
   }
 
  private:
   const HttpHandlers& handlers_;
+  const HttpServerOptions& options_;
+  ConnectionGuard& guard_;
 };
+
+// Poco's HTTP connection, admitted and tracked by the ConnectionGuard for its whole life.
+class GuardedConnection final : public Poco::Net::HTTPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard)
+      : HTTPServerConnection(socket, std::move(params), std::move(factory)), guard_(guard) {}
+
+  void run() override {
+    if (!guard_.Admit(socket())) return;  // over the per-client limit: closed unanswered
+    struct Release {
+      ConnectionGuard& guard;
+      const Poco::Net::StreamSocket& socket;
+      ~Release() { guard.Release(socket); }
+    } release{guard_, socket()};
+    HTTPServerConnection::run();
+  }
+
+ private:
+  ConnectionGuard& guard_;
+};
+
+class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard)
+      : params_(std::move(params)), factory_(std::move(factory)), guard_(guard) {}
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, params_, factory_, guard_);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
+};
+
+Poco::Timespan ToTimespan(std::chrono::milliseconds ms) {
+  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
+}
 
 class PocoHttpServer final : public HttpServer {
  public:
-  PocoHttpServer(Poco::Net::ServerSocket socket, HttpHandlers handlers)
-      : handlers_(std::move(handlers)), port_(socket.address().port()) {
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(4);
+  PocoHttpServer(Poco::Net::ServerSocket socket, HttpHandlers handlers, HttpServerOptions options)
+      : handlers_(std::move(handlers)),
+        options_(options),
+        port_(socket.address().port()),
+        guard_(
+            {options.header_timeout, options.answer_timeout, options.max_connections_per_client}),
+        pool_(std::min(2, options.threads), options.threads) {
+    Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(options.threads);
     params->setMaxQueued(64);
     params->setKeepAlive(true);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(handlers_), socket, params);
+    // Each read is bounded too; the guard bounds the whole head and answer.
+    params->setTimeout(ToTimespan(options.header_timeout));
+    params->setKeepAliveTimeout(ToTimespan(options.header_timeout));
+    server_ = std::make_unique<Poco::Net::TCPServer>(
+        new ConnectionFactory(params, new Factory(handlers_, options_, guard_), guard_), pool_,
+        socket, params);
     server_->start();
   }
   ~PocoHttpServer() override { Stop(); }
@@ -106,25 +183,34 @@ class PocoHttpServer final : public HttpServer {
   void Stop() override {
     if (stopped_) return;
     stopped_ = true;
-    server_->stopAll(true);
+    server_->stop();       // no new connections
+    guard_.ShutdownAll();  // ends the open ones, idle keep-alive included
+    pool_.joinAll();
   }
 
  private:
-  HttpHandlers handlers_;  // outlives server_: declared first, destroyed last
+  // Declared in the order they must outlive each other: the connections (on pool_, created by
+  // server_) use handlers_, options_ and guard_.
+  HttpHandlers handlers_;
+  const HttpServerOptions options_;
   uint16_t port_;
   bool stopped_ = false;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  ConnectionGuard guard_;
+  Poco::ThreadPool pool_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
 };
 
 }  // namespace
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, uint16_t port,
-                                                      HttpHandlers handlers) {
+                                                      HttpHandlers handlers,
+                                                      HttpServerOptions options) {
   try {
     Poco::Net::ServerSocket socket;
     socket.bind(Poco::Net::SocketAddress(host, port), /*reuseAddress=*/true, /*reusePort=*/false);
     socket.listen(64);
-    return std::unique_ptr<HttpServer>(new PocoHttpServer(std::move(socket), std::move(handlers)));
+    return std::unique_ptr<HttpServer>(
+        new PocoHttpServer(std::move(socket), std::move(handlers), options));
   } catch (const Poco::Exception& e) {
     return Error{"http.listen: cannot listen on " + host + ":" + std::to_string(port) + ": " +
                  e.displayText()};

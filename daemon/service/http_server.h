@@ -3,8 +3,10 @@
 // HttpServer: the one listener on http.listen serving GET /metrics, GET /-/healthy, GET /-/ready,
 // POST /-/reload and GET / (CONTRACT §6). Handlers are injected, so the server knows nothing of
 // the rest of the service. Poco types stay in the .cc. Thread-safe; handlers run on Poco's
-// worker threads and must be thread-safe themselves.
+// worker threads and must be thread-safe themselves. Errors carry their reason phrase
+// (`404 Not Found`). Slow or idle clients cannot starve the endpoints: see HttpServerOptions.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,11 +24,25 @@ struct HttpHandlers {
   std::function<Status()> reload;  // same as SIGHUP; Error = config rejected
 };
 
+struct HttpServerOptions {
+  // http.lifecycle: POST /-/reload and POST /-/sync are served only when true, else 403.
+  bool lifecycle = false;
+  // A request head must arrive within this of the connection's start or of its previous answer
+  // (idle keep-alive included), and an answer must be written within answer_timeout; else the
+  // connection is closed.
+  std::chrono::milliseconds header_timeout{5'000};
+  std::chrono::milliseconds answer_timeout{30'000};
+  // Connections one client address may hold at once; more are closed on arrival.
+  int max_connections_per_client = 8;
+  int threads = 64;  // connections served at once (each holds a thread until it ends)
+};
+
 class HttpServer {
  public:
   // Binds host:port (port 0 = any free port) and starts serving. A port in use is an Error.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& host, uint16_t port,
-                                                   HttpHandlers handlers);
+                                                   HttpHandlers handlers,
+                                                   HttpServerOptions options = {});
   virtual ~HttpServer() = default;
   // Returns the bound port.
   virtual uint16_t port() const = 0;

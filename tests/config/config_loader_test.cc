@@ -49,6 +49,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.http.listen, "0.0.0.0:9847");
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9847);
+  EXPECT_FALSE(config.http.lifecycle);
   EXPECT_TRUE(config.metrics.per_channel);
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_EQ(config.log.level, "info");
@@ -97,6 +98,7 @@ state:
   dir: /tmp/presenced-state
 http:
   listen: "[::1]:0"
+  lifecycle: true
 metrics:
   per_channel: false
 webhooks:
@@ -145,6 +147,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.http.listen, "[::1]:0");
   EXPECT_EQ(config.http.host, "::1");
   EXPECT_EQ(config.http.port, 0);
+  EXPECT_TRUE(config.http.lifecycle);
   EXPECT_FALSE(config.metrics.per_channel);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.format, "json");
@@ -295,6 +298,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.presence.leave_after_misses, expected.presence.leave_after_misses);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
+  EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
   EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);
@@ -325,6 +329,30 @@ TEST(ParseConfigTest, EveryTruncationOfTheExampleGivesAWellFormedResult) {
           << "cut at " << length << ": " << config.error().message;
     }
   }
+}
+
+}  // namespace
+}  // namespace presenced
+
+namespace presenced {
+namespace {
+
+TEST(ParseConfigShardTest, DefaultIsOneShardAndAutoReadsTheHostnameOrdinal) {
+  const Config single = testing::MustParse("channels: [a]\n");
+  EXPECT_EQ(single.shard.count, 1);
+  EXPECT_EQ(single.shard.index, 0);
+  const Config numbered = testing::MustParse("channels: [a]\nshard: {count: 3, index: 2}\n");
+  EXPECT_EQ(numbered.shard.index, 2);
+  EXPECT_FALSE(numbered.shard.index_auto);
+  const Config pod = testing::MustParse(
+      "channels: [a]\nshard: {count: 3, index: auto}\n",
+      testing::FakeEnv({{"ABLY_API_KEY", testing::kTestKey}, {"HOSTNAME", "presenced-1"}}));
+  EXPECT_EQ(pod.shard.index, 1);
+  EXPECT_TRUE(pod.shard.index_auto);
+  EXPECT_EQ(testing::MustFail("channels: [a]\nshard: {count: 3, index: auto}\n",
+                              testing::FakeEnv({{"ABLY_API_KEY", testing::kTestKey},
+                                                {"HOSTNAME", "presenced-7"}})),
+            "shard.index: must be less than shard.count (3), got 7 (line 2)");
 }
 
 }  // namespace

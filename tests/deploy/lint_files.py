@@ -24,10 +24,18 @@ CONTRACT_METRICS = {
     "presenced_webhook_requests_total", "presenced_webhook_events_delivered_total",
     "presenced_webhook_pending_events", "presenced_webhook_oldest_pending_age_seconds",
     "presenced_webhook_dead_letter_events", "presenced_config_last_reload_successful",
-    "presenced_config_last_reload_success_timestamp_seconds",
+    "presenced_config_last_reload_success_timestamp_seconds", "presenced_clients_distinct",
+    "presenced_api_rate_limit_requests_per_second", "presenced_ably_token_renewals_total",
+    "presenced_reconcile_corrections_total", "presenced_state_bytes_written_total",
+    "presenced_state_commit_failures_total", "presenced_shard_info",
 }
 HISTOGRAMS = {"presenced_poll_cycle_duration_seconds", "presenced_api_request_duration_seconds",
               "presenced_webhook_delivery_duration_seconds"}
+# Each of these has a panel of its own (the metrics of the second wave).
+MUST_CHART = {"presenced_clients_distinct", "presenced_api_rate_limit_requests_per_second",
+              "presenced_ably_token_renewals_total", "presenced_reconcile_corrections_total",
+              "presenced_state_bytes_written_total", "presenced_state_commit_failures_total",
+              "presenced_shard_info"}
 KNOWN = CONTRACT_METRICS | {h + s for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")}
 
 errors = []
@@ -84,6 +92,9 @@ def main():
         for title, expr in exprs:
             check_metric_names(f"{dashboard_path} panel {title!r}", expr)
         check_promql(promtool, exprs)
+        charted = set(re.findall(r"presenced_[a-z_]+", " ".join(e for _, e in exprs)))
+        for name in sorted(MUST_CHART - charted):
+            errors.append(f"{dashboard_path}: no panel charts {name}")
         if not any(v.get("type") == "datasource" for v in dashboard.get("templating", {}).get("list", [])):
             errors.append(f"{dashboard_path}: no datasource variable")
 

@@ -43,6 +43,9 @@ class DaemonHarness {
   bool WaitCycles(int count, std::chrono::milliseconds deadline = std::chrono::seconds(15));
   // Rewrites the config file (same harness lines) for a reload.
   void RewriteConfig(const std::string& config_body);
+  // Adds `http.lifecycle: true` to the harness lines (POST /-/reload allowed) and rewrites the
+  // config with it.
+  void EnableLifecycle();
 
   ChildProcess& process() { return *process_; }
   uint16_t port() const { return port_; }
@@ -54,6 +57,8 @@ class DaemonHarness {
   TempDir& dir_;
   std::map<std::string, std::string> env_;
   std::string config_path_;
+  std::string config_body_;
+  bool lifecycle_ = false;
   uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

@@ -41,6 +41,7 @@ TEST_F(OperateTest, ReloadAppliesChannelsWithoutEventsAndKeepsOldConfigOnError) 
   fake_.Enter("a", "bob", "kb", R"("x")");
   fake_.Enter("b", "carol", "kc", R"("y")");
   DaemonHarness daemon(dir_, Config("[a]"));
+  daemon.EnableLifecycle();
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
 
@@ -83,6 +84,7 @@ TEST_F(OperateTest, AFileThatLoopedYamlCppIsAConfigErrorForCheckAndReload) {
 
   fake_.Enter("a", "bob", "kb", R"("x")");
   DaemonHarness daemon(dir_, Config("[a]"));
+  daemon.EnableLifecycle();
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   std::ofstream(daemon.config_path(), std::ios::trunc) << ReadFile(trigger);  // as it is
@@ -95,6 +97,21 @@ TEST_F(OperateTest, AFileThatLoopedYamlCppIsAConfigErrorForCheckAndReload) {
   ASSERT_TRUE(WaitFor([&] { return daemon.process().Stdout().find("dave") != std::string::npos; }));
   EXPECT_TRUE(daemon.process().Running());
   EXPECT_EQ(daemon.Metric("presenced_config_last_reload_successful"), 0);
+}
+
+// POST /-/reload is a lifecycle endpoint: without http.lifecycle: true anyone who can reach
+// http.listen is refused, and the config stays as it is.
+TEST_F(OperateTest, ReloadOverHttpNeedsHttpLifecycle) {
+  DaemonHarness daemon(dir_, Config("[a]"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  daemon.RewriteConfig(Config("[a, b]"));
+  const HttpReply refused = Request(daemon.port(), "POST", "/-/reload");
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("http.lifecycle: true"), std::string::npos) << refused.body;
+  EXPECT_EQ(Request(daemon.port(), "POST", "/-/sync?webhook=main").status, 403);
+  ASSERT_TRUE(daemon.WaitCycles(2));
+  EXPECT_EQ(daemon.Metric("presenced_channels"), 1);  // the new config was not applied
 }
 
 TEST_F(OperateTest, SpeaksTheSystemdNotifyProtocol) {
