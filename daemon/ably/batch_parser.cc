@@ -360,7 +360,7 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
 
 bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
   try {
-    od::document doc = Iterate(body);
+    od::document doc = Iterate(body, 0);
     if (doc.type() != od::json_type::array) throw ShapeError{"presence page is not an array"};
     const char* problem = ParsePresence(doc.get_array(), members);
     ExpectEnd(doc);
