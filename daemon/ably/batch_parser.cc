@@ -1,7 +1,8 @@
 // ParseBatchPresence on simdjson's On-Demand API (see batch_parser.h for the contract).
 //
-// The body is copied once into a per-thread padded buffer (simdjson reads up to
-// SIMDJSON_PADDING bytes past the end) and walked in a single pass; only the Member fields are
+// simdjson reads up to SIMDJSON_PADDING bytes past the end: a body with that much readable room
+// after it (the HTTP client leaves it) is parsed in place, any other is copied once into a
+// per-thread padded buffer. The document is walked in a single pass; only the Member fields are
 // allocated. simdjson reports malformed JSON by throwing simdjson_error; a ShapeError marks valid
 // JSON of the wrong shape. Both are caught here and become a whole-request failure. Field names
 // are matched on their raw JSON text (no unescaping): Ably never escapes its field names, and a
@@ -42,8 +43,11 @@ ParseBuffers& ThreadBuffers() {
   return buffers;
 }
 
-od::document Iterate(std::string_view body) {
+od::document Iterate(std::string_view body, size_t readable_past_end) {
   ParseBuffers& buffers = ThreadBuffers();
+  if (readable_past_end >= simdjson::SIMDJSON_PADDING) {
+    return buffers.parser.iterate(body.data(), body.size(), body.size() + readable_past_end);
+  }
   if (buffers.padded.size() < body.size() + simdjson::SIMDJSON_PADDING) {
     buffers.padded.resize(body.size() + simdjson::SIMDJSON_PADDING);
   }
@@ -268,8 +272,8 @@ void ExpectEnd(od::document& doc) {
 }
 
 // 2xx: the v3 BatchResult object or the legacy array.
-BatchPresenceResult ParseSuccess(std::string_view body) {
-  od::document doc = Iterate(body);
+BatchPresenceResult ParseSuccess(std::string_view body, size_t readable_past_end) {
+  od::document doc = Iterate(body, readable_past_end);
   BatchPresenceResult result;
   if (doc.type() == od::json_type::array) {
     result.channels = ParseEntries(doc.get_array());
@@ -304,7 +308,7 @@ BatchPresenceResult ParseFailure(int http_status, std::string_view body, std::st
                                  std::string_view message) {
   const AblyError from_headers = HeaderError(http_status, code, message);
   try {
-    od::document doc = Iterate(body);
+    od::document doc = Iterate(body, 0);
     if (doc.type() != od::json_type::object) return WholeFailure(from_headers);
     bool has_error = false, has_batch = false;
     AblyError error;
@@ -340,17 +344,34 @@ BatchPresenceResult ParseFailure(int http_status, std::string_view body, std::st
 
 BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_code,
-                                       std::string_view header_error_message) {
+                                       std::string_view header_error_message,
+                                       size_t readable_past_end) {
   if (http_status < 200 || http_status > 299) {
     return ParseFailure(http_status, body, header_error_code, header_error_message);
   }
   try {
-    return ParseSuccess(body);
+    return ParseSuccess(body, readable_past_end);
   } catch (const simdjson::simdjson_error& e) {
     return WholeFailure({0, http_status, std::string("unparsable response body: ") + e.what()});
   } catch (const ShapeError& e) {
     return WholeFailure({0, http_status, "unexpected response shape: " + e.message});
   }
+}
+
+bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
+  try {
+    od::document doc = Iterate(body, 0);
+    if (doc.type() != od::json_type::array) throw ShapeError{"presence page is not an array"};
+    const char* problem = ParsePresence(doc.get_array(), members);
+    ExpectEnd(doc);
+    if (problem != nullptr) throw ShapeError{std::string("malformed presence message: ") + problem};
+    return true;
+  } catch (const simdjson::simdjson_error& e) {
+    error = {0, 0, std::string("unparsable presence page: ") + e.what()};
+  } catch (const ShapeError& e) {
+    error = {0, 0, "unexpected presence page: " + e.message};
+  }
+  return false;
 }
 
 }  // namespace presenced

@@ -41,8 +41,16 @@ struct BatchPresenceResult {
 // `header_error_code`/`header_error_message` are the X-Ably-Error* headers ("" when absent).
 // Members with action 0 (absent) or 3 (leave) are not part of the set and are dropped; `action`
 // is accepted as a number or a numeric string.
+// `readable_past_end`: bytes after `body` that may be read (their content is irrelevant); with
+// at least 64 the body is parsed in place, else it is first copied into a padded buffer.
 BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_code = {},
-                                       std::string_view header_error_message = {});
+                                       std::string_view header_error_message = {},
+                                       size_t readable_past_end = 0);
+
+// Parses one 2xx page of GET /channels/{name}/presence: a JSON array of presence messages. Appends
+// its members (absent and leave dropped) to `members`. Returns false with `error` set when the
+// body is not such an array or a message is malformed.
+bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error);
 
 }  // namespace presenced

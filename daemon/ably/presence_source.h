@@ -2,8 +2,14 @@
 
 // PresenceSource: where the poller gets snapshots from. The production implementation is the
 // Ably REST client (rest_client.h); service tests may use a fake.
+//
+// The seam is a stream: each channel's outcome goes to a consumer as soon as its response has been
+// parsed, so a cycle never holds every channel's parsed members at once (only the responses in
+// flight), and the consumer can diff a channel while its members are still in cache.
 
 #include <atomic>
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -12,17 +18,34 @@
 
 namespace presenced {
 
+// Receives the outcome of channel `index` (a position in the list given to StreamPresence). It is
+// called exactly once per position, from fetch threads, concurrently for different positions;
+// `presence` is valid only during the call.
+using ChannelConsumer = std::function<void(size_t index, const ChannelPresence& presence)>;
+
 class PresenceSource {
  public:
   virtual ~PresenceSource() = default;
-  // Fetches the presence of every channel (batched, concurrent, rate-capped). Returns exactly one
-  // ChannelPresence per input channel, in input order; a failed request marks each of its channels
+  // Fetches the presence of every channel (batched, concurrent, rate-capped) and hands each
+  // outcome to `consume`, once per input position; a failed request reports each of its channels
   // failed with the request's error. Stops starting new requests once `cancel` is set (channels
-  // not fetched are reported failed). Thread-compatible: one call at a time.
-  virtual std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
-                                                     const std::atomic<bool>& cancel) = 0;
+  // not fetched are reported failed). Returns after the last call to `consume`.
+  // Thread-compatible: one call at a time.
+  virtual void StreamPresence(const std::vector<std::string>& channels,
+                              const std::atomic<bool>& cancel, const ChannelConsumer& consume) = 0;
   // Lists the active channels whose names start with `prefix`, following every `Link: next` page.
   virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix) = 0;
+
+  // Returns exactly one ChannelPresence per input channel, in input order (StreamPresence
+  // collected; for callers that want every channel at once, such as --once).
+  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
+                                             const std::atomic<bool>& cancel) {
+    std::vector<ChannelPresence> out(channels.size());
+    StreamPresence(channels, cancel, [&out](size_t index, const ChannelPresence& presence) {
+      out[index] = presence;
+    });
+    return out;
+  }
 };
 
 }  // namespace presenced

@@ -4,47 +4,31 @@
 
 #include <algorithm>
 #include <atomic>
-#include <optional>
+#include <mutex>
+#include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "ably/channel_list_parser.h"
-#include "ably/host_selector.h"
-#include "ably/request_pacer.h"
 #include "ably/rest_request.h"
+#include "ably/transport.h"
 #include "net/url.h"
 
 namespace presenced {
 namespace {
 
-// RSC15: retries on fallback hosts stop once this long has passed since the first attempt.
-constexpr std::chrono::seconds kMaxRetryDuration{15};
 constexpr int kMaxPages = 1000;
-
-const char* FailureName(TransportFailure failure) {
-  switch (failure) {
-    case TransportFailure::kConnect:
-      return "connect";
-    case TransportFailure::kTimeout:
-      return "timeout";
-    case TransportFailure::kTooLarge:
-      return "response too large";
-    case TransportFailure::kProtocol:
-      return "protocol error";
-  }
-  return "unknown";
-}
-
-// Only network errors, timeouts and HTTP 500-504 may succeed on another host (RSC15); 4xx never.
-bool Retryable(const HttpResult& result) {
-  if (!result.ok()) {
-    return result.error().failure == TransportFailure::kConnect ||
-           result.error().failure == TransportFailure::kTimeout;
-  }
-  return result.response().status >= 500 && result.response().status <= 504;
-}
+constexpr size_t kMaxUriBytes = 8 * 1024;  // longer request URIs are refused by Ably's edge
+constexpr int kTooManyChannels = 90010;
+constexpr int kEnumerationBusy = 42912;
+constexpr int kPaginationInvalid = 40011;
+constexpr int kMaxBusyRetries = 4;
+constexpr int kMaxEnumerationRestarts = 3;
+constexpr std::chrono::milliseconds kBusyBaseDelay{500};
+constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
 
 // Resolves a `Link` URL against the path and query it came with; returns a path and query.
 std::string ResolveTarget(const std::string& current, const std::string& reference) {
@@ -53,121 +37,117 @@ std::string ResolveTarget(const std::string& current, const std::string& referen
   return resolved.ok() ? resolved->target : reference;
 }
 
-// The answer to one logical request: the last attempt's result and the host that gave it.
-struct Answer {
-  HttpResult result;
-  std::string host;
-};
+std::string Describe(const AblyAnswer& answer) {
+  if (answer.kind != AblyAnswer::Kind::kResponse) {
+    return answer.detail.empty() ? answer.error.message
+                                 : answer.error.message + " (" + answer.detail + ")";
+  }
+  return "HTTP " + std::to_string(answer.response.status) + ", code " +
+         std::to_string(answer.error.code) + ": " + answer.error.message;
+}
+
+using Indices = std::vector<size_t>;
 
 class AblyRestClient final : public PresenceSource {
  public:
-  AblyRestClient(const AblyConfig& config, HttpClient& http, Metrics& metrics, const Clock& clock)
+  AblyRestClient(const AblyConfig& config, HttpClient& http, Metrics& metrics, const Clock& clock,
+                 std::unique_ptr<AblyAuth> owned, AblyAuth& auth)
       : config_(config),
-        http_(http),
         metrics_(metrics),
-        clock_(clock),
-        headers_(AblyRequestHeaders(config)),
-        hosts_(config.fallback_hosts, clock),
-        pacer_(config.max_requests_per_second, clock) {
-    Result<Url> endpoint = ParseUrl(config.endpoint);
-    if (!endpoint.ok()) {
-      endpoint_error_ = "invalid endpoint: " + endpoint.error().message;
-      return;
-    }
-    endpoint_ = *endpoint;
-    base_path_ = endpoint_.target.substr(0, endpoint_.target.find('?'));
-    while (!base_path_.empty() && base_path_.back() == '/') base_path_.pop_back();
-  }
+        owned_auth_(std::move(owned)),
+        transport_(config, http, metrics, clock, auth),
+        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))),
+        random_(std::random_device{}()) {}
 
-  std::vector<ChannelPresence> FetchPresence(const std::vector<std::string>& channels,
-                                             const std::atomic<bool>& cancel) override;
+  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
+                      const ChannelConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
 
  private:
-  Answer Get(const std::string& target);
-  std::string UrlFor(const std::string& host, const std::string& target) const;
-  void FetchBatch(const std::vector<std::string>& channels, size_t begin, size_t end,
-                  std::vector<ChannelPresence>& out);
+  struct Job {
+    Indices indices;
+    bool paged = false;
+  };
+  std::vector<Job> PlanJobs(const std::vector<std::string>& channels) const;
+  void FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
+                  std::vector<ChannelPresence>& out, const std::atomic<bool>& cancel);
+  void Split(const std::vector<std::string>& channels, const Indices& indices,
+             const std::string& why, std::vector<ChannelPresence>& out,
+             const std::atomic<bool>& cancel);
+  void FetchPaged(const std::string& channel, ChannelPresence& out,
+                  const std::atomic<bool>& cancel);
   void MapResults(BatchPresenceResult& parsed, const std::vector<std::string>& channels,
-                  size_t begin, size_t end, std::vector<ChannelPresence>& out) const;
-  // Counts the batch's channels in the metrics; logs per-channel failures unless the request as
-  // a whole failed (already logged).
-  void Record(const std::vector<ChannelPresence>& out, size_t begin, size_t end,
+                  const Indices& indices, std::vector<ChannelPresence>& out) const;
+  // Counts the channels in the metrics; logs per-channel failures unless the request as a whole
+  // failed (already logged).
+  void Record(const std::vector<ChannelPresence>& out, const Indices& indices,
               const std::string& host, bool request_failed) const;
+  void SleepBeforeRetry(int retry);
 
   const AblyConfig config_;
-  HttpClient& http_;
   Metrics& metrics_;
-  const Clock& clock_;
-  const Headers headers_;
-  Url endpoint_;
-  std::string endpoint_error_;  // set when config.endpoint does not parse
-  std::string base_path_;       // the endpoint's path without a trailing '/', often ""
-  HostSelector hosts_;
-  RequestPacer pacer_;
+  std::unique_ptr<AblyAuth> owned_auth_;  // set when no AblyAuth was passed in
+  AblyTransport transport_;
+  std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
+  mutable std::mutex paged_mu_;     // guards paged_
+  std::set<std::string> paged_;     // channels too big for a batch: read page by page
+  std::mt19937 random_;             // enumeration retry jitter; used by ListChannels only
+  const std::atomic<bool> never_{false};
 };
 
-std::string AblyRestClient::UrlFor(const std::string& host, const std::string& target) const {
-  if (host.empty()) return endpoint_.Authority() + target;
-  std::string authority = endpoint_.scheme + "://" + host;
-  const bool default_port = endpoint_.port == (endpoint_.scheme == "https" ? 443 : 80);
-  if (host.find(':') == std::string::npos && !default_port) {
-    authority += ":" + std::to_string(endpoint_.port);
-  }
-  return authority + target;
-}
-
-Answer AblyRestClient::Get(const std::string& target) {
-  if (!endpoint_error_.empty()) {
-    return {TransportError{TransportFailure::kConnect, endpoint_error_}, config_.endpoint};
-  }
-  HttpRequest request;
-  request.headers = headers_;
-  request.connect_timeout = config_.connect_timeout;
-  request.request_timeout = config_.request_timeout;
-  request.max_response_bytes = config_.max_response_bytes;
-  const auto start = clock_.SteadyNow();
-  std::optional<Answer> last;
-  for (const std::string& host : hosts_.Order()) {
-    if (last && clock_.SteadyNow() - start >= kMaxRetryDuration) break;
-    request.url = UrlFor(host, target);
-    const auto sent = clock_.SteadyNow();
-    HttpResult result = http_.Send(request);
-    const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - sent).count();
-    metrics_.ApiRequest(result.ok() ? std::to_string(result.response().status) : "error", seconds);
-    const std::string host_name = host.empty() ? endpoint_.host : host;
-    if (!Retryable(result)) {
-      hosts_.Succeeded(host);
-      return {std::move(result), host_name};
+std::vector<AblyRestClient::Job> AblyRestClient::PlanJobs(
+    const std::vector<std::string>& channels) const {
+  std::vector<Job> jobs;
+  const size_t per_request = batch_size_.load();
+  std::lock_guard lock(paged_mu_);
+  Job batch;
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (paged_.contains(channels[i])) {
+      jobs.push_back({{i}, true});
+      continue;
     }
-    hosts_.Failed(host);
-    spdlog::debug("Ably request to {} failed ({}); trying a fallback host if any", host_name,
-                  result.ok() ? "HTTP " + std::to_string(result.response().status)
-                              : std::string(FailureName(result.error().failure)));
-    last = Answer{std::move(result), host_name};
+    batch.indices.push_back(i);
+    if (batch.indices.size() == per_request) jobs.push_back(std::exchange(batch, Job{}));
   }
-  return std::move(*last);
+  if (!batch.indices.empty()) jobs.push_back(std::move(batch));
+  return jobs;
 }
 
-std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std::string>& channels,
-                                                           const std::atomic<bool>& cancel) {
+void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
+                                    const std::atomic<bool>& cancel,
+                                    const ChannelConsumer& consume) {
   std::vector<ChannelPresence> out(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {
     out[i].channel = channels[i];
     out[i].error.message = "not fetched: cancelled";
   }
-  const size_t per_request = static_cast<size_t>(std::max(1, config_.max_channels_per_request));
-  const size_t batches = (channels.size() + per_request - 1) / per_request;
+  const std::vector<Job> jobs = PlanJobs(channels);
+  std::vector<char> handed_over(jobs.size(), 0);  // one writer per element
+  // Hands a finished job's channels to the consumer and releases their members, so only the
+  // responses in flight are ever held.
+  auto hand_over = [&](size_t job) {
+    for (size_t i : jobs[job].indices) {
+      consume(i, out[i]);
+      std::vector<Member>().swap(out[i].members);
+    }
+    handed_over[job] = 1;
+  };
   std::atomic<size_t> next{0};
   auto worker = [&] {
     while (!cancel.load()) {
-      const size_t batch = next.fetch_add(1);
-      if (batch >= batches || !pacer_.Wait(cancel)) return;
-      const size_t begin = batch * per_request;
-      FetchBatch(channels, begin, std::min(channels.size(), begin + per_request), out);
+      const size_t job = next.fetch_add(1);
+      if (job >= jobs.size()) return;
+      if (jobs[job].paged) {
+        const size_t i = jobs[job].indices.front();
+        FetchPaged(channels[i], out[i], cancel);
+        Record(out, jobs[job].indices, config_.endpoint, !out[i].ok);
+      } else {
+        FetchBatch(channels, jobs[job].indices, out, cancel);
+      }
+      hand_over(job);
     }
   };
-  const size_t workers = std::min<size_t>(std::max(1, config_.max_in_flight), batches);
+  const size_t workers = std::min<size_t>(std::max(1, config_.max_in_flight), jobs.size());
   std::vector<std::thread> threads;
   for (size_t i = 1; i < workers; ++i) {
     try {
@@ -179,77 +159,170 @@ std::vector<ChannelPresence> AblyRestClient::FetchPresence(const std::vector<std
   }
   worker();
   for (std::thread& thread : threads) thread.join();
-  return out;
+  for (size_t job = 0; job < jobs.size(); ++job) {
+    if (!handed_over[job]) hand_over(job);  // cancelled before it started
+  }
 }
 
-void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, size_t begin, size_t end,
-                                std::vector<ChannelPresence>& out) {
-  const std::vector<std::string> names(channels.begin() + begin, channels.begin() + end);
-  const std::optional<std::string> query = BatchPresenceQuery(names);
+void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
+                                std::vector<ChannelPresence>& out,
+                                const std::atomic<bool>& cancel) {
+  std::vector<std::string> names;
+  names.reserve(indices.size());
+  for (size_t i : indices) names.push_back(channels[i]);
   auto fail_all = [&](const AblyError& error) {
-    for (size_t i = begin; i < end; ++i) {
+    for (size_t i : indices) {
       out[i].ok = false;
       out[i].members.clear();
       out[i].error = error;
     }
   };
+  const std::optional<std::string> query = BatchPresenceQuery(names);
   if (!query) {
     fail_all({0, 0, "no separator character is free for these channel names"});
     spdlog::warn("Ably batch presence: no separator character is free for {} channel names",
-                 end - begin);
-    Record(out, begin, end, endpoint_.host, true);
+                 indices.size());
+    Record(out, indices, config_.endpoint, true);
     return;
   }
-  Answer answer = Get(base_path_ + "/presence?" + *query);
-  if (!answer.result.ok()) {
-    const TransportError& error = answer.result.error();
-    spdlog::warn("Ably batch presence request to {} failed: {} ({})", answer.host,
-                 FailureName(error.failure), error.message);
-    fail_all({0, 0, std::string("request failed: ") + FailureName(error.failure)});
-    Record(out, begin, end, answer.host, true);
+  const std::string target = transport_.base_path() + "/presence?" + *query;
+  if (target.size() > kMaxUriBytes && indices.size() > 1) {
+    return Split(channels, indices, "has a request URI over 8 KiB", out, cancel);
+  }
+  AblyAnswer answer = transport_.Get(target, cancel);
+  if (answer.kind == AblyAnswer::Kind::kCancelled) return;
+  const bool refused_as_too_big =
+      answer.kind == AblyAnswer::Kind::kResponse &&
+      ((answer.response.status == 400 && answer.error.code == kTooManyChannels) ||
+       answer.response.status == 414);
+  if (answer.kind == AblyAnswer::Kind::kTooLarge || refused_as_too_big) {
+    if (indices.size() > 1) {
+      const std::string why = answer.kind == AblyAnswer::Kind::kTooLarge
+                                  ? "answered more than ably.max_response_bytes"
+                                  : "was refused as too big (" + Describe(answer) + ")";
+      return Split(channels, indices, why, out, cancel);
+    }
+    if (answer.kind == AblyAnswer::Kind::kTooLarge) {
+      {
+        std::lock_guard lock(paged_mu_);
+        paged_.insert(names.front());
+      }
+      spdlog::info(
+          "Ably channel {} answers more than ably.max_response_bytes alone; reading it "
+          "page by page from now on",
+          names.front());
+      FetchPaged(names.front(), out[indices.front()], cancel);
+      Record(out, indices, answer.host, !out[indices.front()].ok);
+      return;
+    }
+  }
+  if (answer.kind != AblyAnswer::Kind::kResponse) {
+    spdlog::warn("Ably batch presence request to {} failed: {}", answer.host, Describe(answer));
+    fail_all(answer.error);
+    Record(out, indices, answer.host, true);
     return;
   }
-  const HttpResponse& response = answer.result.response();
-  BatchPresenceResult parsed =
-      ParseBatchPresence(response.status, response.body, response.Header("X-Ably-ErrorCode"),
-                         response.Header("X-Ably-ErrorMessage"));
+  const HttpResponse& response = answer.response;
+  BatchPresenceResult parsed = ParseBatchPresence(
+      response.status, response.body, response.Header("X-Ably-ErrorCode"),
+      response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);
     fail_all(parsed.error);
   } else {
-    MapResults(parsed, channels, begin, end, out);
+    MapResults(parsed, channels, indices, out);
   }
-  Record(out, begin, end, answer.host, !parsed.ok);
+  Record(out, indices, answer.host, !parsed.ok);
+}
+
+void AblyRestClient::Split(const std::vector<std::string>& channels, const Indices& indices,
+                           const std::string& why, std::vector<ChannelPresence>& out,
+                           const std::atomic<bool>& cancel) {
+  const size_t half = (indices.size() + 1) / 2;
+  size_t current = batch_size_.load();
+  while (half < current && !batch_size_.compare_exchange_weak(current, half)) {
+  }
+  spdlog::info("Ably batch of {} channels {}; splitting it, batches of at most {} from now on",
+               indices.size(), why, std::min(current, half));
+  FetchBatch(channels, Indices(indices.begin(), indices.begin() + half), out, cancel);
+  FetchBatch(channels, Indices(indices.begin() + half, indices.end()), out, cancel);
+}
+
+void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out,
+                                const std::atomic<bool>& cancel) {
+  int limit = kPageLimit;
+  auto first_page = [&] {
+    return transport_.base_path() + "/channels/" + PercentEncode(channel) +
+           "/presence?limit=" + std::to_string(limit);
+  };
+  std::string target = first_page();
+  std::vector<Member> members;
+  for (int page = 0; page < kMaxPages; ++page) {
+    AblyAnswer answer = transport_.Get(target, cancel);
+    if (answer.kind == AblyAnswer::Kind::kCancelled) return;
+    if (answer.kind == AblyAnswer::Kind::kTooLarge && limit > 1) {
+      limit /= 2;  // pages of big members: smaller pages, from the first one again
+      members.clear();
+      target = first_page();
+      continue;
+    }
+    AblyError error;
+    if (!answer.ok()) {
+      error = answer.error;
+    } else if (!ParsePresencePage(answer.response.body, members, error)) {
+      error.status_code = answer.response.status;
+    } else {
+      const std::string next = NextLink(answer.response.headers);
+      if (next.empty()) {
+        out.ok = true;
+        out.error = {};
+        out.members = std::move(members);
+        return;
+      }
+      target = ResolveTarget(target, next);
+      continue;
+    }
+    spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page + 1,
+                 answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
+                                                                           : Describe(answer));
+    out.ok = false;
+    out.members.clear();
+    out.error = error;
+    return;
+  }
+  out.ok = false;
+  out.members.clear();
+  out.error = {0, 0, "more than " + std::to_string(kMaxPages) + " presence pages"};
 }
 
 void AblyRestClient::MapResults(BatchPresenceResult& parsed,
-                                const std::vector<std::string>& channels, size_t begin, size_t end,
+                                const std::vector<std::string>& channels, const Indices& indices,
                                 std::vector<ChannelPresence>& out) const {
   // A name may appear more than once in the input: every position gets the result.
   std::unordered_map<std::string_view, std::vector<size_t>> positions;
-  for (size_t i = begin; i < end; ++i) positions[channels[i]].push_back(i);
-  std::vector<bool> filled(end - begin, false);
+  for (size_t i : indices) positions[channels[i]].push_back(i);
+  std::set<size_t> filled;
   for (ChannelPresence& result : parsed.channels) {
     auto it = positions.find(result.channel);
-    if (it == positions.end() || filled[it->second.front() - begin]) continue;
+    if (it == positions.end() || filled.contains(it->second.front())) continue;
     for (size_t i : it->second) {
       out[i] = i == it->second.back() ? std::move(result) : result;
-      filled[i - begin] = true;
+      filled.insert(i);
     }
   }
-  for (size_t i = begin; i < end; ++i) {
-    if (filled[i - begin]) continue;
+  for (size_t i : indices) {
+    if (filled.contains(i)) continue;
     out[i].ok = false;
     out[i].error = {0, 0, "channel missing from the batch response"};
   }
 }
 
-void AblyRestClient::Record(const std::vector<ChannelPresence>& out, size_t begin, size_t end,
+void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indices& indices,
                             const std::string& host, bool request_failed) const {
   size_t failed = 0;
   const ChannelPresence* first_failed = nullptr;
-  for (size_t i = begin; i < end; ++i) {
+  for (size_t i : indices) {
     if (out[i].ok) {
       metrics_.AddBillableMessages(out[i].members.size());
       continue;
@@ -259,36 +332,57 @@ void AblyRestClient::Record(const std::vector<ChannelPresence>& out, size_t begi
   }
   if (first_failed != nullptr && !request_failed) {
     spdlog::warn("Ably batch presence from {}: {} of {} channels failed (first: {}, code {}: {})",
-                 host, failed, end - begin, first_failed->channel, first_failed->error.code,
+                 host, failed, indices.size(), first_failed->channel, first_failed->error.code,
                  first_failed->error.message);
   }
 }
 
+void AblyRestClient::SleepBeforeRetry(int retry) {
+  // Full jitter around an exponential base, so concurrent enumerators do not retry in step.
+  const auto base = kBusyBaseDelay * (1 << std::min(retry, 2));
+  std::uniform_int_distribution<int64_t> jitter(base.count() / 2, base.count() * 3 / 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(jitter(random_)));
+}
+
 Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix) {
-  std::string target =
-      base_path_ + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
+  const std::string first =
+      transport_.base_path() + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
+  std::string target = first;
   std::vector<std::string> names;
-  for (int page = 0; page < kMaxPages; ++page) {
-    Answer answer = Get(target);
-    if (!answer.result.ok()) {
-      return Error{std::string("channel enumeration failed: request failed: ") +
-                   FailureName(answer.result.error().failure)};
+  int busy_retries = 0, restarts = 0;
+  for (int page = 0; page < kMaxPages;) {
+    AblyAnswer answer = transport_.Get(target, never_);
+    if (!answer.ok()) {
+      const int code = answer.kind == AblyAnswer::Kind::kResponse ? answer.error.code : 0;
+      if (code == kEnumerationBusy && busy_retries < kMaxBusyRetries) {
+        spdlog::info(
+            "discovery: another enumeration of this Ably app is running (42912); "
+            "retrying");
+        SleepBeforeRetry(busy_retries++);
+        continue;
+      }
+      if (code == kPaginationInvalid && restarts < kMaxEnumerationRestarts) {
+        spdlog::info(
+            "discovery: Ably invalidated the enumeration's pagination (40011); "
+            "starting again from the first page");
+        ++restarts;
+        names.clear();
+        target = first;
+        page = 0;
+        continue;
+      }
+      return Error{"channel enumeration failed: " + Describe(answer)};
     }
-    const HttpResponse& response = answer.result.response();
-    if (response.status < 200 || response.status > 299) {
-      // The batch parser's whole-failure path reads the error body and headers.
-      const AblyError error =
-          ParseBatchPresence(response.status, response.body, response.Header("X-Ably-ErrorCode"),
-                             response.Header("X-Ably-ErrorMessage"))
-              .error;
-      return Error{"channel enumeration failed: HTTP " + std::to_string(response.status) +
-                   ", code " + std::to_string(error.code) + ": " + error.message};
-    }
-    Status parsed = ParseChannelList(response.body, names);
+    Status parsed = ParseChannelList(answer.response.body, names);
     if (!parsed.ok()) return Error{"channel enumeration failed: " + parsed.error().message};
-    const std::string next = NextLink(response.headers);
-    if (next.empty()) return names;
+    const std::string next = NextLink(answer.response.headers);
+    if (next.empty()) {
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      return names;
+    }
     target = ResolveTarget(target, next);
+    ++page;
   }
   return Error{"channel enumeration failed: more than " + std::to_string(kMaxPages) + " pages"};
 }
@@ -296,8 +390,16 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
 }  // namespace
 
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
+                                                   Metrics& metrics, const Clock& clock,
+                                                   AblyAuth& auth) {
+  return std::make_unique<AblyRestClient>(config, http, metrics, clock, nullptr, auth);
+}
+
+std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
                                                    Metrics& metrics, const Clock& clock) {
-  return std::make_unique<AblyRestClient>(config, http, metrics, clock);
+  auto auth = std::make_unique<AblyAuth>(config, http, metrics, clock);
+  AblyAuth& ref = *auth;
+  return std::make_unique<AblyRestClient>(config, http, metrics, clock, std::move(auth), ref);
 }
 
 }  // namespace presenced

@@ -2,16 +2,23 @@
 
 // The Ably REST client: the production PresenceSource (presence_source.h).
 //
-// FetchPresence splits the channels into batch presence requests of at most
-// max_channels_per_request, runs up to max_in_flight of them at once, paced by
-// max_requests_per_second, and maps each response back onto its channels. Only transport
-// failures (connect, timeout) and HTTP 500-504 are retried, on the fallback hosts (RSC15).
-// Every attempt is counted in the metrics (requests by status, latency); fetched members are
-// counted as billable messages and failed channels as fetch errors by Ably code. Logs never
-// contain the credentials.
+// StreamPresence splits the channels into batch presence requests of at most
+// max_channels_per_request, runs up to max_in_flight of them at once, and hands each response's
+// channels to the consumer as soon as it is parsed (releasing them after). Requests go through
+// AblyTransport (credentials and token renewal, the adaptive rate ceiling, fallback hosts). A batch
+// whose answer is too big (over max_response_bytes, a 90010 "too many channels", a request URI over
+// 8 KiB) is split in halves and the smaller size is kept for later cycles; a single channel still
+// too big is read page by page with GET /channels/{name}/presence from then on. Fetched members are
+// counted as billable messages and failed channels as fetch errors by Ably code. Logs never contain
+// credentials.
+//
+// ListChannels pages through GET /channels (enumeration): a 42912 (another enumeration of the
+// app is running) is retried after a jittered wait, a 40011 (pagination became invalid) starts
+// again from the first page.
 
 #include <memory>
 
+#include "ably/auth.h"
 #include "ably/presence_source.h"
 #include "common/clock.h"
 #include "config/config.h"
@@ -20,7 +27,12 @@
 
 namespace presenced {
 
-// Creates the client. `http`, `metrics` and `clock` must outlive it; `config` is copied.
+// Creates the client. `http`, `metrics`, `clock` and `auth` must outlive it; `config` is copied.
+std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
+                                                   Metrics& metrics, const Clock& clock,
+                                                   AblyAuth& auth);
+
+// Same, with credentials of its own (tests and tools that do not watch them).
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
                                                    Metrics& metrics, const Clock& clock);
 

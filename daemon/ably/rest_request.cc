@@ -117,13 +117,11 @@ std::optional<std::string> BatchPresenceQuery(const std::vector<std::string>& ch
   return query;
 }
 
-Headers AblyRequestHeaders(const AblyConfig& config) {
-  const std::string scheme = config.auth == AblyConfig::Auth::kBasic ? "Basic " : "Bearer ";
+Headers AblyRequestHeaders() {
   return {
       {"Accept", "application/json"},
       {"X-Ably-Version", "3"},
       {"Ably-Agent", std::string("presenced/") + kVersion},
-      {"Authorization", scheme + Base64Encode(config.credential.Reveal())},
   };
 }
 

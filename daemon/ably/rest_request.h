@@ -25,9 +25,10 @@ std::string Base64Encode(std::string_view bytes);
 // nullopt when every printable ASCII character occurs in some name (no separator is possible).
 std::optional<std::string> BatchPresenceQuery(const std::vector<std::string>& channels);
 
-// Returns the headers every Ably request carries: Accept, X-Ably-Version: 3, Ably-Agent and
-// Authorization (Basic base64(key) or Bearer base64(token)).
-Headers AblyRequestHeaders(const AblyConfig& config);
+// Returns the headers every Ably request carries: Accept, X-Ably-Version and Ably-Agent. The
+// Authorization header comes from AblyAuth. Version 3 is what current Ably SDKs send (ably-js
+// `defaults.ts` protocolVersion) and still answers batch presence with the BatchResult shape.
+Headers AblyRequestHeaders();
 
 // Returns the URL of the rel="next" link among the response's `Link` headers, or "".
 std::string NextLink(const Headers& headers);

@@ -33,11 +33,18 @@ class Secret {
 inline constexpr const char* kDefaultAblyEndpoint = "https://main.realtime.ably.net";
 
 struct AblyConfig {
-  enum class Auth { kBasic, kBearer };
+  // kBasic: an API key. kBearer: a static token from token_env (cannot be renewed). kTokenFile:
+  // a token read from token_file, re-read when the file changes. kAuthUrl: tokens fetched from
+  // auth_url.
+  enum class Auth { kBasic, kBearer, kTokenFile, kAuthUrl };
   std::string key_env = "ABLY_API_KEY";
   std::string key_file;
   std::string token_env;
+  std::string token_file;
+  std::string auth_url;
+  std::map<std::string, std::string> auth_headers;  // sent to auth_url only; never logged
   std::string endpoint = kDefaultAblyEndpoint;  // scheme://host[:port][/base], no trailing slash
+  bool allow_insecure = false;                  // credentials over http:// to a non-loopback host
   // Resolved list: Ably's five fallbacks for the default endpoint unless configured; else as given.
   std::vector<std::string> fallback_hosts;
   Duration request_timeout{10'000};
@@ -48,7 +55,8 @@ struct AblyConfig {
   uint64_t max_response_bytes = 64ull << 20;
   std::string ca_file;
 
-  // Resolved credentials: "appId.keyId:secret" for kBasic, the token for kBearer.
+  // Resolved credentials: "appId.keyId:secret" for kBasic, the token for kBearer and kTokenFile
+  // (as read at load time), empty for kAuthUrl.
   Auth auth = Auth::kBasic;
   Secret credential;
 };
@@ -60,6 +68,13 @@ struct PollConfig {
 struct DiscoveryConfig {
   std::vector<std::string> prefixes;
   Duration interval{60'000};
+};
+
+// `shard:` — this replica polls only the channels ShardOwns(name, index, count) (common/shard.h).
+struct ShardConfig {
+  int count = 1;
+  int index = 0;            // resolved: with `index: auto`, the trailing number of $HOSTNAME
+  bool index_auto = false;  // the file said `auto`
 };
 
 struct PresenceConfig {
@@ -118,6 +133,7 @@ struct Config {
   PollConfig poll;
   std::vector<std::string> channels;
   DiscoveryConfig discovery;
+  ShardConfig shard;
   PresenceConfig presence;
   OutputConfig output;
   StateConfig state;

@@ -35,7 +35,20 @@ std::string DescribePolling(const AblyConfig& ably, const PollConfig& poll) {
     text += ", ≤" + std::string(rate) + " requests/s";
   }
   text += ") from " + ably.endpoint;
-  text += ably.auth == AblyConfig::Auth::kBearer ? " with a token" : " with a key";
+  switch (ably.auth) {
+    case AblyConfig::Auth::kBasic:
+      text += " with a key";
+      break;
+    case AblyConfig::Auth::kBearer:
+      text += " with a token that cannot be renewed";
+      break;
+    case AblyConfig::Auth::kTokenFile:
+      text += " with a token from " + ably.token_file;
+      break;
+    case AblyConfig::Auth::kAuthUrl:
+      text += " with tokens from " + config_internal::RedactUrl(ably.auth_url);
+      break;
+  }
   return text;
 }
 

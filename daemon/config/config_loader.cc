@@ -2,10 +2,12 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <limits>
 
+#include "common/shard.h"
 #include "config/config_sections.h"
 #include "config/contained.h"
 #include "config/diagnostics.h"
@@ -26,19 +28,66 @@ constexpr Duration kMinPollInterval{100};
 bool IsNotEmpty(std::string_view text) { return !text.empty(); }
 constexpr ListRules kNamesRules{IsNotEmpty, "must not be empty", /*unique=*/true};
 
+// A fallback host, optionally with a port ("host" or "host:8443"; the endpoint's port otherwise).
+bool IsFallbackHost(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) return config_internal::IsHostName(text);
+  const std::string_view port = text.substr(colon + 1);
+  return config_internal::IsHostName(text.substr(0, colon)) && !port.empty() && port.size() <= 5 &&
+         std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Reads a list of channel names (or name prefixes) and rejects those Ably would refuse.
+void ReadChannelNames(const MapReader& r, std::string_view key, std::vector<std::string>* out) {
+  if (!r.StringList(key, kNamesRules, out)) return;
+  for (const Located& item : r.List(key)) {
+    if (!config_internal::IsAblyChannelName(item.node.Scalar())) {
+      r.diagnostics()->Fail(item.path, "must not start with [ or : (Ably rejects such names)",
+                            item.line);
+    }
+  }
+}
+
+// Credentials must not cross the network in clear text (Ably's client spec RSA1 refuses Basic
+// auth without TLS): plain http:// only to a loopback host, unless allow_insecure says so.
+void CheckTransportSecurity(Diagnostics* diagnostics, const AblyConfig& ably) {
+  if (ably.allow_insecure) return;
+  constexpr std::string_view kWhat =
+      "would send credentials over plain http:// to a host that is not loopback; use https:// "
+      "or set ably.allow_insecure: true";
+  if (config_internal::IsPlainHttpToRemoteHost(ably.endpoint)) {
+    diagnostics->FailAt("ably.endpoint", kWhat);
+  }
+  if (!ably.auth_url.empty() && config_internal::IsPlainHttpToRemoteHost(ably.auth_url)) {
+    diagnostics->FailAt("ably.auth_url", kWhat);
+  }
+}
+
 const char* const kAblyFallbackHosts[] = {
     "main.a.fallback.ably-realtime.com", "main.b.fallback.ably-realtime.com",
     "main.c.fallback.ably-realtime.com", "main.d.fallback.ably-realtime.com",
     "main.e.fallback.ably-realtime.com"};
 
 void DecodeAbly(const MapReader& top, AblyConfig* ably) {
-  MapReader r = top.Map(
-      "ably", {"key_env", "key_file", "token_env", "endpoint", "fallback_hosts", "request_timeout",
-               "connect_timeout", "max_channels_per_request", "max_in_flight",
-               "max_requests_per_second", "max_response_bytes", "ca_file"});
+  MapReader r =
+      top.Map("ably", {"key_env", "key_file", "token_env", "token_file", "auth_url", "auth_headers",
+                       "endpoint", "allow_insecure", "fallback_hosts", "request_timeout",
+                       "connect_timeout", "max_channels_per_request", "max_in_flight",
+                       "max_requests_per_second", "max_response_bytes", "ca_file"});
   config_internal::ReadEnvName(r, "key_env", &ably->key_env);
   r.String("key_file", &ably->key_file);
   config_internal::ReadEnvName(r, "token_env", &ably->token_env);
+  r.String("token_file", &ably->token_file);
+  std::string auth_url;
+  if (r.String("auth_url", &auth_url) && !auth_url.empty()) {
+    if (auto url = config_internal::NormalizeHttpUrl(auth_url, /*base_only=*/false)) {
+      ably->auth_url = *url;
+    } else {
+      r.Fail("auth_url", "must be an http or https URL");
+    }
+  }
+  config_internal::DecodeHeaders(r, "auth_headers", nullptr, &ably->auth_headers);
+  r.Bool("allow_insecure", &ably->allow_insecure);
   std::string endpoint;
   if (r.String("endpoint", &endpoint)) {
     auto url = config_internal::NormalizeHttpUrl(endpoint, /*base_only=*/true);
@@ -48,7 +97,7 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
       r.Fail("endpoint", "must be an http or https URL without query or fragment");
     }
   }
-  const ListRules host_rules{config_internal::IsHostName, "must be a host name without scheme",
+  const ListRules host_rules{IsFallbackHost, "must be a host name without scheme",
                              /*unique=*/true};
   if (auto hosts = r.Get("fallback_hosts")) {
     r.StringList("fallback_hosts", host_rules, &ably->fallback_hosts);
@@ -76,11 +125,20 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
 void DecodeSections(const MapReader& top, Config* config) {
   DecodeAbly(top, &config->ably);
   top.Map("poll", {"interval"}).Duration("interval", kMinPollInterval, &config->poll.interval);
-  top.StringList("channels", kNamesRules, &config->channels);
+  ReadChannelNames(top, "channels", &config->channels);
 
   MapReader discovery = top.Map("discovery", {"prefixes", "interval"});
-  discovery.StringList("prefixes", kNamesRules, &config->discovery.prefixes);
+  ReadChannelNames(discovery, "prefixes", &config->discovery.prefixes);
   discovery.Duration("interval", kGreaterThanZero, &config->discovery.interval);
+
+  MapReader shard = top.Map("shard", {"count", "index"});
+  shard.Int("count", 1, 1000, &config->shard.count);
+  std::string index;
+  if (shard.String("index", &index) && index == "auto") {
+    config->shard.index_auto = true;
+  } else {
+    shard.Int("index", 0, 999, &config->shard.index);
+  }
 
   using Presence = PresenceConfig;
   MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot"});
@@ -132,14 +190,38 @@ void DecodeSections(const MapReader& top, Config* config) {
   }
 }
 
+// Resolves `shard.index: auto` from $HOSTNAME (a StatefulSet pod is <name>-<ordinal>) and checks
+// that the index is below the count.
+void ResolveShard(const EnvLookup& env, Diagnostics* diagnostics, ShardConfig* shard) {
+  if (shard->index_auto) {
+    const std::string hostname = env("HOSTNAME").value_or("");
+    const std::optional<int> ordinal = TrailingNumber(hostname);
+    if (!ordinal) {
+      diagnostics->FailAt("shard.index",
+                          "\"auto\" needs $HOSTNAME to end in a number (like "
+                          "presenced-2), got \"" +
+                              hostname + "\"");
+      return;
+    }
+    shard->index = *ordinal;
+  }
+  if (shard->index >= shard->count) {
+    diagnostics->FailAt("shard.index", "must be less than shard.count (" +
+                                           std::to_string(shard->count) + "), got " +
+                                           std::to_string(shard->index));
+  }
+}
+
 // The checks that need the whole decoded file or the environment.
 void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* config) {
   if (config->channels.empty() && config->discovery.prefixes.empty()) {
     diagnostics->FailAt("channels", "at least one channel or one discovery prefix is required");
   }
   config_internal::ResolveCredentials(env, diagnostics, &config->ably);
+  CheckTransportSecurity(diagnostics, config->ably);
   config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
   config_internal::ResolveStateDir(env, &config->state);
+  ResolveShard(env, diagnostics, &config->shard);
 }
 
 }  // namespace
@@ -153,8 +235,8 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   Diagnostics diagnostics;
   try {
     MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
-                  {"ably", "poll", "channels", "discovery", "presence", "output", "state", "http",
-                   "metrics", "webhooks", "log"},
+                  {"ably", "poll", "channels", "discovery", "shard", "presence", "output", "state",
+                   "http", "metrics", "webhooks", "log"},
                   &diagnostics);
     DecodeSections(top, &config);
     // Structural errors first: credentials and cross-field rules are only checked on a file

@@ -4,6 +4,7 @@
 // resolving what the file only names (credentials, signing secrets, the state directory).
 // Internal to the config module.
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,13 +28,20 @@ bool IsEnvName(std::string_view text);
 // pasted here by mistake is rejected without being echoed).
 void ReadEnvName(const MapReader& section, std::string_view key, std::string* out);
 
+// Reads the mapping of extra request headers at `key` of `r` (webhooks[].headers,
+// ably.auth_headers); names for which `reserved` (may be null) is true are refused. Values are
+// never echoed: they often hold credentials.
+void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(std::string_view),
+                   std::map<std::string, std::string>* headers);
+
 // Decodes the `webhooks` list of the top-level mapping.
 void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks);
 
 // Reads a whole file of at most 4 MiB; the Error is "cannot read <path>: <reason>".
 Result<std::string> ReadTextFile(const std::string& path);
 
-// Resolves ably.key_file > ably.token_env > ably.key_env into ably->auth/credential.
+// Resolves ably.key_file > ably.token_file > ably.auth_url > ably.token_env > ably.key_env into
+// ably->auth/credential.
 void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConfig* ably);
 // Resolves each webhook's secret_env into its secret.
 void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,

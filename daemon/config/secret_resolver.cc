@@ -112,6 +112,27 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
     ably->credential = Secret(std::move(key));
     return;
   }
+  if (!ably->token_file.empty()) {
+    Result<std::string> text = ReadTextFile(ably->token_file);
+    if (!text.ok()) {
+      diagnostics->FailAt("ably.token_file", text.error().message);
+      return;
+    }
+    std::string token = StripTrailingWhitespace(std::move(*text));
+    if (token.empty() || !IsToken(token)) {
+      diagnostics->FailAt("ably.token_file",
+                          ably->token_file + " is empty or holds spaces or control characters");
+      return;
+    }
+    ably->auth = AblyConfig::Auth::kTokenFile;
+    ably->credential = Secret(std::move(token));
+    return;
+  }
+  if (!ably->auth_url.empty()) {
+    ably->auth = AblyConfig::Auth::kAuthUrl;
+    ably->credential = Secret();
+    return;
+  }
   if (std::string token = EnvValue(env, ably->token_env); !token.empty()) {
     if (!IsToken(token)) {
       diagnostics->FailAt("ably.token_env",
@@ -139,8 +160,8 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
   }
   const std::string key_env =
       ably->key_env.empty() ? "ably.key_env" : ably->key_env + " (ably.key_env)";
-  const std::string missing =
-      "no credentials: set " + key_env + ", ably.key_file or ably.token_env";
+  const std::string missing = "no credentials: set " + key_env +
+                              ", ably.key_file, ably.token_env, ably.token_file or ably.auth_url";
   if (diagnostics->InFile("ably")) {
     diagnostics->FailAt("ably", missing);
   } else {

@@ -162,6 +162,37 @@ std::string RedactUrl(std::string_view url) {
   return std::string(shown.substr(0, authority_start)) + std::string(shown.substr(at + 1));
 }
 
+bool IsPlainHttpToRemoteHost(std::string_view url) {
+  constexpr std::string_view kHttp = "http://";
+  if (url.size() < kHttp.size()) return false;
+  std::string scheme(url.substr(0, kHttp.size()));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  if (scheme != kHttp) return false;
+  std::string_view authority = url.substr(kHttp.size());
+  authority = authority.substr(0, std::min(authority.find_first_of("/?#"), authority.size()));
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    host = host.substr(1, host.find(']') - 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  std::string lower(host);
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  const bool ipv4_loopback = lower.starts_with("127.") &&
+                             std::all_of(lower.begin(), lower.end(),
+                                         [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+  const bool loopback =
+      lower == "localhost" || lower.ends_with(".localhost") || ipv4_loopback || lower == "::1";
+  return !loopback;
+}
+
+bool IsAblyChannelName(std::string_view name) {
+  return !name.empty() && name.front() != '[' && name.front() != ':';
+}
+
 bool HasUserInfo(std::string_view url) {
   const size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return false;

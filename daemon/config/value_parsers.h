@@ -36,6 +36,14 @@ bool HasUserInfo(std::string_view url);
 // credentials embedded in a URL.
 std::string RedactUrl(std::string_view url);
 
+// True for an http:// (not https://) URL whose host is not a loopback address (localhost,
+// 127.0.0.0/8, ::1): credentials sent there would cross the network in clear text.
+bool IsPlainHttpToRemoteHost(std::string_view url);
+
+// True for a channel name Ably accepts: not empty, not starting with `[` (channel qualifiers
+// such as [meta] or [?rewind=1]) or `:`.
+bool IsAblyChannelName(std::string_view name);
+
 // True for a host name or IP address usable as a fallback host (no scheme, path or spaces).
 bool IsHostName(std::string_view text);
 

@@ -23,38 +23,6 @@ Action ToAction(std::string_view name) {
   return Action::kPresent;
 }
 
-// Reads `headers`, a mapping of extra request headers. Values are never echoed: they often hold
-// credentials for the receiving end.
-void DecodeHeaders(const MapReader& r, std::map<std::string, std::string>* headers) {
-  auto value = r.Get("headers");
-  if (!value) return;
-  Diagnostics* diagnostics = r.diagnostics();
-  if (!value->node.IsMap()) {
-    diagnostics->Fail(value->path, "must be a mapping", value->line);
-    return;
-  }
-  std::map<std::string, std::string> lower_seen;
-  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
-    const int line = LineOf(it->first, value->line);
-    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
-    const std::string path = JoinPath(value->path, name);
-    if (!it->first.IsScalar() || !IsHeaderName(name)) {
-      diagnostics->Fail(path, "must be a valid HTTP header name", line);
-    } else if (IsReservedWebhookHeader(name)) {
-      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
-    } else if (lower_seen.contains(AsciiLower(name))) {
-      diagnostics->Fail(path, "duplicate of " + lower_seen[AsciiLower(name)], line);
-    } else if (!it->second.IsScalar()) {
-      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
-    } else if (!IsHeaderValue(it->second.Scalar())) {
-      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
-    } else {
-      lower_seen[AsciiLower(name)] = path;
-      (*headers)[name] = it->second.Scalar();
-    }
-  }
-}
-
 void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
   if (!item.node.IsMap()) {
     diagnostics->Fail(item.path, "must be a mapping", item.line);
@@ -96,7 +64,7 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
     hook->actions.clear();
     for (const std::string& action : actions) hook->actions.push_back(ToAction(action));
   }
-  DecodeHeaders(r, &hook->headers);
+  DecodeHeaders(r, "headers", IsReservedWebhookHeader, &hook->headers);
 
   MapReader batch = r.Map("batch", {"max_events", "max_delay"});
   batch.Int("max_events", 1, 10000, &hook->batch_max_events);
@@ -125,6 +93,37 @@ void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks) 
     }
     name_paths.emplace(hook.name, name_path);
     webhooks->push_back(std::move(hook));
+  }
+}
+
+void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(std::string_view),
+                   std::map<std::string, std::string>* headers) {
+  auto value = r.Get(key);
+  if (!value) return;
+  Diagnostics* diagnostics = r.diagnostics();
+  if (!value->node.IsMap()) {
+    diagnostics->Fail(value->path, "must be a mapping", value->line);
+    return;
+  }
+  std::map<std::string, std::string> lower_seen;
+  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
+    const int line = LineOf(it->first, value->line);
+    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
+    const std::string path = JoinPath(value->path, name);
+    if (!it->first.IsScalar() || !IsHeaderName(name)) {
+      diagnostics->Fail(path, "must be a valid HTTP header name", line);
+    } else if (reserved != nullptr && reserved(name)) {
+      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
+    } else if (lower_seen.contains(AsciiLower(name))) {
+      diagnostics->Fail(path, "duplicate of " + lower_seen[AsciiLower(name)], line);
+    } else if (!it->second.IsScalar()) {
+      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
+    } else if (!IsHeaderValue(it->second.Scalar())) {
+      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
+    } else {
+      lower_seen[AsciiLower(name)] = path;
+      (*headers)[name] = it->second.Scalar();
+    }
   }
 }
 

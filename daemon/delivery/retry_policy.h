@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "config/config.h"
+#include "net/retry_after.h"
 
 namespace presenced {
 
@@ -24,9 +25,7 @@ using UniformRandom = std::function<double()>;
 Duration NextBackoff(const WebhookConfig& webhook, int64_t failures,
                      std::optional<Duration> retry_after, const UniformRandom& random);
 
-// Parses a Retry-After header value: delay-seconds ("120") or an HTTP date, relative to
-// `now_ms` (Unix ms). Returns nullopt when absent or unparsable; a date in the past is 0.
-std::optional<Duration> ParseRetryAfter(std::string_view value, int64_t now_ms);
+// ParseRetryAfter (Retry-After header values) is in net/retry_after.h.
 
 // Returns how long to wait before forming a batch from `pending` waiting events whose oldest was
 // created at `oldest_created_ms`: zero when `pending` reaches batch.max_events or the oldest has

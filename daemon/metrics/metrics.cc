@@ -40,6 +40,13 @@ struct Metrics::Impl {
                                   .Name("presenced_build_info")
                                   .Help("Always 1; labels carry the version and git revision.")
                                   .Register(registry);
+  Family<Gauge>& shard_info =
+      prometheus::BuildGauge()
+          .Name("presenced_shard_info")
+          .Help("Always 1; labels carry this replica's shard index and count.")
+          .Register(registry);
+  Gauge* shard_series = nullptr;  // guarded by shard_mu
+  std::mutex shard_mu;
   Gauge& channels = prometheus::BuildGauge()
                         .Name("presenced_channels")
                         .Help("Channels being tracked.")
@@ -98,10 +105,24 @@ struct Metrics::Impl {
                           .Help("Presence members returned by Ably (billed as one message each).")
                           .Register(registry)
                           .Add({});
+  Counter& state_bytes_written = prometheus::BuildCounter()
+                                     .Name("presenced_state_bytes_written_total")
+                                     .Help("Bytes written to the state store.")
+                                     .Register(registry)
+                                     .Add({});
   Family<Counter>& fetch_errors = prometheus::BuildCounter()
                                       .Name("presenced_channel_fetch_errors_total")
                                       .Help("Per-channel fetch failures by Ably error code.")
                                       .Register(registry);
+  Family<Counter>& token_renewals = prometheus::BuildCounter()
+                                        .Name("presenced_ably_token_renewals_total")
+                                        .Help("Ably token renewals by result (ok, error).")
+                                        .Register(registry);
+  Gauge& rate_limit = prometheus::BuildGauge()
+                          .Name("presenced_api_rate_limit_requests_per_second")
+                          .Help("Current Ably request-rate ceiling (0 = none).")
+                          .Register(registry)
+                          .Add({});
   Family<Gauge>& last_success = prometheus::BuildGauge()
                                     .Name("presenced_channel_last_success_timestamp_seconds")
                                     .Help("Unix time of the last successful fetch.")
@@ -160,6 +181,8 @@ Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) 
   for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
+  impl_->token_renewals.Add({{"result", "ok"}});
+  impl_->token_renewals.Add({{"result", "error"}});
   if (!per_channel) {
     impl_->members.Add({});
     impl_->clients.Add({});
@@ -244,8 +267,20 @@ void Metrics::AddBillableMessages(uint64_t count) {
   impl_->billable.Increment(static_cast<double>(count));
 }
 
+void Metrics::AddStateBytesWritten(uint64_t bytes) {
+  impl_->state_bytes_written.Increment(static_cast<double>(bytes));
+}
+
 void Metrics::ChannelFetchError(int code) {
   impl_->fetch_errors.Add({{"code", std::to_string(code)}}).Increment();
+}
+
+void Metrics::TokenRenewal(bool ok) {
+  impl_->token_renewals.Add({{"result", ok ? "ok" : "error"}}).Increment();
+}
+
+void Metrics::SetRateLimit(double requests_per_second) {
+  impl_->rate_limit.Set(requests_per_second);
 }
 
 void Metrics::WebhookRequest(const std::string& webhook, std::string_view status, double seconds) {
@@ -300,6 +335,14 @@ void Metrics::RemoveWebhook(const std::string& webhook) {
     impl_->webhook_requests.Remove(&impl_->webhook_requests.Add(with_status));
     it = impl_->webhook_statuses.erase(it);
   }
+}
+
+void Metrics::SetShard(int index, int count) {
+  std::lock_guard lock(impl_->shard_mu);
+  if (impl_->shard_series) impl_->shard_info.Remove(impl_->shard_series);
+  impl_->shard_series =
+      &impl_->shard_info.Add({{"index", std::to_string(index)}, {"count", std::to_string(count)}});
+  impl_->shard_series->Set(1);
 }
 
 void Metrics::ConfigReloaded(bool success, double unix_seconds) {

@@ -41,8 +41,14 @@ class Metrics {
   // `status` is the HTTP status code as text, or "error" when no response came back.
   void ApiRequest(std::string_view status, double seconds);
   void AddBillableMessages(uint64_t count);
+  // Counts bytes the state store wrote (presenced_state_bytes_written_total).
+  void AddStateBytesWritten(uint64_t bytes);
   // `code` is the Ably error code (0 when unknown).
   void ChannelFetchError(int code);
+  // A token renewal (a new token from token_file or auth_url) that succeeded or failed.
+  void TokenRenewal(bool ok);
+  // The current Ably request-rate ceiling in requests per second (0 = none).
+  void SetRateLimit(double requests_per_second);
 
   // Webhooks. `status` is the HTTP status as text, or "error".
   void WebhookRequest(const std::string& webhook, std::string_view status, double seconds);
@@ -53,6 +59,9 @@ class Metrics {
   void AddWebhook(const std::string& webhook);
   // Removes a webhook's series (webhook removed from the config).
   void RemoveWebhook(const std::string& webhook);
+
+  // Sets presenced_shard_info{index,count} (replacing the previous series on a reload).
+  void SetShard(int index, int count);
 
   // Config reloads (the initial load counts as a successful one).
   void ConfigReloaded(bool success, double unix_seconds);

@@ -26,12 +26,21 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{4'000};
   std::chrono::milliseconds request_timeout{10'000};
   uint64_t max_response_bytes = 64ull << 20;
+  // A pooled keep-alive connection idle for longer than this is closed instead of reused. Keep it
+  // above the interval between requests to the same origin (a poll interval), or every request
+  // pays a new connection (and TLS handshake); a connection the server closed earlier costs one
+  // transparent retry on a new one.
+  std::chrono::milliseconds keep_alive_idle{4'000};
 };
+
+// Zeroed bytes HttpResponse::body keeps allocated past its end, so that a parser which reads
+// ahead (simdjson needs 64) can parse the body in place instead of copying it.
+inline constexpr size_t kBodyPadding = 64;
 
 struct HttpResponse {
   int status = 0;
   Headers headers;
-  std::string body;
+  std::string body;  // PocoHttpClient: capacity() >= size() + kBodyPadding, the excess zeroed
 
   // Returns the first header with this name (case-insensitive), or "" when absent.
   std::string Header(std::string_view name) const;
@@ -42,7 +51,8 @@ enum class TransportFailure {
   kConnect,   // DNS, refused, unreachable, TLS handshake/verification
   kTimeout,   // connect or request timeout
   kTooLarge,  // body over max_response_bytes
-  kProtocol,  // malformed HTTP, truncated body, connection reset mid-response
+  kProtocol,  // malformed HTTP, truncated body
+  kReset,     // the connection was reset after the request was sent (ECONNRESET)
 };
 
 struct TransportError {

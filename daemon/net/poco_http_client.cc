@@ -34,9 +34,6 @@ namespace {
 using SteadyTime = std::chrono::steady_clock::time_point;
 using std::chrono::milliseconds;
 
-// Idle time after which Poco silently reconnects instead of reusing a session; below the common
-// server idle timeouts (5 s in Node.js), so most stale connections are never tried.
-constexpr int kKeepAliveTimeoutSeconds = 4;
 constexpr size_t kReadChunk = 16 * 1024;
 
 // Where an exchange failed: while writing the request, after the whole request was written but
@@ -75,6 +72,9 @@ TransportError Classify(const Poco::Exception& e, Phase phase) {
   }
   if (phase == Phase::kSend || dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr) {
     return {TransportFailure::kConnect, "connect failed: " + e.displayText()};
+  }
+  if (dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) != nullptr) {
+    return {TransportFailure::kReset, "connection reset: " + e.displayText()};
   }
   return {TransportFailure::kProtocol, "bad response: " + e.displayText()};
 }
@@ -136,7 +136,6 @@ std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const U
     session = std::make_unique<Poco::Net::HTTPClientSession>(url.host, url.port);
   }
   session->setKeepAlive(true);
-  session->setKeepAliveTimeout(Poco::Timespan(kKeepAliveTimeoutSeconds, 0));
   return session;
 }
 
@@ -154,6 +153,8 @@ HttpResult PocoHttpClient::Send(const HttpRequest& request) {
     if (session && !StillOpen(*session)) session.reset();
     const bool reused = session != nullptr;
     if (!reused) session = NewSession(*url);
+    // Poco reconnects, instead of reusing the session, once it has been idle this long.
+    session->setKeepAliveTimeout(ToTimespan(request.keep_alive_idle));
     Outcome outcome = Exchange(*session, *url, request, deadline);
     if (outcome.result.ok()) {
       if (outcome.reusable) pool_.Put(origin, std::move(session));
@@ -222,23 +223,30 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
   HttpResponse response;
   response.status = static_cast<int>(head.getStatus());
   for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
-  if (declared > 0) response.body.reserve(static_cast<size_t>(declared));
+  std::string& text = response.body;
+  if (declared > 0) text.reserve(static_cast<size_t>(declared) + kReadChunk + kBodyPadding);
 
   body.exceptions(std::ios::badbit);
-  char chunk[kReadChunk];
   while (true) {
     const milliseconds left = Remaining(deadline);
     if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
     session.socket().setReceiveTimeout(ToTimespan(left));
-    body.read(chunk, sizeof(chunk));
+    // Read straight into the body: no intermediate chunk buffer, no copy.
+    const size_t had = text.size();
+    text.resize(had + kReadChunk);
+    body.read(text.data() + had, static_cast<std::streamsize>(kReadChunk));
     const auto n = static_cast<size_t>(body.gcount());
-    if (response.body.size() + n > request.max_response_bytes) {
+    text.resize(had + n);
+    if (text.size() > request.max_response_bytes) {
       return {TransportError{TransportFailure::kTooLarge, "response body over the size cap"},
               phase};
     }
-    response.body.append(chunk, n);
     if (body.eof()) break;
   }
+  // Zero kBodyPadding bytes past the end, keeping them allocated (see kBodyPadding).
+  const size_t length = text.size();
+  text.resize(length + kBodyPadding);
+  text.resize(length);
   if (declared >= 0 && response.body.size() != static_cast<uint64_t>(declared)) {
     return {TransportError{TransportFailure::kProtocol,
                            "truncated response body: got " + std::to_string(response.body.size()) +

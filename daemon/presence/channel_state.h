@@ -43,6 +43,8 @@ class ChannelState {
   // Returns the number of distinct clientIds among the tracked members.
   size_t client_count() const { return client_count_; }
   bool empty() const { return records_.empty(); }
+  // Returns the bytes of member strings held (the arena's size).
+  size_t string_bytes() const { return arena_.size(); }
 
   // Returns member `i` (0 ≤ i < member_count()), in ascending key order.
   MemberView member(size_t i) const;

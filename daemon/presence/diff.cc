@@ -163,8 +163,9 @@ DiffOptions DiffOptionsFrom(const PresenceConfig& config) {
   return options;
 }
 
-DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
-                const DiffOptions& options, int64_t observed_at_ms) {
+DiffResult Diff(std::string_view channel, const ChannelState* before,
+                const std::vector<Member>& after, const DiffOptions& options,
+                int64_t observed_at_ms) {
   const std::vector<uint32_t> order = SortedUniqueIndices(after);
   const uint32_t leave_after = static_cast<uint32_t>(std::max(options.leave_after_misses, 1));
   const size_t before_count = before ? before->member_count() : 0;
@@ -206,8 +207,11 @@ DiffResult Diff(std::string_view channel, const ChannelState* before, std::vecto
 
   // Pass 2: build the next state and the three event groups in key order.
   DiffResult result;
-  result.next.Reserve(next_members, next_bytes);
+  if (options.build_next) result.next.Reserve(next_members, next_bytes);
   result.changed = before == nullptr;
+  auto keep = [&](const MemberView& v) {
+    if (options.build_next) result.next.Append(v);
+  };
   std::vector<Event> enters;
   std::vector<Event> updates;
   std::vector<Event>& leaves = result.events;
@@ -219,16 +223,20 @@ DiffResult Diff(std::string_view channel, const ChannelState* before, std::vecto
       if (v.misses + 1 >= leave_after) {
         leaves.push_back(MakeEvent(channel, Action::kLeave, v.client_id, v.connection_id, v.id,
                                    v.data, v.encoding, observed_at_ms, observed_at_ms));
+        result.delta.removals.Append(MemberView{v.client_id, v.connection_id, {}, {}, {}, 0, 0});
       } else {
         ++v.misses;
-        result.next.Append(v);
+        keep(v);
+        result.delta.upserts.Append(v);
       }
       continue;
     }
     const Member& m = after[step.after_index];
-    result.next.Append(ViewOf(m, 0));
+    const MemberView kept = ViewOf(m, 0);
+    keep(kept);
     if (step.kind == Step::kNew) {
       result.changed = true;
+      result.delta.upserts.Append(kept);
       if (before != nullptr) {
         enters.push_back(EventFromMember(channel, Action::kEnter, m, observed_at_ms));
       } else if (options.first_snapshot_present) {
@@ -241,6 +249,7 @@ DiffResult Diff(std::string_view channel, const ChannelState* before, std::vecto
     const bool id_changed = v.id != m.id;
     if (data_changed || id_changed || v.timestamp != m.timestamp || v.misses != 0) {
       result.changed = true;
+      result.delta.upserts.Append(kept);
     }
     if (data_changed || (update_on_id && id_changed)) {
       updates.push_back(EventFromMember(channel, Action::kUpdate, m, observed_at_ms));

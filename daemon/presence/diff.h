@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "presence/channel_delta.h"
 #include "presence/channel_state.h"
 #include "presence/event.h"
 #include "presence/member.h"
@@ -33,10 +34,15 @@ struct DiffOptions {
   PresenceConfig::UpdateOn update_on = PresenceConfig::UpdateOn::kData;
   int leave_after_misses = 1;  // values below 1 act as 1
   bool first_snapshot_present = false;
+  // False: DiffResult::next is left empty (the caller applies `delta` to `before` itself).
+  bool build_next = true;
 };
 
 struct DiffResult {
-  ChannelState next;
+  ChannelState next;  // the state to keep (empty unless DiffOptions::build_next)
+  // What changed from `before` to `next`: Apply(before, delta) == next (from an empty state on a
+  // first snapshot).
+  ChannelDelta delta;
   std::vector<Event> events;
   // True when `next` differs from `before` in anything it stores (members, ids, data, timestamps,
   // miss counts), and always on a first snapshot, so the caller knows to persist it.
@@ -44,8 +50,9 @@ struct DiffResult {
 };
 
 // Returns the events between `before` and the snapshot `after`, and the state to keep.
-DiffResult Diff(std::string_view channel, const ChannelState* before, std::vector<Member> after,
-                const DiffOptions& options, int64_t observed_at_ms);
+DiffResult Diff(std::string_view channel, const ChannelState* before,
+                const std::vector<Member>& after, const DiffOptions& options,
+                int64_t observed_at_ms);
 
 // Returns the options for `config` (leave_after_misses, update_on, initial_snapshot).
 DiffOptions DiffOptionsFrom(const PresenceConfig& config);

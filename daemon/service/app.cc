@@ -7,9 +7,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <thread>
 
+#include "ably/auth.h"
 #include "ably/rest_client.h"
+#include "common/shard.h"
+#include "common/version.h"
 #include "delivery/dispatcher.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -17,6 +21,7 @@
 #include "service/logging.h"
 #include "service/poller.h"
 #include "service/schedule.h"
+#include "service/status.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
 #include "state/state_store.h"
@@ -29,6 +34,22 @@ namespace {
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
+
+// The status page's first line: version, revision and shard.
+std::string BuildLine(const Config& config) {
+  return std::string("presenced ") + kVersion + " (revision " + kRevision + "), shard " +
+         std::to_string(config.shard.index) + " of " + std::to_string(config.shard.count);
+}
+
+// Publishes every tracked channel to the status page.
+void PublishChannels(const Poller& poller, StatusModel& status) {
+  std::vector<ChannelStatus> channels;
+  poller.ForEachChannel([&](const std::string& name, size_t members, size_t clients, bool stale,
+                            int64_t last_success_ms) {
+    channels.push_back({name, members, clients, stale, last_success_ms});
+  });
+  status.PublishChannels(std::move(channels));
+}
 
 std::string Summary(const CycleReport& report, size_t stale, double seconds) {
   char buf[200];
@@ -45,12 +66,16 @@ struct App::Parts {
   std::unique_ptr<StateStore> store;
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
+  std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<StatusModel> status;  // GET / and /api/v1/status
   std::unique_ptr<Poller> poller;
   std::unique_ptr<HttpServer> server;
   SystemdNotifier* notifier = nullptr;
   std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
+  std::set<std::string> enumerated;  // prefixes with a successful enumeration since the start
+  std::chrono::steady_clock::time_point last_fetch{};  // last cycle that fetched a channel
   std::chrono::steady_clock::time_point next_discovery{};
   std::chrono::steady_clock::time_point grid_start{};
 };
@@ -62,6 +87,7 @@ App::App(std::shared_ptr<const Config> config, EnvLookup env)
           std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
       config_(std::move(config)) {
   metrics_->ConfigReloaded(true, UnixSeconds(clock_));
+  metrics_->SetShard(config_->shard.index, config_->shard.count);
   readiness_.Set("first_cycle", "the first poll cycle has not finished yet");
 }
 
@@ -124,37 +150,52 @@ int App::Run() {
   parts.store = std::move(*store);
   parts.ably_http = MakePocoHttpClient({config->ably.ca_file});
   parts.webhook_http = MakePocoHttpClient({config->ably.ca_file});
-  parts.source = MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.auth = std::make_unique<AblyAuth>(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.source =
+      MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
-  parts.poller = std::make_unique<Poller>(*parts.source, *parts.store, *parts.metrics, clock_,
-                                          [this, &parts](const auto& events) {
-                                            bool to_stdout;
-                                            {
-                                              std::lock_guard lock(mu_);
-                                              to_stdout = config_->output.stdout_events;
-                                            }
-                                            std::string lines;
-                                            for (const Event& event : events) {
-                                              std::string json = EventToJson(event);
-                                              if (spdlog::should_log(spdlog::level::debug))
-                                                spdlog::debug("event {}", json);
-                                              if (to_stdout) lines.append(json).push_back('\n');
-                                            }
-                                            if (!lines.empty()) {
-                                              std::fwrite(lines.data(), 1, lines.size(), stdout);
-                                              std::fflush(stdout);
-                                            }
-                                          });
+  parts.status = std::make_unique<StatusModel>([this, &parts] {
+    std::shared_ptr<const Config> current;
+    {
+      std::lock_guard lock(mu_);
+      current = config_;
+    }
+    return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
+  });
+  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
+  parts.poller = std::make_unique<Poller>(
+      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
+        parts.status->AddEvents(events);
+        bool to_stdout;
+        {
+          std::lock_guard lock(mu_);
+          to_stdout = config_->output.stdout_events;
+        }
+        const bool debug = spdlog::should_log(spdlog::level::debug);
+        if (!to_stdout && !debug) return;
+        std::string lines;
+        for (const Event& event : events) {
+          std::string json = EventToJson(event);
+          if (debug) spdlog::debug("event {}", json);
+          if (to_stdout) lines.append(json).push_back('\n');
+        }
+        if (!lines.empty()) {
+          std::fwrite(lines.data(), 1, lines.size(), stdout);
+          std::fflush(stdout);
+        }
+      });
   if (Status restored = parts.poller->Restore(); !restored.ok()) {
     spdlog::critical("state: {}", restored.error().message);
     return 1;
   }
 
-  HttpHandlers handlers{[&parts] { return parts.metrics->Serialize(); },
-                        [this] { return readiness_.NotReadyReason(); },
-                        [this] { return RequestReload(); }};
+  HttpHandlers handlers{
+      [&parts] { return parts.metrics->Serialize(); },
+      [this] { return readiness_.NotReadyReason(); }, [this] { return RequestReload(); },
+      [this, &parts] { return parts.status->Json(clock_.NowMs()); },
+      [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); }};
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
   auto server =
@@ -194,7 +235,11 @@ bool App::Loop(Parts& parts) {
     config = config_;
   }
   parts.grid_start = clock_.SteadyNow();
+  parts.last_fetch = parts.grid_start;
   auto next_cycle = parts.grid_start;
+  // Shards enumerate interval/count apart (Ably runs one enumeration per app at a time).
+  parts.next_discovery = parts.grid_start + StaggerOffset(config->discovery.interval,
+                                                          config->shard.index, config->shard.count);
   while (!stop_) {
     heartbeat_ms_ = clock_.NowMs();
     {
@@ -213,11 +258,18 @@ bool App::Loop(Parts& parts) {
       }
     }
     if (clock_.SteadyNow() >= parts.next_discovery) Discover(parts, *config);
-    std::vector<std::string> all_discovered;
+    // Only this shard's channels (all of them with shard.count 1).
+    const ShardConfig shard = config->shard;
+    const auto owned = [shard](const std::string& name) {
+      return ShardOwns(name, shard.index, shard.count);
+    };
+    std::vector<std::string> configured, all_discovered;
+    std::copy_if(config->channels.begin(), config->channels.end(), std::back_inserter(configured),
+                 owned);
     for (const auto& [prefix, names] : parts.discovered) {
-      all_discovered.insert(all_discovered.end(), names.begin(), names.end());
+      std::copy_if(names.begin(), names.end(), std::back_inserter(all_discovered), owned);
     }
-    parts.poller->SetChannels(config->channels, all_discovered, config->discovery.prefixes);
+    parts.poller->SetChannels(configured, all_discovered, config->discovery.prefixes, owned);
 
     // Writes to a deleted or replaced file would vanish at the next start: fail loudly instead.
     if (Status file = parts.store->CheckFile(); !file.ok()) {
@@ -231,6 +283,8 @@ bool App::Loop(Parts& parts) {
     parts.dispatcher->Notify();
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
+    PublishChannels(*parts.poller, *parts.status);
+    UpdateAblyReadiness(parts, &report, *config);
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);
@@ -272,18 +326,32 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
         "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
-  if (next->ably.ca_file != previous->ably.ca_file) {
-    parts.source.reset();
-    parts.ably_http = MakePocoHttpClient({next->ably.ca_file});
+  const AblyConfig& was = previous->ably;
+  const AblyConfig& now = next->ably;
+  const bool new_http = now.ca_file != was.ca_file;
+  // A token fetched from auth_url is kept across reloads that do not change how it is obtained.
+  const bool new_auth = new_http || now.auth != was.auth || now.credential != was.credential ||
+                        now.token_file != was.token_file || now.auth_url != was.auth_url ||
+                        now.auth_headers != was.auth_headers || now.endpoint != was.endpoint ||
+                        now.request_timeout != was.request_timeout ||
+                        now.connect_timeout != was.connect_timeout;
+  parts.source.reset();
+  if (new_http) parts.ably_http = MakePocoHttpClient({now.ca_file});
+  if (new_auth) {
+    parts.auth = std::make_unique<AblyAuth>(now, *parts.ably_http, *parts.metrics, clock_);
   }
-  parts.source = MakeAblyRestClient(next->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.source = MakeAblyRestClient(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks);
   if (next->discovery.prefixes != previous->discovery.prefixes) {
     parts.discovered.clear();
-    parts.next_discovery = {};
+    parts.enumerated.clear();
+    parts.next_discovery = clock_.SteadyNow() + StaggerOffset(next->discovery.interval,
+                                                              next->shard.index, next->shard.count);
   }
+  parts.metrics->SetShard(next->shard.index, next->shard.count);
+  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next));
   parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
   spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
                next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());
@@ -299,7 +367,38 @@ void App::Discover(Parts& parts, const Config& config) {
                    names.error().message, parts.discovered[prefix].size());
       continue;
     }
-    parts.discovered[prefix] = std::move(*names);
+    std::sort(names->begin(), names->end());
+    std::vector<std::string>& known = parts.discovered[prefix];
+    if (parts.enumerated.contains(prefix)) {
+      // Enumeration lists active channels only: one it did not list before had no members, so
+      // the members of its first snapshot have just entered.
+      std::vector<std::string> appeared;
+      std::set_difference(names->begin(), names->end(), known.begin(), known.end(),
+                          std::back_inserter(appeared));
+      parts.poller->AnnounceFirstSnapshot(appeared);
+    }
+    parts.enumerated.insert(prefix);
+    known = std::move(*names);
+  }
+  UpdateAblyReadiness(parts, nullptr, config);
+}
+
+void App::UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config) {
+  if (auto problem = parts.auth->Problem()) {
+    readiness_.Set("credentials", "Ably credentials: " + *problem);
+  } else {
+    readiness_.Clear("credentials");
+  }
+  if (report == nullptr) return;
+  const auto now = clock_.SteadyNow();
+  if (report->channels == 0 || report->failed < report->channels) parts.last_fetch = now;
+  const auto quiet = now - parts.last_fetch;
+  if (quiet >= 3 * config.poll.interval) {
+    readiness_.Set("no_fetch", "no channel was fetched successfully for " +
+                                   std::to_string(quiet / std::chrono::seconds(1)) +
+                                   "s (3 poll intervals)");
+  } else {
+    readiness_.Clear("no_fetch");
   }
 }
 

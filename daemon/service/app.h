@@ -23,6 +23,8 @@
 
 namespace presenced {
 
+struct CycleReport;
+
 class App {
  public:
   App(std::shared_ptr<const Config> config, EnvLookup env);
@@ -44,6 +46,8 @@ class App {
   void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);
   void Discover(Parts& parts, const Config& config);
+  // Sets or clears the readiness causes "credentials" and "no_fetch" after a cycle.
+  void UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config);
   void WatchdogLoop();
 
   EnvLookup env_;

@@ -13,6 +13,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "service/connection_guard.h"
@@ -40,6 +41,19 @@ void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
   response.setContentType(content_type);
   response.setContentLength(static_cast<std::streamsize>(body.size()));
   response.send() << body << std::flush;  // written within the answer deadline
+}
+
+// Returns the `page` query parameter of `uri` (1 when absent or not a number).
+size_t PageParameter(const std::string& uri) {
+  const size_t at =
+      uri.find("page=", uri.find('?') == std::string::npos ? uri.size() : uri.find('?'));
+  if (at == std::string::npos) return 1;
+  size_t page = 0;
+  for (size_t i = at + 5; i < uri.size() && uri[i] >= '0' && uri[i] <= '9' && page < 1'000'000;
+       ++i) {
+    page = page * 10 + static_cast<size_t>(uri[i] - '0');
+  }
+  return page == 0 ? 1 : page;
 }
 
 // Routes one request to the injected handlers.
@@ -89,6 +103,11 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         Reply(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/plain",
               "failed to reload config: " + status.error().message + "\n");
       }
+    } else if (path == "/api/v1/status" && get && handlers_.status_json) {
+      Reply(response, HTTPResponse::HTTP_OK, "application/json", handlers_.status_json());
+    } else if (path == "/" && get && handlers_.status_html) {
+      Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
+            handlers_.status_html(PageParameter(request.getURI())));
     } else if (path == "/" && get) {
       Reply(response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8", kIndexPage);
     } else {
@@ -163,7 +182,7 @@ class PocoHttpServer final : public HttpServer {
         port_(socket.address().port()),
         guard_(
             {options.header_timeout, options.answer_timeout, options.max_connections_per_client}),
-        pool_(2, options.threads) {
+        pool_(std::min(2, options.threads), options.threads) {
     Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(options.threads);
     params->setMaxQueued(64);

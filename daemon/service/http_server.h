@@ -22,6 +22,9 @@ struct HttpHandlers {
   // Why the daemon is not ready (GET /-/ready answers 503 with it), or nullopt when it is.
   std::function<std::optional<std::string>()> not_ready;
   std::function<Status()> reload;  // same as SIGHUP; Error = config rejected
+  // GET /api/v1/status (JSON) and GET /?page=N (HTML); unset: a plain index page.
+  std::function<std::string()> status_json;
+  std::function<std::string(size_t page)> status_html;
 };
 
 struct HttpServerOptions {

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "delivery/router.h"
+#include "presence/channel_delta.h"
 #include "presence/diff.h"
 
 namespace presenced {
@@ -26,29 +28,49 @@ Poller::Poller(PresenceSource& source, StateStore& store, Metrics& metrics, cons
 Status Poller::Restore() {
   auto snapshots = store_.LoadSnapshots();
   if (!snapshots.ok()) return snapshots.error();
+  size_t deltas = 0;
   for (auto& snapshot : *snapshots) {
-    auto state = ChannelState::Decode(snapshot.encoded);
+    Result<ChannelState> state = RestoreChannel(snapshot);
     if (!state.ok()) {
       // A snapshot we cannot read is treated as unknown: the channel starts again as a baseline.
       spdlog::warn("state: ignoring unreadable snapshot of channel {}: {}", snapshot.channel,
                    state.error().message);
       continue;
     }
-    channels_[snapshot.channel].state = std::make_unique<ChannelState>(std::move(*state));
+    Tracked& tracked = channels_[snapshot.channel];
+    tracked.state = std::make_unique<ChannelState>(std::move(*state));
+    tracked.snapshot_bytes = snapshot.encoded.size();
+    for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
+    deltas += snapshot.deltas.size();
   }
-  spdlog::info("state: restored snapshots of {} channels", channels_.size());
+  spdlog::info("state: restored snapshots of {} channels ({} members, {} deltas)", channels_.size(),
+               member_total(), deltas);
   return Ok{};
+}
+
+Result<ChannelState> Poller::RestoreChannel(const StateStore::StoredSnapshot& snapshot) {
+  Result<ChannelState> base = ChannelState::Decode(snapshot.encoded);
+  if (!base.ok() || snapshot.deltas.empty()) return base;
+  // Deltas are small next to the snapshot: fold them into one, then merge it in once.
+  ChannelDelta combined;
+  for (const std::string& encoded : snapshot.deltas) {
+    Result<ChannelDelta> delta = ChannelDelta::Decode(encoded);
+    if (!delta.ok()) return delta.error();
+    combined = Combine(combined, *delta);
+  }
+  return Apply(*base, combined);
 }
 
 void Poller::SetChannels(const std::vector<std::string>& configured,
                          const std::vector<std::string>& discovered,
-                         const std::vector<std::string>& prefixes) {
+                         const std::vector<std::string>& prefixes,
+                         const std::function<bool(const std::string&)>& owned) {
   std::set<std::string> wanted(configured.begin(), configured.end());
   std::set<std::string> found(discovered.begin(), discovered.end());
   for (auto it = channels_.begin(); it != channels_.end();) {
     const std::string& name = it->first;
-    const bool keep_for_leaves =
-        HasPrefix(name, prefixes) && it->second.state && !it->second.state->empty();
+    const bool keep_for_leaves = (!owned || owned(name)) && HasPrefix(name, prefixes) &&
+                                 it->second.state && !it->second.state->empty();
     if (wanted.count(name) || found.count(name) || keep_for_leaves) {
       it->second.discovered = !wanted.count(name);
       ++it;
@@ -67,10 +89,26 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
 }
 
+void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
+  for (const std::string& name : channels) {
+    auto it = channels_.find(name);
+    if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
+}
+
 Poller::Tracked& Poller::Track(const std::string& name) {
   auto [it, added] = channels_.try_emplace(name);
   if (added) it->second.initial = first_cycle_;
   return it->second;
+}
+
+void Poller::ForEachChannel(
+    const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const {
+  for (const auto& [name, tracked] : channels_) {
+    const size_t members = tracked.state ? tracked.state->member_count() : 0;
+    const size_t clients = tracked.state ? tracked.state->client_count() : 0;
+    visit(name, members, clients, stale_.count(name) > 0, tracked.last_success_ms);
+  }
 }
 
 std::vector<std::string> Poller::Channels() const {
@@ -88,45 +126,96 @@ size_t Poller::member_total() const {
   return total;
 }
 
+uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes) {
+  // Between 1x and 2x the snapshot, by a hash of the name, so that channels churning at the same
+  // rate do not all rewrite their snapshot in the same cycle.
+  const uint64_t spread = std::hash<std::string>{}(channel) % 256;
+  return std::max<uint64_t>(snapshot_bytes + snapshot_bytes * spread / 256, kMinCompactionBytes);
+}
+
+Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracked,
+                               const ChannelPresence& result, const DiffOptions& options,
+                               int64_t now_ms, bool announce) {
+  // A room that was inactive before: diffed against an empty set, so its members enter.
+  static const ChannelState kInactive;
+  const ChannelState* stored = tracked.state.get();
+  const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
+  DiffResult diff = Diff(channel, before, result.members, options, now_ms);
+  Derived derived;
+  derived.ok = true;
+  derived.events = std::move(diff.events);
+  if (stored != nullptr && diff.delta.empty()) return derived;
+  derived.write = true;
+  if (stored != nullptr) {
+    derived.encoded = diff.delta.Encode();
+    if (tracked.delta_bytes + derived.encoded.size() <=
+        CompactionThreshold(channel, tracked.snapshot_bytes)) {
+      derived.delta = std::move(diff.delta);
+      return derived;
+    }
+  }
+  // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
+  // encoding is held until the commit (decoded again after it), not the state as well.
+  derived.full = true;
+  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, diff.delta).Encode();
+  return derived;
+}
+
 CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& cancel) {
   const auto started = clock_.SteadyNow();
   CycleReport report;
   const std::vector<std::string> names = Channels();
   report.channels = names.size();
-  std::vector<ChannelPresence> fetched = source_->FetchPresence(names, cancel);
-  if (cancel) return report;
 
   const int64_t now_ms = clock_.NowMs();
-  DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, false};
   const bool present_initial =
       config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  // The tracked channels, by position in `names`: channels_ is not modified while fetching, so
+  // the fetch threads may read them.
+  std::vector<const Tracked*> tracked(names.size(), nullptr);
+  for (size_t i = 0; i < names.size(); ++i) tracked[i] = &channels_.at(names[i]);
 
-  // Derive everything first; adopt it only once the store has committed it.
-  std::vector<std::pair<std::string, ChannelState>> next_states;
-  std::vector<StateStore::Snapshot> writes;
+  // Each channel is diffed on its fetch thread as soon as its response is parsed; the parsed
+  // members go with the response, and only the changes are kept. Everything derived is adopted
+  // only once the store has committed it.
+  std::vector<Derived> derived(names.size());
+  source_->StreamPresence(names, cancel, [&](size_t index, const ChannelPresence& result) {
+    if (!result.ok) return;
+    // `present` for the first snapshot of a channel tracked from the start that has none
+    // stored, even when its first fetches failed; channels added later by a reload start as a
+    // baseline.
+    const Tracked& channel = *tracked[index];
+    DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
+                        channel.state == nullptr && channel.initial && present_initial, false};
+    derived[index] =
+        Derive(names[index], channel, result, options, now_ms, announce_.contains(names[index]));
+  });
+  if (cancel) return report;
+
+  std::vector<StateStore::Snapshot> snapshots;
+  std::vector<StateStore::Delta> deltas;
   std::vector<Event> events;
   std::set<std::string> failed;
-  for (ChannelPresence& result : fetched) {
-    auto it = channels_.find(result.channel);
-    if (it == channels_.end()) continue;  // removed by a reload while fetching
-    if (!result.ok) {
-      failed.insert(result.channel);
+  for (size_t i = 0; i < names.size(); ++i) {
+    Derived& d = derived[i];
+    if (!d.ok) {
+      failed.insert(names[i]);
       continue;
     }
-    const ChannelState* before = it->second.state.get();
-    // `present` for the first snapshot of a channel tracked from the start that has none stored,
-    // even when its first fetches failed; channels added later by a reload start as a baseline.
-    options.first_snapshot_present = before == nullptr && it->second.initial && present_initial;
-    DiffResult diff = Diff(result.channel, before, std::move(result.members), options, now_ms);
-    if (diff.changed || before == nullptr) {
-      writes.push_back({result.channel, diff.next.Encode()});
+    std::move(d.events.begin(), d.events.end(), std::back_inserter(events));
+    std::vector<Event>().swap(d.events);
+    if (!d.write) continue;
+    if (d.full) {
+      snapshots.push_back({names[i], std::move(d.encoded)});
+    } else {
+      deltas.push_back({names[i], std::move(d.encoded)});
     }
-    std::move(diff.events.begin(), diff.events.end(), std::back_inserter(events));
-    next_states.emplace_back(result.channel, std::move(diff.next));
   }
 
   const auto outbox = Route(config.webhooks, events);
-  if (Status committed = store_.CommitCycle(writes, removed_, outbox); !committed.ok()) {
+  Status committed = store_.CommitCycle(snapshots, removed_, outbox, deltas);
+  metrics_.AddStateBytesWritten(store_.TakeBytesWritten());
+  if (!committed.ok()) {
     spdlog::error("state: cycle not committed, its events will be derived again: {}",
                   committed.error().message);
     report.failed = failed.size();
@@ -138,16 +227,37 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   report.events = events.size();
 
   const bool per_channel = config.metrics.per_channel;
-  for (auto& [name, state] : next_states) {
-    Tracked& tracked = channels_[name];
-    tracked.state = std::make_unique<ChannelState>(std::move(state));
-    tracked.last_success_ms = now_ms;
-    stale_.erase(name);
-    PublishChannelMetrics(name, tracked, per_channel);
+  size_t next_snapshot = 0, next_delta = 0;
+  for (size_t i = 0; i < names.size(); ++i) {
+    Derived& d = derived[i];
+    if (!d.ok) continue;
+    Tracked& channel = channels_[names[i]];
+    if (d.full) {
+      std::string& encoded = snapshots[next_snapshot++].encoded;
+      Result<ChannelState> state = ChannelState::Decode(encoded);
+      if (!state.ok()) {  // cannot happen: it was encoded above
+        spdlog::error("state: channel {}: {}", names[i], state.error().message);
+        continue;
+      }
+      channel.state = std::make_unique<ChannelState>(std::move(*state));
+      channel.snapshot_bytes = encoded.size();
+      channel.delta_bytes = 0;
+      std::string().swap(encoded);
+    } else if (d.write) {
+      *channel.state = Apply(*channel.state, d.delta);
+      channel.delta_bytes += deltas[next_delta++].encoded.size();
+    }
+    d = Derived{};
+    channel.last_success_ms = now_ms;
+    stale_.erase(names[i]);
+    announce_.erase(names[i]);
+    PublishChannelMetrics(names[i], channel, per_channel);
   }
   for (const auto& name : failed) stale_.insert(name);
   PublishTotals(per_channel);
-  for (const Event& event : events) metrics_.AddEvents(event.action, 1);
+  std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
+  for (const Event& event : events) ++by_action[event.action];
+  for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
   if (!events.empty()) sink_(events);
 
   first_cycle_ = false;

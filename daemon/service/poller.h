@@ -1,10 +1,11 @@
 #pragma once
 
 // Poller: runs one poll cycle at a time — fetch every channel, diff each successful snapshot
-// against the last one, route the events to webhooks, and commit snapshots and outbox in one
-// state-store transaction. Only after the commit succeeds does it adopt the new snapshots, print
-// events and update metrics; a failed commit changes nothing, so the next cycle re-derives the
-// same events (nothing accepted is lost, nothing is emitted twice).
+// against the last one as its response arrives, route the events to webhooks, and commit the
+// changes (a delta per changed channel, or a full snapshot when its deltas outgrew it) and the
+// outbox in one state-store transaction. Only after the commit succeeds does it adopt the new
+// snapshots, print events and update metrics; a failed commit changes nothing, so the next cycle
+// re-derives the same events (nothing accepted is lost, nothing is emitted twice).
 //
 // A channel whose fetch failed keeps its previous snapshot and produces no events (it is counted
 // stale until a fetch succeeds): a failed request never turns into false leaves.
@@ -25,7 +26,9 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "presence/channel_delta.h"
 #include "presence/channel_state.h"
+#include "presence/diff.h"
 #include "presence/event.h"
 #include "state/state_store.h"
 
@@ -57,10 +60,18 @@ class Poller {
   // Sets the channel list to poll: `configured` plus every discovered channel. Channels no longer
   // configured are dropped without leaves (their snapshot is deleted at the next commit); a
   // channel under one of `prefixes` that disappears from discovery is kept until its last member
-  // has left, so its leaves are still seen.
+  // has left, so its leaves are still seen. A channel `owned` rejects (another shard's) is dropped
+  // at once without leaves: its new owner reports it from then on.
   void SetChannels(const std::vector<std::string>& configured,
                    const std::vector<std::string>& discovered,
-                   const std::vector<std::string>& prefixes);
+                   const std::vector<std::string>& prefixes,
+                   const std::function<bool(const std::string&)>& owned = {});
+
+  // Marks channels whose first snapshot emits `enter` for every member instead of being a silent
+  // baseline: rooms discovery found after its first successful enumeration, which were inactive
+  // (empty) before (CONTRACT §1 "Discovered channels"). No effect on a channel that already has
+  // a snapshot; the mark stays until its first successful fetch.
+  void AnnounceFirstSnapshot(const std::vector<std::string>& channels);
 
   // Returns the channels the next cycle polls, sorted.
   std::vector<std::string> Channels() const;
@@ -69,6 +80,10 @@ class Poller {
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
   size_t stale_count() const { return stale_.size(); }
+  // Calls `visit(name, members, clients, stale, last_success_ms)` for every tracked channel (the
+  // status page).
+  void ForEachChannel(
+      const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const;
   size_t member_total() const;
 
  private:
@@ -79,7 +94,28 @@ class Poller {
     // Tracked since before the first committed cycle: with `initial_snapshot: present`, its first
     // successful snapshot emits `present` when no snapshot of it was stored (see RunCycle).
     bool initial = false;
+    uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
+    uint64_t delta_bytes = 0;     // size of the deltas stored after it
   };
+  // What one successful fetch of a channel gives, held until the cycle commits.
+  struct Derived {
+    bool ok = false;  // false: the fetch failed (or never came back)
+    std::vector<Event> events;
+    bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
+    bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
+    ChannelDelta delta;  // else applied to the state after the commit
+    std::string encoded;
+  };
+  // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
+  static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
+
+  static Result<ChannelState> RestoreChannel(const StateStore::StoredSnapshot& snapshot);
+  static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
+  // Diffs one fetched channel against its state (against an empty set when `announce` and none
+  // is stored); runs on fetch threads (reads `tracked` only).
+  static Derived Derive(const std::string& channel, const Tracked& tracked,
+                        const ChannelPresence& result, const DiffOptions& options, int64_t now_ms,
+                        bool announce);
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
@@ -95,7 +131,8 @@ class Poller {
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
   std::set<std::string> stale_;
-  bool first_cycle_ = true;  // no cycle committed yet: channels added now are `initial`
+  std::set<std::string> announce_;  // see AnnounceFirstSnapshot
+  bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
 };
 
 }  // namespace presenced

@@ -1,18 +1,23 @@
 #include "state/state_store.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <unordered_map>
+#include <utility>
 
 #include "state/sqlite_db.h"
 
 namespace presenced {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: full snapshots only. 2: adds snapshot_deltas; a version-1 database is a version-2 one
+// without deltas, so migrating only creates the table.
+constexpr int kSchemaVersion = 2;
 
 // Event columns shared by outbox and dead_letters, in the order StateStore binds and reads them.
 constexpr const char* kSchema = R"sql(
@@ -20,6 +25,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
   channel TEXT PRIMARY KEY NOT NULL,
   encoded BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshot_deltas (
+  seq INTEGER PRIMARY KEY,
+  channel TEXT NOT NULL,
+  encoded BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshot_deltas_by_channel ON snapshot_deltas (channel, seq);
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   webhook TEXT NOT NULL,
@@ -112,6 +123,13 @@ Status StateStore::Migrate() {
     if (!*row || mode->ColumnText(0) != "wal") return Error{"sqlite: cannot enable WAL mode"};
   }
   if (Status s = db_->Exec("PRAGMA synchronous=FULL"); !s.ok()) return s;
+  {
+    Result<Statement> page_size = db_->Prepare("PRAGMA page_size");
+    if (!page_size.ok()) return page_size.error();
+    Result<bool> row = page_size->Step();
+    if (!row.ok()) return row.error();
+    if (*row) page_size_ = page_size->ColumnInt(0);
+  }
 
   int64_t current = 0;
   {
@@ -137,41 +155,79 @@ Status StateStore::InTransaction(const std::function<Status()>& body) {
   Status result = body();
   if (result.ok()) result = db_->Exec("COMMIT");
   if (!result.ok()) (void)db_->Exec("ROLLBACK");  // best effort; the error below is what matters
+  int pages = 0, highwater = 0;
+  if (sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &highwater, 1) ==
+      SQLITE_OK) {
+    bytes_written_ += static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size_);
+  }
   return result;
 }
 
-Result<std::vector<StateStore::Snapshot>> StateStore::LoadSnapshots() {
+uint64_t StateStore::TakeBytesWritten() {
   std::lock_guard lock(mu_);
-  Result<Statement> select = db_->Prepare("SELECT channel, encoded FROM snapshots");
-  if (!select.ok()) return select.error();
-  std::vector<Snapshot> snapshots;
+  return std::exchange(bytes_written_, 0);
+}
+
+Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
+  std::lock_guard lock(mu_);
+  std::vector<StoredSnapshot> snapshots;
+  std::unordered_map<std::string, size_t> index;
+  {
+    Result<Statement> select = db_->Prepare("SELECT channel, encoded FROM snapshots");
+    if (!select.ok()) return select.error();
+    while (true) {
+      Result<bool> row = select->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      index.emplace(select->ColumnText(0), snapshots.size());
+      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}});
+    }
+  }
+  Result<Statement> deltas =
+      db_->Prepare("SELECT channel, encoded FROM snapshot_deltas ORDER BY seq");
+  if (!deltas.ok()) return deltas.error();
   while (true) {
-    Result<bool> row = select->Step();
+    Result<bool> row = deltas->Step();
     if (!row.ok()) return row.error();
     if (!*row) break;
-    snapshots.push_back({select->ColumnText(0), select->ColumnText(1)});
+    auto it = index.find(deltas->ColumnText(0));
+    if (it != index.end()) snapshots[it->second].deltas.push_back(deltas->ColumnText(1));
   }
   return snapshots;
 }
 
 Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
                                const std::vector<std::string>& removed_channels,
-                               const std::vector<OutboxEntry>& outbox) {
+                               const std::vector<OutboxEntry>& outbox,
+                               const std::vector<Delta>& deltas) {
   std::lock_guard lock(mu_);
   Status committed = InTransaction([&]() -> Status {
     Result<Statement> upsert = db_->Prepare(
         "INSERT INTO snapshots (channel, encoded) VALUES (?1, ?2) "
         "ON CONFLICT (channel) DO UPDATE SET encoded = excluded.encoded");
     if (!upsert.ok()) return upsert.error();
+    Result<Statement> drop_deltas = db_->Prepare("DELETE FROM snapshot_deltas WHERE channel = ?1");
+    if (!drop_deltas.ok()) return drop_deltas.error();
     for (const Snapshot& snapshot : snapshots) {
       upsert->Bind(1, snapshot.channel).BindBlob(2, snapshot.encoded);
       if (Status s = upsert->Run(); !s.ok()) return s;
+      drop_deltas->Bind(1, snapshot.channel);
+      if (Status s = drop_deltas->Run(); !s.ok()) return s;
+    }
+    Result<Statement> add_delta =
+        db_->Prepare("INSERT INTO snapshot_deltas (channel, encoded) VALUES (?1, ?2)");
+    if (!add_delta.ok()) return add_delta.error();
+    for (const Delta& delta : deltas) {
+      add_delta->Bind(1, delta.channel).BindBlob(2, delta.encoded);
+      if (Status s = add_delta->Run(); !s.ok()) return s;
     }
     Result<Statement> remove = db_->Prepare("DELETE FROM snapshots WHERE channel = ?1");
     if (!remove.ok()) return remove.error();
     for (const std::string& channel : removed_channels) {
       remove->Bind(1, channel);
       if (Status s = remove->Run(); !s.ok()) return s;
+      drop_deltas->Bind(1, channel);
+      if (Status s = drop_deltas->Run(); !s.ok()) return s;
     }
     Result<Statement> append = db_->Prepare(
         "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "

@@ -2,7 +2,11 @@
 
 // StateStore: presenced's durable state in `state.dir`/presenced.db (SQLite, WAL mode,
 // synchronous=FULL, busy_timeout 5 s). It holds
-//   - the last snapshot of every channel (opaque encoded ChannelState bytes),
+//   - every tracked channel's members, as a full snapshot (opaque encoded ChannelState bytes)
+//     plus the deltas committed since (opaque encoded ChannelDelta bytes, in commit order): a
+//     cycle appends one small delta per changed channel instead of rewriting the channel, and
+//     the poller replaces a channel's snapshot and deltas by a new full snapshot (compaction)
+//     once its deltas outgrow it,
 //   - the webhook outbox: every routed event not yet acknowledged, in order (seq),
 //   - per webhook at most one batch in flight (its events are marked in the outbox, and its id,
 //     attempts and first attempt time are persisted so a restart re-sends the same batch with the
@@ -62,6 +66,16 @@ class StateStore {
     std::string channel;
     std::string encoded;  // encoded ChannelState, opaque here
   };
+  // A channel's full snapshot and the deltas committed after it, oldest first.
+  struct StoredSnapshot {
+    std::string channel;
+    std::string encoded;
+    std::vector<std::string> deltas;  // encoded ChannelDelta, opaque here
+  };
+  struct Delta {
+    std::string channel;
+    std::string encoded;
+  };
   struct OutboxEntry {
     std::string webhook;
     Event event;
@@ -94,13 +108,19 @@ class StateStore {
     std::string last_error;
   };
 
-  // Returns every stored channel snapshot.
-  Result<std::vector<Snapshot>> LoadSnapshots();
-  // In one transaction: upserts `snapshots`, deletes the snapshots of `removed_channels` and
-  // appends `outbox` in order. On any failure nothing is written.
+  // Returns every stored channel snapshot with its deltas (deltas of a channel without a full
+  // snapshot are not returned).
+  Result<std::vector<StoredSnapshot>> LoadSnapshots();
+  // In one transaction: replaces the full snapshot of each of `snapshots` (dropping its deltas),
+  // appends `deltas`, deletes the snapshots and deltas of `removed_channels` and appends `outbox`
+  // in order. On any failure nothing is written.
   Status CommitCycle(const std::vector<Snapshot>& snapshots,
                      const std::vector<std::string>& removed_channels,
-                     const std::vector<OutboxEntry>& outbox);
+                     const std::vector<OutboxEntry>& outbox, const std::vector<Delta>& deltas = {});
+
+  // Returns the bytes of database pages committed (written to the write-ahead log) since the
+  // previous call, by every transaction; a checkpoint later copies them into the database file.
+  uint64_t TakeBytesWritten();
 
   // Outbox and batches (daemon/delivery). All take the webhook name.
   // Returns the persisted in-flight batch, if any.
@@ -145,9 +165,12 @@ class StateStore {
   const std::string path_;
   dev_t device_ = 0;  // identity of the file opened, for CheckFile
   ino_t inode_ = 0;
-  std::mutex mu_;  // guards db_ (one connection, used by one thread at a time) and counts_
+  // Guards db_ (one connection, used by one thread at a time), counts_ and bytes_written_.
+  std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;
   std::map<std::string, Counts> counts_;  // per webhook; entries with both counts 0 may linger
+  uint64_t bytes_written_ = 0;
+  int64_t page_size_ = 4096;
 };
 
 }  // namespace presenced

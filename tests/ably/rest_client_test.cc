@@ -190,6 +190,8 @@ TEST_F(RestClientTest, SendsExactHeaders) {
   EXPECT_EQ(requests[1].request_timeout, 7s);
   EXPECT_EQ(requests[1].connect_timeout, 2s);
   EXPECT_EQ(requests[1].max_response_bytes, 12345u);
+  // Connections outlive the default 15 s poll interval, so cycles reuse them.
+  EXPECT_GT(requests[1].keep_alive_idle, std::chrono::milliseconds(15s));
 }
 
 struct FallbackCase {
@@ -236,7 +238,10 @@ INSTANTIATE_TEST_SUITE_P(
                      false},
         FallbackCase{"Http429", Respond(429, "", {{"X-Ably-ErrorCode", "42922"}}), false},
         FallbackCase{"Http505", Respond(505, ""), false},
-        FallbackCase{"TooLarge", TransportError{TransportFailure::kTooLarge, "big"}, false}),
+        FallbackCase{"CloudFront403",
+                     Respond(403, "<html>Forbidden</html>", {{"Server", "CloudFront"}}), true},
+        FallbackCase{"Reset", TransportError{TransportFailure::kReset, "reset"}, true},
+        FallbackCase{"Truncated", TransportError{TransportFailure::kProtocol, "truncated"}, false}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST_F(RestClientTest, NoFallbackHostsMeansNoRetry) {

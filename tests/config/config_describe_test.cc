@@ -42,8 +42,8 @@ TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
   EXPECT_EQ(DescribeConfig(small),
             "config p.yaml is valid: discovery of 2 prefixes every 90s, polled every 15s (≤100 "
             "per request, 4 in flight, ≤2.5 requests/s) from https://main.realtime.ably.net with "
-            "a token; no webhooks; events on stdout; state in /var/lib/presenced; metrics on "
-            "0.0.0.0:9847.");
+            "a token that cannot be renewed; no webhooks; events on stdout; state in "
+            "/var/lib/presenced; metrics on 0.0.0.0:9847.");
 }
 
 }  // namespace

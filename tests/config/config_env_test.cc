@@ -86,10 +86,11 @@ TEST(ConfigCredentialsTest, ErrorsNeverContainTheSecret) {
 
 TEST(ConfigCredentialsTest, NoCredentialsNamesEveryWay) {
   EXPECT_EQ(MustFail("channels: [a]\n", FakeEnv({})),
-            "no credentials: set ABLY_API_KEY (ably.key_env), ably.key_file or ably.token_env");
+            "no credentials: set ABLY_API_KEY (ably.key_env), ably.key_file, ably.token_env, "
+            "ably.token_file or ably.auth_url");
   EXPECT_EQ(MustFail("channels: [a]\nably:\n  key_env: OTHER\n", FakeEnv({{"OTHER", ""}})),
-            "ably: no credentials: set OTHER (ably.key_env), ably.key_file or ably.token_env "
-            "(line 2)");
+            "ably: no credentials: set OTHER (ably.key_env), ably.key_file, ably.token_env, "
+            "ably.token_file or ably.auth_url (line 2)");
 }
 
 TEST(ConfigStateDirectoryTest, SystemdStateDirectoryWins) {

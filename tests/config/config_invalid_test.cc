@@ -99,6 +99,12 @@ const InvalidCase kInvalidCases[] = {
     {"key-file-missing",
      "ably.key_file: cannot read /nonexistent/ably.key: No such file or directory (line 3)"},
     {"discovery-interval-zero", "discovery.interval: must be greater than 0 (line 3)"},
+    {"shard-index-not-below-count",
+     "shard.index: must be less than shard.count (3), got 3 (line 4)"},
+    {"shard-auto-without-ordinal",
+     "shard.index: \"auto\" needs $HOSTNAME to end in a number (like presenced-2), got \"\" "
+     "(line 4)"},
+    {"shard-count-zero", "shard.count: must be between 1 and 1000 (line 3)"},
     {"discovery-duplicate-prefix",
      "discovery.prefixes[2]: duplicate of discovery.prefixes[0] (line 2)"},
 };

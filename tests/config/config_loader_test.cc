@@ -333,3 +333,27 @@ TEST(ParseConfigTest, EveryTruncationOfTheExampleGivesAWellFormedResult) {
 
 }  // namespace
 }  // namespace presenced
+
+namespace presenced {
+namespace {
+
+TEST(ParseConfigShardTest, DefaultIsOneShardAndAutoReadsTheHostnameOrdinal) {
+  const Config single = testing::MustParse("channels: [a]\n");
+  EXPECT_EQ(single.shard.count, 1);
+  EXPECT_EQ(single.shard.index, 0);
+  const Config numbered = testing::MustParse("channels: [a]\nshard: {count: 3, index: 2}\n");
+  EXPECT_EQ(numbered.shard.index, 2);
+  EXPECT_FALSE(numbered.shard.index_auto);
+  const Config pod = testing::MustParse(
+      "channels: [a]\nshard: {count: 3, index: auto}\n",
+      testing::FakeEnv({{"ABLY_API_KEY", testing::kTestKey}, {"HOSTNAME", "presenced-1"}}));
+  EXPECT_EQ(pod.shard.index, 1);
+  EXPECT_TRUE(pod.shard.index_auto);
+  EXPECT_EQ(testing::MustFail("channels: [a]\nshard: {count: 3, index: auto}\n",
+                              testing::FakeEnv({{"ABLY_API_KEY", testing::kTestKey},
+                                                {"HOSTNAME", "presenced-7"}})),
+            "shard.index: must be less than shard.count (3), got 7 (line 2)");
+}
+
+}  // namespace
+}  // namespace presenced

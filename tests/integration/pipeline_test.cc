@@ -138,7 +138,9 @@ TEST_F(PipelineTest, TimeoutsNeverProduceLeaves) {
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
 }
 
-TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
+// CONTRACT §1 "Discovered channels": the first enumeration is a baseline; a room found later was
+// inactive before, so its members enter.
+TEST_F(PipelineTest, DiscoveryAnnouncesRoomsFoundLater) {
   fake_.Enter("room:1", "bob", "conn-bob", R"("x")");
   DaemonHarness daemon(dir_, "ably:\n  endpoint: " + fake_.BaseUrl() +
                                  "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
@@ -146,16 +148,17 @@ TEST_F(PipelineTest, DiscoveryAddsChannelsAsBaselines) {
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
-  fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a new channel: a baseline, no enter
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 2; }));
+  fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a room found later: carol enters
+  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:2 carol"); }));
   fake_.Enter("room:1", "alice", "conn-alice", R"("z")");
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:1 alice"); }));
   // room:2 empties and drops out of the enumeration; carol's leave is still seen.
   fake_.Leave("room:2", "carol", "conn-carol");
   ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave room:2 carol"); }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
-  EXPECT_EQ(Events(daemon.process()),
-            (std::vector<std::string>{"enter room:1 alice", "leave room:2 carol"}));
+  EXPECT_EQ(
+      Events(daemon.process()),
+      (std::vector<std::string>{"enter room:2 carol", "enter room:1 alice", "leave room:2 carol"}));
 }
 
 // A clean stop is the normal path to its end ("stopped cleanly", exit 0), not the last-resort

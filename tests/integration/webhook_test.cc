@@ -49,7 +49,7 @@ class WebhookTest : public ::testing::Test {
     receiver_.Start();
   }
 
-  std::string Config(const std::string& give_up_after = "1h") {
+  std::string Config(const std::string& give_up_after = "1h", int max_events = 4) {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
            "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
            "channels: [c0, c1, c2]\n"
@@ -57,7 +57,9 @@ class WebhookTest : public ::testing::Test {
            "  - name: main\n    url: " +
            receiver_.Url() +
            "\n    format: events\n    secret_env: HOOK_SECRET\n"
-           "    batch: {max_events: 4, max_delay: 100ms}\n"
+           "    batch: {max_events: " +
+           std::to_string(max_events) +
+           ", max_delay: 100ms}\n"
            "    timeout: 2s\n"
            "    retry: {initial_backoff: 50ms, max_backoff: 300ms, give_up_after: " +
            give_up_after + "}\n";
@@ -66,6 +68,12 @@ class WebhookTest : public ::testing::Test {
   std::map<std::string, std::string> Env() {
     return {{"ABLY_API_KEY", kFakeKey}, {"HOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}};
   }
+
+  // kill -9 at random moments while members churn and the receiver flaps, then a clean run (see
+  // KillNineAtRandomMomentsLosesNothing). `background` members per channel are present from the
+  // start (a baseline: no events) and only ever updated, in bulk, so channels are large and their
+  // stored deltas get compacted while presenced is killed.
+  void RunKillNineChaos(int background, int max_events);
 
   TempDir dir_;
   FakeAblyServer fake_{FakeOptions()};
@@ -164,7 +172,15 @@ TEST_F(WebhookTest, DeadLettersAreListedAndReplayed) {
 // kill -9 at random moments while members churn and the receiver flaps; then a clean run. Every
 // event presenced printed is delivered, duplicates only come as re-sent batches with the same
 // webhook-id, and the delivered stream replays to exactly the fake's final member set.
-TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
+TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) { RunKillNineChaos(0, 4); }
+
+// The same with three channels of 3,000 members each, updated in bulk: a crash may now hit a cycle
+// that writes large deltas or compacts a channel's snapshot.
+TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothingInLargeChannels) {
+  RunKillNineChaos(3000, 400);
+}
+
+void WebhookTest::RunKillNineChaos(int background, int max_events) {
   // A new seed every run explores more interleavings; a failure prints the seed to replay it
   // (PRESENCED_CHAOS_SEED=<seed>).
   const char* fixed_seed = std::getenv("PRESENCED_CHAOS_SEED");
@@ -174,10 +190,26 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   std::mt19937 rng(seed);
   std::set<std::string> printed_ids;
   std::vector<std::tuple<std::string, std::string, std::string>> present;  // channel, client, conn
+  std::map<std::string, bool> in_at_start;  // channel/client/connection -> present
+  for (int c = 0; c < 3; ++c) {
+    const std::string channel = "c" + std::to_string(c);
+    for (int i = 0; i < background; ++i) {
+      const std::string client = "bg" + std::to_string(i);
+      fake_.Enter(channel, client, client + "-conn", "\"b0\"");
+      in_at_start[channel + "/" + client + "/" + client + "-conn"] = true;
+    }
+  }
   int next_client = 0;
   auto churn = [&] {
-    const int kind = std::uniform_int_distribution<int>(0, 2)(rng);
-    if (kind == 0 || present.empty()) {
+    const int kind = std::uniform_int_distribution<int>(background > 0 ? -1 : 0, 2)(rng);
+    if (kind == -1) {  // a quarter of one channel's background members change their data
+      const std::string channel = "c" + std::to_string(rng() % 3);
+      const std::string data = "\"b" + std::to_string(rng() % 1000) + "\"";
+      for (int i = 0; i < background; i += 4) {
+        const std::string client = "bg" + std::to_string(i + static_cast<int>(rng() % 4));
+        fake_.Update(channel, client, client + "-conn", data);
+      }
+    } else if (kind == 0 || present.empty()) {
       const std::string channel = "c" + std::to_string(next_client % 3);
       const std::string client = "m" + std::to_string(next_client++);
       fake_.Enter(channel, client, client + "-conn", "\"v0\"");
@@ -201,7 +233,7 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   };
 
   for (int round = 0; round < 6; ++round) {
-    DaemonHarness daemon(dir_, Config(), Env());
+    DaemonHarness daemon(dir_, Config("1h", max_events), Env());
     ASSERT_TRUE(daemon.Start());
     ASSERT_TRUE(daemon.WaitReady());
     const int changes = std::uniform_int_distribution<int>(4, 12)(rng);
@@ -231,7 +263,7 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   receiver_.Release();
   receiver_.SetStatus(200);
   receiver_.BringBack();
-  DaemonHarness daemon(dir_, Config(), Env());
+  DaemonHarness daemon(dir_, Config("1h", max_events), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   ASSERT_TRUE(daemon.WaitCycles(2));
@@ -264,8 +296,11 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
     EXPECT_EQ(hooks.size(), 1u) << "event " << id << " delivered in different batches";
   }
   std::set<std::string> replayed_present;
+  for (const auto& [member, present_at_start] : in_at_start) {
+    if (!actions_of_member.count(member)) replayed_present.insert(member);
+  }
   for (const auto& [member, actions] : actions_of_member) {
-    bool in = false;
+    bool in = in_at_start.count(member) > 0;
     for (const auto& action : actions) {
       if (action == "enter") {
         EXPECT_FALSE(in) << member << " entered twice";
@@ -279,6 +314,7 @@ TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) {
   std::set<std::string> truth;
   for (const auto& [channel, client, conn] : present)
     truth.insert(channel + "/" + client + "/" + conn);
+  for (const auto& [member, present_at_start] : in_at_start) truth.insert(member);
   EXPECT_EQ(replayed_present, truth);
   EXPECT_GT(seen.size(), 10u);
 }

@@ -21,7 +21,7 @@ class HttpServerTest : public ::testing::Test {
   // (Re)starts the server with these options.
   void Start(HttpServerOptions options) {
     server_.reset();
-    HttpHandlers handlers{[] { return std::string("presenced_up 1\n"); },
+    HttpHandlers handlers{[this] { return metrics_body_; },
                           [this]() -> std::optional<std::string> {
                             if (ready_) return std::nullopt;
                             return "first cycle pending\n";
@@ -36,6 +36,7 @@ class HttpServerTest : public ::testing::Test {
     server_ = std::move(*server);
   }
 
+  std::string metrics_body_ = "presenced_up 1\n";  // set before Start()
   std::atomic<bool> ready_{false};
   std::atomic<bool> reject_reload_{false};
   std::atomic<int> reloads_{0};
@@ -161,6 +162,23 @@ TEST_F(HttpServerTest, SlowRequestHeadsAreCutOff) {
     return dribbling.ClosedByServer() && idle.ClosedByServer();
   }));
   EXPECT_EQ(testing::StatusLine(testing::RawRequest(port, "GET", "/-/healthy")), "HTTP/1.1 200 OK");
+}
+
+// An answer must be written within answer_timeout: a client that never reads a large answer is
+// disconnected and the only thread serves others again (each write alone would wait for the
+// 10-minute socket timeout).
+TEST_F(HttpServerTest, ClientsThatDoNotReadTheirAnswerAreCutOff) {
+  metrics_body_ = std::string(64 << 20, '#');  // far more than the socket buffers hold
+  HttpServerOptions options;
+  options.header_timeout = std::chrono::minutes(10);
+  options.answer_timeout = std::chrono::milliseconds(300);
+  options.threads = 1;
+  Start(options);
+  testing::RawClient reader(server_->port());
+  ASSERT_TRUE(reader.Send("GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n"));  // and never reads
+  EXPECT_EQ(
+      testing::StatusLine(testing::RawRequest(server_->port(), "GET", "/-/healthy", "127.0.0.2")),
+      "HTTP/1.1 200 OK");
 }
 
 TEST_F(HttpServerTest, PortInUseIsAClearError) {

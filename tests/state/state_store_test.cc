@@ -87,6 +87,61 @@ TEST_F(StateStoreTest, SnapshotsRoundTripAcrossReopen) {
   EXPECT_EQ((*snapshots)[0].channel, "b");
 }
 
+TEST_F(StateStoreTest, DeltasFollowTheirSnapshotUntilItIsReplaced) {
+  ASSERT_TRUE(store_->CommitCycle({{"a", "base"}}, {}, {}, {{"orphan", "x"}}).ok());
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {}, {{"a", "d1"}}).ok());
+  ASSERT_TRUE(store_->CommitCycle({{"b", "base-b"}}, {}, {}, {{"a", "d2"}, {"b", "db"}}).ok());
+  store_.reset();
+  store_ = OpenStore(dir_.path() + "/state");
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok());
+  std::sort(snapshots->begin(), snapshots->end(),
+            [](const auto& x, const auto& y) { return x.channel < y.channel; });
+  ASSERT_EQ(snapshots->size(), 2u);  // "orphan" has deltas but no snapshot: not a channel
+  EXPECT_EQ((*snapshots)[0].deltas, (std::vector<std::string>{"d1", "d2"}));
+  EXPECT_EQ((*snapshots)[1].deltas, (std::vector<std::string>{"db"}));
+
+  // A new full snapshot (compaction) drops the channel's deltas; removal drops both.
+  ASSERT_TRUE(store_->CommitCycle({{"a", "compacted"}}, {"b"}, {}, {}).ok());
+  snapshots = store_->LoadSnapshots();
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].encoded, "compacted");
+  EXPECT_TRUE((*snapshots)[0].deltas.empty());
+  ASSERT_TRUE(store_->CommitCycle({{"b", "again"}}, {}, {}, {}).ok());
+  snapshots = store_->LoadSnapshots();
+  for (const auto& snapshot : *snapshots) EXPECT_TRUE(snapshot.deltas.empty()) << snapshot.channel;
+  EXPECT_GT(store_->TakeBytesWritten(), 0u);
+  EXPECT_EQ(store_->TakeBytesWritten(), 0u);
+}
+
+// A state.dir written by presenced before deltas existed (schema 1: full snapshots only) opens,
+// keeps its snapshots, and takes deltas from then on.
+TEST_F(StateStoreTest, MigratesAVersionOneDatabase) {
+  const std::string dir = dir_.path() + "/old";
+  std::filesystem::create_directories(dir);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/presenced.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE snapshots (channel TEXT PRIMARY KEY NOT NULL, encoded BLOB "
+                         "NOT NULL) WITHOUT ROWID;"
+                         "INSERT INTO snapshots VALUES ('room', x'50530100');"
+                         "PRAGMA user_version=1;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  std::unique_ptr<StateStore> store = OpenStore(dir);
+  ASSERT_NE(store, nullptr);
+  auto snapshots = store->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.error().message;
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].encoded, std::string("PS\x01\x00", 4));
+  ASSERT_TRUE(store->CommitCycle({}, {}, {}, {{"room", "delta"}}).ok());
+  snapshots = store->LoadSnapshots();
+  EXPECT_EQ((*snapshots)[0].deltas, std::vector<std::string>{"delta"});
+}
+
 TEST_F(StateStoreTest, OutboxEventsRoundTripInOrderPerWebhook) {
   const Event e1 = MakeEvent("c", "alice", Action::kEnter, 1000);
   const Event e2 = MakeEvent("c", "bob", Action::kLeave, 1001);

@@ -1,6 +1,8 @@
 #include "fake_ably/ably_api.h"
 
+#include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
 
 #include <algorithm>
 #include <chrono>
@@ -15,6 +17,33 @@ namespace {
 constexpr size_t kDefaultPageLimit = 100;
 constexpr size_t kMaxPageLimit = 1000;
 constexpr char kGarbageBody[] = "<html><body>502 Bad Gateway (injected garbage)</body></html>";
+
+constexpr size_t kMaxUriBytes = 8 * 1024;  // Ably's edge refuses longer request URIs
+
+std::string Base64Decode(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string out;
+  try {
+    std::getline(decoder, out, '\0');
+  } catch (const Poco::Exception&) {
+    return "";
+  }
+  return out;
+}
+
+// Returns the value of a top-level string or number field of a small JSON object, "" if absent
+// (enough for the fake's requestToken; the fields are never escaped).
+std::string JsonField(const std::string& body, const std::string& key) {
+  const size_t at = body.find("\"" + key + "\"");
+  if (at == std::string::npos) return "";
+  size_t pos = body.find(':', at);
+  if (pos == std::string::npos) return "";
+  pos = body.find_first_not_of(" \t", pos + 1);
+  if (pos == std::string::npos) return "";
+  if (body[pos] == '"') return body.substr(pos + 1, body.find('"', pos + 1) - pos - 1);
+  return body.substr(pos, body.find_first_of(",} ", pos) - pos);
+}
 
 std::string Base64(const std::string& text) {
   std::ostringstream out;
@@ -54,8 +83,10 @@ int64_t NowMs() {
 
 }  // namespace
 
-AblyApi::AblyApi(FakeAblyState& state, const FakeAblyOptions& options)
+AblyApi::AblyApi(FakeAblyState& state, FakeServiceRules& rules, const FakeAblyOptions& options)
     : state_(state),
+      rules_(rules),
+      key_name_(options.key.substr(0, options.key.find(':'))),
       expected_basic_(options.key.empty() ? "" : "Basic " + Base64(options.key)),
       expected_bearer_(options.token.empty() ? "" : "Bearer " + Base64(options.token)) {}
 
@@ -82,13 +113,25 @@ FakeResponse AblyApi::Handle(const FakeRequest& request) {
   record.has_authorization = !authorization.empty();
   record.auth_scheme = authorization.substr(0, authorization.find(' '));
   record.received_at_ms = NowMs();
+  record.host = request.Header("Host");
   state_.Record(std::move(record));
 
   if (!state_.WaitDelay()) return ErrorResponse(50003, 503, "Fake Ably server is shutting down");
-  if (auto denied = CheckAuth(request)) return *denied;
+  if (request.path.size() + request.query.size() + 1 > kMaxUriBytes) {
+    return ErrorResponse(40000, 414, "URI too long");
+  }
+  const bool token_request = request.method == "POST" && request.path.starts_with("/keys/") &&
+                             request.path.ends_with("/requestToken");
+  if (!token_request) {
+    if (auto denied = CheckAuth(request)) return *denied;
+  }
   if (auto failure = state_.TakeFailure()) {
     FakeResponse response;
     response.status = failure->status;
+    if (!failure->retry_after.empty()) {
+      response.headers.emplace_back("Retry-After", failure->retry_after);
+    }
+    if (!failure->server.empty()) response.headers.emplace_back("Server", failure->server);
     if (failure->headers_only) {
       response.headers.emplace_back("X-Ably-ErrorCode", std::to_string(failure->code));
       response.headers.emplace_back("X-Ably-ErrorMessage", failure->message);
@@ -105,7 +148,60 @@ FakeResponse AblyApi::Handle(const FakeRequest& request) {
     response.headers.clear();
   } else if (state_.TakeTruncate()) {
     response.truncate = true;
+  } else if (rules_.TakeReset()) {
+    response.reset = true;
   }
+  return response;
+}
+
+FakeResponse AblyApi::HandleAuthUrl(const FakeRequest& request) {
+  rules_.CountAuthRequest();
+  const QueryParams params = ParseQuery(request.query);
+  const std::string as = FindParam(params, "as").value_or("token");
+  const auto ttl = rules_.token_ttl();
+  FakeResponse response;
+  if (as == "request") {
+    // A TokenRequest as an auth server signs it with the key (the fake checks only keyName).
+    response.body = "{\"keyName\":";
+    AppendJsonString(response.body, key_name_);
+    response.body +=
+        ",\"ttl\":" + std::to_string(ttl.count()) +
+        ",\"capability\":\"{\\\"*\\\":[\\\"*\\\"]}\",\"timestamp\":" + std::to_string(NowMs()) +
+        ",\"nonce\":\"n" + std::to_string(NowMs()) + "\",\"mac\":\"fake-mac\"}";
+    return response;
+  }
+  const std::string token = rules_.IssueToken(ttl);
+  if (as == "details") {
+    response.body = "{\"token\":";
+    AppendJsonString(response.body, token);
+    response.body += ",\"keyName\":";
+    AppendJsonString(response.body, key_name_);
+    response.body += ",\"issued\":" + std::to_string(NowMs()) +
+                     ",\"expires\":" + std::to_string(rules_.TokenExpiry(token)) +
+                     ",\"capability\":\"{\\\"*\\\":[\\\"*\\\"]}\"}";
+    return response;
+  }
+  response.content_type = "text/plain";
+  response.body = token;
+  return response;
+}
+
+FakeResponse AblyApi::RequestToken(const std::string& key_name, const std::string& body) {
+  if (key_name != key_name_ || JsonField(body, "keyName") != key_name_ ||
+      JsonField(body, "mac").empty()) {
+    return ErrorResponse(40101, 401, "Invalid TokenRequest");
+  }
+  const std::string ttl_text = JsonField(body, "ttl");
+  const auto ttl =
+      ttl_text.empty() ? rules_.token_ttl() : std::chrono::milliseconds(std::stoll(ttl_text));
+  const std::string token = rules_.IssueToken(ttl);
+  FakeResponse response;
+  response.body = "{\"token\":";
+  AppendJsonString(response.body, token);
+  response.body += ",\"keyName\":";
+  AppendJsonString(response.body, key_name_);
+  response.body += ",\"issued\":" + std::to_string(NowMs()) +
+                   ",\"expires\":" + std::to_string(rules_.TokenExpiry(token)) + "}";
   return response;
 }
 
@@ -116,6 +212,16 @@ std::optional<FakeResponse> AblyApi::CheckAuth(const FakeRequest& request) const
       (authorization == expected_basic_ || authorization == expected_bearer_)) {
     return std::nullopt;
   }
+  if (authorization.starts_with("Bearer ")) {
+    switch (rules_.CheckToken(Base64Decode(authorization.substr(7)))) {
+      case FakeServiceRules::TokenCheck::kValid:
+        return std::nullopt;
+      case FakeServiceRules::TokenCheck::kExpired:
+        return ErrorResponse(40142, 401, "Token expired");
+      case FakeServiceRules::TokenCheck::kUnknown:
+        break;
+    }
+  }
   return ErrorResponse(40101, 401, "Invalid credentials");
 }
 
@@ -123,6 +229,16 @@ FakeResponse AblyApi::Route(const FakeRequest& request, const QueryParams& param
                             const std::vector<std::string>& channels) {
   static constexpr std::string_view kChannelsPrefix = "/channels/";
   static constexpr std::string_view kPresenceSuffix = "/presence";
+  static constexpr std::string_view kKeysPrefix = "/keys/";
+  static constexpr std::string_view kRequestTokenSuffix = "/requestToken";
+  if (request.method == "POST" && request.path.starts_with(kKeysPrefix) &&
+      request.path.ends_with(kRequestTokenSuffix)) {
+    const std::string_view encoded =
+        std::string_view(request.path)
+            .substr(kKeysPrefix.size(),
+                    request.path.size() - kKeysPrefix.size() - kRequestTokenSuffix.size());
+    return RequestToken(PercentDecode(encoded), request.body);
+  }
   if (request.method != "GET") return ErrorResponse(40500, 405, "Method not allowed");
   if (request.path == "/presence") return BatchPresence(request, channels);
   if (request.path == "/channels") return Enumerate(params);
@@ -186,6 +302,12 @@ FakeResponse AblyApi::ChannelPresence(const std::string& channel, const QueryPar
 FakeResponse AblyApi::Enumerate(const QueryParams& params) {
   const std::string prefix = FindParam(params, "prefix").value_or("");
   const std::string cursor = FindParam(params, "cursor").value_or("");
+  if (!FindParam(params, "cursor") && rules_.EnumerationBusy()) {
+    return ErrorResponse(42912, 429, "Channel enumeration is already in progress for this app");
+  }
+  if (FindParam(params, "cursor") && rules_.TakePaginationInvalid()) {
+    return ErrorResponse(40011, 400, "Pagination is no longer valid; start again");
+  }
   const size_t limit = PageLimit(params);
   const std::string base =
       "./channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=" + std::to_string(limit);
@@ -202,6 +324,7 @@ FakeResponse AblyApi::Enumerate(const QueryParams& params) {
     if (more && !names.empty()) {
       link += ", <" + base + "&cursor=" + PercentEncode(names.back()) + ">; rel=\"next\"";
     }
+    rules_.EnumerationPage(more && !names.empty());
   }
   response.body = "[";
   for (size_t i = 0; i < names.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
@@ -40,9 +41,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       if (fake.method == "POST" || fake.method == "PUT") {
         Poco::StreamCopier::copyToString(request.stream(), fake.body);
       }
-      const FakeResponse answer =
-          fake.path.starts_with("/_fake/") ? control_.Handle(fake) : api_.Handle(fake);
-      Write(answer, response);
+      const FakeResponse answer = fake.path.starts_with("/_fake/") ? control_.Handle(fake)
+                                  : fake.path == "/auth"           ? api_.HandleAuthUrl(fake)
+                                                                   : api_.Handle(fake);
+      Write(answer, request, response);
     } catch (const Poco::Exception&) {
       // The client went away (or Stop() closed the socket): nothing left to answer.
     } catch (const std::exception&) {
@@ -50,10 +52,24 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
-  static void Write(const FakeResponse& answer, Poco::Net::HTTPServerResponse& response) {
+  static void Write(const FakeResponse& answer, Poco::Net::HTTPServerRequest& request,
+                    Poco::Net::HTTPServerResponse& response) {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     for (const auto& [name, value] : answer.headers) response.set(name, value);
     if (!answer.body.empty()) response.setContentType(answer.content_type);
+    if (answer.reset) {
+      // Half the body, then an RST: linger 0 makes close() reset the connection.
+      response.setKeepAlive(false);
+      response.setContentLength64(static_cast<Poco::Int64>(answer.body.size()));
+      std::ostream& out = response.send();
+      out.write(answer.body.data(), static_cast<std::streamsize>(answer.body.size() / 2));
+      out.flush();
+      Poco::Net::StreamSocket& socket =
+          static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+      socket.setLinger(true, 0);
+      socket.close();
+      return;
+    }
     if (!answer.truncate) {
       response.sendBuffer(answer.body.data(), answer.body.size());
       return;
@@ -88,7 +104,7 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 FakeAblyServer::FakeAblyServer(Options options)
     : options_(std::move(options)),
       state_(options_),
-      api_(std::make_unique<AblyApi>(state_, options_)),
+      api_(std::make_unique<AblyApi>(state_, rules_, options_)),
       control_(std::make_unique<ControlApi>(state_)) {}
 
 FakeAblyServer::~FakeAblyServer() { Stop(); }
@@ -162,7 +178,7 @@ void FakeAblyServer::SetChannelError(const std::string& channel, int code, int s
 
 void FakeAblyServer::FailNextRequests(int count, int status, int code, bool headers_only,
                                       const std::string& message) {
-  state_.FailNextRequests(count, InjectedFailure{status, code, headers_only, message});
+  state_.FailNextRequests(count, InjectedFailure{status, code, headers_only, message, "", ""});
 }
 
 void FakeAblyServer::SetDelay(std::chrono::milliseconds delay) { state_.SetDelay(delay); }
@@ -170,8 +186,19 @@ void FakeAblyServer::TruncateNextResponses(int count) { state_.TruncateNextRespo
 void FakeAblyServer::GarbageNextResponses(int count) { state_.GarbageNextResponses(count); }
 void FakeAblyServer::InsertEmptyPages(int count) { state_.InsertEmptyPages(count); }
 void FakeAblyServer::SetMaxChannels(size_t max_channels) { state_.SetMaxChannels(max_channels); }
+void FakeAblyServer::FailNextRequests(int count, InjectedFailure failure) {
+  state_.FailNextRequests(count, std::move(failure));
+}
+void FakeAblyServer::AddMembers(const std::string& channel, int count, const std::string& prefix) {
+  for (int i = 0; i < count; ++i) {
+    state_.Enter(channel, prefix + std::to_string(i), "c" + std::to_string(i), "", "");
+  }
+}
 size_t FakeAblyServer::RequestCount() const { return state_.RequestCount(); }
 std::vector<RecordedRequest> FakeAblyServer::Requests() const { return state_.Requests(); }
-void FakeAblyServer::Reset() { state_.Reset(); }
+void FakeAblyServer::Reset() {
+  state_.Reset();
+  rules_.Reset();
+}
 
 }  // namespace presenced::testing

@@ -25,6 +25,7 @@
 
 #include "fake_ably/fake_ably_state.h"
 #include "fake_ably/fake_types.h"
+#include "fake_ably/service_rules.h"
 
 namespace Poco {
 class ThreadPool;
@@ -85,8 +86,17 @@ class FakeAblyServer {
   void GarbageNextResponses(int count);
   // The next `count` enumeration responses are empty pages that still carry a `next` link.
   void InsertEmptyPages(int count);
+  // Fails the next `count` API requests as described (status, code, Retry-After, Server, …).
+  void FailNextRequests(int count, InjectedFailure failure);
   // Channels allowed per batch presence request; more fail with HTTP 400, code 90010.
   void SetMaxChannels(size_t max_channels);
+  // Enters `count` members `<prefix><i>` (connection `c<i>`) into `channel` at once.
+  void AddMembers(const std::string& channel, int count, const std::string& prefix = "m");
+
+  // Service behaviour (see FakeServiceRules): tokens, the auth_url stand-in at
+  // BaseUrl() + "/auth?as=token|details|request", enumeration concurrency and pagination,
+  // connection resets mid-body.
+  FakeServiceRules& rules() { return rules_; }
 
   // API requests received so far (control requests are not counted), oldest first; at most
   // options.max_recorded_requests are kept.
@@ -100,6 +110,7 @@ class FakeAblyServer {
   const Options options_;
   uint16_t port_ = 0;
   FakeAblyState state_;
+  FakeServiceRules rules_;
   std::unique_ptr<AblyApi> api_;
   std::unique_ptr<ControlApi> control_;
   std::unique_ptr<Poco::ThreadPool> pool_;  // outlives server_

@@ -31,6 +31,8 @@ struct InjectedFailure {
   int code = 50000;
   bool headers_only = false;  // X-Ably-ErrorCode / X-Ably-ErrorMessage instead of a JSON body
   std::string message = "Injected failure";
+  std::string retry_after;  // Retry-After header value, "" = none
+  std::string server;       // Server header value (e.g. "CloudFront"), "" = the fake's own
 };
 
 class FakeAblyState {

@@ -32,6 +32,7 @@ struct RecordedRequest {
   std::string ably_agent;             // Ably-Agent, "" when absent
   bool has_authorization = false;
   std::string auth_scheme;  // "Basic", "Bearer", … (never the credentials)
+  std::string host;         // the Host header (tells a fallback host from the primary)
   int64_t received_at_ms = 0;
 };
 
@@ -53,6 +54,8 @@ struct FakeResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   // Announce the full Content-Length, send only the first half of the body, then close.
   bool truncate = false;
+  // Like truncate, but the connection is reset (RST, ECONNRESET at the client) instead of closed.
+  bool reset = false;
 };
 
 }  // namespace presenced::testing
