@@ -1,7 +1,10 @@
-// libFuzzer target: ParseBatchPresence on any body, with the HTTP status taken from the first byte.
+// libFuzzer target: ParseBatchPresence on any body, with the HTTP status taken from the first
+// byte, and ParsePresencePage (one channel's presence page) on the same body.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "ably/batch_parser.h"
 
@@ -11,5 +14,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int status = kStatuses[data[0] % std::size(kStatuses)];
   const std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
   presenced::ParseBatchPresence(status, body);
+  // The in-place path: 64 readable bytes after the body, as the HTTP client hands them over.
+  const std::string padded = std::string(body) + std::string(64, '\0');
+  presenced::ParseBatchPresence(status, std::string_view(padded).substr(0, body.size()), {}, {},
+                                64);
+  std::vector<presenced::Member> members;
+  presenced::AblyError error;
+  presenced::ParsePresencePage(body, members, error);
   return 0;
 }

@@ -67,7 +67,8 @@ pids+=("$daemon")
 samples=$work/samples.tsv
 metrics_port=""
 echo "soak: ${minutes} min, a sample every ${period}s (pid $daemon)"
-end=$((SECONDS + minutes * 60))
+start=$SECONDS
+end=$((start + minutes * 60))
 while true; do
   kill -0 "$daemon" 2>/dev/null || { echo "soak: presenced died" >&2; cat "$work/presenced.err" >&2; exit 1; }
   rss=$(awk '/^VmRSS:/ {print $2 * 1024}' "/proc/$daemon/status")
@@ -82,7 +83,7 @@ while true; do
     events=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" |
       awk '/^presenced_events_total/ {sum += $2} END {printf "%d", sum}')
   fi
-  echo "$((SECONDS)) $rss $fds $db $wal $events" | tee -a "$samples"
+  echo "$((SECONDS - start)) $rss $fds $db $wal $events" | tee -a "$samples"
   [ "$SECONDS" -ge "$end" ] && break
   sleep "$period"
 done

@@ -33,7 +33,7 @@ def human(name, value, sign=""):
 
 rows = [list(map(float, line.split())) for line in open(sys.argv[1]) if line.strip()]
 columns = ["seconds", "rss_bytes", "fds", "db_bytes", "wal_bytes", "events"]
-minutes = [r[0] / 60 for r in rows]
+minutes = [(r[0] - rows[0][0]) / 60 for r in rows]
 half = len(rows) // 2
 failed = []
 print(f"{len(rows)} samples over {minutes[-1]:.1f} min, {int(rows[-1][5] - rows[0][5])} events")

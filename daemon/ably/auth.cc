@@ -86,10 +86,6 @@ AblyAuth::AblyAuth(const AblyConfig& config, HttpClient& http, Metrics& metrics,
   }
 }
 
-bool AblyAuth::renewable() const {
-  return config_.auth == AblyConfig::Auth::kTokenFile || config_.auth == AblyConfig::Auth::kAuthUrl;
-}
-
 Result<std::string> AblyAuth::Authorization() {
   std::lock_guard lock(mu_);
   if (config_.auth == AblyConfig::Auth::kTokenFile) {

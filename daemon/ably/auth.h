@@ -53,9 +53,6 @@ class AblyAuth {
   // Why presenced has no working credentials (GET /-/ready); nullopt while it has.
   std::optional<std::string> Problem() const;
 
-  // True when a token error can be fixed by a renewal (token_file, auth_url).
-  bool renewable() const;
-
  private:
   // Re-reads token_file if it changed; `after_token_error` also counts a failure as a failed
   // renewal.

@@ -59,7 +59,6 @@ class AblyTransport {
 
   // Returns the endpoint's path without a trailing '/', often "" (prefix of every target).
   const std::string& base_path() const { return base_path_; }
-  RateLimiter& limiter() { return limiter_; }
 
  private:
   AblyAnswer Send(const std::string& target, const std::string& authorization,

@@ -73,8 +73,9 @@ class WebhookWorker {
   void Retire();
   // Waits until the thread has left its loop or `deadline` passes; true when it has.
   bool WaitStopped(std::chrono::steady_clock::time_point deadline);
-  // Makes the worker discard the outcome of a request still in progress: it will not touch the
-  // store or the metrics again (the batch stays in the outbox and is re-sent after a restart).
+  // Makes the worker discard the outcome of a request still in progress: when it returns, the
+  // worker leaves without touching the store or the metrics (the batch stays in the outbox and
+  // is re-sent after a restart). An outcome already being recorded is recorded in full.
   void Abandon();
   // Joins the thread (RequestStop first).
   void Join();

@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   in_batch INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_by_webhook ON outbox (webhook, seq);
+-- The batch in flight is found, delivered and dead-lettered through this index, never by a scan
+-- of the webhook's whole outbox (a dead receiver's backlog can hold millions of rows).
+CREATE INDEX IF NOT EXISTS outbox_in_batch ON outbox (webhook, seq) WHERE in_batch = 1;
 CREATE TABLE IF NOT EXISTS batches (
   webhook TEXT PRIMARY KEY NOT NULL,
   batch_id TEXT NOT NULL,

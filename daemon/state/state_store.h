@@ -55,8 +55,6 @@ class StateStore {
  public:
   // Creates `dir` if missing and opens (creating/migrating) dir/presenced.db.
   static Result<std::unique_ptr<StateStore>> Open(const std::string& dir);
-  // Returns the database file's path.
-  const std::string& path() const { return path_; }
   // Checks that the database file is still the one opened (same device and inode): an error
   // says whether it was deleted or replaced, since writes would then go to a file nobody sees.
   Status CheckFile() const;
