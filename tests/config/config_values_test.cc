@@ -207,7 +207,9 @@ TEST(ConfigReservedHeaderTest, BytesAbove0x7FAreLeftAlone) {
   EXPECT_EQ(AsciiLower("X-\xC4\xD6-Team"), "x-\xC4\xD6-team");
   EXPECT_EQ(AsciiLower("\x80\xFF"), "\x80\xFF");
   EXPECT_TRUE(IsReservedWebhookHeader("WEBHOOK-\xC9t\xE9"));
-  EXPECT_FALSE(IsReservedWebhookHeader("\xC3\x89" "Content-Type"));
+  EXPECT_FALSE(
+      IsReservedWebhookHeader("\xC3\x89"
+                              "Content-Type"));
   EXPECT_FALSE(IsReservedWebhookHeader("User-Agent\xA0"));
   // The loader rejects such a name before asking whether it is reserved.
   EXPECT_NE(testing::MustFail("channels: [a]\nwebhooks:\n  - name: w\n    url: http://h/\n"

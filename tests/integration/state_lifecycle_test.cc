@@ -99,13 +99,14 @@ TEST_F(StateLifecycleTest, DeadLettersReportsAnUnreadableStoreOnStderrWithExit1)
   {
     sqlite3* handle = nullptr;
     ASSERT_EQ(sqlite3_open(db.c_str(), &handle), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(handle,
-                           "INSERT INTO dead_letters (seq, webhook, id, channel, action, client_id, "
-                           "connection_id, member_id, data, encoding, timestamp, observed_at, "
-                           "created_ms, batch_id, dead_ms, last_error) VALUES (1, 'main', 'i', "
-                           "'c0', 2, 'a', 'k', 'k:0', '', '', 1, 1, 1, 'msg_1', 2, 'HTTP 500')",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(handle,
+                     "INSERT INTO dead_letters (seq, webhook, id, channel, action, client_id, "
+                     "connection_id, member_id, data, encoding, timestamp, observed_at, "
+                     "created_ms, batch_id, dead_ms, last_error) VALUES (1, 'main', 'i', "
+                     "'c0', 2, 'a', 'k', 'k:0', '', '', 1, 1, 1, 'msg_1', 2, 'HTTP 500')",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_exec(handle, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
     sqlite3_stmt* stmt = nullptr;
     sqlite3_prepare_v2(handle,
@@ -131,8 +132,7 @@ TEST_F(StateLifecycleTest, DeadLettersReportsAnUnreadableStoreOnStderrWithExit1)
   auto list = Cli(daemon, {"--dead-letters"});
   EXPECT_EQ(list->Wait(seconds(20)), 1);
   EXPECT_EQ(list->Stdout(), "");
-  EXPECT_EQ(list->Stderr().rfind("presenced: state store " + db + ": ", 0), 0u)
-      << list->Stderr();
+  EXPECT_EQ(list->Stderr().rfind("presenced: state store " + db + ": ", 0), 0u) << list->Stderr();
 }
 
 // Every write fails (RLIMIT_FSIZE 0, set on the running daemon like a disk filling up): commits
