@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ably_test_support.h"
 #include "daemon_harness.h"
 #include "fake_ably/fake_ably_server.h"
 
@@ -26,26 +27,6 @@ class PipelineTest : public ::testing::Test {
            extra;
   }
 
-  // Events printed so far as "action channel clientId".
-  static std::vector<std::string> Events(const ChildProcess& process) {
-    std::vector<std::string> out;
-    for (const auto& line : process.StdoutLines()) {
-      auto field = [&](const std::string& key) {
-        const auto at = line.find("\"" + key + "\":\"");
-        if (at == std::string::npos) return std::string();
-        const auto start = at + key.size() + 4;
-        return line.substr(start, line.find('"', start) - start);
-      };
-      out.push_back(field("action") + " " + field("channel") + " " + field("clientId"));
-    }
-    return out;
-  }
-
-  static bool Saw(const ChildProcess& process, const std::string& event) {
-    const auto events = Events(process);
-    return std::find(events.begin(), events.end(), event) != events.end();
-  }
-
   TempDir dir_;
   FakeAblyServer fake_{FakeOptions()};
 };
@@ -55,15 +36,15 @@ TEST_F(PipelineTest, EnterUpdateLeaveAcrossCycles) {
   DaemonHarness daemon(dir_, Config("  - chat:lobby\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  EXPECT_TRUE(Events(daemon.process()).empty()) << "the first snapshot is a baseline";
+  EXPECT_TRUE(PrintedEvents(daemon.process()).empty()) << "the first snapshot is a baseline";
 
   fake_.Enter("chat:lobby", "alice", "conn-alice", R"({"mood":"happy"})");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter chat:lobby alice"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "enter chat:lobby alice"); }));
   fake_.Update("chat:lobby", "alice", "conn-alice", R"({"mood":"busy"})");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "update chat:lobby alice"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "update chat:lobby alice"); }));
   fake_.Leave("chat:lobby", "bob", "conn-bob");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave chat:lobby bob"); }));
-  EXPECT_EQ(Events(daemon.process()),
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "leave chat:lobby bob"); }));
+  EXPECT_EQ(PrintedEvents(daemon.process()),
             (std::vector<std::string>{"enter chat:lobby alice", "update chat:lobby alice",
                                       "leave chat:lobby bob"}));
   // The event line carries the data through untouched.
@@ -111,10 +92,10 @@ TEST_F(PipelineTest, FailuresNeverProduceLeaves) {
   ASSERT_TRUE(daemon.WaitCycles(3));
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 1);
   EXPECT_GE(daemon.Metric(R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
-  EXPECT_TRUE(Events(daemon.process()).empty());
+  EXPECT_TRUE(PrintedEvents(daemon.process()).empty());
   fake_.ClearChannelError("a");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
-  EXPECT_EQ(Events(daemon.process()), std::vector<std::string>{"leave a bob"});
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "leave a bob"); }));
+  EXPECT_EQ(PrintedEvents(daemon.process()), std::vector<std::string>{"leave a bob"});
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 0);
   // All those failures were logged; the key never was, neither raw nor as its Basic-auth form.
   const std::string log = daemon.process().Stderr();
@@ -133,9 +114,9 @@ TEST_F(PipelineTest, TimeoutsNeverProduceLeaves) {
   ASSERT_TRUE(WaitFor(
       [&] { return daemon.Metric(R"(presenced_api_requests_total{status="error"})") >= 2; }));
   EXPECT_EQ(daemon.Metric("presenced_channels_stale"), 1);
-  EXPECT_TRUE(Events(daemon.process()).empty());
+  EXPECT_TRUE(PrintedEvents(daemon.process()).empty());
   fake_.SetDelay(milliseconds(0));
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave a bob"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "leave a bob"); }));
 }
 
 // CONTRACT §1 "Discovered channels": the first enumeration is a baseline; a room found later was
@@ -149,15 +130,15 @@ TEST_F(PipelineTest, DiscoveryAnnouncesRoomsFoundLater) {
   ASSERT_TRUE(daemon.WaitReady());
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
   fake_.Enter("room:2", "carol", "conn-carol", R"("y")");  // a room found later: carol enters
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:2 carol"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "enter room:2 carol"); }));
   fake_.Enter("room:1", "alice", "conn-alice", R"("z")");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "enter room:1 alice"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "enter room:1 alice"); }));
   // room:2 empties and drops out of the enumeration; carol's leave is still seen.
   fake_.Leave("room:2", "carol", "conn-carol");
-  ASSERT_TRUE(WaitFor([&] { return Saw(daemon.process(), "leave room:2 carol"); }));
+  ASSERT_TRUE(WaitFor([&] { return Printed(daemon.process(), "leave room:2 carol"); }));
   ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }));
   EXPECT_EQ(
-      Events(daemon.process()),
+      PrintedEvents(daemon.process()),
       (std::vector<std::string>{"enter room:2 carol", "enter room:1 alice", "leave room:2 carol"}));
 }
 
@@ -200,7 +181,7 @@ TEST_F(PipelineTest, OncePrintsPresentMembersAndFailsOnAFailedChannel) {
   ChildProcess once({PRESENCED_BINARY, "--config", daemon.config_path(), "--once"},
                     {{"ABLY_API_KEY", kFakeKey}});
   ASSERT_EQ(once.Wait(seconds(20)), 0) << once.Stderr();
-  EXPECT_EQ(Events(once), (std::vector<std::string>{"present a bob", "present a bob"}));
+  EXPECT_EQ(PrintedEvents(once), (std::vector<std::string>{"present a bob", "present a bob"}));
 
   fake_.SetChannelError("b", 40160, 401);
   ChildProcess failing({PRESENCED_BINARY, "--config", daemon.config_path(), "--once"},
