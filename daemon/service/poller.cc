@@ -87,6 +87,9 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
   }
   // A channel dropped and added back before the next commit must keep the snapshot it gets.
   std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
+  // A room announced while another shard owned it must not announce itself later, when a re-shard
+  // hands it over with members that shard already reported: then it starts as a baseline.
+  std::erase_if(announce_, [&](const std::string& name) { return channels_.count(name) == 0; });
 }
 
 void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {

@@ -225,6 +225,18 @@ TEST_F(PollerTest, NewChannelStartsAsBaseline) {
   EXPECT_EQ(Cycle(), Events{"enter c frank"});
 }
 
+TEST_F(PollerTest, AnnouncedRoomOwnedByAnotherShardIsABaselineWhenHandedOver) {
+  Cycle();
+  source_.Enter("room:9", "gail", R"("x")");
+  poller_->AnnounceFirstSnapshot({"room:9"});       // discovery saw it appear...
+  poller_->SetChannels({"a", "b"}, {}, {"room:"});  // ...but another shard owns it
+  Cycle();
+  poller_->SetChannels({"a", "b"}, {"room:9"}, {"room:"});  // a re-shard hands it over
+  EXPECT_EQ(Cycle(), Events{});
+  source_.Enter("room:9", "hal", R"("y")");
+  EXPECT_EQ(Cycle(), Events{"enter room:9 hal"});
+}
+
 TEST_F(PollerTest, DiscoveredChannelIsKeptUntilItsMembersLeft) {
   config_.channels = {};
   poller_->SetChannels({}, {"room:1"}, {"room:"});
