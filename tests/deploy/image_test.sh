@@ -103,7 +103,19 @@ until curl -fsS --max-time 2 "$url/metrics" >"$work/metrics.txt" 2>/dev/null \
   ((SECONDS < deadline)) || fail "/metrics shows no members within 30s"
   sleep 0.2
 done
-pid=$(pgrep -P "$nspawn" -x presenced || pgrep -n -x presenced)
+# The container's presenced: a descendant of this nspawn (other tests may run presenced as root).
+container_presenced() {
+  local p q
+  for p in $(pgrep -x presenced); do
+    q=$p
+    while [[ -n $q && $q -gt 1 ]]; do
+      [[ $q == "$1" ]] && { echo "$p"; return 0; }
+      q=$(ps -o ppid= -p "$q" | tr -d ' ')
+    done
+  done
+  return 1
+}
+pid=$(container_presenced "$nspawn") || fail "no presenced process inside the container"
 uid=$(ps -o uid= -p "$pid" | tr -d ' ')
 [[ $uid != 0 ]] || fail "presenced runs as uid 0"
 kill -TERM "$pid"  # as `docker stop` does: SIGTERM to the container's first process
