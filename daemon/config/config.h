@@ -80,9 +80,15 @@ struct ShardConfig {
 struct PresenceConfig {
   enum class UpdateOn { kData, kAny };
   enum class InitialSnapshot { kBaseline, kPresent };
+  // kSnapshot: diff full snapshots every cycle. kHistory: read presence history every cycle and a
+  // full snapshot every reconcile_every cycles (CONTRACT §1 "Presence history").
+  enum class Mode { kSnapshot, kHistory };
   UpdateOn update_on = UpdateOn::kData;
   int leave_after_misses = 1;
   InitialSnapshot initial_snapshot = InitialSnapshot::kBaseline;
+  Mode mode = Mode::kSnapshot;
+  int reconcile_every = 20;
+  bool client_events = false;  // also `online`/`offline` per clientId
 };
 
 struct OutputConfig {
@@ -120,6 +126,7 @@ struct WebhookConfig {
   Duration retry_initial_backoff{1'000};
   Duration retry_max_backoff{600'000};
   Duration retry_give_up_after{72ll * 3600 * 1000};
+  Duration sync_every{0};  // 0: never; else a `sync` event per channel at this period
 };
 
 struct LogConfig {

@@ -141,7 +141,8 @@ void DecodeSections(const MapReader& top, Config* config) {
   }
 
   using Presence = PresenceConfig;
-  MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot"});
+  MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot",
+                                            "mode", "reconcile_every", "client_events"});
   presence.Enum<Presence::UpdateOn>(
       "update_on", {{"data", Presence::UpdateOn::kData}, {"any", Presence::UpdateOn::kAny}},
       &config->presence.update_on);
@@ -151,6 +152,11 @@ void DecodeSections(const MapReader& top, Config* config) {
                                            {{"baseline", Presence::InitialSnapshot::kBaseline},
                                             {"present", Presence::InitialSnapshot::kPresent}},
                                            &config->presence.initial_snapshot);
+  presence.Enum<Presence::Mode>(
+      "mode", {{"snapshot", Presence::Mode::kSnapshot}, {"history", Presence::Mode::kHistory}},
+      &config->presence.mode);
+  presence.Int("reconcile_every", 1, 1'000'000, &config->presence.reconcile_every);
+  presence.Bool("client_events", &config->presence.client_events);
 
   top.Map("output", {"stdout"}).Bool("stdout", &config->output.stdout_events);
   MapReader state = top.Map("state", {"dir"});

@@ -12,15 +12,11 @@ constexpr Duration kGreaterThanZero{1};
 
 bool IsNotEmpty(std::string_view text) { return !text.empty(); }
 
+// The actions a webhook can select: every event kind except `sync`, which `sync_every` and
+// POST /-/sync send on their own.
 bool IsActionName(std::string_view text) {
-  return text == "enter" || text == "leave" || text == "update" || text == "present";
-}
-
-Action ToAction(std::string_view name) {
-  if (name == "enter") return Action::kEnter;
-  if (name == "leave") return Action::kLeave;
-  if (name == "update") return Action::kUpdate;
-  return Action::kPresent;
+  const std::optional<Action> action = ParseActionName(text);
+  return action && *action != Action::kSync;
 }
 
 void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
@@ -30,7 +26,7 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
   }
   MapReader r(item,
               {"name", "url", "format", "secret_env", "channels", "actions", "headers", "batch",
-               "timeout", "retry"},
+               "timeout", "retry", "sync_every"},
               diagnostics);
   if (!r.String("name", &hook->name)) {
     if (!r.Get("name")) r.Fail("name", "is required");
@@ -57,12 +53,13 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
   r.StringList("channels", ListRules{IsNotEmpty, "must not be empty", false, /*non_empty=*/true},
                &hook->channels);
   std::vector<std::string> actions;
-  if (r.StringList("actions",
-                   ListRules{IsActionName, "must be enter, leave, update or present",
-                             /*unique=*/true, /*non_empty=*/true},
-                   &actions)) {
+  if (r.StringList(
+          "actions",
+          ListRules{IsActionName, "must be enter, leave, update, present, online or offline",
+                    /*unique=*/true, /*non_empty=*/true},
+          &actions)) {
     hook->actions.clear();
-    for (const std::string& action : actions) hook->actions.push_back(ToAction(action));
+    for (const std::string& action : actions) hook->actions.push_back(*ParseActionName(action));
   }
   DecodeHeaders(r, "headers", IsReservedWebhookHeader, &hook->headers);
 
@@ -76,6 +73,11 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
   retry.Duration("give_up_after", kGreaterThanZero, &hook->retry_give_up_after);
   if (hook->retry_max_backoff < hook->retry_initial_backoff) {
     retry.Fail("max_backoff", "must not be shorter than initial_backoff");
+  }
+  // A sync sends every channel: a period under a second would do little else.
+  if (r.Duration("sync_every", Duration(0), &hook->sync_every) && hook->sync_every.count() > 0 &&
+      hook->sync_every < Duration(1'000)) {
+    r.Fail("sync_every", "must be 0s (never) or at least 1s");
   }
 }
 

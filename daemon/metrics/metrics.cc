@@ -178,7 +178,8 @@ struct Metrics::Impl {
 
 Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) {
   impl_->build_info.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
-  for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent}) {
+  for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent,
+                        Action::kOnline, Action::kOffline, Action::kSync}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
   impl_->token_renewals.Add({{"result", "ok"}});

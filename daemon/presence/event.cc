@@ -38,12 +38,19 @@ std::string_view ActionName(Action action) {
       return "leave";
     case Action::kUpdate:
       return "update";
+    case Action::kOnline:
+      return "online";
+    case Action::kOffline:
+      return "offline";
+    case Action::kSync:
+      return "sync";
   }
   return "unknown";
 }
 
 std::optional<Action> ParseActionName(std::string_view name) {
-  for (Action action : {Action::kPresent, Action::kEnter, Action::kLeave, Action::kUpdate}) {
+  for (Action action : {Action::kPresent, Action::kEnter, Action::kLeave, Action::kUpdate,
+                        Action::kOnline, Action::kOffline, Action::kSync}) {
     if (name == ActionName(action)) return action;
   }
   return std::nullopt;

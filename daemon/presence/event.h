@@ -10,10 +10,25 @@
 
 namespace presenced {
 
-// Numeric values are Ably's presence actions (TP2), used as-is in the `ably` webhook format.
-enum class Action : uint8_t { kPresent = 1, kEnter = 2, kLeave = 3, kUpdate = 4 };
+// Values 1–4 are Ably's presence actions (TP2), used as-is in the `ably` webhook format. The others
+// are presenced's own: `online`/`offline` per clientId (presence.client_events) and `sync` (the
+// whole member set of a channel); Ably has no number for them.
+enum class Action : uint8_t {
+  kPresent = 1,
+  kEnter = 2,
+  kLeave = 3,
+  kUpdate = 4,
+  kOnline = 5,
+  kOffline = 6,
+  kSync = 7,
+};
 
-// Returns "present", "enter", "leave" or "update".
+// Returns true for the actions Ably itself has (present, enter, leave, update).
+inline bool IsAblyAction(Action action) {
+  return static_cast<uint8_t>(action) >= 1 && static_cast<uint8_t>(action) <= 4;
+}
+
+// Returns "present", "enter", "leave", "update", "online", "offline" or "sync".
 std::string_view ActionName(Action action);
 // Parses an action name as written in the config; nullopt for anything else.
 std::optional<Action> ParseActionName(std::string_view name);

@@ -44,6 +44,9 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.presence.update_on, PresenceConfig::UpdateOn::kData);
   EXPECT_EQ(config.presence.leave_after_misses, 1);
   EXPECT_EQ(config.presence.initial_snapshot, PresenceConfig::InitialSnapshot::kBaseline);
+  EXPECT_EQ(config.presence.mode, PresenceConfig::Mode::kSnapshot);
+  EXPECT_EQ(config.presence.reconcile_every, 20);
+  EXPECT_FALSE(config.presence.client_events);
   EXPECT_FALSE(config.output.stdout_events);
   EXPECT_EQ(config.state.dir, "/var/lib/presenced");
   EXPECT_EQ(config.http.listen, "0.0.0.0:9847");
@@ -92,6 +95,9 @@ presence:
   update_on: any
   leave_after_misses: 3
   initial_snapshot: present
+  mode: history
+  reconcile_every: 5
+  client_events: true
 output:
   stdout: true
 state:
@@ -107,11 +113,12 @@ webhooks:
     format: events
     secret_env: HOOK_SECRET
     channels: ["chat:*", "room:?"]
-    actions: [enter, leave]
+    actions: [enter, leave, online, offline]
     headers: {Authorization: Bearer hook-token, X-Team: presence}
     batch: {max_events: 500, max_delay: 250ms}
     timeout: 30s
     retry: {initial_backoff: 2s, max_backoff: 1m, give_up_after: 24h}
+    sync_every: 10m
   - name: crm_2
     url: http://crm.internal:8000/hook
 log:
@@ -142,6 +149,9 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.presence.update_on, PresenceConfig::UpdateOn::kAny);
   EXPECT_EQ(config.presence.leave_after_misses, 3);
   EXPECT_EQ(config.presence.initial_snapshot, PresenceConfig::InitialSnapshot::kPresent);
+  EXPECT_EQ(config.presence.mode, PresenceConfig::Mode::kHistory);
+  EXPECT_EQ(config.presence.reconcile_every, 5);
+  EXPECT_TRUE(config.presence.client_events);
   EXPECT_TRUE(config.output.stdout_events);
   EXPECT_EQ(config.state.dir, "/tmp/presenced-state");
   EXPECT_EQ(config.http.listen, "[::1]:0");
@@ -160,7 +170,8 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(main.secret_env, "HOOK_SECRET");
   EXPECT_EQ(main.secret.Reveal(), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   EXPECT_EQ(main.channels, (std::vector<std::string>{"chat:*", "room:?"}));
-  EXPECT_EQ(main.actions, (std::vector<Action>{Action::kEnter, Action::kLeave}));
+  EXPECT_EQ(main.actions, (std::vector<Action>{Action::kEnter, Action::kLeave, Action::kOnline,
+                                               Action::kOffline}));
   EXPECT_EQ(main.headers, (std::map<std::string, std::string>{
                               {"Authorization", "Bearer hook-token"}, {"X-Team", "presence"}}));
   EXPECT_EQ(main.batch_max_events, 500);
@@ -169,6 +180,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(main.retry_initial_backoff, Duration(2'000));
   EXPECT_EQ(main.retry_max_backoff, Duration(60'000));
   EXPECT_EQ(main.retry_give_up_after, Duration(86'400'000));
+  EXPECT_EQ(main.sync_every, Duration(600'000));
 
   const WebhookConfig& crm = config.webhooks[1];  // every default
   EXPECT_EQ(crm.name, "crm_2");
@@ -296,6 +308,9 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.channels, expected.channels);
   EXPECT_EQ(example.discovery.interval, expected.discovery.interval);
   EXPECT_EQ(example.presence.leave_after_misses, expected.presence.leave_after_misses);
+  EXPECT_EQ(example.presence.mode, expected.presence.mode);
+  EXPECT_EQ(example.presence.reconcile_every, expected.presence.reconcile_every);
+  EXPECT_EQ(example.presence.client_events, expected.presence.client_events);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
   EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
@@ -303,6 +318,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);
   EXPECT_EQ(example.webhooks[0].retry_give_up_after, expected.webhooks[0].retry_give_up_after);
+  EXPECT_EQ(example.webhooks[0].sync_every, expected.webhooks[0].sync_every);
   EXPECT_EQ(example.log.level, expected.log.level);
 }
 
