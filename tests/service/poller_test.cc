@@ -28,6 +28,26 @@ class FakeSource final : public PresenceSource {
     }
     fetched.push_back(channels);
   }
+  void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>&,
+                     const HistoryConsumer& consume) override {
+    for (size_t i = 0; i < requests.size(); ++i) {
+      ChannelHistory result;
+      result.channel = requests[i].channel;
+      if (failing.count(requests[i].channel) || failing_history.count(requests[i].channel)) {
+        result.error = {50003, 503, "timeout"};
+      } else {
+        result.ok = true;
+        for (const PresenceMessage& m : history[requests[i].channel]) {
+          if (m.member.timestamp >= requests[i].start_ms &&
+              m.member.timestamp <= requests[i].end_ms) {
+            result.messages.push_back(m);
+          }
+        }
+      }
+      consume(i, result);
+    }
+    history_requests.push_back(requests);
+  }
   Result<std::vector<std::string>> ListChannels(const std::string&) override {
     return std::vector<std::string>{};
   }
@@ -43,7 +63,10 @@ class FakeSource final : public PresenceSource {
   }
 
   std::map<std::string, std::vector<Member>> members;
-  std::set<std::string> failing;
+  std::map<std::string, std::vector<PresenceMessage>> history;
+  std::set<std::string> failing;          // snapshots and history fail
+  std::set<std::string> failing_history;  // history fails
+  std::vector<std::vector<HistoryRequest>> history_requests;
   std::vector<std::vector<std::string>> fetched;
   int serial = 0;
 };
