@@ -12,6 +12,7 @@
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
 
 #include <algorithm>
 #include <utility>
@@ -54,6 +55,17 @@ size_t PageParameter(const std::string& uri) {
     page = page * 10 + static_cast<size_t>(uri[i] - '0');
   }
   return page == 0 ? 1 : page;
+}
+
+// Returns the decoded value of query parameter `name` of `uri`; "" when absent or malformed.
+std::string QueryParameter(const std::string& uri, const std::string& name) {
+  try {
+    for (const auto& [key, value] : Poco::URI(uri).getQueryParameters()) {
+      if (key == name) return value;
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return "";
 }
 
 // Routes one request to the injected handlers.
@@ -102,6 +114,17 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       } else {
         Reply(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/plain",
               "failed to reload config: " + status.error().message + "\n");
+      }
+    } else if (path == "/-/sync" && handlers_.sync) {
+      const std::string webhook = QueryParameter(request.getURI(), "webhook");
+      if (webhook.empty()) {
+        Reply(response, HTTPResponse::HTTP_BAD_REQUEST, "text/plain",
+              "name the webhook: POST /-/sync?webhook=NAME\n");
+      } else if (const Status status = handlers_.sync(webhook); !status.ok()) {
+        Reply(response, HTTPResponse::HTTP_NOT_FOUND, "text/plain", status.error().message + "\n");
+      } else {
+        Reply(response, HTTPResponse::HTTP_ACCEPTED, "text/plain",
+              "sync of webhook " + webhook + " queued: it goes out with the next poll cycle\n");
       }
     } else if (path == "/api/v1/status" && get && handlers_.status_json) {
       Reply(response, HTTPResponse::HTTP_OK, "application/json", handlers_.status_json());
