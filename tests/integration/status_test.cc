@@ -134,6 +134,7 @@ TEST(StatusTest, TenThousandChannelsArePagedBoundedAndAllInTheJson) {
               Room(static_cast<int>(i)));
   }
   EXPECT_EQ(stale, kChannels / kStaleEvery);
+  EXPECT_LT(json.size(), 1024u * 1024u);  // not paged, and still under 1 MiB (README)
 
   // Every page is bounded however many channels there are: 100 stale rows at most, 100 channel
   // rows, 100 events.
