@@ -65,6 +65,11 @@ struct Metrics::Impl {
                                .Name("presenced_clients")
                                .Help("Distinct clientIds present.")
                                .Register(registry);
+  Gauge& clients_distinct = prometheus::BuildGauge()
+                                .Name("presenced_clients_distinct")
+                                .Help("Distinct clientIds present across all channels.")
+                                .Register(registry)
+                                .Add({});
   Family<Counter>& events = prometheus::BuildCounter()
                                 .Name("presenced_events_total")
                                 .Help("Presence events emitted, by action.")
@@ -226,6 +231,10 @@ void Metrics::SetTotals(uint64_t members, uint64_t clients) {
   if (impl_->per_channel) return;
   impl_->members.Add({}).Set(static_cast<double>(members));
   impl_->clients.Add({}).Set(static_cast<double>(clients));
+}
+
+void Metrics::SetClientsDistinct(uint64_t clients) {
+  impl_->clients_distinct.Set(static_cast<double>(clients));
 }
 
 void Metrics::SetChannelLastSuccess(const std::string& channel, double unix_seconds) {

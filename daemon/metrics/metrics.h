@@ -31,6 +31,8 @@ class Metrics {
   // SetTotals instead and this is a no-op).
   void SetChannelMembers(const std::string& channel, uint64_t members, uint64_t clients);
   void SetTotals(uint64_t members, uint64_t clients);
+  // Distinct clientIds across all channels (always unlabelled).
+  void SetClientsDistinct(uint64_t clients);
   void SetChannelLastSuccess(const std::string& channel, double unix_seconds);
   // Removes every series labelled with this channel (channel dropped from the config).
   void RemoveChannel(const std::string& channel);

@@ -68,6 +68,19 @@ MemberView ChannelState::member(size_t i) const {
   return m;
 }
 
+size_t ChannelState::CountClient(std::string_view client_id) const {
+  auto client_of = [this](const Record& r) {
+    return std::string_view(arena_.data() + r.offset, r.client_len);
+  };
+  const auto first =
+      std::lower_bound(records_.begin(), records_.end(), client_id,
+                       [&](const Record& r, std::string_view id) { return client_of(r) < id; });
+  const auto last =
+      std::upper_bound(first, records_.end(), client_id,
+                       [&](std::string_view id, const Record& r) { return id < client_of(r); });
+  return static_cast<size_t>(last - first);
+}
+
 void ChannelState::Reserve(size_t members, size_t bytes) {
   records_.reserve(members);
   arena_.reserve(bytes);

@@ -46,6 +46,10 @@ class ChannelState {
   // Returns the bytes of member strings held (the arena's size).
   size_t string_bytes() const { return arena_.size(); }
 
+  // Returns how many tracked members (connections) have `client_id`: a binary search, since
+  // members are sorted by client_id first.
+  size_t CountClient(std::string_view client_id) const;
+
   // Returns member `i` (0 ≤ i < member_count()), in ascending key order.
   MemberView member(size_t i) const;
 

@@ -39,6 +39,7 @@ Status Poller::Restore() {
     }
     Tracked& tracked = channels_[snapshot.channel];
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
+    CountClients(*tracked.state, true);
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
@@ -77,6 +78,7 @@ void Poller::SetChannels(const std::vector<std::string>& configured,
       continue;
     }
     removed_.push_back(name);
+    if (it->second.state) CountClients(*it->second.state, false);
     stale_.erase(name);
     metrics_.RemoveChannel(name);
     it = channels_.erase(it);
@@ -96,6 +98,20 @@ void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
   for (const std::string& name : channels) {
     auto it = channels_.find(name);
     if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
+}
+
+void Poller::CountClients(const ChannelState& state, bool add) {
+  std::string_view previous;
+  for (size_t i = 0; i < state.member_count(); ++i) {
+    const std::string_view client = state.member(i).client_id;
+    if (i > 0 && client == previous) continue;  // members are sorted by clientId first
+    previous = client;
+    if (add) {
+      clients_.Add(client);
+    } else {
+      clients_.Remove(client);
+    }
   }
 }
 
@@ -138,7 +154,7 @@ uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapsh
 
 Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracked,
                                const ChannelPresence& result, const DiffOptions& options,
-                               int64_t now_ms, bool announce) {
+                               int64_t now_ms, bool announce, bool client_events) {
   // A room that was inactive before: diffed against an empty set, so its members enter.
   static const ChannelState kInactive;
   const ChannelState* stored = tracked.state.get();
@@ -147,6 +163,7 @@ Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracke
   Derived derived;
   derived.ok = true;
   derived.events = std::move(diff.events);
+  derived.clients = AddClientEvents(before, derived.events, ClientCounting::kNet, client_events);
   if (stored != nullptr && diff.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
@@ -190,8 +207,8 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     const Tracked& channel = *tracked[index];
     DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
                         channel.state == nullptr && channel.initial && present_initial, false};
-    derived[index] =
-        Derive(names[index], channel, result, options, now_ms, announce_.contains(names[index]));
+    derived[index] = Derive(names[index], channel, result, options, now_ms,
+                            announce_.contains(names[index]), config.presence.client_events);
   });
   if (cancel) return report;
 
@@ -235,6 +252,12 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     Derived& d = derived[i];
     if (!d.ok) continue;
     Tracked& channel = channels_[names[i]];
+    // A first snapshot counts all its clientIds; later ones what came online or went offline.
+    const bool first_snapshot = channel.state == nullptr;
+    if (!first_snapshot) {
+      for (const std::string& client : d.clients.online) clients_.Add(client);
+      for (const std::string& client : d.clients.offline) clients_.Remove(client);
+    }
     if (d.full) {
       std::string& encoded = snapshots[next_snapshot++].encoded;
       Result<ChannelState> state = ChannelState::Decode(encoded);
@@ -243,6 +266,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
         continue;
       }
       channel.state = std::make_unique<ChannelState>(std::move(*state));
+      if (first_snapshot) CountClients(*channel.state, true);
       channel.snapshot_bytes = encoded.size();
       channel.delta_bytes = 0;
       std::string().swap(encoded);
@@ -280,6 +304,7 @@ void Poller::PublishChannelMetrics(const std::string& channel, const Tracked& tr
 
 void Poller::PublishTotals(bool per_channel) {
   metrics_.SetChannels(channels_.size(), stale_.size());
+  metrics_.SetClientsDistinct(clients_.size());
   if (per_channel) return;
   uint64_t members = 0, clients = 0;
   int64_t oldest_success = 0;

@@ -28,6 +28,8 @@
 #include "metrics/metrics.h"
 #include "presence/channel_delta.h"
 #include "presence/channel_state.h"
+#include "presence/client_directory.h"
+#include "presence/client_events.h"
 #include "presence/diff.h"
 #include "presence/event.h"
 #include "state/state_store.h"
@@ -105,6 +107,7 @@ class Poller {
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
     ChannelDelta delta;  // else applied to the state after the commit
     std::string encoded;
+    ClientChanges clients;  // clientIds that came online / went offline in the channel
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
@@ -115,7 +118,9 @@ class Poller {
   // is stored); runs on fetch threads (reads `tracked` only).
   static Derived Derive(const std::string& channel, const Tracked& tracked,
                         const ChannelPresence& result, const DiffOptions& options, int64_t now_ms,
-                        bool announce);
+                        bool announce, bool client_events);
+  // Counts (or uncounts) every clientId of `state` in clients_.
+  void CountClients(const ChannelState& state, bool add);
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
@@ -133,6 +138,7 @@ class Poller {
   std::set<std::string> stale_;
   std::set<std::string> announce_;  // see AnnounceFirstSnapshot
   bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
+  ClientDirectory clients_;         // distinct clientIds across the tracked channels
 };
 
 }  // namespace presenced
