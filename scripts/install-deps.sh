@@ -12,8 +12,9 @@ build_packages=(
 # python3-yaml to lint the Kubernetes manifests; debootstrap, systemd-nspawn (systemd-container), podman
 # and lintian to build the Debian package and the image and run them (tests/deploy/boot_test.sh, image_test.sh).
 # clang and its compiler-rt (libFuzzer, sanitizers) build the fuzz targets (scripts/fuzz.sh).
+# chromium renders the status page headless (tests/deploy/status_page_screenshot.sh; ~85 s to install).
 test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev
-  debootstrap systemd-container podman lintian dpkg-dev file)
+  debootstrap systemd-container podman lintian dpkg-dev file chromium)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")
 missing=()

@@ -4,6 +4,11 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
+
+#include "delivery/router.h"
+#include "presence/channel_delta.h"
+
 namespace presenced {
 namespace {
 
@@ -29,6 +34,25 @@ Result<std::string> DescribeDeadLetters(StateStore& store) {
 
 Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook) {
   return store.ReplayDeadLetters(webhook);
+}
+
+Result<uint64_t> QueueStoredSyncs(StateStore& store, const WebhookConfig& webhook, int64_t now_ms) {
+  Result<std::vector<StateStore::StoredSnapshot>> snapshots = store.LoadSnapshots();
+  if (!snapshots.ok()) return snapshots.error();
+  std::vector<StateStore::OutboxEntry> syncs;
+  for (const StateStore::StoredSnapshot& snapshot : *snapshots) {
+    const bool routed =
+        std::any_of(webhook.channels.begin(), webhook.channels.end(),
+                    [&](const std::string& glob) { return GlobMatch(glob, snapshot.channel); });
+    if (!routed) continue;
+    Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
+    if (!state.ok()) continue;  // unreadable: the daemon starts it again as a baseline
+    syncs.push_back(
+        {webhook.name, SyncEvent(webhook.name, snapshot.channel, state->Encode(), now_ms)});
+  }
+  if (syncs.empty()) return uint64_t{0};
+  if (Status s = store.CommitCycle({}, {}, syncs); !s.ok()) return s.error();
+  return static_cast<uint64_t>(syncs.size());
 }
 
 }  // namespace presenced

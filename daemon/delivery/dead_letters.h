@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "config/config.h"
 #include "state/state_store.h"
 
 namespace presenced {
@@ -19,5 +20,10 @@ Result<std::string> DescribeDeadLetters(StateStore& store);
 // newer pending event (they are older); a running daemon picks them up after its batch in
 // flight. Returns the number of events moved (0 when there were none).
 Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook);
+
+// Appends to `webhook`'s outbox one `sync` event per stored channel its globs match, with the
+// channel's last committed member set, so a receiver that got replayed (old) events late can
+// replace its view (CONTRACT §4). The syncs go after every pending event. Returns how many.
+Result<uint64_t> QueueStoredSyncs(StateStore& store, const WebhookConfig& webhook, int64_t now_ms);
 
 }  // namespace presenced

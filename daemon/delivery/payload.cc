@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "presence/channel_state.h"
+
 namespace presenced {
 namespace {
 
@@ -57,9 +59,80 @@ std::string BatchId(std::string_view webhook, const std::vector<Event>& events) 
   return id;
 }
 
+namespace {
+
+// What one item of the `ably` envelope carries: a run of member events (`presence.message`), a run
+// of online/offline events (`presence.client`) or one `sync` (`presence.sync`).
+enum class ItemKind { kMessage, kClient, kSync };
+
+ItemKind KindOf(Action action) {
+  if (action == Action::kSync) return ItemKind::kSync;
+  return IsAblyAction(action) ? ItemKind::kMessage : ItemKind::kClient;
+}
+
+std::string_view ItemName(ItemKind kind) {
+  switch (kind) {
+    case ItemKind::kMessage:
+      return "presence.message";
+    case ItemKind::kClient:
+      return "presence.client";
+    case ItemKind::kSync:
+      return "presence.sync";
+  }
+  return "";
+}
+
+// Appends an online/offline event: a PresenceMessage-shaped object whose action is the name.
+void AppendClientMessage(std::string& out, const Event& e) {
+  out += "{\"id\":";
+  AppendJsonString(out, e.id);
+  out += ",\"clientId\":";
+  AppendJsonString(out, e.client_id);
+  out += ",\"connectionId\":";
+  AppendJsonString(out, e.connection_id);
+  out += ",\"timestamp\":";
+  AppendInt(out, e.timestamp);
+  out += ",\"action\":";
+  AppendJsonString(out, ActionName(e.action));
+  out += ",\"memberId\":";
+  AppendJsonString(out, e.member_id);
+  out += '}';
+}
+
+// Appends the members of a sync event as PresenceMessages with action 1 (present).
+void AppendSyncMembers(std::string& out, const Event& sync) {
+  Result<ChannelState> members = ChannelState::Decode(sync.members);
+  if (!members.ok()) return;  // damaged on disk: see EventToJson
+  for (size_t i = 0; i < members->member_count(); ++i) {
+    const MemberView m = members->member(i);
+    if (i > 0) out += ',';
+    out += "{\"clientId\":";
+    AppendJsonString(out, m.client_id);
+    out += ",\"connectionId\":";
+    AppendJsonString(out, m.connection_id);
+    out += ",\"timestamp\":";
+    AppendInt(out, m.timestamp);
+    out += ",\"action\":1";
+    if (!m.data.empty()) {
+      out += ",\"data\":";
+      out += m.data;
+    }
+    if (!m.encoding.empty()) {
+      out += ",\"encoding\":";
+      AppendJsonString(out, m.encoding);
+    }
+    out += ",\"memberId\":";
+    AppendJsonString(out, m.id);
+    out += '}';
+  }
+}
+
+}  // namespace
+
 std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_t batch_created_ms,
                      const std::vector<Event>& events) {
-  // Channels in order of first appearance; each item lists that channel's events in order.
+  // Channels in order of first appearance; each channel's events in order, cut into items where
+  // the kind changes (a channel with only member events has one item, as Ably sends).
   std::vector<std::string_view> channels;
   for (const Event& event : events) {
     bool seen = false;
@@ -67,25 +140,51 @@ std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_
     if (!seen) channels.push_back(event.channel);
   }
   std::string out = "{\"items\":[";
-  for (size_t n = 0; n < channels.size(); ++n) {
-    if (n > 0) out += ',';
-    out += "{\"webhookId\":";
-    AppendJsonString(out, webhook);
-    out += ",\"source\":\"channel.presence\",\"serial\":";
-    AppendJsonString(out, std::string(batch_id) + ":" + std::to_string(n));
-    out += ",\"timestamp\":";
-    AppendInt(out, batch_created_ms);
-    out += ",\"name\":\"presence.message\",\"data\":{\"channelId\":";
-    AppendJsonString(out, channels[n]);
-    out += ",\"site\":\"presenced\",\"presence\":[";
-    bool first = true;
+  size_t n = 0;
+  for (std::string_view channel : channels) {
+    bool open = false;
+    ItemKind kind = ItemKind::kMessage;
     for (const Event& event : events) {
-      if (event.channel != channels[n]) continue;
-      if (!first) out += ',';
-      first = false;
-      AppendPresenceMessage(out, event);
+      if (event.channel != channel) continue;
+      const ItemKind next = KindOf(event.action);
+      const bool new_item = !open || next != kind || next == ItemKind::kSync;
+      if (new_item) {
+        if (open) out += "]}}";
+        if (n > 0) out += ',';
+        open = true;
+        kind = next;
+        out += "{\"webhookId\":";
+        AppendJsonString(out, webhook);
+        out += ",\"source\":\"channel.presence\",\"serial\":";
+        AppendJsonString(out, std::string(batch_id) + ":" + std::to_string(n++));
+        out += ",\"timestamp\":";
+        AppendInt(out, batch_created_ms);
+        out += ",\"name\":";
+        AppendJsonString(out, ItemName(kind));
+        out += ",\"data\":{\"channelId\":";
+        AppendJsonString(out, channel);
+        out += ",\"site\":\"presenced\"";
+        if (kind == ItemKind::kSync) {
+          out += ",\"id\":";
+          AppendJsonString(out, event.id);
+        }
+        out += ",\"presence\":[";
+      } else {
+        out += ',';
+      }
+      switch (kind) {
+        case ItemKind::kMessage:
+          AppendPresenceMessage(out, event);
+          break;
+        case ItemKind::kClient:
+          AppendClientMessage(out, event);
+          break;
+        case ItemKind::kSync:
+          AppendSyncMembers(out, event);
+          break;
+      }
     }
-    out += "]}}";
+    if (open) out += "]}}";
   }
   out += "]}";
   return out;

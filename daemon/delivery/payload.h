@@ -16,9 +16,12 @@ namespace presenced {
 // after a restart, and on a replica that formed the same batch.
 std::string BatchId(std::string_view webhook, const std::vector<Event>& events);
 
-// Returns the `format: ably` body: Ably's batched channel.presence envelope with one item per
-// channel (channels in order of first appearance, events in order), serial "<batch_id>:<n>",
-// item timestamp `batch_created_ms` (stable across retries) and numeric actions.
+// Returns the `format: ably` body: Ably's batched channel.presence envelope, channels in order of
+// first appearance, each channel's events in order, serial "<batch_id>:<n>", item timestamp
+// `batch_created_ms` (stable across retries). A channel's member events form one
+// `presence.message` item with numeric actions; online/offline events go in `presence.client`
+// items (action "online"/"offline"), and each sync is a `presence.sync` item whose `presence`
+// holds the members with action 1 and whose data carries the sync's `id`.
 std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_t batch_created_ms,
                      const std::vector<Event>& events);
 

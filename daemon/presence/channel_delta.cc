@@ -116,4 +116,18 @@ ChannelDelta Combine(const ChannelDelta& first, const ChannelDelta& second) {
   return out;
 }
 
+Result<ChannelState> RestoreState(std::string_view snapshot,
+                                  const std::vector<std::string>& deltas) {
+  Result<ChannelState> base = ChannelState::Decode(snapshot);
+  if (!base.ok() || deltas.empty()) return base;
+  // Deltas are small next to the snapshot: fold them into one, then merge it in once.
+  ChannelDelta combined;
+  for (const std::string& encoded : deltas) {
+    Result<ChannelDelta> delta = ChannelDelta::Decode(encoded);
+    if (!delta.ok()) return delta.error();
+    combined = Combine(combined, *delta);
+  }
+  return Apply(*base, combined);
+}
+
 }  // namespace presenced

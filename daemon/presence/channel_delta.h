@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "presence/channel_state.h"
@@ -34,5 +35,10 @@ ChannelState Apply(const ChannelState& state, const ChannelDelta& delta);
 
 // Returns one delta with the effect of `first` followed by `second` (for replaying many).
 ChannelDelta Combine(const ChannelDelta& first, const ChannelDelta& second);
+
+// Returns the state a stored snapshot describes: `snapshot` (ChannelState::Encode) with the
+// encoded deltas stored after it applied in order; an Error when any of them is malformed.
+Result<ChannelState> RestoreState(std::string_view snapshot,
+                                  const std::vector<std::string>& deltas);
 
 }  // namespace presenced

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "presence/channel_state.h"
+
 namespace presenced {
 namespace {
 
@@ -119,7 +121,66 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+Event SyncEvent(std::string_view webhook, std::string_view channel, std::string members,
+                int64_t observed_at_ms) {
+  Event e;
+  e.id = EventId(channel, webhook, "", Action::kSync, std::to_string(observed_at_ms));
+  e.channel = channel;
+  e.action = Action::kSync;
+  e.observed_at = observed_at_ms;
+  e.timestamp = observed_at_ms;
+  e.members = std::move(members);
+  return e;
+}
+
+namespace {
+
+std::string SyncToJson(const Event& event) {
+  // Members presenced encoded always decode; damaged bytes (a corrupted disk) leave the `members`
+  // array out rather than claim an empty channel.
+  Result<ChannelState> members = ChannelState::Decode(event.members);
+  std::string out;
+  out.reserve(96 + event.channel.size() + event.members.size() * 2);
+  out.append("{\"id\":");
+  AppendJsonString(out, event.id);
+  out.append(",\"channel\":");
+  AppendJsonString(out, event.channel);
+  out.append(",\"action\":\"sync\"");
+  if (members.ok()) {
+    out.append(",\"members\":[");
+    for (size_t i = 0; i < members->member_count(); ++i) {
+      const MemberView m = members->member(i);
+      if (i > 0) out.push_back(',');
+      out.append("{\"clientId\":");
+      AppendJsonString(out, m.client_id);
+      out.append(",\"connectionId\":");
+      AppendJsonString(out, m.connection_id);
+      out.append(",\"memberId\":");
+      AppendJsonString(out, m.id);
+      if (!m.data.empty()) {
+        out.append(",\"data\":");
+        out.append(m.data);
+      }
+      if (!m.encoding.empty()) {
+        out.append(",\"encoding\":");
+        AppendJsonString(out, m.encoding);
+      }
+      out.append(",\"timestamp\":");
+      AppendInt(out, m.timestamp);
+      out.push_back('}');
+    }
+    out.push_back(']');
+  }
+  out.append(",\"observedAt\":");
+  AppendInt(out, event.observed_at);
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace
+
 std::string EventToJson(const Event& event) {
+  if (event.action == Action::kSync) return SyncToJson(event);
   std::string out;
   out.reserve(160 + event.channel.size() + event.client_id.size() + event.connection_id.size() +
               event.member_id.size() + event.data.size() + event.encoding.size());

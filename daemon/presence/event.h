@@ -44,6 +44,9 @@ struct Event {
   std::string encoding;   // "" = absent, omitted from JSON
   int64_t timestamp = 0;  // Ably's timestamp (for leave: when the absence was observed)
   int64_t observed_at = 0;
+  // `sync` only: the channel's whole member set, as ChannelState::Encode() bytes (client_id,
+  // connection_id, member_id, data and encoding are empty then).
+  std::string members;
 };
 
 // Returns the deterministic event id: 32 lowercase hex characters of SHA-256 over the
@@ -51,7 +54,14 @@ struct Event {
 std::string EventId(std::string_view channel, std::string_view client_id,
                     std::string_view connection_id, Action action, std::string_view member_id);
 
-// Serialises an event as the one-line JSON object of CONTRACT §4 (no trailing newline).
+// Returns the `sync` event of `channel` for webhook `webhook`: the member set `members`
+// (ChannelState::Encode() bytes) as observed at `observed_at_ms`. Its id hashes the channel, the
+// webhook and that time: stable across retries, new for every sync.
+Event SyncEvent(std::string_view webhook, std::string_view channel, std::string members,
+                int64_t observed_at_ms);
+
+// Serialises an event as the one-line JSON object of CONTRACT §4 (no trailing newline); a `sync`
+// event as {"id","channel","action":"sync","members":[…],"observedAt"}.
 std::string EventToJson(const Event& event);
 
 // Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 requires.

@@ -116,6 +116,20 @@ Status App::RequestReload() {
   return Ok{};
 }
 
+Status App::RequestSync(Parts& parts, const std::string& webhook) {
+  {
+    std::lock_guard lock(mu_);
+    const auto& hooks = config_->webhooks;
+    if (std::none_of(hooks.begin(), hooks.end(),
+                     [&](const WebhookConfig& hook) { return hook.name == webhook; })) {
+      return Error{"no webhook named " + webhook + " in the running config"};
+    }
+  }
+  parts.poller->RequestSync(webhook);
+  spdlog::info("sync: requested for webhook {}", webhook);
+  return Ok{};
+}
+
 void App::RequestStop() {
   {
     // Set under mu_: the loop and the watchdog test stop_ under mu_ before they wait, so a stop
@@ -193,9 +207,11 @@ int App::Run() {
 
   HttpHandlers handlers{
       [&parts] { return parts.metrics->Serialize(); },
-      [this] { return readiness_.NotReadyReason(); }, [this] { return RequestReload(); },
+      [this] { return readiness_.NotReadyReason(); },
+      [this] { return RequestReload(); },
       [this, &parts] { return parts.status->Json(clock_.NowMs()); },
-      [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); }};
+      [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); },
+      [this, &parts](const std::string& webhook) { return RequestSync(parts, webhook); }};
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
   auto server =

@@ -45,6 +45,8 @@ class App {
   // Counts a failed state commit and keeps /-/ready at 503 until a commit succeeds.
   void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);
+  // POST /-/sync?webhook=NAME: queues a sync of every channel for that webhook.
+  Status RequestSync(Parts& parts, const std::string& webhook);
   void Discover(Parts& parts, const Config& config);
   // Sets or clears the readiness causes "credentials" and "no_fetch" after a cycle.
   void UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config);

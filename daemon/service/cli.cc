@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "ably/rest_client.h"
+#include "common/clock.h"
 #include "common/version.h"
 #include "config/config_loader.h"
 #include "delivery/dead_letters.h"
@@ -248,6 +249,19 @@ int RunCli(int argc, char** argv) {
     }
     std::printf("moved %llu dead-lettered events of webhook %s back into its outbox\n",
                 static_cast<unsigned long long>(*moved), args->webhook.c_str());
+    if (*moved == 0) return 0;
+    // The replayed events are old: a sync after them lets the receiver replace its view.
+    const WebhookConfig& webhook =
+        *std::find_if(config->webhooks.begin(), config->webhooks.end(),
+                      [&](const WebhookConfig& hook) { return hook.name == args->webhook; });
+    auto synced = QueueStoredSyncs(**store, webhook, SystemClock().NowMs());
+    if (!synced.ok()) {
+      std::fprintf(stderr, "presenced: replayed, but the sync after them failed: %s\n",
+                   synced.error().message.c_str());
+      return 1;
+    }
+    std::printf("queued a sync of %llu channels after them\n",
+                static_cast<unsigned long long>(*synced));
     return 0;
   }
   return RunDaemon(std::move(config));

@@ -12,8 +12,11 @@
 #include <Poco/Net/TCPServer.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
 #include <utility>
 
 #include "service/connection_guard.h"
@@ -43,17 +46,34 @@ void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
   response.send() << body << std::flush;  // written within the answer deadline
 }
 
-// Returns the `page` query parameter of `uri` (1 when absent or not a number).
+// Returns the `page` query parameter of `uri`: 1 when absent or not a positive number, the largest
+// size_t when too big (the status page then shows its last page).
 size_t PageParameter(const std::string& uri) {
-  const size_t at =
-      uri.find("page=", uri.find('?') == std::string::npos ? uri.size() : uri.find('?'));
-  if (at == std::string::npos) return 1;
-  size_t page = 0;
-  for (size_t i = at + 5; i < uri.size() && uri[i] >= '0' && uri[i] <= '9' && page < 1'000'000;
-       ++i) {
-    page = page * 10 + static_cast<size_t>(uri[i] - '0');
+  Poco::URI::QueryParameters query;
+  try {
+    query = Poco::URI(uri).getQueryParameters();
+  } catch (const Poco::Exception&) {
+    return 1;
   }
-  return page == 0 ? 1 : page;
+  for (const auto& [name, value] : query) {
+    if (name != "page") continue;
+    size_t page = 0;
+    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), page);
+    if (error == std::errc::result_out_of_range) return std::numeric_limits<size_t>::max();
+    return error == std::errc() && end == value.data() + value.size() && page > 0 ? page : 1;
+  }
+  return 1;
+}
+
+// Returns the decoded value of query parameter `name` of `uri`; "" when absent or malformed.
+std::string QueryParameter(const std::string& uri, const std::string& name) {
+  try {
+    for (const auto& [key, value] : Poco::URI(uri).getQueryParameters()) {
+      if (key == name) return value;
+    }
+  } catch (const Poco::Exception&) {
+  }
+  return "";
 }
 
 // Routes one request to the injected handlers.
@@ -102,6 +122,17 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       } else {
         Reply(response, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, "text/plain",
               "failed to reload config: " + status.error().message + "\n");
+      }
+    } else if (path == "/-/sync" && handlers_.sync) {
+      const std::string webhook = QueryParameter(request.getURI(), "webhook");
+      if (webhook.empty()) {
+        Reply(response, HTTPResponse::HTTP_BAD_REQUEST, "text/plain",
+              "name the webhook: POST /-/sync?webhook=NAME\n");
+      } else if (const Status status = handlers_.sync(webhook); !status.ok()) {
+        Reply(response, HTTPResponse::HTTP_NOT_FOUND, "text/plain", status.error().message + "\n");
+      } else {
+        Reply(response, HTTPResponse::HTTP_ACCEPTED, "text/plain",
+              "sync of webhook " + webhook + " queued: it goes out with the next poll cycle\n");
       }
     } else if (path == "/api/v1/status" && get && handlers_.status_json) {
       Reply(response, HTTPResponse::HTTP_OK, "application/json", handlers_.status_json());

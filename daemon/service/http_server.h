@@ -25,6 +25,8 @@ struct HttpHandlers {
   // GET /api/v1/status (JSON) and GET /?page=N (HTML); unset: a plain index page.
   std::function<std::string()> status_json = nullptr;
   std::function<std::string(size_t page)> status_html = nullptr;
+  // POST /-/sync?webhook=NAME: queues a sync for that webhook; Error = no such webhook.
+  std::function<Status(const std::string& webhook)> sync = nullptr;
 };
 
 struct HttpServerOptions {

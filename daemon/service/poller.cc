@@ -30,7 +30,7 @@ Status Poller::Restore() {
   if (!snapshots.ok()) return snapshots.error();
   size_t deltas = 0;
   for (auto& snapshot : *snapshots) {
-    Result<ChannelState> state = RestoreChannel(snapshot);
+    Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
     if (!state.ok()) {
       // A snapshot we cannot read is treated as unknown: the channel starts again as a baseline.
       spdlog::warn("state: ignoring unreadable snapshot of channel {}: {}", snapshot.channel,
@@ -48,19 +48,6 @@ Status Poller::Restore() {
   spdlog::info("state: restored snapshots of {} channels ({} members, {} deltas)", channels_.size(),
                member_total(), deltas);
   return Ok{};
-}
-
-Result<ChannelState> Poller::RestoreChannel(const StateStore::StoredSnapshot& snapshot) {
-  Result<ChannelState> base = ChannelState::Decode(snapshot.encoded);
-  if (!base.ok() || snapshot.deltas.empty()) return base;
-  // Deltas are small next to the snapshot: fold them into one, then merge it in once.
-  ChannelDelta combined;
-  for (const std::string& encoded : snapshot.deltas) {
-    Result<ChannelDelta> delta = ChannelDelta::Decode(encoded);
-    if (!delta.ok()) return delta.error();
-    combined = Combine(combined, *delta);
-  }
-  return Apply(*base, combined);
 }
 
 void Poller::SetChannels(const std::vector<std::string>& configured,
@@ -128,6 +115,61 @@ void Poller::ForEachChannel(
     const size_t members = tracked.state ? tracked.state->member_count() : 0;
     const size_t clients = tracked.state ? tracked.state->client_count() : 0;
     visit(name, members, clients, stale_.count(name) > 0, tracked.last_success_ms);
+  }
+}
+
+void Poller::RequestSync(const std::string& webhook) {
+  std::lock_guard lock(sync_mu_);
+  sync_requested_.insert(webhook);
+}
+
+std::set<std::string> Poller::DueSyncs(const std::vector<WebhookConfig>& webhooks, int64_t now_ms) {
+  std::set<std::string> due;
+  {
+    std::lock_guard lock(sync_mu_);
+    due = sync_requested_;
+  }
+  std::map<std::string, SyncSchedule> schedule;
+  for (const WebhookConfig& webhook : webhooks) {
+    if (webhook.sync_every.count() == 0) continue;
+    // A new webhook, or a new period, starts counting now: a restart or reload does not sync at
+    // once, and the first sync comes one period after.
+    SyncSchedule entry =
+        sync_schedule_.count(webhook.name) ? sync_schedule_[webhook.name] : SyncSchedule{};
+    if (entry.period != webhook.sync_every) {
+      entry = {webhook.sync_every, now_ms + webhook.sync_every.count()};
+    }
+    if (entry.next_ms <= now_ms) due.insert(webhook.name);
+    schedule[webhook.name] = entry;
+  }
+  sync_schedule_ = std::move(schedule);
+  return due;
+}
+
+void Poller::AppendSyncs(const std::vector<WebhookConfig>& webhooks,
+                         const std::set<std::string>& due, const std::vector<std::string>& names,
+                         const std::vector<Derived>& derived, int64_t now_ms,
+                         std::vector<StateStore::OutboxEntry>& outbox) const {
+  std::vector<const WebhookConfig*> targets;
+  for (const WebhookConfig& webhook : webhooks) {
+    if (due.count(webhook.name)) targets.push_back(&webhook);
+  }
+  if (targets.empty()) return;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Derived& d = derived[i];
+    // A channel whose fetch failed has an unknown member set: it is in the next sync instead.
+    if (!d.ok) continue;
+    std::string members;  // the channel's state after this cycle, encoded once
+    for (const WebhookConfig* webhook : targets) {
+      const bool routed = std::any_of(webhook->channels.begin(), webhook->channels.end(),
+                                      [&](const std::string& g) { return GlobMatch(g, names[i]); });
+      if (!routed) continue;
+      if (members.empty()) {
+        const ChannelState& state = *channels_.at(names[i]).state;
+        members = d.full ? d.encoded : d.write ? Apply(state, d.delta).Encode() : state.Encode();
+      }
+      outbox.push_back({webhook->name, SyncEvent(webhook->name, names[i], members, now_ms)});
+    }
   }
 }
 
@@ -249,6 +291,12 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   }
   if (cancel) return report;
 
+  // Syncs go after the cycle's events: each is a channel's state once they are applied.
+  const std::set<std::string> syncs = DueSyncs(config.webhooks, now_ms);
+  std::vector<StateStore::OutboxEntry> sync_entries;
+  AppendSyncs(config.webhooks, syncs, names, derived, now_ms, sync_entries);
+  const size_t sync_count = sync_entries.size();
+
   std::vector<StateStore::Snapshot> snapshots;
   std::vector<StateStore::Delta> deltas;
   std::vector<StateStore::Cursor> cursors;
@@ -274,7 +322,8 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     }
   }
 
-  const auto outbox = Route(config.webhooks, events);
+  auto outbox = Route(config.webhooks, events);
+  std::move(sync_entries.begin(), sync_entries.end(), std::back_inserter(outbox));
   Status committed = store_.CommitCycle(snapshots, removed_, outbox, deltas, cursors);
   metrics_.AddStateBytesWritten(store_.TakeBytesWritten());
   if (!committed.ok()) {
@@ -285,6 +334,17 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   }
   removed_.clear();
   report.committed = true;
+  for (const std::string& webhook : syncs) {
+    if (auto it = sync_schedule_.find(webhook); it != sync_schedule_.end()) {
+      it->second.next_ms = now_ms + it->second.period.count();
+    }
+    std::lock_guard lock(sync_mu_);
+    sync_requested_.erase(webhook);
+  }
+  if (sync_count > 0) {
+    spdlog::info("sync: {} channel member sets queued for {} webhook(s)", sync_count, syncs.size());
+    metrics_.AddEvents(Action::kSync, sync_count);
+  }
   report.failed = failed.size();
   report.events = events.size();
 

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -80,6 +81,10 @@ class Poller {
   // a snapshot; the mark stays until its first successful fetch.
   void AnnounceFirstSnapshot(const std::vector<std::string>& channels);
 
+  // Queues a `sync` of every channel for webhook `webhook`, sent with the next committed cycle
+  // (POST /-/sync). Thread-safe: called from HTTP threads.
+  void RequestSync(const std::string& webhook);
+
   // Returns the channels the next cycle polls, sorted.
   std::vector<std::string> Channels() const;
 
@@ -118,7 +123,19 @@ class Poller {
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
 
-  static Result<ChannelState> RestoreChannel(const StateStore::StoredSnapshot& snapshot);
+  // When a webhook's periodic sync is next due.
+  struct SyncSchedule {
+    Duration period{0};
+    int64_t next_ms = 0;
+  };
+
+  // Returns the webhooks to sync this cycle: those whose `sync_every` is due and those requested.
+  std::set<std::string> DueSyncs(const std::vector<WebhookConfig>& webhooks, int64_t now_ms);
+  // Appends one `sync` per channel fetched this cycle (its state after the cycle) to `outbox`
+  // for each webhook in `due` whose globs match it.
+  void AppendSyncs(const std::vector<WebhookConfig>& webhooks, const std::set<std::string>& due,
+                   const std::vector<std::string>& names, const std::vector<Derived>& derived,
+                   int64_t now_ms, std::vector<StateStore::OutboxEntry>& outbox) const;
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
   // Diffs one fetched channel against its state (against an empty set when `announce` and none
   // is stored); runs on fetch threads (reads `tracked` only).
@@ -154,6 +171,9 @@ class Poller {
   std::set<std::string> announce_;  // see AnnounceFirstSnapshot
   bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
   ClientDirectory clients_;         // distinct clientIds across the tracked channels
+  std::map<std::string, SyncSchedule> sync_schedule_;  // by webhook name
+  std::mutex sync_mu_;
+  std::set<std::string> sync_requested_;  // guarded by sync_mu_
 };
 
 }  // namespace presenced

@@ -122,6 +122,7 @@ std::string StatusModel::Html(size_t page, int64_t now_ms) const {
   }
   const size_t pages =
       std::max<size_t>(1, (channels_.size() + kChannelsPerPage - 1) / kChannelsPerPage);
+  const size_t requested = page;
   page = std::clamp<size_t>(page, 1, pages);
 
   std::string out =
@@ -154,7 +155,11 @@ std::string StatusModel::Html(size_t page, int64_t now_ms) const {
       "<table><tr><th>channel</th><th>members</th><th>clients</th><th>fetch</th>"
       "<th>last success</th></tr>";
   if (stale > 0) {
-    out += "<h2>Stale channels</h2>";
+    out += "<h2>Stale channels (" +
+           (stale > kChannelsPerPage ? "the first " + std::to_string(kChannelsPerPage) + " of " +
+                                           std::to_string(stale) + " by name; all in /api/v1/status"
+                                     : std::to_string(stale)) +
+           ")</h2>";
     out += header;
     size_t shown = 0;
     for (const ChannelStatus& c : channels_) {
@@ -163,17 +168,29 @@ std::string StatusModel::Html(size_t page, int64_t now_ms) const {
     out += "</table>";
   }
   out += "<h2>Channels (page " + std::to_string(page) + " of " + std::to_string(pages) + ")</h2>";
+  if (requested > pages) {
+    out += "<p>There is no page " + std::to_string(requested) + "; this is the last page.</p>";
+  }
   out += header;
   const size_t first = (page - 1) * kChannelsPerPage;
   for (size_t i = first; i < std::min(channels_.size(), first + kChannelsPerPage); ++i) {
     row(channels_[i]);
   }
   out += "</table><p>";
-  if (page > 1) out += "<a href=\"/?page=" + std::to_string(page - 1) + "\">previous</a> ";
-  if (page < pages) out += "<a href=\"/?page=" + std::to_string(page + 1) + "\">next</a>";
-  out += "</p><h2>Last " + std::to_string(events_.size()) +
-         " events</h2><table><tr><th>observed</th><th>channel</th><th>action</th><th>clientId</th>"
-         "<th>connectionId</th></tr>";
+  auto link = [&](size_t to, const char* text) {
+    out += "<a href=\"/?page=" + std::to_string(to) + "\">" + text + "</a> ";
+  };
+  if (page > 1) {
+    link(1, "first");
+    link(page - 1, "previous");
+  }
+  if (page < pages) {
+    link(page + 1, "next");
+    link(pages, "last");
+  }
+  out += "</p><h2>Recent events (last " + std::to_string(events_.size()) +
+         ", newest first)</h2><table><tr><th>observed</th><th>channel</th><th>action</th>"
+         "<th>clientId</th><th>connectionId</th></tr>";
   for (auto it = events_.rbegin(); it != events_.rend(); ++it) {
     out += "<tr><td>" + Ago(it->observed_at, now_ms) + "</td><td>" + HtmlEscape(it->channel) +
            "</td><td>" + std::string(ActionName(it->action)) + "</td><td>" +

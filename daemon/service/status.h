@@ -52,10 +52,12 @@ class StatusModel {
   // Appends committed events, keeping the last kRecentEvents.
   void AddEvents(const std::vector<Event>& events);
 
-  // Returns the JSON document of GET /api/v1/status (every channel).
+  // Returns the JSON document of GET /api/v1/status: every channel, not paged, so that one
+  // answer is one consistent picture (about 90 bytes a channel).
   std::string Json(int64_t now_ms) const;
-  // Returns the HTML page of GET /: totals, stale channels first, channels paged
-  // kChannelsPerPage at a time (`page` from 1), webhooks and recent events. No JavaScript.
+  // Returns the HTML page of GET /: totals, the first kChannelsPerPage stale channels, channels
+  // paged kChannelsPerPage at a time (`page` from 1; past the last page: the last page, saying
+  // so), webhooks and recent events. Its size does not grow with the channel count. No JavaScript.
   std::string Html(size_t page, int64_t now_ms) const;
 
  private:

@@ -271,9 +271,14 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
           .Bind(4, static_cast<int64_t>(e.action))
           .Bind(5, e.client_id)
           .Bind(6, e.connection_id)
-          .Bind(7, e.member_id)
-          .Bind(8, e.data)
-          .Bind(9, e.encoding)
+          .Bind(7, e.member_id);
+      // A sync has no data of its own: the column holds its encoded member set instead.
+      if (e.action == Action::kSync) {
+        append->BindBlob(8, e.members);
+      } else {
+        append->Bind(8, e.data);
+      }
+      append->Bind(9, e.encoding)
           .Bind(10, e.timestamp)
           .Bind(11, e.observed_at)
           .Bind(12, e.observed_at);

@@ -25,7 +25,7 @@ StateStore::PendingEvent ReadPending(const Statement& row) {
   e.client_id = row.ColumnText(5);
   e.connection_id = row.ColumnText(6);
   e.member_id = row.ColumnText(7);
-  e.data = row.ColumnText(8);
+  (e.action == Action::kSync ? e.members : e.data) = row.ColumnText(8);  // see CommitCycle
   e.encoding = row.ColumnText(9);
   e.timestamp = row.ColumnInt(10);
   e.observed_at = row.ColumnInt(11);

@@ -73,7 +73,10 @@ def events_of(payload):
             continue
         for message in members:
             event = dict(message, channel=channel)
-            event["action"] = ABLY_ACTIONS.get(message.get("action"), "unknown")
+            # presence.message items have Ably's numeric actions; presence.client items say
+            # "online" / "offline".
+            action = message.get("action")
+            event["action"] = ABLY_ACTIONS.get(action, action) if isinstance(action, int) else action
             yield event
 
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "presence/channel_state.h"
+
 namespace presenced {
 namespace {
 
@@ -38,6 +40,64 @@ TEST(PayloadTest, AblyBodyHasOneItemPerChannelInOrderOfFirstAppearance) {
       R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:1","timestamp":1700000000123,)"
       R"("name":"presence.message","data":{"channelId":"lobby","site":"presenced","presence":[)"
       R"({"id":"e2","clientId":"al\"ice","connectionId":"conn1","timestamp":1633985256512,"action":3,"memberId":"conn1:2:0"}]}}]})");
+}
+
+// A sync of `channel` holding two members (bob with JSON data, ann without data).
+Event TwoMemberSync(std::string channel) {
+  ChannelState members;
+  members.Append(MemberView{"ann", "c2", "c2:0:0", "", "", 1000, 0});
+  members.Append(MemberView{"bob", "c1", "c1:0:0", R"({"a":1})", "json", 2000, 1});
+  return SyncEvent("main", channel, members.Encode(), 1700000000000);
+}
+
+TEST(PayloadTest, AblyBodyCutsAChannelIntoItemsWhereTheKindOfEventChanges) {
+  Event enter = MakeEvent("room:1", Action::kEnter, "bob", "", "");
+  enter.id = "e1";
+  Event online = MakeEvent("room:1", Action::kOnline, "bob", "", "");
+  online.id = "e2";
+  Event leave = MakeEvent("room:1", Action::kLeave, "cat", "", "");
+  leave.id = "e3";
+  Event sync = TwoMemberSync("room:1");
+  EXPECT_EQ(
+      AblyBody("main", "msg_abc", 1700000000123, {enter, online, leave, sync}),
+      R"({"items":[)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:0","timestamp":1700000000123,)"
+      R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+      R"({"id":"e1","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":2,"memberId":"conn1:2:0"}]}},)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:1","timestamp":1700000000123,)"
+      R"("name":"presence.client","data":{"channelId":"room:1","site":"presenced","presence":[)"
+      R"({"id":"e2","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":"online","memberId":"conn1:2:0"}]}},)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:2","timestamp":1700000000123,)"
+      R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+      R"({"id":"e3","clientId":"cat","connectionId":"conn1","timestamp":1633985256512,"action":3,"memberId":"conn1:2:0"}]}},)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:3","timestamp":1700000000123,)"
+      R"("name":"presence.sync","data":{"channelId":"room:1","site":"presenced","id":")" +
+          sync.id +
+          R"(","presence":[)"
+          R"({"clientId":"ann","connectionId":"c2","timestamp":1000,"action":1,"memberId":"c2:0:0"},)"
+          R"({"clientId":"bob","connectionId":"c1","timestamp":2000,"action":1,"data":{"a":1},"encoding":"json","memberId":"c1:0:0"}]}}]})");
+}
+
+TEST(PayloadTest, EventsBodyCarriesSyncMembers) {
+  const Event sync = TwoMemberSync("lobby");
+  EXPECT_EQ(
+      EventsBody({sync}),
+      R"({"events":[{"id":")" + sync.id +
+          R"(","channel":"lobby","action":"sync","members":[)"
+          R"({"clientId":"ann","connectionId":"c2","memberId":"c2:0:0","timestamp":1000},)"
+          R"({"clientId":"bob","connectionId":"c1","memberId":"c1:0:0","data":{"a":1},"encoding":"json","timestamp":2000}],)"
+          R"("observedAt":1700000000000}]})");
+}
+
+TEST(PayloadTest, AnEmptyChannelSyncsAnEmptyMemberList) {
+  const Event sync = SyncEvent("main", "lobby", ChannelState().Encode(), 5);
+  EXPECT_EQ(EventToJson(sync),
+            R"({"id":")" + sync.id +
+                R"(","channel":"lobby","action":"sync","members":[],"observedAt":5})");
+  // Each sync is a new event (receivers de-duplicate on id), and the same one on a retry.
+  EXPECT_NE(sync.id, SyncEvent("main", "lobby", ChannelState().Encode(), 6).id);
+  EXPECT_NE(sync.id, SyncEvent("other", "lobby", ChannelState().Encode(), 5).id);
+  EXPECT_EQ(sync.id, SyncEvent("main", "lobby", "", 5).id);
 }
 
 TEST(PayloadTest, AblyBodyOfNoEventsHasNoItems) {

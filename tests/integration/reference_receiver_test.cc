@@ -1,11 +1,14 @@
 // The reference receiver (deploy/receiver/presence_receiver.py) against the real presenced: its
-// view of every channel must equal the fake Ably's member set after churn and after an outage in
-// which the receiver stops answering, in both webhook formats; an unsigned request is refused.
+// view of every channel must equal the fake Ably's member set after churn, after an outage in
+// which the receiver stops answering, after a dead-letter replay (old events arriving late), and
+// for a receiver that starts late, after the next sync; in both webhook formats. An unsigned
+// request is refused.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <map>
+#include <memory>
 #include <random>
 #include <set>
 
@@ -65,18 +68,29 @@ class ReferenceReceiverTest : public ::testing::Test {
     ASSERT_TRUE(ably_.Start());
   }
 
-  std::string Config() {
-    std::string webhooks;
-    for (auto [name, format, receiver] :
-         {std::tuple{"events", "events", &events_}, std::tuple{"ably", "ably", &ably_}}) {
-      webhooks += std::string("  - name: ") + name + "\n    url: " + receiver->Url() +
-                  "\n    format: " + format +
-                  "\n    secret_env: HOOK_SECRET\n"
-                  "    batch: {max_events: 5, max_delay: 50ms}\n    timeout: 500ms\n"
-                  "    retry: {initial_backoff: 50ms, max_backoff: 200ms, give_up_after: 1h}\n";
-    }
+  // A webhook `name` posting to `receiver`; `extra` adds keys (e.g. sync_every).
+  static std::string Webhook(const std::string& name, const std::string& format,
+                             const std::string& url, const std::string& give_up_after = "1h",
+                             const std::string& extra = "") {
+    return "  - name: " + name + "\n    url: " + url + "\n    format: " + format +
+           "\n    secret_env: HOOK_SECRET\n"
+           "    batch: {max_events: 5, max_delay: 50ms}\n    timeout: 500ms\n"
+           "    retry: {initial_backoff: 50ms, max_backoff: 200ms, give_up_after: " +
+           give_up_after + "}\n" + extra;
+  }
+
+  // Both receivers' webhooks plus `more`; `events_url` overrides where the `events` one posts.
+  std::string Config(const std::string& give_up_after = "1h", const std::string& more = "",
+                     const std::string& events_url = "") {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
-           "\npoll:\n  interval: 100ms\nchannels: [r0, r1, r2]\nwebhooks:\n" + webhooks;
+           "\npoll:\n  interval: 100ms\nchannels: [r0, r1, r2]\nwebhooks:\n" +
+           Webhook("events", "events", events_url.empty() ? events_.Url() : events_url,
+                   give_up_after) +
+           Webhook("ably", "ably", ably_.Url(), give_up_after) + more;
+  }
+
+  std::map<std::string, std::string> Env() const {
+    return {{"ABLY_API_KEY", kFakeKey}, {"HOOK_SECRET", kSecret}};
   }
 
   // Random enters, updates and leaves; `truth` follows the fake's member set.
@@ -102,15 +116,33 @@ class ReferenceReceiverTest : public ::testing::Test {
     }
   }
 
+  bool Matches(const Receiver& receiver) {
+    for (const char* channel : {"r0", "r1", "r2"}) {
+      if (receiver.View(channel) != truth_[channel]) return false;
+    }
+    return true;
+  }
   bool Converged(const Receiver& receiver) {
-    return WaitFor(
-        [&] {
-          for (const char* channel : {"r0", "r1", "r2"}) {
-            if (receiver.View(channel) != truth_[channel]) return false;
-          }
-          return true;
-        },
-        seconds(30));
+    return WaitFor([&] { return Matches(receiver); }, seconds(30));
+  }
+
+  static int Reloads(DaemonHarness& daemon) {
+    const std::string log = daemon.process().Stderr();
+    int n = 0;
+    for (size_t at = log.find("reload: config "); at != std::string::npos;
+         at = log.find("reload: config ", at + 1)) {
+      if (log.compare(log.find(' ', at + 15), 9, " applied ") == 0) ++n;
+    }
+    return n;
+  }
+
+  // One member in every channel, so a receiver that missed the start has something to miss.
+  void EnterEverywhere() {
+    for (const char* channel : {"r0", "r1", "r2"}) {
+      const std::string conn = "k" + std::to_string(next_conn_++);
+      fake_.Enter(channel, "early", conn, "\"hi\"");
+      truth_[channel].emplace("early", conn);
+    }
   }
 
   TempDir dir_;
@@ -122,7 +154,7 @@ class ReferenceReceiverTest : public ::testing::Test {
 };
 
 TEST_F(ReferenceReceiverTest, ViewEqualsAblyAfterChurnAndAnOutage) {
-  DaemonHarness daemon(dir_, Config(), {{"ABLY_API_KEY", kFakeKey}, {"HOOK_SECRET", kSecret}});
+  DaemonHarness daemon(dir_, Config(), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   for (int round = 0; round < 5; ++round) {
@@ -147,6 +179,99 @@ TEST_F(ReferenceReceiverTest, ViewEqualsAblyAfterChurnAndAnOutage) {
   ably_.process().Signal(SIGCONT);
   EXPECT_TRUE(Converged(events_));
   EXPECT_TRUE(Converged(ably_));
+}
+
+// Events dead-lettered while the receiver was unreachable come back with --replay-dead-letters
+// after newer ones were delivered: on their own they would resurrect a member who has left since.
+// The sync queued after them puts the receiver's view right.
+TEST_F(ReferenceReceiverTest, ADeadLetterReplayIsFollowedByASyncThatFixesTheView) {
+  auto daemon = std::make_unique<DaemonHarness>(dir_, Config("1s"), Env());
+  ASSERT_TRUE(daemon->Start());
+  ASSERT_TRUE(daemon->WaitReady());
+  Churn(10);
+  ASSERT_TRUE(Converged(events_));
+
+  // The webhook points at a refused port for a while: ghost's enter is given up on.
+  BoundPort refused;
+  daemon->RewriteConfig(
+      Config("1s", "", "http://127.0.0.1:" + std::to_string(refused.port()) + "/"));
+  daemon->process().Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Reloads(*daemon) == 1; }));
+  fake_.Enter("r0", "ghost", "kg", "\"boo\"");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return daemon->Metric(R"(presenced_webhook_dead_letter_events{webhook="events"})") >= 1;
+      },
+      seconds(30)));
+  // Reachable again; ghost leaves and that leave is delivered (a no-op for a receiver that never
+  // saw the enter).
+  daemon->RewriteConfig(Config("1s"));
+  daemon->process().Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Reloads(*daemon) == 2; }));
+  fake_.Leave("r0", "ghost", "kg");
+  Churn(5);
+  ASSERT_TRUE(Converged(events_));
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon->Metric(R"(presenced_webhook_pending_events{webhook="events"})") == 0;
+  }));
+
+  daemon->process().Signal(SIGTERM);
+  ASSERT_EQ(daemon->process().Wait(seconds(20)), 0);
+  ChildProcess replay(
+      {PRESENCED_BINARY, "--config", daemon->config_path(), "--replay-dead-letters", "events"},
+      Env());
+  ASSERT_EQ(replay.Wait(seconds(20)), 0) << replay.Stderr();
+  const std::string said = replay.Stdout();
+  ASSERT_EQ(said.rfind("moved ", 0), 0u) << said;
+  const int replayed = std::stoi(said.substr(6));
+  ASSERT_GE(replayed, 1);
+  EXPECT_NE(said.find("queued a sync of 3 channels"), std::string::npos) << said;
+
+  daemon = std::make_unique<DaemonHarness>(dir_, Config("1s"), Env());
+  ASSERT_TRUE(daemon->Start());
+  // The replayed enter of ghost arrives late, then the three syncs: ghost is gone again.
+  ASSERT_TRUE(WaitFor([&] {
+    return daemon->Metric(R"(presenced_webhook_events_delivered_total{webhook="events"})") >=
+           replayed + 3;
+  }));
+  EXPECT_TRUE(Matches(events_));
+  EXPECT_EQ(events_.View("r0").count({"ghost", "kg"}), 0u);
+  EXPECT_TRUE(Converged(ably_));
+}
+
+// A receiver added after members entered has missed their enters; the next sync (POST /-/sync
+// for one webhook, `sync_every` for the other) gives it the whole member set.
+TEST_F(ReferenceReceiverTest, AReceiverThatStartsLateConvergesAfterTheNextSync) {
+  DaemonHarness daemon(dir_, Config(), Env());
+  daemon.EnableLifecycle();
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  EnterEverywhere();
+  Churn(10);
+  ASSERT_TRUE(Converged(events_));
+
+  Receiver late_events, late_ably;
+  ASSERT_TRUE(late_events.Start());
+  ASSERT_TRUE(late_ably.Start());
+  daemon.RewriteConfig(Config(
+      "1h", Webhook("late-events", "events", late_events.Url()) +
+                Webhook("late-ably", "ably", late_ably.Url(), "1h", "    sync_every: 1s\n")));
+  ASSERT_EQ(Post(daemon.port(), "/-/reload", "").status, 200);
+  ASSERT_TRUE(WaitFor([&] { return Reloads(daemon) == 1; }));
+  Churn(5);
+  ASSERT_TRUE(Converged(events_));
+  // Only what changed since it was added reached the late receiver: not the early members.
+  ASSERT_TRUE(daemon.WaitCycles(2));
+  EXPECT_FALSE(Matches(late_events));
+
+  EXPECT_EQ(Post(daemon.port(), "/-/sync?webhook=late-events", "").status, 202);
+  EXPECT_TRUE(Converged(late_events));
+  EXPECT_TRUE(Converged(late_ably));  // by its sync_every
+  EXPECT_GE(daemon.Metric(R"(presenced_events_total{action="sync"})"), 6);
+  // Churn after the sync keeps both in step through the ordinary events.
+  Churn(10);
+  EXPECT_TRUE(Converged(late_events));
+  EXPECT_TRUE(Converged(late_ably));
 }
 
 TEST_F(ReferenceReceiverTest, RefusesAnUnsignedRequest) {

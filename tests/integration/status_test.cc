@@ -1,9 +1,11 @@
 // The status page (CONTRACT §6): GET /api/v1/status and GET / of the real binary show channels
 // with members, clients, stale flag and last success, webhooks with backlog and last error, the
-// recent events and a config summary without secrets; HTML pages 100 channels at a time.
+// recent events and a config summary without secrets; HTML pages 100 channels at a time, and
+// stays small with 10,000 channels while the JSON lists them all.
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "daemon_harness.h"
@@ -72,6 +74,106 @@ TEST(StatusTest, JsonAndHtmlShowChannelsWebhooksEventsAndNoSecrets) {
   EXPECT_TRUE(Has(second, "page 2 of 2")) << second;
   EXPECT_TRUE(Has(second, "<td>extra:1149</td>")) << second;
   EXPECT_FALSE(Has(second, "<td>extra:1000</td>")) << second;  // on page 1
+}
+
+// "room:00042": names sort in numeric order.
+std::string Room(int i) {
+  char name[16];
+  std::snprintf(name, sizeof name, "room:%05d", i);
+  return name;
+}
+
+TEST(StatusTest, TenThousandChannelsArePagedBoundedAndAllInTheJson) {
+  constexpr int kChannels = 10'000, kStaleEvery = 50;  // 200 stale channels
+  FakeAblyServer fake(FakeOptions());
+  fake.Start();
+  std::string channels = "[";
+  for (int i = 0; i < kChannels; ++i) {
+    channels += (i > 0 ? ", " : "") + Room(i);
+    if (i % kStaleEvery == 0) {
+      fake.SetChannelError(Room(i), 50000, 500, "boom");
+    } else {
+      fake.Enter(Room(i), "u" + std::to_string(i), "c" + std::to_string(i), "");
+    }
+  }
+  TempDir dir;
+  DaemonHarness daemon(dir, "ably:\n  endpoint: " + fake.BaseUrl() +
+                                "\npoll:\n  interval: 1s\nmetrics:\n  per_channel: false\n"
+                                "channels: " +
+                                channels + "]\n");
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady(std::chrono::seconds(60)));
+  // 150 enters after the baseline fill the recent events (the last 100 of them are kept).
+  constexpr int kLate = 150;
+  for (int i = 0; i < kLate; ++i) {
+    fake.Enter(Room(i * kStaleEvery + 1), "late" + std::to_string(i), "l", "");
+  }
+  const int want_members = kChannels - kChannels / kStaleEvery + kLate;
+
+  std::string json;
+  Poco::JSON::Array::Ptr listed;
+  int stale = 0, members = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json = Request(daemon.port(), "GET", "/api/v1/status").body;
+        const Poco::JSON::Object::Ptr status = ParseObject(json);
+        listed = status->getArray("channels");
+        stale = members = 0;
+        for (size_t i = 0; i < listed->size(); ++i) {
+          const Poco::JSON::Object::Ptr channel = listed->getObject(static_cast<unsigned>(i));
+          stale += channel->getValue<bool>("stale");
+          members += channel->getValue<int>("members");
+        }
+        return members == want_members && status->getArray("events")->size() == 100;
+      },
+      std::chrono::seconds(60)))
+      << members << " members; " << json.substr(0, 2000);
+  ASSERT_EQ(listed->size(), static_cast<size_t>(kChannels));
+  for (size_t i = 0; i < listed->size(); ++i) {
+    ASSERT_EQ(listed->getObject(static_cast<unsigned>(i))->getValue<std::string>("name"),
+              Room(static_cast<int>(i)));
+  }
+  EXPECT_EQ(stale, kChannels / kStaleEvery);
+  EXPECT_LT(json.size(), 1024u * 1024u);  // not paged, and still under 1 MiB (README)
+
+  // Every page is bounded however many channels there are: 100 stale rows at most, 100 channel
+  // rows, 100 events.
+  constexpr size_t kMaxPageBytes = 256 * 1024;
+  const std::string first = Request(daemon.port(), "GET", "/").body;
+  EXPECT_LT(first.size(), kMaxPageBytes);
+  EXPECT_TRUE(Has(first, "10000 channels, 9950 members, 200 stale.")) << first.substr(0, 2000);
+  EXPECT_TRUE(Has(first, "Stale channels (the first 100 of 200")) << first.substr(0, 2000);
+  EXPECT_TRUE(Has(first, "Channels (page 1 of 100)"));
+  EXPECT_TRUE(Has(first, "<td>room:00099</td>"));
+  EXPECT_FALSE(Has(first, "<td>room:00101</td>"));  // on page 2
+  EXPECT_TRUE(Has(first, R"(<a href="/?page=2">next</a>)"));
+  EXPECT_TRUE(Has(first, R"(<a href="/?page=100">last</a>)"));
+  EXPECT_FALSE(Has(first, ">previous</a>"));
+  EXPECT_TRUE(Has(first, "<h2>Recent events (last 100, newest first)</h2>"));
+
+  const std::string last = Request(daemon.port(), "GET", "/?page=100").body;
+  EXPECT_LT(last.size(), kMaxPageBytes);
+  EXPECT_TRUE(Has(last, "Channels (page 100 of 100)"));
+  EXPECT_TRUE(Has(last, "<td>room:09900</td>"));
+  EXPECT_TRUE(Has(last, "<td>room:09999</td>"));
+  EXPECT_FALSE(Has(last, "<td>room:09899</td>"));
+  EXPECT_TRUE(Has(last, R"(<a href="/?page=99">previous</a>)"));
+  EXPECT_TRUE(Has(last, R"(<a href="/?page=1">first</a>)"));
+  EXPECT_FALSE(Has(last, ">next</a>"));
+
+  // Past the end (a link kept from when there were more channels): the last page, saying so.
+  const HttpReply past = Request(daemon.port(), "GET", "/?page=250");
+  EXPECT_EQ(past.status, 200);
+  EXPECT_TRUE(Has(past.body, "There is no page 250; this is the last page."));
+  EXPECT_TRUE(Has(past.body, "Channels (page 100 of 100)"));
+  EXPECT_TRUE(Has(past.body, "<td>room:09999</td>"));
+  // Not a page number: page 1. A number too big to parse: the last page.
+  for (const char* uri : {"/?page=0", "/?page=x", "/?xpage=3", "/?page=-2"}) {
+    EXPECT_TRUE(Has(Request(daemon.port(), "GET", uri).body, "(page 1 of 100)")) << uri;
+  }
+  EXPECT_TRUE(Has(Request(daemon.port(), "GET", "/?sort=x&page=3").body, "(page 3 of 100)"));
+  EXPECT_TRUE(
+      Has(Request(daemon.port(), "GET", "/?page=99999999999999999999").body, "(page 100 of 100)"));
 }
 
 }  // namespace
