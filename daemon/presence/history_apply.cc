@@ -17,6 +17,7 @@ struct Slot {
   int64_t timestamp = 0;
   uint32_t misses = 0;
   bool changed = false;  // its stored record differs from `before`
+  int64_t gone_at = -1;  // a tombstone's time: absent then, whatever came before
 };
 
 using Key = std::pair<std::string, std::string>;  // (client_id, connection_id)
@@ -36,35 +37,21 @@ bool ParseId(std::string_view id, std::string_view& connection, uint64_t& serial
          number(id.substr(last + 1), index);
 }
 
-std::optional<size_t> Find(const ChannelState& state, std::string_view client,
-                           std::string_view connection) {
-  size_t low = 0, high = state.member_count();
-  while (low < high) {
-    const size_t mid = low + (high - low) / 2;
-    const MemberView v = state.member(mid);
-    const int c = ChannelState::CompareKeys(v.client_id, v.connection_id, client, connection);
-    if (c == 0) return mid;
-    if (c < 0) {
-      low = mid + 1;
-    } else {
-      high = mid;
-    }
-  }
-  return std::nullopt;
-}
-
-Slot& SlotFor(std::map<Key, Slot>& slots, const ChannelState& before, const Member& m) {
+Slot& SlotFor(std::map<Key, Slot>& slots, const ChannelState& before,
+              const ChannelState& tombstones, const Member& m) {
   auto [it, added] = slots.try_emplace(Key(m.client_id, m.connection_id));
   if (!added) return it->second;
   Slot& slot = it->second;
-  if (auto at = Find(before, m.client_id, m.connection_id)) {
-    const MemberView v = before.member(*at);
+  if (auto v = FindMember(before, m.client_id, m.connection_id)) {
     slot.was_present = slot.present = true;
-    slot.id = v.id;
-    slot.data = v.data;
-    slot.encoding = v.encoding;
-    slot.timestamp = v.timestamp;
-    slot.misses = v.misses;
+    slot.id = v->id;
+    slot.data = v->data;
+    slot.encoding = v->encoding;
+    slot.timestamp = v->timestamp;
+    slot.misses = v->misses;
+  } else if (auto gone = FindMember(tombstones, m.client_id, m.connection_id)) {
+    slot.id = gone->id;  // absent, and its messages until then are already accounted for
+    slot.gone_at = gone->timestamp;
   }
   return slot;
 }
@@ -88,6 +75,23 @@ Event MakeEvent(std::string_view channel, Action action, const Member& who,
 
 }  // namespace
 
+std::optional<MemberView> FindMember(const ChannelState& state, std::string_view client_id,
+                                     std::string_view connection_id) {
+  size_t low = 0, high = state.member_count();
+  while (low < high) {
+    const size_t mid = low + (high - low) / 2;
+    const MemberView v = state.member(mid);
+    const int c = ChannelState::CompareKeys(v.client_id, v.connection_id, client_id, connection_id);
+    if (c == 0) return v;
+    if (c < 0) {
+      low = mid + 1;
+    } else {
+      high = mid;
+    }
+  }
+  return std::nullopt;
+}
+
 bool IsNewerMessageId(std::string_view candidate, std::string_view current) {
   if (candidate == current) return false;
   std::string_view candidate_connection, current_connection;
@@ -102,13 +106,15 @@ bool IsNewerMessageId(std::string_view candidate, std::string_view current) {
 
 HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& before,
                                 const std::vector<PresenceMessage>& messages,
-                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms) {
+                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms,
+                                const ChannelState& tombstones) {
   HistoryApplyResult result;
   std::map<Key, Slot> slots;
   for (const PresenceMessage& message : messages) {
     const Member& m = message.member;
-    Slot& slot = SlotFor(slots, before, m);
+    Slot& slot = SlotFor(slots, before, tombstones, m);
     if (!slot.id.empty() && !IsNewerMessageId(m.id, slot.id)) continue;  // stale or re-read
+    if (!slot.present && m.timestamp <= slot.gone_at) continue;
     const bool leaves =
         message.action == MessageAction::kLeave || message.action == MessageAction::kAbsent;
     if (leaves) {

@@ -15,10 +15,14 @@
 //    the one the snapshot path gives for the same change; of an absent member: nothing;
 //  - a message whose id is not newer than the member's current id (same connection, compared by
 //    msgSerial then index, RTP2b2) is stale and ignored: a re-read never undoes a later change.
+//    `tombstones` are members a reconcile removed: their last id seen and, as timestamp, the
+//    time the reconcile saw them absent. Re-read history must not bring them back: their
+//    messages up to that id or that time are ignored while they are absent.
 // A short visit (enter then leave in one read) gives `enter` then `leave`. Events keep message
 // order. The delta has the same shape Diff returns: Apply(before, delta) is the state after.
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -37,7 +41,12 @@ struct HistoryApplyResult {
 
 HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& before,
                                 const std::vector<PresenceMessage>& messages,
-                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms);
+                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms,
+                                const ChannelState& tombstones = ChannelState{});
+
+// Returns the member of `state` with this key, if any (binary search).
+std::optional<MemberView> FindMember(const ChannelState& state, std::string_view client_id,
+                                     std::string_view connection_id);
 
 // True when message id `candidate` is newer than `current` ("connectionId:msgSerial:index"):
 // same connection and a larger (msgSerial, index). Ids that do not parse, or of different

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <utility>
 
 #include "presence/diff.h"
@@ -22,8 +23,30 @@ HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reco
   return plan;
 }
 
+namespace {
+
+// Returns the tombstones still needed at `cursor_ms` plus `removed`, in key order.
+ChannelState NextTombstones(const ChannelState& old, const ChannelState& removed, int64_t cursor_ms,
+                            int64_t now_ms) {
+  if (old.empty() && removed.empty()) return {};
+  std::map<std::pair<std::string_view, std::string_view>, MemberView> keep;
+  old.ForEach([&](const MemberView& v) {
+    if (v.timestamp + kTombstoneMs >= cursor_ms) keep[{v.client_id, v.connection_id}] = v;
+  });
+  removed.ForEach([&](const MemberView& v) {
+    keep[{v.client_id, v.connection_id}] =
+        MemberView{v.client_id, v.connection_id, v.id, {}, {}, now_ms, 0};
+  });
+  ChannelState out;
+  for (const auto& [key, v] : keep) out.Append(v);
+  return out;
+}
+
+}  // namespace
+
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
-                                 bool history_ok, bool snapshot_ok) {
+                                 bool history_ok, bool snapshot_ok, const ChannelState& removed,
+                                 int64_t now_ms) {
   HistoryTrack next = track;
   if (plan.read_history) {
     if (history_ok) {
@@ -42,6 +65,7 @@ HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& p
     if (plan.snapshot) next.need_snapshot = true;  // a reconcile that failed is tried again
     ++next.cycles_since_snapshot;
   }
+  next.tombstones = NextTombstones(track.tombstones, removed, next.cursor_ms, now_ms);
   return next;
 }
 
@@ -89,12 +113,13 @@ HistoryCycleResult RunHistoryCycle(
   }
 
   std::vector<Applied> applied(channels.size());
-  std::vector<char> snapshot_ok(channels.size(), 0);  // one writer per element
+  std::vector<ChannelState> removed(channels.size());  // by each channel's reconcile
+  std::vector<char> snapshot_ok(channels.size(), 0);   // one writer per element
   source.StreamHistory(requests, cancel, [&](size_t position, const ChannelHistory& history) {
     const size_t i = history_of[position];
     if (!history.ok) return;
-    HistoryApplyResult result =
-        ApplyHistory(channels[i], *inputs[i].state, history.messages, config.update_on, now_ms);
+    HistoryApplyResult result = ApplyHistory(channels[i], *inputs[i].state, history.messages,
+                                             config.update_on, now_ms, inputs[i].track.tombstones);
     Applied done{true, std::move(result.events), std::move(result.delta)};
     if (plans[i].snapshot) {
       applied[i] = std::move(done);  // the reconcile below continues from it
@@ -125,6 +150,13 @@ HistoryCycleResult RunHistoryCycle(
     DiffOptions options{config.update_on, config.leave_after_misses, input.first_snapshot_present,
                         false};
     DiffResult diff = Diff(channels[i], before, got.members, options, now_ms);
+    if (before != nullptr) {
+      diff.delta.removals.ForEach([&](const MemberView& gone) {
+        if (auto last = FindMember(*before, gone.client_id, gone.connection_id)) {
+          removed[i].Append(*last);
+        }
+      });
+    }
     if (input.state != nullptr && !diff.events.empty()) {
       std::lock_guard lock(corrections_mu);
       for (const Event& event : diff.events) ++result.corrections[event.action];
@@ -144,8 +176,8 @@ HistoryCycleResult RunHistoryCycle(
 
   result.tracks.resize(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {
-    result.tracks[i] =
-        AdvanceHistoryTrack(inputs[i].track, plans[i], applied[i].ok, snapshot_ok[i] != 0);
+    result.tracks[i] = AdvanceHistoryTrack(inputs[i].track, plans[i], applied[i].ok,
+                                           snapshot_ok[i] != 0, removed[i], now_ms);
   }
   return result;
 }

@@ -35,11 +35,20 @@ namespace presenced {
 inline constexpr int64_t kHistoryLagMs = 2'000;
 inline constexpr int64_t kHistoryRetentionMs = 120'000;  // Ably without persistence
 
+// How long a member a reconcile removed is remembered (see HistoryTrack::tombstones): past the
+// time its snapshot may take to arrive after the cycle started.
+inline constexpr int64_t kTombstoneMs = 60'000;
+
 // What presenced remembers about a channel's history between cycles.
 struct HistoryTrack {
   int64_t cursor_ms = 0;      // history is applied up to here (exclusive); 0 = none
   bool need_snapshot = true;  // reconcile next cycle (start, restart, a failure)
   int cycles_since_snapshot = 0;
+  // Members a reconcile removed, with the last id seen and the reconcile's time as timestamp,
+  // kept until the cursor is kTombstoneMs past it.
+  // A reconcile reflects changes history has not been read up to yet; when history is read over
+  // them, their older messages must not bring these members back (history_apply.h).
+  ChannelState tombstones;
 };
 
 // What one cycle reads for a channel.
@@ -51,9 +60,11 @@ struct HistoryPlan {
 
 HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reconcile_every,
                              int64_t now_ms);
-// Returns the track after a cycle that carried out `plan` with these outcomes.
+// Returns the track after a cycle that carried out `plan` with these outcomes; `removed` are
+// the members its reconcile at `now_ms` removed (tombstones from then on).
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
-                                 bool history_ok, bool snapshot_ok);
+                                 bool history_ok, bool snapshot_ok,
+                                 const ChannelState& removed = ChannelState{}, int64_t now_ms = 0);
 
 // One channel as the cycle starts (read only while it runs).
 struct HistoryChannelInput {

@@ -41,6 +41,9 @@ Status Poller::Restore() {
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
     CountClients(*tracked.state, true);
     tracked.history.cursor_ms = snapshot.history_cursor_ms;
+    if (Result<ChannelState> gone = ChannelState::Decode(snapshot.history_tombstones); gone.ok()) {
+      tracked.history.tombstones = std::move(*gone);
+    }
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
@@ -309,8 +312,10 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
       continue;
     }
     // The history cursor goes with the events and state it produced.
-    if (history_mode && history.tracks[i].cursor_ms != tracked[i]->history.cursor_ms) {
-      cursors.push_back({names[i], history.tracks[i].cursor_ms});
+    const HistoryTrack* track = history_mode ? &history.tracks[i] : nullptr;
+    if (track != nullptr && (track->cursor_ms != tracked[i]->history.cursor_ms ||
+                             !(track->tombstones == tracked[i]->history.tombstones))) {
+      cursors.push_back({names[i], track->cursor_ms, track->tombstones.Encode()});
     }
     std::move(d.events.begin(), d.events.end(), std::back_inserter(events));
     std::vector<Event>().swap(d.events);

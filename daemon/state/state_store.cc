@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS snapshot_deltas (
 CREATE INDEX IF NOT EXISTS snapshot_deltas_by_channel ON snapshot_deltas (channel, seq);
 CREATE TABLE IF NOT EXISTS history_cursors (
   channel TEXT PRIMARY KEY NOT NULL,
-  cursor_ms INTEGER NOT NULL
+  cursor_ms INTEGER NOT NULL,
+  tombstones BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -185,7 +186,7 @@ Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
       if (!row.ok()) return row.error();
       if (!*row) break;
       index.emplace(select->ColumnText(0), snapshots.size());
-      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}});
+      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}, 0, {}});
     }
   }
   {
@@ -200,14 +201,17 @@ Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
       if (it != index.end()) snapshots[it->second].deltas.push_back(deltas->ColumnText(1));
     }
   }
-  Result<Statement> cursors = db_->Prepare("SELECT channel, cursor_ms FROM history_cursors");
+  Result<Statement> cursors =
+      db_->Prepare("SELECT channel, cursor_ms, tombstones FROM history_cursors");
   if (!cursors.ok()) return cursors.error();
   while (true) {
     Result<bool> row = cursors->Step();
     if (!row.ok()) return row.error();
     if (!*row) break;
     auto it = index.find(cursors->ColumnText(0));
-    if (it != index.end()) snapshots[it->second].history_cursor_ms = cursors->ColumnInt(1);
+    if (it == index.end()) continue;
+    snapshots[it->second].history_cursor_ms = cursors->ColumnInt(1);
+    snapshots[it->second].history_tombstones = cursors->ColumnText(2);
   }
   return snapshots;
 }
@@ -239,11 +243,12 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
       if (Status s = add_delta->Run(); !s.ok()) return s;
     }
     Result<Statement> set_cursor = db_->Prepare(
-        "INSERT INTO history_cursors (channel, cursor_ms) VALUES (?1, ?2) "
-        "ON CONFLICT (channel) DO UPDATE SET cursor_ms = excluded.cursor_ms");
+        "INSERT INTO history_cursors (channel, cursor_ms, tombstones) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (channel) DO UPDATE SET cursor_ms = excluded.cursor_ms, "
+        "tombstones = excluded.tombstones");
     if (!set_cursor.ok()) return set_cursor.error();
     for (const Cursor& cursor : cursors) {
-      set_cursor->Bind(1, cursor.channel).Bind(2, cursor.cursor_ms);
+      set_cursor->Bind(1, cursor.channel).Bind(2, cursor.cursor_ms).BindBlob(3, cursor.tombstones);
       if (Status s = set_cursor->Run(); !s.ok()) return s;
     }
     Result<Statement> remove = db_->Prepare("DELETE FROM snapshots WHERE channel = ?1");

@@ -74,11 +74,13 @@ class StateStore {
     std::string encoded;
     std::vector<std::string> deltas;  // encoded ChannelDelta, opaque here
     int64_t history_cursor_ms = 0;    // 0 when none is stored
+    std::string history_tombstones;   // opaque here
   };
-  // A channel's presence history cursor (ms since the epoch).
+  // A channel's presence history cursor (ms since the epoch) and what goes with it.
   struct Cursor {
     std::string channel;
     int64_t cursor_ms = 0;
+    std::string tombstones;  // opaque bytes
   };
   struct Delta {
     std::string channel;

@@ -153,6 +153,31 @@ TEST(HistoryApplyTest, AMessageOlderThanTheMembersIdIsIgnored) {
   EXPECT_TRUE(result.delta.empty());
 }
 
+TEST(HistoryApplyTest, ATombstoneKeepsOlderMessagesFromBringingAMemberBack) {
+  // A reconcile at 2000 removed bob (last seen with id k1:5:0); re-read history still holds his
+  // update and leave. Without the tombstone, the update would be an enter of an absent member.
+  const ChannelState tombstones = StateOf({{"bob", "k1", "k1:5:0", "", "", 2000}});
+  const std::vector<PresenceMessage> reread = {
+      Msg(MessageAction::kUpdate, "bob", "k1:5:0", R"("u")"),
+      Msg(MessageAction::kLeave, "bob", "k1:6:0")};
+  auto result = ApplyHistory(kChannel, ChannelState{}, reread, UpdateOn::kData, kNow, tombstones);
+  EXPECT_TRUE(result.events.empty());
+  EXPECT_TRUE(result.delta.empty());
+  result = ApplyHistory(kChannel, ChannelState{}, reread, UpdateOn::kData, kNow);
+  EXPECT_EQ(result.events.size(), 2u) << "the failure the tombstone prevents";
+  // Nor do messages the reconcile had already seen the end of, whatever their id.
+  result = ApplyHistory(kChannel, ChannelState{},
+                        {Msg(MessageAction::kUpdate, "bob", "k1:6:0", R"("v")", 1500),
+                         Msg(MessageAction::kLeave, "bob", "k1:7:0", "", 1600)},
+                        UpdateOn::kData, kNow, tombstones);
+  EXPECT_TRUE(result.events.empty());
+  // A later message of the same connection is a real change.
+  result = ApplyHistory(kChannel, ChannelState{},
+                        {Msg(MessageAction::kEnter, "bob", "k1:8:0", "", 2500)}, UpdateOn::kData,
+                        kNow, tombstones);
+  EXPECT_EQ(Summary(result.events), (std::vector<std::string>{"enter bob k1:8:0 2500"}));
+}
+
 TEST(HistoryApplyTest, AMemberMissingFromASnapshotIsPresentAgainOnAnUpdate) {
   DiffOptions debounce;
   debounce.leave_after_misses = 3;

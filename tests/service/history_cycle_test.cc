@@ -18,6 +18,14 @@ using testing::FakeSource;
 using Events = std::vector<std::string>;
 constexpr int64_t kNow = 1'700'000'000'000;
 
+HistoryTrack Track(int64_t cursor_ms, bool need_snapshot, int cycles_since_snapshot) {
+  HistoryTrack track;
+  track.cursor_ms = cursor_ms;
+  track.need_snapshot = need_snapshot;
+  track.cycles_since_snapshot = cycles_since_snapshot;
+  return track;
+}
+
 TEST(HistoryPlanTest, ReconcilesWhenHistoryCannotBeTrusted) {
   // First cycle: no state, no cursor: a snapshot only.
   HistoryPlan plan = PlanHistoryCycle(HistoryTrack{}, false, 20, kNow);
@@ -25,28 +33,28 @@ TEST(HistoryPlanTest, ReconcilesWhenHistoryCannotBeTrusted) {
   EXPECT_TRUE(plan.snapshot);
   EXPECT_EQ(plan.end_ms, kNow - 2000);
   // Trusted: history only.
-  const HistoryTrack trusted{kNow - 15'000, false, 3};
+  const HistoryTrack trusted = Track(kNow - 15'000, false, 3);
   plan = PlanHistoryCycle(trusted, true, 20, kNow);
   EXPECT_TRUE(plan.read_history);
   EXPECT_FALSE(plan.snapshot);
   // Every reconcile_every cycles, after a failure or a restart: history and a snapshot.
-  EXPECT_TRUE(PlanHistoryCycle({kNow - 15'000, false, 19}, true, 20, kNow).snapshot);
-  EXPECT_TRUE(PlanHistoryCycle({kNow - 15'000, false, 0}, true, 1, kNow).snapshot);
-  plan = PlanHistoryCycle({kNow - 15'000, true, 0}, true, 20, kNow);
+  EXPECT_TRUE(PlanHistoryCycle(Track(kNow - 15'000, false, 19), true, 20, kNow).snapshot);
+  EXPECT_TRUE(PlanHistoryCycle(Track(kNow - 15'000, false, 0), true, 1, kNow).snapshot);
+  plan = PlanHistoryCycle(Track(kNow - 15'000, true, 0), true, 20, kNow);
   EXPECT_TRUE(plan.read_history);
   EXPECT_TRUE(plan.snapshot);
   // A gap longer than the retention: history no longer holds it, a snapshot only.
-  plan = PlanHistoryCycle({kNow - 2'000 - 120'000, false, 0}, true, 20, kNow);
+  plan = PlanHistoryCycle(Track(kNow - 2'000 - 120'000, false, 0), true, 20, kNow);
   EXPECT_FALSE(plan.read_history);
   EXPECT_TRUE(plan.snapshot);
   // A cursor ahead of the window (a short interval): nothing to read yet.
-  plan = PlanHistoryCycle({kNow, false, 0}, true, 20, kNow);
+  plan = PlanHistoryCycle(Track(kNow, false, 0), true, 20, kNow);
   EXPECT_FALSE(plan.read_history);
   EXPECT_FALSE(plan.snapshot);
 }
 
 TEST(HistoryPlanTest, TheCursorMovesOnlyWithASuccessfulRead) {
-  const HistoryTrack track{kNow - 15'000, false, 3};
+  const HistoryTrack track = Track(kNow - 15'000, false, 3);
   const HistoryPlan history_only = PlanHistoryCycle(track, true, 20, kNow);
   HistoryTrack next = AdvanceHistoryTrack(track, history_only, true, false);
   EXPECT_EQ(next.cursor_ms, kNow - 2000 + 1);
@@ -65,6 +73,25 @@ TEST(HistoryPlanTest, TheCursorMovesOnlyWithASuccessfulRead) {
   next = AdvanceHistoryTrack(HistoryTrack{}, first, false, false);
   EXPECT_EQ(next.cursor_ms, 0);
   EXPECT_TRUE(next.need_snapshot);
+}
+
+TEST(HistoryPlanTest, MembersAReconcileRemovedAreRememberedUntilHistoryIsReadPastThem) {
+  const HistoryTrack track = Track(kNow - 15'000, true, 3);
+  const HistoryPlan plan = PlanHistoryCycle(track, true, 20, kNow);
+  ChannelState removed;
+  removed.Append({"bob", "k1", "k1:5:0", R"("x")", "", 1000, 0});
+  HistoryTrack next = AdvanceHistoryTrack(track, plan, true, true, removed, kNow);
+  ASSERT_EQ(next.tombstones.member_count(), 1u);
+  EXPECT_EQ(next.tombstones.member(0).id, "k1:5:0");
+  EXPECT_EQ(next.tombstones.member(0).timestamp, kNow);  // absent as of the reconcile
+  EXPECT_TRUE(next.tombstones.member(0).data.empty());
+  // Kept while history is read up to kTombstoneMs past the reconcile, then dropped.
+  next = AdvanceHistoryTrack(next, PlanHistoryCycle(next, true, 20, kNow + 30'000), true, false, {},
+                             kNow + 30'000);
+  EXPECT_EQ(next.tombstones.member_count(), 1u);
+  next = AdvanceHistoryTrack(next, PlanHistoryCycle(next, true, 20, kNow + 90'000), true, false, {},
+                             kNow + 90'000);
+  EXPECT_TRUE(next.tombstones.empty());
 }
 
 class HistoryCycleTest : public ::testing::Test {
@@ -190,6 +217,25 @@ TEST_F(HistoryCycleTest, AFailedHistoryReadEmitsNothingAndIsReadAgainWithAReconc
   EXPECT_EQ(Snapshots(), 2u);
   EXPECT_EQ(Corrections("leave"), 0);
   EXPECT_EQ(poller_->stale_count(), 0u);
+}
+
+// A reconcile sees changes history has not been read up to yet; reading history over them must
+// not bring back a member the reconcile saw leave (seen first by the chaos test).
+TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave) {
+  config_.presence.reconcile_every = 1;
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  Change(MessageAction::kUpdate, "bob", 14'000, R"("c")");  // after the next window's end
+  Change(MessageAction::kLeave, "bob", 14'500);
+  const Events reconciled = Cycle();
+  ASSERT_EQ(reconciled.size(), 1u);
+  EXPECT_TRUE(reconciled[0].starts_with("leave bob")) << reconciled[0];
+  EXPECT_EQ(Cycle(), Events{});  // reads the update and the leave: nothing new
+  EXPECT_EQ(Cycle(), Events{});
+  // The tombstone is stored with the cursor, so a restart does not bring bob back either.
+  auto stored = store_->LoadSnapshots();
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE((*stored)[0].history_tombstones.empty());
 }
 
 TEST_F(HistoryCycleTest, AGapLongerThanTheRetentionIsReconciledWithoutHistory) {

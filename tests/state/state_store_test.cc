@@ -144,13 +144,15 @@ TEST_F(StateStoreTest, MigratesAVersionOneDatabase) {
 
 // Schema 3: a history cursor per channel, committed with the snapshots, dropped with the channel.
 TEST_F(StateStoreTest, HistoryCursorsCommitWithSnapshotsAndGoWithTheirChannel) {
-  ASSERT_TRUE(store_->CommitCycle({{"a", "sa"}, {"b", "sb"}}, {}, {}, {}, {{"a", 1000}}).ok());
+  ASSERT_TRUE(
+      store_->CommitCycle({{"a", "sa"}, {"b", "sb"}}, {}, {}, {}, {{"a", 1000, "gone"}}).ok());
   auto snapshots = store_->LoadSnapshots();
   ASSERT_TRUE(snapshots.ok()) << snapshots.error().message;
   ASSERT_EQ(snapshots->size(), 2u);
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 1000);
+  EXPECT_EQ((*snapshots)[0].history_tombstones, "gone");
   EXPECT_EQ((*snapshots)[1].history_cursor_ms, 0);  // none stored
-  ASSERT_TRUE(store_->CommitCycle({}, {}, {}, {{"a", "d"}}, {{"a", 2000}, {"b", 3000}}).ok());
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {}, {{"a", "d"}}, {{"a", 2000, ""}, {"b", 3000, ""}}).ok());
   snapshots = store_->LoadSnapshots();
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 2000);
   EXPECT_EQ((*snapshots)[1].history_cursor_ms, 3000);
@@ -187,7 +189,7 @@ TEST_F(StateStoreTest, MigratesAVersionTwoDatabase) {
   ASSERT_EQ(snapshots->size(), 1u);
   EXPECT_EQ((*snapshots)[0].deltas, std::vector<std::string>{"d1"});
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 0);
-  ASSERT_TRUE(store->CommitCycle({}, {}, {}, {}, {{"room", 42}}).ok());
+  ASSERT_TRUE(store->CommitCycle({}, {}, {}, {}, {{"room", 42, ""}}).ok());
   snapshots = store->LoadSnapshots();
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 42);
 }
