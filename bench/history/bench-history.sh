@@ -46,10 +46,11 @@ metric() {
     awk -v n="$1" '$1 == n || index($1, n "{") == 1 {s += $2} END {printf "%.0f", s}'
 }
 bill() { curl -sf "http://127.0.0.1:$fake_port/_fake/bill"; }
-# billed: "SNAPSHOT HISTORY" messages the fake has billed so far.
+# billed: "SNAPSHOT HISTORY CHANGES": messages the fake has billed so far, and the presence
+# changes it has recorded (enter + leave + update).
 billed() {
-  bill | sed 's/.*"snapshot":\([0-9]*\),"history":\([0-9]*\).*/\1 \2/'
-  echo
+  bill | sed 's/.*"snapshot":\([0-9]*\),"history":\([0-9]*\).*"enter":\([0-9]*\),"leave":\([0-9]*\),"update":\([0-9]*\).*/\1 \2 \3 \4 \5/' |
+    awk '{print $1, $2, $3 + $4 + $5}'
 }
 
 run_mode() {
@@ -93,21 +94,21 @@ run_mode() {
     done
   ) &
   local visitor=$!
-  local c0 r0 s0 h0 o0 t0 s1 h1 r1 c1 o1 t1 visits
+  local c0 r0 s0 h0 x0 o0 t0 s1 h1 x1 r1 c1 o1 t1 visits
   c0=$(metric presenced_poll_cycles_total) r0=$(metric presenced_api_requests_total)
   o0=$(metric presenced_poll_overruns_total) t0=$(date +%s.%N)
-  read -r s0 h0 < <(billed)
+  read -r s0 h0 x0 < <(billed)
   wait_for "(( \$(metric presenced_poll_cycles_total) >= c0 + $measured ))" 900
-  read -r s1 h1 < <(billed)
+  read -r s1 h1 x1 < <(billed)
   t1=$(date +%s.%N)
   c1=$(metric presenced_poll_cycles_total) r1=$(metric presenced_api_requests_total)
   o1=$(metric presenced_poll_overruns_total)
   kill "$visitor" && wait "$visitor" 2>/dev/null || true
-  visits=$(($(cat "$work/visits") + 1))
+  visits=$(($(cat "$work/visits" 2>/dev/null || echo -1) + 1))
   # Let history catch up with the last visits (it reads up to now - 2 s).
   wait_for "(( \$(metric presenced_poll_cycles_total) >= c1 + 2 + 3000 / interval_ms ))" 120
   local seen
-  seen=$(grep -o '"action":"[a-z]*","clientId":"visit-[0-9]*"' "$work/events-$mode" |
+  seen=$({ grep -o '"action":"[a-z]*","clientId":"visit-[0-9]*"' "$work/events-$mode" || true; } |
     sed 's/"action":"\([a-z]*\)","clientId":"\(visit-[0-9]*\)"/\2 \1/' |
     awk '$2 == "enter" {e[$1] = 1} $2 == "leave" && e[$1] {both[$1] = 1} END {print length(both)}')
   kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null || true
@@ -118,10 +119,10 @@ run_mode() {
   # wall time, slowed back down by SPEEDUP), so cycles that overran do not skew either.
   awk -v mode="$mode" -v n="$((c1 - c0))" -v s="$((s1 - s0))" -v h="$((h1 - h0))" \
     -v r="$((r1 - r0))" -v visits="$visits" -v seen="$seen" -v over="$((o1 - o0))" \
-    -v wall="$(echo "$t1 - $t0" | bc)" -v speedup="$speedup" 'BEGIN {
+    -v wall="$(echo "$t1 - $t0" | bc)" -v speedup="$speedup" -v x="$((x1 - x0))" 'BEGIN {
       sh = s / n * 240; hh = h / wall * 3600 / speedup
-      printf "%-8s %3d cycles (%d overran): %6.1f requests/cycle, billed %10.0f snapshot + %8.0f history msgs/hour = %10.0f; short visits missed %d of %d\n",
-        mode, n, over, r / n, sh, hh, sh + hh, visits - seen, visits
+      printf "%-8s %3d cycles (%d overran): %6.1f requests/cycle; billed per hour: %10.0f snapshot + %8.0f history = %10.0f messages (changes made: %.0f/hour); short visits missed: %d of %d\n",
+        mode, n, over, r / n, sh, hh, sh + hh, x / wall * 3600 / speedup, visits - seen, visits
     }'
 }
 
