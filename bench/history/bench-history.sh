@@ -84,6 +84,7 @@ run_mode() {
   # Short visits on random channels, from a background loop, while the cycles are measured.
   (
     for ((v = 0; ; v++)); do
+      [[ ! -e $work/stop-visits ]] || exit 0
       ch=$(printf 'sim:%04d' $((RANDOM % channels)))
       curl -sf -X POST "http://127.0.0.1:$fake_port/_fake/enter" \
         -d "{\"channel\":\"$ch\",\"clientId\":\"visit-$v\",\"connectionId\":\"v$v\",\"data\":\"hi\"}" >/dev/null
@@ -103,7 +104,9 @@ run_mode() {
   t1=$(date +%s.%N)
   c1=$(metric presenced_poll_cycles_total) r1=$(metric presenced_api_requests_total)
   o1=$(metric presenced_poll_overruns_total)
-  kill "$visitor" && wait "$visitor" 2>/dev/null || true
+  touch "$work/stop-visits"  # the visit under way ends, then the loop
+  wait "$visitor" || true
+  rm -f "$work/stop-visits"
   visits=$(($(cat "$work/visits" 2>/dev/null || echo -1) + 1))
   # Let history catch up with the last visits (it reads up to now - 2 s).
   wait_for "(( \$(metric presenced_poll_cycles_total) >= c1 + 2 + 3000 / interval_ms ))" 120
