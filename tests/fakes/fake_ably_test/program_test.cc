@@ -42,10 +42,28 @@ TEST(ProgramTest, PrintsItsPortServesAndStopsOnSigterm) {
   EXPECT_EQ(fake.Wait(std::chrono::seconds(10)), 0);
 }
 
+TEST(ProgramTest, HistoryRetentionFlagDropsOlderHistory) {
+  ChildProcess fake({FAKE_ABLY_BINARY, "--history-retention-ms", "50", "--simulate",
+                     "channels=1,members=2,churn=0,seed=7"});
+  ASSERT_TRUE(WaitFor([&] { return !fake.StdoutLines().empty(); })) << fake.Stderr();
+  const std::string line = fake.StdoutLines()[0];
+  const auto port = static_cast<uint16_t>(std::stoi(line.substr(std::string(kListening).size())));
+  // The simulator's two enters are recorded, then gone after 50 ms.
+  ASSERT_TRUE(WaitFor([&] {
+    const HttpReply reply = Get(port, "/channels/sim:0000/presence/history");
+    return reply.status == 200 && reply.body == "[]";
+  }));
+  EXPECT_EQ(
+      ParseObject(Get(port, "/_fake/bill").body)->getObject("recorded")->getValue<int>("enter"), 2);
+  fake.Signal(SIGTERM);
+  EXPECT_EQ(fake.Wait(std::chrono::seconds(10)), 0);
+}
+
 TEST(ProgramTest, BadCommandLineExitsWith2) {
   for (const std::vector<std::string>& args : {std::vector<std::string>{"--bogus", "1"},
                                                {"--port", "70000"},
                                                {"--port"},
+                                               {"--history-retention-ms", "soon"},
                                                {"--simulate", "channels=0"},
                                                {"--simulate", "channels=2,colour=red"}}) {
     std::vector<std::string> argv = {FAKE_ABLY_BINARY};
