@@ -77,11 +77,13 @@ do
   sleep 0.2
 done
 
-# Headless Chromium, in a throw-away profile. --no-sandbox: Chromium's sandbox cannot start as root
-# (and needs user namespaces otherwise); the page is our own, served on loopback.
+# Headless Chromium with a throw-away profile and HOME (it writes crash reports and caches there).
+# --no-sandbox: Chromium's sandbox cannot start as root (and needs user namespaces otherwise); the
+# page is our own, served on loopback.
 chrome() {
-  timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
-    --hide-scrollbars --user-data-dir="$WORK/chromium" --window-size=1280,2000 "$@" 2>>"$WORK/chromium.log"
+  HOME="$WORK" timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --hide-scrollbars --user-data-dir="$WORK/chromium" --window-size=1280,2000 "$@" \
+    2>>"$WORK/chromium.log"
 }
 chrome --dump-dom "$url/" >"$WORK/dom.html" || fail "chromium --dump-dom failed (exit $?)"
 for want in '<td>chat:lobby</td>' '<td>ops-hooks</td>' '<td>chat:broken</td>' '<td>dave</td>'; do
