@@ -155,17 +155,24 @@ TEST_F(WebhookTest, DeadLettersAreListedAndReplayed) {
       {PRESENCED_BINARY, "--config", daemon.config_path(), "--replay-dead-letters", "main"}, Env());
   ASSERT_EQ(replay.Wait(seconds(10)), 0) << replay.Stderr();
   EXPECT_NE(replay.Stdout().find("moved 2"), std::string::npos) << replay.Stdout();
+  // The replayed events are old news: a sync of every stored channel follows them.
+  EXPECT_NE(replay.Stdout().find("queued a sync of 3 channels"), std::string::npos)
+      << replay.Stdout();
 
   receiver_.SetStatus(200);
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(WaitFor([&] {
-    return daemon.Metric(R"(presenced_webhook_events_delivered_total{webhook="main"})") == 2;
+    return daemon.Metric(R"(presenced_webhook_events_delivered_total{webhook="main"})") == 2 + 3;
   }));
-  std::vector<std::string> clients;  // only the replay was acknowledged: the rest got 500s
+  std::vector<std::string> delivered;  // only the replay was acknowledged: the rest got 500s
   for (const auto& d : Acknowledged(receiver_)) {
-    for (const auto& event : d.events) clients.push_back(event->getValue<std::string>("clientId"));
+    for (const auto& event : d.events) {
+      const std::string action = event->getValue<std::string>("action");
+      delivered.push_back(action == "sync" ? "sync " + event->getValue<std::string>("channel")
+                                           : event->getValue<std::string>("clientId"));
+    }
   }
-  EXPECT_EQ(clients, (std::vector<std::string>{"bob", "carol"}));
+  EXPECT_EQ(delivered, (std::vector<std::string>{"bob", "carol", "sync c0", "sync c1", "sync c2"}));
   EXPECT_EQ(daemon.Metric(R"(presenced_webhook_dead_letter_events{webhook="main"})"), 0);
 }
 
