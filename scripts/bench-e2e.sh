@@ -12,6 +12,9 @@
 #   - start-up: a restart on the same state.dir (every member stored), time to the first
 #     finished cycle, and to the "state: restored" log line.
 # Usage: scripts/bench-e2e.sh [SIZES...]   SIZES like 1000x100 (default: 1000x100 1000x1000)
+# Profiling: BENCH_PERF=FILE records `perf record -g` of presenced over the measured cycles (use
+# it with BENCH_CXX_FLAGS=-fno-omit-frame-pointer BENCH_BUILD_DIR=build-prof for usable call
+# graphs); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -19,11 +22,12 @@ sizes=("$@")
 cycles=${BENCH_CYCLES:-6}
 warmup=${BENCH_WARMUP:-3}
 
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPRESENCED_BUILD_TESTS=OFF \
-  -DPRESENCED_BUILD_BENCH=ON >/dev/null
-cmake --build build-release -j "$(nproc)" --target presenced batch_presence_server >/dev/null
-presenced=build-release/daemon/presenced
-server_bin=build-release/bench/batch_presence_server
+build=${BENCH_BUILD_DIR:-build-release}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPRESENCED_BUILD_TESTS=OFF \
+  -DPRESENCED_BUILD_BENCH=ON "-DCMAKE_CXX_FLAGS=${BENCH_CXX_FLAGS:-}" >/dev/null
+cmake --build "$build" -j "$(nproc)" --target presenced batch_presence_server >/dev/null
+presenced=$build/daemon/presenced
+server_bin=$build/bench/batch_presence_server
 tick=$(getconf CLK_TCK)
 
 work=$(mktemp -d)
@@ -95,7 +99,11 @@ run_size() {
   start_daemon
   wait_for "(( \$(metric presenced_poll_cycles_total) >= $warmup ))" 300
   # Counters come from one scrape each, taken right after the CPU and I/O readings.
-  local m0 m1 c0 t0 w0 b0 e0 s0 c1 t1 w1 b1 e1 s1
+  local m0 m1 c0 t0 w0 b0 e0 s0 c1 t1 w1 b1 e1 s1 perf_pid=
+  if [[ -n ${BENCH_PERF:-} ]]; then
+    perf record -g -o "$BENCH_PERF" -p "$daemon_pid" 2>/dev/null &
+    perf_pid=$!
+  fi
   t0=$(cpu_ticks) w0=$(write_bytes) s0=$(now) m0=$(metrics)
   c0=$(metric presenced_poll_cycles_total "$m0") e0=$(metric presenced_events_total "$m0")
   b0=$(metric presenced_state_bytes_written_total "$m0")
@@ -103,6 +111,7 @@ run_size() {
   t1=$(cpu_ticks) w1=$(write_bytes) s1=$(now) m1=$(metrics)
   c1=$(metric presenced_poll_cycles_total "$m1") e1=$(metric presenced_events_total "$m1")
   b1=$(metric presenced_state_bytes_written_total "$m1")
+  if [[ -n $perf_pid ]]; then kill -INT "$perf_pid" && wait "$perf_pid" || true; fi
   local hwm
   hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$daemon_pid/status")
   stop_daemon

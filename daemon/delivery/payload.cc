@@ -12,29 +12,51 @@ namespace {
 
 void AppendInt(std::string& out, int64_t value) { out += std::to_string(value); }
 
-// Appends one Ably PresenceMessage; `data` is raw JSON text and goes in as-is.
-void AppendPresenceMessage(std::string& out, const Event& e) {
-  out += "{\"id\":";
-  AppendJsonString(out, e.id);
-  out += ",\"clientId\":";
-  AppendJsonString(out, e.client_id);
-  out += ",\"connectionId\":";
-  AppendJsonString(out, e.connection_id);
-  out += ",\"timestamp\":";
-  AppendInt(out, e.timestamp);
-  out += ",\"action\":";
-  AppendInt(out, static_cast<int64_t>(e.action));
-  if (!e.data.empty()) {
-    out += ",\"data\":";
-    out += e.data;
+// Appends one PresenceMessage-shaped object: `id` only when not empty, `action_json` as given (a
+// number, or a quoted name), `data` as raw JSON text when not empty, `encoding` when not empty.
+void AppendMessage(std::string& out, std::string_view id, const MemberView& m,
+                   std::string_view action_json) {
+  out += '{';
+  if (!id.empty()) {
+    out += "\"id\":";
+    AppendJsonString(out, id);
+    out += ',';
   }
-  if (!e.encoding.empty()) {
+  out += "\"clientId\":";
+  AppendJsonString(out, m.client_id);
+  out += ",\"connectionId\":";
+  AppendJsonString(out, m.connection_id);
+  out += ",\"timestamp\":";
+  AppendInt(out, m.timestamp);
+  out += ",\"action\":";
+  out += action_json;
+  if (!m.data.empty()) {
+    out += ",\"data\":";
+    out += m.data;
+  }
+  if (!m.encoding.empty()) {
     out += ",\"encoding\":";
-    AppendJsonString(out, e.encoding);
+    AppendJsonString(out, m.encoding);
   }
   out += ",\"memberId\":";
-  AppendJsonString(out, e.member_id);
+  AppendJsonString(out, m.id);
   out += '}';
+}
+
+// Appends one event of `presence.message` (numeric action) or `presence.client` ("online" /
+// "offline", no data) as a PresenceMessage whose `id` is the event id.
+void AppendEventMessage(std::string& out, const Event& e) {
+  const bool ably = IsAblyAction(e.action);
+  const MemberView m{e.client_id,
+                     e.connection_id,
+                     e.member_id,
+                     ably ? e.data : "",
+                     ably ? e.encoding : "",
+                     e.timestamp,
+                     0};
+  const std::string action = ably ? std::to_string(static_cast<int>(e.action))
+                                  : "\"" + std::string(ActionName(e.action)) + "\"";
+  AppendMessage(out, e.id, m, action);
 }
 
 }  // namespace
@@ -82,48 +104,13 @@ std::string_view ItemName(ItemKind kind) {
   return "";
 }
 
-// Appends an online/offline event: a PresenceMessage-shaped object whose action is the name.
-void AppendClientMessage(std::string& out, const Event& e) {
-  out += "{\"id\":";
-  AppendJsonString(out, e.id);
-  out += ",\"clientId\":";
-  AppendJsonString(out, e.client_id);
-  out += ",\"connectionId\":";
-  AppendJsonString(out, e.connection_id);
-  out += ",\"timestamp\":";
-  AppendInt(out, e.timestamp);
-  out += ",\"action\":";
-  AppendJsonString(out, ActionName(e.action));
-  out += ",\"memberId\":";
-  AppendJsonString(out, e.member_id);
-  out += '}';
-}
-
 // Appends the members of a sync event as PresenceMessages with action 1 (present).
 void AppendSyncMembers(std::string& out, const Event& sync) {
   Result<ChannelState> members = ChannelState::Decode(sync.members);
   if (!members.ok()) return;  // damaged on disk: see EventToJson
   for (size_t i = 0; i < members->member_count(); ++i) {
-    const MemberView m = members->member(i);
     if (i > 0) out += ',';
-    out += "{\"clientId\":";
-    AppendJsonString(out, m.client_id);
-    out += ",\"connectionId\":";
-    AppendJsonString(out, m.connection_id);
-    out += ",\"timestamp\":";
-    AppendInt(out, m.timestamp);
-    out += ",\"action\":1";
-    if (!m.data.empty()) {
-      out += ",\"data\":";
-      out += m.data;
-    }
-    if (!m.encoding.empty()) {
-      out += ",\"encoding\":";
-      AppendJsonString(out, m.encoding);
-    }
-    out += ",\"memberId\":";
-    AppendJsonString(out, m.id);
-    out += '}';
+    AppendMessage(out, "", members->member(i), "1");
   }
 }
 
@@ -174,10 +161,8 @@ std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_
       }
       switch (kind) {
         case ItemKind::kMessage:
-          AppendPresenceMessage(out, event);
-          break;
         case ItemKind::kClient:
-          AppendClientMessage(out, event);
+          AppendEventMessage(out, event);
           break;
         case ItemKind::kSync:
           AppendSyncMembers(out, event);

@@ -19,6 +19,16 @@ constexpr Duration kStoreRetry{1'000};
 constexpr std::chrono::milliseconds kPredecessorCheck{50};
 // Long waits are cut into slices this long so the backlog age gauge stays current.
 constexpr Duration kGaugeRefresh{5'000};
+// A batch also ends before its events' payload passes this (it always holds at least one event):
+// a sync of big channels goes out as several requests of a few MiB, not one of hundreds.
+constexpr size_t kMaxBatchPayloadBytes = 4 << 20;
+
+// The bytes an event adds to a request body, about: its strings, its members (their JSON is
+// about twice their encoding), and the field names and numbers.
+size_t PayloadBytes(const Event& e) {
+  return 200 + e.id.size() + e.channel.size() + e.client_id.size() + e.connection_id.size() +
+         e.member_id.size() + e.data.size() + e.encoding.size() + 2 * e.members.size();
+}
 std::vector<Event> EventsOf(const StateStore::Batch& batch) {
   std::vector<Event> events;
   events.reserve(batch.events.size());
@@ -157,9 +167,18 @@ WebhookWorker::Next WebhookWorker::FormBatch(const WebhookConfig& config) {
     spdlog::error("webhook {}: reading the outbox failed: {}", name_, pending.error().message);
     return {kStoreRetry, false};
   }
+  size_t take = 0;
+  for (size_t bytes = 0; take < pending->size(); ++take) {
+    bytes += PayloadBytes((*pending)[take].event);
+    if (take > 0 && bytes > kMaxBatchPayloadBytes) break;
+  }
+  const bool full_by_size = take < pending->size();
+  pending->resize(take);
   const int64_t now_ms = clock_.NowMs();
-  const std::optional<Duration> due = BatchDueIn(
-      config, pending->size(), pending->empty() ? 0 : pending->front().created_ms, now_ms);
+  const std::optional<Duration> due =
+      full_by_size ? Duration(0)
+                   : BatchDueIn(config, pending->size(),
+                                pending->empty() ? 0 : pending->front().created_ms, now_ms);
   if (!due || due->count() > 0) {
     PublishBacklog();
     return {due, true};

@@ -20,6 +20,7 @@
 #include "delivery/dead_letters.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
+#include "presence/client_events.h"
 #include "presence/diff.h"
 #include "service/app.h"
 #include "service/logging.h"
@@ -121,8 +122,9 @@ int RunOnce(const Config& config) {
       failed = true;
       continue;
     }
-    const DiffResult diff =
+    DiffResult diff =
         Diff(result.channel, nullptr, std::move(result.members), options, clock.NowMs());
+    AddClientEvents(nullptr, diff.events, ClientCounting::kNet, config.presence.client_events);
     std::string out;
     for (const Event& event : diff.events) out.append(EventToJson(event)).push_back('\n');
     std::fwrite(out.data(), 1, out.size(), stdout);

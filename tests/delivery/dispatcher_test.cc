@@ -16,6 +16,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/test_support.h"
 #include "fakes/webhook_receiver.h"
+#include "presence/channel_state.h"
 
 namespace presenced {
 namespace {
@@ -410,6 +411,32 @@ TEST_F(DispatcherFakeTimeTest, BatchesByMaxEventsThenMaxDelay) {
   EXPECT_EQ(ClientIds(requests[0].body).size(), 2u);
   EXPECT_EQ(ClientIds(requests[1].body).size(), 2u);
   EXPECT_EQ(ClientIds(requests[2].body).size(), 1u);
+}
+
+// Syncs of big channels: a batch ends before its payload passes a few MiB, whatever max_events.
+TEST_F(DispatcherTest, BigSyncsAreSplitIntoRequestsOfAFewMebibytes) {
+  WebhookConfig hook = Hook();
+  hook.batch_max_events = 100;
+  dispatcher_->Configure({hook});
+  ChannelState members;  // 20,000 members, ~1.1 MB encoded, ~2.2 MB as JSON
+  for (int i = 0; i < 20'000; ++i) {
+    const std::string client = "user-" + std::to_string(100'000 + i);
+    members.Append(MemberView{client, "conn", "conn:0:0", R"({"name":"someone"})", "", 1, 0});
+  }
+  std::vector<StateStore::OutboxEntry> syncs;
+  for (const char* channel : {"c1", "c2", "c3", "c4"}) {
+    syncs.push_back({"w", SyncEvent("w", channel, members.Encode(), 1)});
+  }
+  ASSERT_TRUE(store_->CommitCycle({}, {}, syncs).ok());
+  dispatcher_->Notify();
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics_.Serialize().find(
+               R"(presenced_webhook_events_delivered_total{webhook="w"} 4)") != std::string::npos;
+  }));
+  const std::vector<ReceivedWebhook> requests = receiver_.Requests();
+  // All four in one request would be ~9 MB.
+  ASSERT_GE(requests.size(), 2u);
+  for (const ReceivedWebhook& r : requests) EXPECT_LT(r.body.size(), 5u << 20);
 }
 
 // What a replay promises (README "Delivery guarantees"): dead letters go out again in their

@@ -190,6 +190,19 @@ TEST_F(PipelineTest, OncePrintsPresentMembersAndFailsOnAFailedChannel) {
   EXPECT_EQ(failing.StdoutLines().size(), 2u) << "channel a still prints";
 }
 
+TEST_F(PipelineTest, OnceWithClientEventsPrintsOnlineAfterEachClientsFirstPresent) {
+  fake_.Enter("a", "bob", "conn-bob", R"("x")");
+  fake_.Enter("a", "bob", "conn-bob-2", R"("y")");
+  fake_.Enter("a", "cat", "conn-cat", R"("z")");
+  DaemonHarness daemon(dir_, Config("  - a\n", "presence:\n  client_events: true\n"));
+  ChildProcess once({PRESENCED_BINARY, "--config", daemon.config_path(), "--once"},
+                    {{"ABLY_API_KEY", kFakeKey}});
+  ASSERT_EQ(once.Wait(seconds(20)), 0) << once.Stderr();
+  EXPECT_EQ(PrintedEvents(once),
+            (std::vector<std::string>{"present a bob", "online a bob", "present a bob",
+                                      "present a cat", "online a cat"}));
+}
+
 TEST_F(PipelineTest, CheckConfigAndBadConfig) {
   DaemonHarness daemon(dir_, Config("  - a\n"));
   ChildProcess ok({PRESENCED_BINARY, "--check-config", "--config", daemon.config_path()},
