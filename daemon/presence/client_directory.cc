@@ -17,10 +17,16 @@ size_t ClientDirectory::SlotOf(uint64_t hash) const {
   return slot;
 }
 
-void ClientDirectory::Grow() {
+void ClientDirectory::Reserve(size_t clients) {
+  size_t slots = keys_.empty() ? 64 : keys_.size();
+  while (clients * 10 > slots * 7) slots *= 2;
+  if (slots != keys_.size()) Rehash(slots);
+}
+
+void ClientDirectory::Rehash(size_t slots) {
   std::vector<uint64_t> keys = std::move(keys_);
   std::vector<uint32_t> counts = std::move(counts_);
-  keys_.assign(keys.empty() ? 64 : keys.size() * 2, 0);
+  keys_.assign(slots, 0);
   counts_.assign(keys_.size(), 0);
   for (size_t i = 0; i < keys.size(); ++i) {
     if (keys[i] == 0) continue;
@@ -32,7 +38,7 @@ void ClientDirectory::Grow() {
 
 void ClientDirectory::Add(std::string_view client_id) {
   // At most 70 % full, so probes stay short.
-  if ((size_ + 1) * 10 > keys_.size() * 7) Grow();
+  if ((size_ + 1) * 10 > keys_.size() * 7) Rehash(keys_.empty() ? 64 : keys_.size() * 2);
   const uint64_t hash = Hash(client_id);
   const size_t slot = SlotOf(hash);
   if (keys_[slot] == 0) {

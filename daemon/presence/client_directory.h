@@ -24,6 +24,8 @@ class ClientDirectory {
   void Add(std::string_view client_id);
   // The clientId is present in one channel fewer; ignored when it was not counted.
   void Remove(std::string_view client_id);
+  // Makes room for `clients` distinct clientIds without growing (a restart knows its total).
+  void Reserve(size_t clients);
   // Returns the number of distinct clientIds present in at least one channel.
   size_t size() const { return size_; }
   // Returns how many channels `client_id` is present in.
@@ -32,7 +34,7 @@ class ClientDirectory {
  private:
   static uint64_t Hash(std::string_view client_id);
   size_t SlotOf(uint64_t hash) const;  // the slot holding `hash`, or the empty one it would take
-  void Grow();
+  void Rehash(size_t slots);           // `slots` a power of two, room for size_
 
   std::vector<uint64_t> keys_;  // 0 = empty slot (Hash never returns 0)
   std::vector<uint32_t> counts_;

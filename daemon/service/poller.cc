@@ -39,10 +39,13 @@ Status Poller::Restore() {
     }
     Tracked& tracked = channels_[snapshot.channel];
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
-    CountClients(*tracked.state, true);
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
+  }
+  clients_.Reserve(member_total());  // at most one clientId per member
+  for (const auto& [name, tracked] : channels_) {
+    if (tracked.state) CountClients(*tracked.state, true);
   }
   spdlog::info("state: restored snapshots of {} channels ({} members, {} deltas)", channels_.size(),
                member_total(), deltas);

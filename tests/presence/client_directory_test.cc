@@ -27,6 +27,17 @@ TEST(ClientDirectoryTest, CountsAClientIdOnceWhateverItsChannels) {
   EXPECT_EQ(directory.ChannelsOf("bob"), 1u);
 }
 
+TEST(ClientDirectoryTest, ReserveKeepsWhatIsCounted) {
+  ClientDirectory directory;
+  directory.Add("ann");
+  directory.Reserve(100'000);
+  directory.Reserve(10);  // never shrinks
+  EXPECT_EQ(directory.ChannelsOf("ann"), 1u);
+  for (int i = 0; i < 100'000; ++i) directory.Add("user-" + std::to_string(i));
+  EXPECT_EQ(directory.size(), 100'001u);
+  EXPECT_EQ(directory.ChannelsOf("user-99999"), 1u);
+}
+
 // Random adds and removes against a std::map model: growth and backward-shift deletion keep every
 // count findable.
 TEST(ClientDirectoryTest, AgreesWithAMapThroughGrowthAndDeletion) {
