@@ -374,4 +374,27 @@ bool ParsePresencePage(std::string_view body, std::vector<Member>& members, Ably
   return false;
 }
 
+bool ParseHistoryPage(std::string_view body, std::vector<PresenceMessage>& messages,
+                      AblyError& error) {
+  try {
+    od::document doc = Iterate(body, 0);
+    if (doc.type() != od::json_type::array) throw ShapeError{"history page is not an array"};
+    for (auto element : doc.get_array()) {
+      PresenceMessage& message = messages.emplace_back();
+      int64_t action = 1;
+      if (const char* problem = ParseMember(element.get_object(), message.member, action)) {
+        throw ShapeError{std::string("malformed presence message: ") + problem};
+      }
+      message.action = static_cast<MessageAction>(action);
+    }
+    ExpectEnd(doc);
+    return true;
+  } catch (const simdjson::simdjson_error& e) {
+    error = {0, 0, std::string("unparsable history page: ") + e.what()};
+  } catch (const ShapeError& e) {
+    error = {0, 0, "unexpected history page: " + e.message};
+  }
+  return false;
+}
+
 }  // namespace presenced

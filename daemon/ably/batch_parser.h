@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "presence/member.h"
+#include "presence/presence_message.h"
 
 namespace presenced {
 
@@ -52,5 +53,12 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
 // its members (absent and leave dropped) to `members`. Returns false with `error` set when the
 // body is not such an array or a message is malformed.
 bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error);
+
+// Parses one 2xx page of GET /channels/{name}/presence/history: a JSON array of presence messages,
+// each appended to `messages` with its action (absent and leave included), in page order. Returns
+// false with `error` set when the body is not such an array or any message is malformed (then
+// the whole read must be treated as failed: a skipped message could hide a leave or an enter).
+bool ParseHistoryPage(std::string_view body, std::vector<PresenceMessage>& messages,
+                      AblyError& error);
 
 }  // namespace presenced

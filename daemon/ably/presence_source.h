@@ -3,9 +3,10 @@
 // PresenceSource: where the poller gets snapshots from. The production implementation is the
 // Ably REST client (rest_client.h); service tests may use a fake.
 //
-// The seam is a stream: each channel's outcome goes to a consumer as soon as its response has been
-// parsed, so a cycle never holds every channel's parsed members at once (only the responses in
-// flight), and the consumer can diff a channel while its members are still in cache.
+// The seam is a stream (snapshots, and presence history in `presence.mode: history`): each
+// channel's outcome goes to a consumer as soon as its response has been parsed, so a cycle never
+// holds every channel's parsed members at once (only the responses in flight), and the consumer can
+// diff a channel while its members are still in cache.
 
 #include <atomic>
 #include <cstddef>
@@ -23,6 +24,25 @@ namespace presenced {
 // `presence` is valid only during the call.
 using ChannelConsumer = std::function<void(size_t index, const ChannelPresence& presence)>;
 
+// One channel's presence history to read: messages with start_ms ≤ timestamp ≤ end_ms.
+struct HistoryRequest {
+  std::string channel;
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+};
+
+// The outcome of one HistoryRequest: every message of the window in order when ok; else the
+// error (a failed or partial read gives no messages at all).
+struct ChannelHistory {
+  std::string channel;
+  bool ok = false;
+  AblyError error;
+  std::vector<PresenceMessage> messages;
+};
+
+// Like ChannelConsumer, for StreamHistory: once per position of the request list.
+using HistoryConsumer = std::function<void(size_t index, const ChannelHistory& history)>;
+
 class PresenceSource {
  public:
   virtual ~PresenceSource() = default;
@@ -33,6 +53,12 @@ class PresenceSource {
   // Thread-compatible: one call at a time.
   virtual void StreamPresence(const std::vector<std::string>& channels,
                               const std::atomic<bool>& cancel, const ChannelConsumer& consume) = 0;
+  // Reads each channel's presence history window oldest first, page by page, with as much
+  // concurrency and the same rate limits as StreamPresence, and hands each outcome to `consume`,
+  // once per input position. Stops starting new reads once `cancel` is set (those are reported
+  // failed). Returns after the last call to `consume`. Thread-compatible: one call at a time.
+  virtual void StreamHistory(const std::vector<HistoryRequest>& requests,
+                             const std::atomic<bool>& cancel, const HistoryConsumer& consume) = 0;
   // Lists the active channels whose names start with `prefix`, following every `Link: next` page.
   virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix) = 0;
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <set>
@@ -13,8 +14,10 @@
 #include <vector>
 
 #include "ably/channel_list_parser.h"
+#include "ably/history_reader.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
+#include "common/worker_pool.h"
 #include "net/url.h"
 
 namespace presenced {
@@ -29,13 +32,6 @@ constexpr int kMaxBusyRetries = 4;
 constexpr int kMaxEnumerationRestarts = 3;
 constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
-
-// Resolves a `Link` URL against the path and query it came with; returns a path and query.
-std::string ResolveTarget(const std::string& current, const std::string& reference) {
-  Url base{"http", "h", 80, current};
-  Result<Url> resolved = ParseUrl(ResolveReference(base, reference));
-  return resolved.ok() ? resolved->target : reference;
-}
 
 std::string Describe(const AblyAnswer& answer) {
   if (answer.kind != AblyAnswer::Kind::kResponse) {
@@ -61,6 +57,8 @@ class AblyRestClient final : public PresenceSource {
 
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
                       const ChannelConsumer& consume) override;
+  void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>& cancel,
+                     const HistoryConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
 
  private:
@@ -88,6 +86,8 @@ class AblyRestClient final : public PresenceSource {
   Metrics& metrics_;
   std::unique_ptr<AblyAuth> owned_auth_;  // set when no AblyAuth was passed in
   AblyTransport transport_;
+  // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
+  WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
   mutable std::mutex paged_mu_;     // guards paged_
   std::set<std::string> paged_;     // channels too big for a batch: read page by page
@@ -132,35 +132,35 @@ void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
     }
     handed_over[job] = 1;
   };
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    while (!cancel.load()) {
-      const size_t job = next.fetch_add(1);
-      if (job >= jobs.size()) return;
-      if (jobs[job].paged) {
-        const size_t i = jobs[job].indices.front();
-        FetchPaged(channels[i], out[i], cancel);
-        Record(out, jobs[job].indices, config_.endpoint, !out[i].ok);
-      } else {
-        FetchBatch(channels, jobs[job].indices, out, cancel);
-      }
-      hand_over(job);
+  pool_.Run(jobs.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t job) {
+    if (jobs[job].paged) {
+      const size_t i = jobs[job].indices.front();
+      FetchPaged(channels[i], out[i], cancel);
+      Record(out, jobs[job].indices, config_.endpoint, !out[i].ok);
+    } else {
+      FetchBatch(channels, jobs[job].indices, out, cancel);
     }
-  };
-  const size_t workers = std::min<size_t>(std::max(1, config_.max_in_flight), jobs.size());
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i) {
-    try {
-      threads.emplace_back(worker);
-    } catch (const std::system_error& e) {
-      spdlog::warn("could not start a fetch thread ({}); continuing with fewer", e.what());
-      break;
-    }
-  }
-  worker();
-  for (std::thread& thread : threads) thread.join();
+    hand_over(job);
+  });
   for (size_t job = 0; job < jobs.size(); ++job) {
     if (!handed_over[job]) hand_over(job);  // cancelled before it started
+  }
+}
+
+void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
+                                   const std::atomic<bool>& cancel,
+                                   const HistoryConsumer& consume) {
+  std::vector<char> handed_over(requests.size(), 0);  // one writer per element
+  pool_.Run(requests.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t i) {
+    consume(i, ReadHistory(transport_, metrics_, requests[i], cancel));
+    handed_over[i] = 1;
+  });
+  for (size_t i = 0; i < requests.size(); ++i) {
+    if (handed_over[i]) continue;  // cancelled before it started
+    ChannelHistory cancelled;
+    cancelled.channel = requests[i].channel;
+    cancelled.error.message = "not fetched: cancelled";
+    consume(i, cancelled);
   }
 }
 

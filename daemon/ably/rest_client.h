@@ -12,6 +12,9 @@
 // counted as billable messages and failed channels as fetch errors by Ably code. Logs never contain
 // credentials.
 //
+// StreamHistory reads each channel's presence history window with ReadHistory (history_reader.h),
+// up to max_in_flight channels at once, through the same transport.
+//
 // ListChannels pages through GET /channels (enumeration): a 42912 (another enumeration of the
 // app is running) is retried after a jittered wait, a 40011 (pagination became invalid) starts
 // again from the first page.

@@ -105,6 +105,11 @@ struct Metrics::Impl {
           .Help("Cycles whose state commit failed (their events are derived again).")
           .Register(registry)
           .Add({});
+  Family<Counter>& reconcile_corrections =
+      prometheus::BuildCounter()
+          .Name("presenced_reconcile_corrections_total")
+          .Help("Events a reconcile snapshot found that presence history missed, by action.")
+          .Register(registry);
   Counter& billable = prometheus::BuildCounter()
                           .Name("presenced_ably_billable_messages_total")
                           .Help("Presence members returned by Ably (billed as one message each).")
@@ -187,6 +192,9 @@ Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) 
                         Action::kOnline, Action::kOffline, Action::kSync}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
+  for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate}) {
+    impl_->reconcile_corrections.Add({{"action", std::string(ActionName(action))}});
+  }
   impl_->token_renewals.Add({{"result", "ok"}});
   impl_->token_renewals.Add({{"result", "error"}});
   if (!per_channel) {
@@ -253,6 +261,11 @@ void Metrics::RemoveChannel(const std::string& channel) {
   std::lock_guard lock(impl_->channels_mu);
   impl_->channel_names.erase(channel);
   impl_->DropChannelSeries(channel);
+}
+
+void Metrics::AddReconcileCorrections(Action action, uint64_t count) {
+  impl_->reconcile_corrections.Add({{"action", std::string(ActionName(action))}})
+      .Increment(static_cast<double>(count));
 }
 
 void Metrics::AddEvents(Action action, uint64_t count) {

@@ -37,6 +37,8 @@ class Metrics {
   // Removes every series labelled with this channel (channel dropped from the config).
   void RemoveChannel(const std::string& channel);
   void AddEvents(Action action, uint64_t count);
+  // Counts events a reconcile snapshot found that presence history missed (history mode).
+  void AddReconcileCorrections(Action action, uint64_t count);
   void CycleFinished(double seconds, bool overrun);
   // Counts a cycle whose state commit failed.
   void StateCommitFailed();

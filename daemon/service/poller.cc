@@ -39,6 +39,10 @@ Status Poller::Restore() {
     }
     Tracked& tracked = channels_[snapshot.channel];
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
+    tracked.history.cursor_ms = snapshot.history_cursor_ms;
+    if (Result<ChannelState> gone = ChannelState::Decode(snapshot.history_tombstones); gone.ok()) {
+      tracked.history.tombstones = std::move(*gone);
+    }
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
@@ -205,25 +209,55 @@ Poller::Derived Poller::Derive(const std::string& channel, const Tracked& tracke
   const ChannelState* stored = tracked.state.get();
   const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
   DiffResult diff = Diff(channel, before, result.members, options, now_ms);
+  ChannelChange change;
+  change.events = std::move(diff.events);
+  change.clients = AddClientEvents(before, change.events, ClientCounting::kNet, client_events);
+  change.delta = std::move(diff.delta);
+  return Pack(channel, tracked, std::move(change));
+}
+
+Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
+                             ChannelChange change) {
+  const ChannelState* stored = tracked.state.get();
   Derived derived;
   derived.ok = true;
-  derived.events = std::move(diff.events);
-  derived.clients = AddClientEvents(before, derived.events, ClientCounting::kNet, client_events);
-  if (stored != nullptr && diff.delta.empty()) return derived;
+  derived.events = std::move(change.events);
+  derived.clients = std::move(change.clients);
+  if (stored != nullptr && change.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
-    derived.encoded = diff.delta.Encode();
+    derived.encoded = change.delta.Encode();
     if (tracked.delta_bytes + derived.encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
-      derived.delta = std::move(diff.delta);
+      derived.delta = std::move(change.delta);
       return derived;
     }
   }
   // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
   // encoding is held until the commit (decoded again after it), not the state as well.
   derived.full = true;
-  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, diff.delta).Encode();
+  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, change.delta).Encode();
   return derived;
+}
+
+HistoryCycleResult Poller::DeriveFromHistory(const Config& config,
+                                             const std::vector<std::string>& names,
+                                             const std::vector<const Tracked*>& tracked,
+                                             int64_t now_ms, const std::atomic<bool>& cancel,
+                                             std::vector<Derived>& derived) {
+  const bool present_initial =
+      config.presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
+  std::vector<HistoryChannelInput> inputs(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Tracked& channel = *tracked[i];
+    inputs[i] = {channel.state.get(), channel.history,
+                 channel.state == nullptr && channel.initial && present_initial,
+                 announce_.contains(names[i])};
+  }
+  return RunHistoryCycle(*source_, names, inputs, config.presence, now_ms, cancel,
+                         [&](size_t index, ChannelChange change) {
+                           derived[index] = Pack(names[index], *tracked[index], std::move(change));
+                         });
 }
 
 CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& cancel) {
@@ -244,17 +278,23 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   // members go with the response, and only the changes are kept. Everything derived is adopted
   // only once the store has committed it.
   std::vector<Derived> derived(names.size());
-  source_->StreamPresence(names, cancel, [&](size_t index, const ChannelPresence& result) {
-    if (!result.ok) return;
-    // `present` for the first snapshot of a channel tracked from the start that has none
-    // stored, even when its first fetches failed; channels added later by a reload start as a
-    // baseline.
-    const Tracked& channel = *tracked[index];
-    DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
-                        channel.state == nullptr && channel.initial && present_initial, false};
-    derived[index] = Derive(names[index], channel, result, options, now_ms,
-                            announce_.contains(names[index]), config.presence.client_events);
-  });
+  const bool history_mode = config.presence.mode == PresenceConfig::Mode::kHistory;
+  HistoryCycleResult history;
+  if (history_mode) {
+    history = DeriveFromHistory(config, names, tracked, now_ms, cancel, derived);
+  } else {
+    source_->StreamPresence(names, cancel, [&](size_t index, const ChannelPresence& result) {
+      if (!result.ok) return;
+      // `present` for the first snapshot of a channel tracked from the start that has none
+      // stored, even when its first fetches failed; channels added later by a reload start as a
+      // baseline.
+      const Tracked& channel = *tracked[index];
+      DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
+                          channel.state == nullptr && channel.initial && present_initial, false};
+      derived[index] = Derive(names[index], channel, result, options, now_ms,
+                              announce_.contains(names[index]), config.presence.client_events);
+    });
+  }
   if (cancel) return report;
 
   // Syncs go after the cycle's events: each is a channel's state once they are applied.
@@ -265,6 +305,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
 
   std::vector<StateStore::Snapshot> snapshots;
   std::vector<StateStore::Delta> deltas;
+  std::vector<StateStore::Cursor> cursors;
   std::vector<Event> events;
   std::set<std::string> failed;
   for (size_t i = 0; i < names.size(); ++i) {
@@ -272,6 +313,12 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
     if (!d.ok) {
       failed.insert(names[i]);
       continue;
+    }
+    // The history cursor goes with the events and state it produced.
+    const HistoryTrack* track = history_mode ? &history.tracks[i] : nullptr;
+    if (track != nullptr && (track->cursor_ms != tracked[i]->history.cursor_ms ||
+                             !(track->tombstones == tracked[i]->history.tombstones))) {
+      cursors.push_back({names[i], track->cursor_ms, track->tombstones.Encode()});
     }
     std::move(d.events.begin(), d.events.end(), std::back_inserter(events));
     std::vector<Event>().swap(d.events);
@@ -285,7 +332,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
 
   auto outbox = Route(config.webhooks, events);
   std::move(sync_entries.begin(), sync_entries.end(), std::back_inserter(outbox));
-  Status committed = store_.CommitCycle(snapshots, removed_, outbox, deltas);
+  Status committed = store_.CommitCycle(snapshots, removed_, outbox, deltas, cursors);
   metrics_.AddStateBytesWritten(store_.TakeBytesWritten());
   if (!committed.ok()) {
     spdlog::error("state: cycle not committed, its events will be derived again: {}",
@@ -313,8 +360,10 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   size_t next_snapshot = 0, next_delta = 0;
   for (size_t i = 0; i < names.size(); ++i) {
     Derived& d = derived[i];
-    if (!d.ok) continue;
     Tracked& channel = channels_[names[i]];
+    // A snapshot-mode cycle leaves no history to continue from if the mode changes back.
+    channel.history = history_mode ? history.tracks[i] : HistoryTrack{};
+    if (!d.ok) continue;
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {
@@ -348,6 +397,9 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
   for (const Event& event : events) ++by_action[event.action];
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
+  for (const auto& [action, count] : history.corrections) {
+    metrics_.AddReconcileCorrections(action, count);
+  }
   if (!events.empty()) sink_(events);
 
   first_cycle_ = false;

@@ -10,6 +10,10 @@
 // A channel whose fetch failed keeps its previous snapshot and produces no events (it is counted
 // stale until a fetch succeeds): a failed request never turns into false leaves.
 //
+// With presence.mode: history, each channel reads its presence history since its cursor instead,
+// and a full snapshot when history cannot be trusted (history_cycle.h); the cursor is committed
+// in the same transaction as the events and state it produced.
+//
 // Thread-compatible: owned and driven by the service's main loop.
 
 #include <atomic>
@@ -33,6 +37,7 @@
 #include "presence/client_events.h"
 #include "presence/diff.h"
 #include "presence/event.h"
+#include "service/history_cycle.h"
 #include "state/state_store.h"
 
 namespace presenced {
@@ -103,6 +108,7 @@ class Poller {
     bool initial = false;
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
+    HistoryTrack history;         // presence.mode: history (cursor restored from the store)
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
   struct Derived {
@@ -136,6 +142,15 @@ class Poller {
   static Derived Derive(const std::string& channel, const Tracked& tracked,
                         const ChannelPresence& result, const DiffOptions& options, int64_t now_ms,
                         bool announce, bool client_events);
+  // Turns one channel's changes into what the commit writes (a delta, or the channel in full
+  // when it has no snapshot yet or its deltas outgrew it); runs on fetch threads.
+  static Derived Pack(const std::string& channel, const Tracked& tracked, ChannelChange change);
+  // Fetches and derives every channel in presence.mode: history (history_cycle.h); returns the
+  // channels' next history tracks and the reconcile corrections, to adopt once committed.
+  HistoryCycleResult DeriveFromHistory(const Config& config, const std::vector<std::string>& names,
+                                       const std::vector<const Tracked*>& tracked, int64_t now_ms,
+                                       const std::atomic<bool>& cancel,
+                                       std::vector<Derived>& derived);
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
 

@@ -16,8 +16,9 @@ namespace presenced {
 namespace {
 
 // 1: full snapshots only. 2: adds snapshot_deltas; a version-1 database is a version-2 one
-// without deltas, so migrating only creates the table.
-constexpr int kSchemaVersion = 2;
+// without deltas, so migrating only creates the table. 3: adds history_cursors (presence.mode:
+// history); an older database is one without cursors, so again only the table is created.
+constexpr int kSchemaVersion = 3;
 
 // Event columns shared by outbox and dead_letters, in the order StateStore binds and reads them.
 constexpr const char* kSchema = R"sql(
@@ -31,6 +32,11 @@ CREATE TABLE IF NOT EXISTS snapshot_deltas (
   encoded BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS snapshot_deltas_by_channel ON snapshot_deltas (channel, seq);
+CREATE TABLE IF NOT EXISTS history_cursors (
+  channel TEXT PRIMARY KEY NOT NULL,
+  cursor_ms INTEGER NOT NULL,
+  tombstones BLOB NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   webhook TEXT NOT NULL,
@@ -180,18 +186,32 @@ Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
       if (!row.ok()) return row.error();
       if (!*row) break;
       index.emplace(select->ColumnText(0), snapshots.size());
-      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}});
+      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}, 0, {}});
     }
   }
-  Result<Statement> deltas =
-      db_->Prepare("SELECT channel, encoded FROM snapshot_deltas ORDER BY seq");
-  if (!deltas.ok()) return deltas.error();
+  {
+    Result<Statement> deltas =
+        db_->Prepare("SELECT channel, encoded FROM snapshot_deltas ORDER BY seq");
+    if (!deltas.ok()) return deltas.error();
+    while (true) {
+      Result<bool> row = deltas->Step();
+      if (!row.ok()) return row.error();
+      if (!*row) break;
+      auto it = index.find(deltas->ColumnText(0));
+      if (it != index.end()) snapshots[it->second].deltas.push_back(deltas->ColumnText(1));
+    }
+  }
+  Result<Statement> cursors =
+      db_->Prepare("SELECT channel, cursor_ms, tombstones FROM history_cursors");
+  if (!cursors.ok()) return cursors.error();
   while (true) {
-    Result<bool> row = deltas->Step();
+    Result<bool> row = cursors->Step();
     if (!row.ok()) return row.error();
     if (!*row) break;
-    auto it = index.find(deltas->ColumnText(0));
-    if (it != index.end()) snapshots[it->second].deltas.push_back(deltas->ColumnText(1));
+    auto it = index.find(cursors->ColumnText(0));
+    if (it == index.end()) continue;
+    snapshots[it->second].history_cursor_ms = cursors->ColumnInt(1);
+    snapshots[it->second].history_tombstones = cursors->ColumnText(2);
   }
   return snapshots;
 }
@@ -199,7 +219,8 @@ Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
 Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
                                const std::vector<std::string>& removed_channels,
                                const std::vector<OutboxEntry>& outbox,
-                               const std::vector<Delta>& deltas) {
+                               const std::vector<Delta>& deltas,
+                               const std::vector<Cursor>& cursors) {
   std::lock_guard lock(mu_);
   Status committed = InTransaction([&]() -> Status {
     Result<Statement> upsert = db_->Prepare(
@@ -221,13 +242,26 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
       add_delta->Bind(1, delta.channel).BindBlob(2, delta.encoded);
       if (Status s = add_delta->Run(); !s.ok()) return s;
     }
+    Result<Statement> set_cursor = db_->Prepare(
+        "INSERT INTO history_cursors (channel, cursor_ms, tombstones) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (channel) DO UPDATE SET cursor_ms = excluded.cursor_ms, "
+        "tombstones = excluded.tombstones");
+    if (!set_cursor.ok()) return set_cursor.error();
+    for (const Cursor& cursor : cursors) {
+      set_cursor->Bind(1, cursor.channel).Bind(2, cursor.cursor_ms).BindBlob(3, cursor.tombstones);
+      if (Status s = set_cursor->Run(); !s.ok()) return s;
+    }
     Result<Statement> remove = db_->Prepare("DELETE FROM snapshots WHERE channel = ?1");
     if (!remove.ok()) return remove.error();
+    Result<Statement> drop_cursor = db_->Prepare("DELETE FROM history_cursors WHERE channel = ?1");
+    if (!drop_cursor.ok()) return drop_cursor.error();
     for (const std::string& channel : removed_channels) {
       remove->Bind(1, channel);
       if (Status s = remove->Run(); !s.ok()) return s;
       drop_deltas->Bind(1, channel);
       if (Status s = drop_deltas->Run(); !s.ok()) return s;
+      drop_cursor->Bind(1, channel);
+      if (Status s = drop_cursor->Run(); !s.ok()) return s;
     }
     Result<Statement> append = db_->Prepare(
         "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "

@@ -7,6 +7,8 @@
 //     cycle appends one small delta per changed channel instead of rewriting the channel, and
 //     the poller replaces a channel's snapshot and deltas by a new full snapshot (compaction)
 //     once its deltas outgrow it,
+//   - per channel, the presence history cursor (presence.mode: history): the time up to which
+//     the snapshot reflects history, committed with the snapshot and the events it produced,
 //   - the webhook outbox: every routed event not yet acknowledged, in order (seq),
 //   - per webhook at most one batch in flight (its events are marked in the outbox, and its id,
 //     attempts and first attempt time are persisted so a restart re-sends the same batch with the
@@ -71,6 +73,14 @@ class StateStore {
     std::string channel;
     std::string encoded;
     std::vector<std::string> deltas;  // encoded ChannelDelta, opaque here
+    int64_t history_cursor_ms = 0;    // 0 when none is stored
+    std::string history_tombstones;   // opaque here
+  };
+  // A channel's presence history cursor (ms since the epoch) and what goes with it.
+  struct Cursor {
+    std::string channel;
+    int64_t cursor_ms = 0;
+    std::string tombstones;  // opaque bytes
   };
   struct Delta {
     std::string channel;
@@ -112,11 +122,12 @@ class StateStore {
   // snapshot are not returned).
   Result<std::vector<StoredSnapshot>> LoadSnapshots();
   // In one transaction: replaces the full snapshot of each of `snapshots` (dropping its deltas),
-  // appends `deltas`, deletes the snapshots and deltas of `removed_channels` and appends `outbox`
-  // in order. On any failure nothing is written.
+  // appends `deltas`, sets `cursors`, deletes the snapshots, deltas and cursors of
+  // `removed_channels` and appends `outbox` in order. On any failure nothing is written.
   Status CommitCycle(const std::vector<Snapshot>& snapshots,
                      const std::vector<std::string>& removed_channels,
-                     const std::vector<OutboxEntry>& outbox, const std::vector<Delta>& deltas = {});
+                     const std::vector<OutboxEntry>& outbox, const std::vector<Delta>& deltas = {},
+                     const std::vector<Cursor>& cursors = {});
 
   // Returns the bytes of database pages committed (written to the write-ahead log) since the
   // previous call, by every transaction; a checkpoint later copies them into the database file.

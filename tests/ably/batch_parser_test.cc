@@ -443,6 +443,32 @@ TEST(BatchParserFieldsTest, ActionAsNumericStringIsItsNumber) {
   }
 }
 
+// History pages keep every message with its action, leaves and absents included, in order; any
+// malformed message fails the page (a skipped one could hide an enter or a leave).
+TEST(BatchParserHistoryTest, KeepsEveryActionInOrderAndFailsOnAnyMalformedMessage) {
+  std::vector<PresenceMessage> messages;
+  AblyError error;
+  ASSERT_TRUE(ParseHistoryPage(
+      R"([{"id":"k:0:0","action":2,"clientId":"c","connectionId":"k","timestamp":5},
+          {"id":"k:1:0","action":"3","clientId":"c","connectionId":"k","data":"x","timestamp":6},
+          {"id":"k:2:0","action":0,"clientId":"c","connectionId":"k","timestamp":7}])",
+      messages, error))
+      << error.message;
+  ASSERT_EQ(messages.size(), 3u);
+  EXPECT_EQ(messages[0].action, MessageAction::kEnter);
+  EXPECT_EQ(messages[1].action, MessageAction::kLeave);
+  EXPECT_EQ(messages[1].member.data, R"("x")");
+  EXPECT_EQ(messages[2].action, MessageAction::kAbsent);
+  EXPECT_EQ(messages[2].member.timestamp, 7);
+  for (const std::string bad : {R"({"a":1})", R"([{"action":9,"clientId":"c","connectionId":"k"}])",
+                                R"([{"action":2,"connectionId":"k"}])",
+                                R"([{"action":2,"clientId":"c","connectionId":"k"})"}) {
+    std::vector<PresenceMessage> out;
+    EXPECT_FALSE(ParseHistoryPage(bad, out, error)) << bad;
+    EXPECT_FALSE(error.message.empty()) << bad;
+  }
+}
+
 // A member field whose value makes membership or time unknowable fails its whole channel (no
 // events, counted stale) while the other channels of the response stay usable. Before, such
 // values were cast (1e300 to int64 is undefined behaviour), read as 0, or kept as present.

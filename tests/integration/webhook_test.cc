@@ -49,10 +49,15 @@ class WebhookTest : public ::testing::Test {
     receiver_.Start();
   }
 
-  std::string Config(const std::string& give_up_after = "1h", int max_events = 4) {
+  // `mode` is presence.mode (history mode reconciles every 5 cycles).
+  std::string Config(const std::string& give_up_after = "1h", int max_events = 4,
+                     const std::string& mode = "snapshot") {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
            "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
            "channels: [c0, c1, c2]\n"
+           "presence:\n  mode: " +
+           mode +
+           "\n  reconcile_every: 5\n"
            "webhooks:\n"
            "  - name: main\n    url: " +
            receiver_.Url() +
@@ -73,7 +78,7 @@ class WebhookTest : public ::testing::Test {
   // KillNineAtRandomMomentsLosesNothing). `background` members per channel are present from the
   // start (a baseline: no events) and only ever updated, in bulk, so channels are large and their
   // stored deltas get compacted while presenced is killed.
-  void RunKillNineChaos(int background, int max_events);
+  void RunKillNineChaos(int background, int max_events, const std::string& mode);
 
   TempDir dir_;
   FakeAblyServer fake_{FakeOptions()};
@@ -176,18 +181,24 @@ TEST_F(WebhookTest, DeadLettersAreListedAndReplayed) {
   EXPECT_EQ(daemon.Metric(R"(presenced_webhook_dead_letter_events{webhook="main"})"), 0);
 }
 
+// The chaos tests run in both presence modes (snapshot, history).
+class ChaosTest : public WebhookTest, public ::testing::WithParamInterface<std::string> {};
+
 // kill -9 at random moments while members churn and the receiver flaps; then a clean run. Every
 // event presenced printed is delivered, duplicates only come as re-sent batches with the same
 // webhook-id, and the delivered stream replays to exactly the fake's final member set.
-TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothing) { RunKillNineChaos(0, 4); }
+TEST_P(ChaosTest, KillNineAtRandomMomentsLosesNothing) { RunKillNineChaos(0, 4, GetParam()); }
 
 // The same with three channels of 3,000 members each, updated in bulk: a crash may now hit a cycle
 // that writes large deltas or compacts a channel's snapshot.
-TEST_F(WebhookTest, KillNineAtRandomMomentsLosesNothingInLargeChannels) {
-  RunKillNineChaos(3000, 400);
+TEST_P(ChaosTest, KillNineAtRandomMomentsLosesNothingInLargeChannels) {
+  RunKillNineChaos(3000, 400, GetParam());
 }
 
-void WebhookTest::RunKillNineChaos(int background, int max_events) {
+INSTANTIATE_TEST_SUITE_P(Modes, ChaosTest, ::testing::Values("snapshot", "history"),
+                         [](const auto& info) { return info.param; });
+
+void WebhookTest::RunKillNineChaos(int background, int max_events, const std::string& mode) {
   // A new seed every run explores more interleavings; a failure prints the seed to replay it
   // (PRESENCED_CHAOS_SEED=<seed>).
   const char* fixed_seed = std::getenv("PRESENCED_CHAOS_SEED");
@@ -240,7 +251,7 @@ void WebhookTest::RunKillNineChaos(int background, int max_events) {
   };
 
   for (int round = 0; round < 6; ++round) {
-    DaemonHarness daemon(dir_, Config("1h", max_events), Env());
+    DaemonHarness daemon(dir_, Config("1h", max_events, mode), Env());
     ASSERT_TRUE(daemon.Start());
     ASSERT_TRUE(daemon.WaitReady());
     const int changes = std::uniform_int_distribution<int>(4, 12)(rng);
@@ -270,10 +281,11 @@ void WebhookTest::RunKillNineChaos(int background, int max_events) {
   receiver_.Release();
   receiver_.SetStatus(200);
   receiver_.BringBack();
-  DaemonHarness daemon(dir_, Config("1h", max_events), Env());
+  DaemonHarness daemon(dir_, Config("1h", max_events, mode), Env());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  ASSERT_TRUE(daemon.WaitCycles(2));
+  // History mode reads up to now - 2 s: enough 200 ms cycles to read past the last change.
+  ASSERT_TRUE(daemon.WaitCycles(mode == "history" ? 15 : 2));
   ASSERT_TRUE(WaitFor(
       [&] { return daemon.Metric(R"(presenced_webhook_pending_events{webhook="main"})") == 0; },
       seconds(30)));

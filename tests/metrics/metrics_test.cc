@@ -30,7 +30,10 @@ TEST(MetricsTest, SeriesExistFromTheStart) {
         "presenced_poll_cycle_duration_seconds_count",
         "presenced_api_request_duration_seconds_count", R"(presenced_events_total{action="enter"})",
         R"(presenced_events_total{action="leave"})", R"(presenced_events_total{action="update"})",
-        R"(presenced_events_total{action="present"})", "presenced_config_last_reload_successful"}) {
+        R"(presenced_events_total{action="present"})", "presenced_config_last_reload_successful",
+        R"(presenced_reconcile_corrections_total{action="enter"})",
+        R"(presenced_reconcile_corrections_total{action="leave"})",
+        R"(presenced_reconcile_corrections_total{action="update"})"}) {
     EXPECT_EQ(Sample(text, series), 0) << series;
   }
   EXPECT_NE(text.find("presenced_build_info{"), std::string::npos);
@@ -88,6 +91,7 @@ TEST(MetricsTest, CountersAndHistograms) {
   metrics.ApiRequest("200", 0.05);
   metrics.ApiRequest("error", 4);
   metrics.AddBillableMessages(250);
+  metrics.AddReconcileCorrections(Action::kLeave, 2);
   metrics.ChannelFetchError(40160);
   metrics.SetChannels(250, 1);
   const std::string text = metrics.Serialize();
@@ -99,6 +103,7 @@ TEST(MetricsTest, CountersAndHistograms) {
   EXPECT_EQ(Sample(text, R"(presenced_api_requests_total{status="200"})"), 1);
   EXPECT_EQ(Sample(text, R"(presenced_api_requests_total{status="error"})"), 1);
   EXPECT_EQ(Sample(text, "presenced_ably_billable_messages_total"), 250);
+  EXPECT_EQ(Sample(text, R"(presenced_reconcile_corrections_total{action="leave"})"), 2);
   EXPECT_EQ(Sample(text, R"(presenced_channel_fetch_errors_total{code="40160"})"), 1);
   EXPECT_EQ(Sample(text, "presenced_channels"), 250);
   EXPECT_EQ(Sample(text, "presenced_channels_stale"), 1);

@@ -5,48 +5,13 @@
 #include <map>
 
 #include "fake_clock.h"
+#include "fake_presence_source.h"
 #include "test_support.h"
 
 namespace presenced {
 namespace {
 
-// A scripted PresenceSource: each channel answers with its current members, or fails.
-class FakeSource final : public PresenceSource {
- public:
-  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>&,
-                      const ChannelConsumer& consume) override {
-    for (size_t i = 0; i < channels.size(); ++i) {
-      ChannelPresence result;
-      result.channel = channels[i];
-      if (failing.count(channels[i])) {
-        result.error = {50003, 503, "timeout"};
-      } else {
-        result.ok = true;
-        result.members = members[channels[i]];
-      }
-      consume(i, result);
-    }
-    fetched.push_back(channels);
-  }
-  Result<std::vector<std::string>> ListChannels(const std::string&) override {
-    return std::vector<std::string>{};
-  }
-
-  void Enter(const std::string& channel, const std::string& client, const std::string& data) {
-    members[channel].push_back({client, "conn-" + client,
-                                "conn-" + client + ":" + std::to_string(++serial) + ":0", data, "",
-                                1000 + serial});
-  }
-  void Leave(const std::string& channel, const std::string& client) {
-    auto& list = members[channel];
-    std::erase_if(list, [&](const Member& m) { return m.client_id == client; });
-  }
-
-  std::map<std::string, std::vector<Member>> members;
-  std::set<std::string> failing;
-  std::vector<std::vector<std::string>> fetched;
-  int serial = 0;
-};
+using testing::FakeSource;
 
 class PollerTest : public ::testing::Test {
  protected:

@@ -142,6 +142,58 @@ TEST_F(StateStoreTest, MigratesAVersionOneDatabase) {
   EXPECT_EQ((*snapshots)[0].deltas, std::vector<std::string>{"delta"});
 }
 
+// Schema 3: a history cursor per channel, committed with the snapshots, dropped with the channel.
+TEST_F(StateStoreTest, HistoryCursorsCommitWithSnapshotsAndGoWithTheirChannel) {
+  ASSERT_TRUE(
+      store_->CommitCycle({{"a", "sa"}, {"b", "sb"}}, {}, {}, {}, {{"a", 1000, "gone"}}).ok());
+  auto snapshots = store_->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.error().message;
+  ASSERT_EQ(snapshots->size(), 2u);
+  EXPECT_EQ((*snapshots)[0].history_cursor_ms, 1000);
+  EXPECT_EQ((*snapshots)[0].history_tombstones, "gone");
+  EXPECT_EQ((*snapshots)[1].history_cursor_ms, 0);  // none stored
+  ASSERT_TRUE(store_->CommitCycle({}, {}, {}, {{"a", "d"}}, {{"a", 2000, ""}, {"b", 3000, ""}}).ok());
+  snapshots = store_->LoadSnapshots();
+  EXPECT_EQ((*snapshots)[0].history_cursor_ms, 2000);
+  EXPECT_EQ((*snapshots)[1].history_cursor_ms, 3000);
+  ASSERT_TRUE(store_->CommitCycle({}, {"a"}, {}, {}, {}).ok());
+  ASSERT_TRUE(store_->CommitCycle({{"a", "again"}}, {}, {}, {}, {}).ok());
+  snapshots = store_->LoadSnapshots();
+  EXPECT_EQ((*snapshots)[0].history_cursor_ms, 0) << "a removed channel keeps no cursor";
+}
+
+// A state.dir of schema 2 (snapshots and deltas, no cursors) opens, keeps both, and stores
+// cursors from then on.
+TEST_F(StateStoreTest, MigratesAVersionTwoDatabase) {
+  const std::string dir = dir_.path() + "/v2";
+  std::filesystem::create_directories(dir);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/presenced.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "PRAGMA journal_mode=WAL;"
+                         "CREATE TABLE snapshots (channel TEXT PRIMARY KEY NOT NULL, encoded BLOB "
+                         "NOT NULL) WITHOUT ROWID;"
+                         "CREATE TABLE snapshot_deltas (seq INTEGER PRIMARY KEY, channel TEXT NOT "
+                         "NULL, encoded BLOB NOT NULL);"
+                         "INSERT INTO snapshots VALUES ('room', x'50530100');"
+                         "INSERT INTO snapshot_deltas (channel, encoded) VALUES ('room', 'd1');"
+                         "PRAGMA user_version=2;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  std::unique_ptr<StateStore> store = OpenStore(dir);
+  ASSERT_NE(store, nullptr);
+  auto snapshots = store->LoadSnapshots();
+  ASSERT_TRUE(snapshots.ok()) << snapshots.error().message;
+  ASSERT_EQ(snapshots->size(), 1u);
+  EXPECT_EQ((*snapshots)[0].deltas, std::vector<std::string>{"d1"});
+  EXPECT_EQ((*snapshots)[0].history_cursor_ms, 0);
+  ASSERT_TRUE(store->CommitCycle({}, {}, {}, {}, {{"room", 42, ""}}).ok());
+  snapshots = store->LoadSnapshots();
+  EXPECT_EQ((*snapshots)[0].history_cursor_ms, 42);
+}
+
 TEST_F(StateStoreTest, OutboxEventsRoundTripInOrderPerWebhook) {
   const Event e1 = MakeEvent("c", "alice", Action::kEnter, 1000);
   const Event e2 = MakeEvent("c", "bob", Action::kLeave, 1001);

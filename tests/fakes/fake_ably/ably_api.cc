@@ -243,6 +243,13 @@ FakeResponse AblyApi::Route(const FakeRequest& request, const QueryParams& param
   if (request.path == "/presence") return BatchPresence(request, channels);
   if (request.path == "/channels") return Enumerate(params);
   const std::string& path = request.path;
+  static constexpr std::string_view kHistorySuffix = "/presence/history";
+  if (path.size() > kChannelsPrefix.size() + kHistorySuffix.size() &&
+      path.starts_with(kChannelsPrefix) && path.ends_with(kHistorySuffix)) {
+    const std::string_view encoded = std::string_view(path).substr(
+        kChannelsPrefix.size(), path.size() - kChannelsPrefix.size() - kHistorySuffix.size());
+    return ChannelHistory(PercentDecode(encoded), params);
+  }
   if (path.size() > kChannelsPrefix.size() + kPresenceSuffix.size() &&
       path.starts_with(kChannelsPrefix) && path.ends_with(kPresenceSuffix)) {
     const std::string_view encoded = std::string_view(path).substr(
@@ -295,6 +302,34 @@ FakeResponse AblyApi::ChannelPresence(const std::string& channel, const QueryPar
     response.headers.emplace_back("Link", "<./presence?limit=" + std::to_string(limit) +
                                               "&cursor=" + std::to_string(offset + limit) +
                                               ">; rel=\"next\"");
+  }
+  return response;
+}
+
+FakeResponse AblyApi::ChannelHistory(const std::string& channel, const QueryParams& params) {
+  auto number = [&](std::string_view name, int64_t fallback) {
+    const auto text = FindParam(params, name);
+    return text && !text->empty() ? std::strtoll(text->c_str(), nullptr, 10) : fallback;
+  };
+  const int64_t start = number("start", 0);
+  const int64_t end = number("end", NowMs());
+  const std::string direction = FindParam(params, "direction").value_or("backwards");
+  if (direction != "forwards" && direction != "backwards") {
+    return ErrorResponse(40003, 400, "direction must be forwards or backwards");
+  }
+  const size_t limit = PageLimit(params);
+  const auto cursor = static_cast<uint64_t>(number("cursor", 0));
+  FakeResponse response;
+  std::optional<std::pair<int, int>> error;
+  const HistoryPage page = state_.RenderHistory(channel, start, end, direction == "forwards", limit,
+                                                cursor, response.body, error);
+  if (error) return ErrorResponse(error->first, error->second, "Injected channel error");
+  if (page.more) {
+    // Relative to /channels/{name}/presence/history, as Ably's links are to their request.
+    response.headers.emplace_back(
+        "Link", "<./history?start=" + std::to_string(start) + "&end=" + std::to_string(end) +
+                    "&direction=" + direction + "&limit=" + std::to_string(limit) +
+                    "&cursor=" + std::to_string(page.next_cursor) + ">; rel=\"next\"");
   }
   return response;
 }

@@ -3,6 +3,8 @@
 // AblyApi answers the Ably REST endpoints presenced uses (CONTRACT §1) from a FakeAblyState:
 //   GET /presence?channels=a,b[&separator=X]      batch presence, v3 or legacy shape
 //   GET /channels/{name}/presence?limit=N          per-channel presence, paginated by offset
+//   GET /channels/{name}/presence/history?start=S&end=E&direction=D&limit=N
+//                                                  presence history, paginated by cursor
 //   GET /channels?prefix=P&by=id&limit=N           enumeration of channels with ≥1 member
 //   POST /keys/{keyName}/requestToken              TokenRequest → TokenDetails
 // and applies the injected delay and failures. Transport-neutral: the HTTP adapter turns a
@@ -42,6 +44,7 @@ class AblyApi {
                      const std::vector<std::string>& channels);
   FakeResponse BatchPresence(const FakeRequest& request, const std::vector<std::string>& channels);
   FakeResponse ChannelPresence(const std::string& channel, const QueryParams& params);
+  FakeResponse ChannelHistory(const std::string& channel, const QueryParams& params);
   FakeResponse Enumerate(const QueryParams& params);
   FakeResponse RequestToken(const std::string& key_name, const std::string& body);
 

@@ -97,6 +97,14 @@ FakeResponse ControlApi::Handle(const FakeRequest& request) {
     out.push_back('}');
     return Reply(200, std::move(out));
   }
+  if (request.method == "GET" && action == "bill") {
+    const FakeBill bill = state_.Bill();
+    return Reply(200, "{\"snapshot\":" + std::to_string(bill.snapshot) +
+                          ",\"history\":" + std::to_string(bill.history) +
+                          ",\"recorded\":{\"enter\":" + std::to_string(state_.HistoryRecorded(2)) +
+                          ",\"leave\":" + std::to_string(state_.HistoryRecorded(3)) +
+                          ",\"update\":" + std::to_string(state_.HistoryRecorded(4)) + "}}");
+  }
   if (request.method != "POST") return BadRequest("unknown control request " + request.path);
   if (action == "reset") {
     state_.Reset();
@@ -147,6 +155,12 @@ FakeResponse ControlApi::Handle(const FakeRequest& request) {
     }
     if (action == "delay") {
       state_.SetDelay(std::chrono::milliseconds(GetInt(body, "ms", 0)));
+      return OkReply();
+    }
+    if (action == "history-retention") {
+      const int ms = GetInt(body, "ms", -1);
+      if (ms < 0) return BadRequest("ms must be at least 0");
+      state_.SetHistoryRetention(std::chrono::milliseconds(ms));
       return OkReply();
     }
     if (action == "truncate") {

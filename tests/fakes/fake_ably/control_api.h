@@ -6,12 +6,17 @@
 //
 //   POST /_fake/enter   {channel, clientId, connectionId, data, dataRaw?, encoding?} → {ok, id}
 //   POST /_fake/update  same as enter                                                  → {ok, id}
-//   POST /_fake/leave   {channel, clientId, connectionId}                             → {ok,
-//   removed} POST /_fake/channel-error {channel, code, statusCode, message?}   (code 0 clears) POST
-//   /_fake/fail    {count, status, code, headersOnly?, message?} POST /_fake/delay   {ms} POST
-//   /_fake/truncate {count}        POST /_fake/garbage {count} POST /_fake/empty-pages {count} POST
-//   /_fake/limit {maxChannels} GET  /_fake/requests  → JSON array of recorded requests GET
-//   /_fake/channels  → {"channel": memberCount, …} POST /_fake/reset
+//   POST /_fake/leave   {channel, clientId, connectionId}                       → {ok, removed}
+//   POST /_fake/channel-error {channel, code, statusCode, message?}   (code 0 clears)
+//   POST /_fake/fail    {count, status, code, headersOnly?, message?}
+//   POST /_fake/delay   {ms}
+//   POST /_fake/truncate {count}   POST /_fake/garbage {count}   POST /_fake/empty-pages {count}
+//   POST /_fake/limit   {maxChannels}
+//   POST /_fake/history-retention {ms}   how long presence history is kept
+//   GET  /_fake/requests  → JSON array of recorded requests
+//   GET  /_fake/channels  → {"channel": memberCount, …}
+//   GET  /_fake/bill      → {"snapshot": N, "history": M, "recorded": {"enter","leave","update"}}
+//   POST /_fake/reset
 //
 // `data` is any JSON value and is stored as its compact JSON text; `dataRaw` (a string) is stored
 // verbatim instead, for byte-exact tests. Thread-safe (all state is in FakeAblyState).

@@ -194,6 +194,13 @@ void FakeAblyServer::AddMembers(const std::string& channel, int count, const std
     state_.Enter(channel, prefix + std::to_string(i), "c" + std::to_string(i), "", "");
   }
 }
+void FakeAblyServer::SetHistoryRetention(std::chrono::milliseconds retention) {
+  state_.SetHistoryRetention(retention);
+}
+uint64_t FakeAblyServer::HistoryRecorded(int action) const {
+  return state_.HistoryRecorded(action);
+}
+FakeBill FakeAblyServer::Bill() const { return state_.Bill(); }
 size_t FakeAblyServer::RequestCount() const { return state_.RequestCount(); }
 std::vector<RecordedRequest> FakeAblyServer::Requests() const { return state_.Requests(); }
 void FakeAblyServer::Reset() {

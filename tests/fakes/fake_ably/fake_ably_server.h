@@ -93,6 +93,12 @@ class FakeAblyServer {
   // Enters `count` members `<prefix><i>` (connection `c<i>`) into `channel` at once.
   void AddMembers(const std::string& channel, int count, const std::string& prefix = "m");
 
+  // Presence history: how long it is kept (2 minutes unless set), the messages recorded so far
+  // by action (2 enter, 3 leave, 4 update) and what the fake has billed.
+  void SetHistoryRetention(std::chrono::milliseconds retention);
+  uint64_t HistoryRecorded(int action) const;
+  FakeBill Bill() const;
+
   // Service behaviour (see FakeServiceRules): tokens, the auth_url stand-in at
   // BaseUrl() + "/auth?as=token|details|request", enumeration concurrency and pagination,
   // connection resets mid-body.

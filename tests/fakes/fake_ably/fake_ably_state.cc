@@ -49,7 +49,20 @@ std::string FakeAblyState::StoreLocked(const std::string& channel, const std::st
   m.encoding = encoding;
   m.id = NextIdLocked(connection_id, inserted);
   m.timestamp_ms = NowMs();
+  RecordHistoryLocked(channel, inserted ? 2 : 4, m);
   return m.id;
+}
+
+void FakeAblyState::RecordHistoryLocked(const std::string& channel, int action, const Member& m) {
+  HistoryMessage message;
+  message.action = action;
+  message.client_id = m.client_id;
+  message.connection_id = m.connection_id;
+  message.id = m.id;
+  message.data_raw = m.data_raw;
+  message.encoding = m.encoding;
+  message.timestamp_ms = m.timestamp_ms;
+  history_.Record(channel, std::move(message), m.timestamp_ms);
 }
 
 std::string FakeAblyState::NextIdLocked(const std::string& connection_id, bool new_member) {
@@ -66,13 +79,19 @@ bool FakeAblyState::Leave(const std::string& channel, const std::string& client_
   std::lock_guard lock(mu_);
   auto channel_it = channels_.find(channel);
   if (channel_it == channels_.end()) return false;
-  if (channel_it->second.erase(MemberKey(client_id, connection_id)) == 0) return false;
+  auto member_it = channel_it->second.find(MemberKey(client_id, connection_id));
+  if (member_it == channel_it->second.end()) return false;
+  Member left = std::move(member_it->second);
+  channel_it->second.erase(member_it);
   if (channel_it->second.empty()) channels_.erase(channel_it);
   auto conn_it = connections_.find(connection_id);
   if (conn_it != connections_.end()) {
-    ++conn_it->second.next_serial;  // the leave message consumes a serial too
+    // The leave message consumes a serial too; it carries the member's last data.
+    left.id = connection_id + ":" + std::to_string(conn_it->second.next_serial++) + ":0";
     if (conn_it->second.members > 0) --conn_it->second.members;
   }
+  left.timestamp_ms = NowMs();
+  RecordHistoryLocked(channel, 3, left);
   return true;
 }
 
@@ -172,19 +191,70 @@ bool FakeAblyState::TakeEmptyPage() {
   return true;
 }
 
-void FakeAblyState::AppendMemberLocked(const Member& m, std::string& out) const {
+namespace {
+
+// Appends one PresenceMessage as Ably's REST API shows it.
+void AppendMessage(std::string& out, int action, const std::string& id,
+                   const std::string& client_id, const std::string& connection_id,
+                   const std::string& data_raw, const std::string& encoding, int64_t timestamp_ms) {
   out.append("{\"id\":");
-  AppendJsonString(out, m.id);
-  out.append(",\"action\":1,\"clientId\":");
-  AppendJsonString(out, m.client_id);
+  AppendJsonString(out, id);
+  out.append(",\"action\":").append(std::to_string(action)).append(",\"clientId\":");
+  AppendJsonString(out, client_id);
   out.append(",\"connectionId\":");
-  AppendJsonString(out, m.connection_id);
-  if (!m.data_raw.empty()) out.append(",\"data\":").append(m.data_raw);
-  if (!m.encoding.empty()) {
+  AppendJsonString(out, connection_id);
+  if (!data_raw.empty()) out.append(",\"data\":").append(data_raw);
+  if (!encoding.empty()) {
     out.append(",\"encoding\":");
-    AppendJsonString(out, m.encoding);
+    AppendJsonString(out, encoding);
   }
-  out.append(",\"timestamp\":").append(std::to_string(m.timestamp_ms)).push_back('}');
+  out.append(",\"timestamp\":").append(std::to_string(timestamp_ms)).push_back('}');
+}
+
+}  // namespace
+
+void FakeAblyState::AppendMemberLocked(const Member& m, std::string& out) const {
+  AppendMessage(out, 1, m.id, m.client_id, m.connection_id, m.data_raw, m.encoding, m.timestamp_ms);
+  ++bill_.snapshot;
+}
+
+HistoryPage FakeAblyState::RenderHistory(const std::string& channel, int64_t start_ms,
+                                         int64_t end_ms, bool forwards, size_t limit,
+                                         uint64_t cursor, std::string& out,
+                                         std::optional<std::pair<int, int>>& error) {
+  std::lock_guard lock(mu_);
+  auto error_it = channel_errors_.find(channel);
+  if (error_it != channel_errors_.end()) {
+    error = std::make_pair(error_it->second.code, error_it->second.status_code);
+    return {};
+  }
+  HistoryPage page = history_.Query(channel, start_ms, end_ms, forwards, limit, cursor, NowMs());
+  out.push_back('[');
+  for (size_t i = 0; i < page.messages.size(); ++i) {
+    const HistoryMessage& m = *page.messages[i];
+    if (i > 0) out.push_back(',');
+    AppendMessage(out, m.action, m.id, m.client_id, m.connection_id, m.data_raw, m.encoding,
+                  m.timestamp_ms);
+  }
+  out.push_back(']');
+  bill_.history += page.messages.size();
+  page.messages.clear();
+  return page;
+}
+
+void FakeAblyState::SetHistoryRetention(std::chrono::milliseconds retention) {
+  std::lock_guard lock(mu_);
+  history_.SetRetention(retention);
+}
+
+uint64_t FakeAblyState::HistoryRecorded(int action) const {
+  std::lock_guard lock(mu_);
+  return history_.recorded(action);
+}
+
+FakeBill FakeAblyState::Bill() const {
+  std::lock_guard lock(mu_);
+  return bill_;
 }
 
 size_t FakeAblyState::RenderBatchItems(const std::vector<std::string>& channels,
@@ -288,6 +358,9 @@ void FakeAblyState::Reset() {
   max_channels_ = options_.max_channels;
   requests_.clear();
   request_count_ = 0;
+  history_.Clear();
+  history_.SetRetention(PresenceHistory::kDefaultRetention);
+  bill_ = {};
 }
 
 void FakeAblyState::Shutdown() {

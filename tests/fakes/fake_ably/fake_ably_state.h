@@ -22,8 +22,16 @@
 #include <vector>
 
 #include "fake_ably/fake_types.h"
+#include "fake_ably/presence_history.h"
 
 namespace presenced::testing {
+
+// What the fake has billed so far, like Ably: one message per presence member returned by a
+// presence query (batch or per channel) and one per presence history item returned.
+struct FakeBill {
+  uint64_t snapshot = 0;
+  uint64_t history = 0;
+};
 
 // A whole-request failure to inject.
 struct InjectedFailure {
@@ -42,7 +50,9 @@ class FakeAblyState {
   // Members. A member is (channel, clientId, connectionId). Enter and Update store the data (raw
   // JSON text, emitted verbatim; "" omits `data`) with a new message id
   // `<connectionId>:<serial>:0`, the serial growing per connection, and return that id. Enter of a
-  // present member and Update of an absent one behave like the other.
+  // present member and Update of an absent one behave like the other. Every change is recorded in
+  // the presence history (enter 2 for a new member, update 4 for a present one, leave 3 with the
+  // member's last data and a serial of its own), with the id and timestamp the member then shows.
   std::string Enter(const std::string& channel, const std::string& client_id,
                     const std::string& connection_id, const std::string& data_raw,
                     const std::string& encoding);
@@ -88,6 +98,18 @@ class FakeAblyState {
                                                          const std::string& after,
                                                          size_t limit) const;
 
+  // Presence history: appends the JSON items of one page of `channel`'s history to `out` (see
+  // PresenceHistory::Query) and bills them; returns the page (its `messages` are not to be used).
+  // A channel error, if set, is returned in `error` instead.
+  HistoryPage RenderHistory(const std::string& channel, int64_t start_ms, int64_t end_ms,
+                            bool forwards, size_t limit, uint64_t cursor, std::string& out,
+                            std::optional<std::pair<int, int>>& error);
+  // How long history is kept (PresenceHistory::kDefaultRetention unless set).
+  void SetHistoryRetention(std::chrono::milliseconds retention);
+  // History messages recorded since the start or the last Reset, by action (2, 3, 4).
+  uint64_t HistoryRecorded(int action) const;
+  FakeBill Bill() const;
+
   void Record(RecordedRequest request);
   std::vector<RecordedRequest> Requests() const;
   size_t RequestCount() const;
@@ -117,6 +139,7 @@ class FakeAblyState {
                           const std::string& encoding);
   std::string NextIdLocked(const std::string& connection_id, bool new_member);
   void AppendMemberLocked(const Member& m, std::string& out) const;
+  void RecordHistoryLocked(const std::string& channel, int action, const Member& m);
 
   const FakeAblyOptions options_;
   mutable std::mutex mu_;  // guards every field below
@@ -132,6 +155,8 @@ class FakeAblyState {
   int garbage_count_ = 0;
   int empty_pages_ = 0;
   size_t max_channels_;
+  PresenceHistory history_;
+  mutable FakeBill bill_;  // counted while rendering
   std::deque<RecordedRequest> requests_;
   size_t request_count_ = 0;
 };

@@ -1,13 +1,15 @@
 // fake_ably: the fake Ably REST server as a program, for the demo, scripts and benchmarks.
 //
 //   fake_ably [--host 127.0.0.1] [--port 0] [--key appId.keyId:secret] [--token T]
-//             [--max-channels 100] [--simulate channels=N,members=M,churn=C,seed=S[,prefix=sim:]]
+//             [--max-channels 100] [--history-retention-ms 120000]
+//             [--simulate channels=N,members=M,churn=C,seed=S[,prefix=sim:]]
 //
 // Prints exactly one line, `fake_ably listening on <host>:<port>`, once it accepts connections,
 // then serves until SIGTERM or SIGINT (exit 0). Bad command line: exit 2; cannot listen: exit 1.
 
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -26,12 +28,13 @@ using presenced::testing::SimulationOptions;
 
 constexpr char kUsage[] =
     "usage: fake_ably [--host 127.0.0.1] [--port 0] [--key appId.keyId:secret] [--token T]\n"
-    "                 [--max-channels 100]\n"
+    "                 [--max-channels 100] [--history-retention-ms 120000]\n"
     "                 [--simulate channels=N,members=M,churn=C,seed=S[,prefix=sim:]]\n";
 
 struct CommandLine {
   FakeAblyServer::Options options;
   std::optional<SimulationOptions> simulation;
+  std::optional<std::chrono::milliseconds> history_retention;
 };
 
 bool ParseCount(const std::string& text, unsigned long max, unsigned long& out) {
@@ -69,6 +72,11 @@ presenced::Result<CommandLine> Parse(int argc, char** argv) {
         return presenced::Error{"bad --max-channels " + value};
       }
       line.options.max_channels = number;
+    } else if (flag == "--history-retention-ms") {
+      if (!ParseCount(value, 86'400'000, number)) {
+        return presenced::Error{"bad --history-retention-ms " + value};
+      }
+      line.history_retention = std::chrono::milliseconds(number);
     } else if (flag == "--simulate") {
       auto simulation = presenced::testing::ParseSimulationSpec(value);
       if (!simulation) return simulation.error();
@@ -97,6 +105,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   FakeAblyServer server(line->options);
+  if (line->history_retention) server.SetHistoryRetention(*line->history_retention);
   std::unique_ptr<PresenceSimulator> simulator;
   if (line->simulation) {
     simulator = std::make_unique<PresenceSimulator>(server, *line->simulation);

@@ -1,0 +1,24 @@
+#pragma once
+
+// ReadHistory: one channel's presence history window through the AblyTransport (CONTRACT §1
+// "Presence history"): GET /channels/{name}/presence/history?start=S&end=E&direction=forwards&
+// limit=1000, following every `Link: rel="next"`. Items are billed one message each
+// (presenced_ably_billable_messages_total) as pages arrive; a failed, unparsable or cut-short read
+// is a failure of the whole window (no messages), counted in presenced_channel_fetch_errors_total.
+// Thread-safe (the transport is).
+
+#include <atomic>
+
+#include "ably/presence_source.h"
+#include "ably/transport.h"
+#include "metrics/metrics.h"
+
+namespace presenced {
+
+ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
+                           const HistoryRequest& request, const std::atomic<bool>& cancel);
+
+// Resolves a `Link` URL against the path and query it came with; returns a path and query.
+std::string ResolveTarget(const std::string& current, const std::string& reference);
+
+}  // namespace presenced

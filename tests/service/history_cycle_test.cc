@@ -1,0 +1,273 @@
+// presence.mode: history — the per-channel plan (history, reconcile, or both) and the poller's
+// history cycles against a scripted source: exact events with Ably's timestamps, reconciles and
+// their corrections, failures that emit nothing, and the cursor kept in the state store.
+
+#include "service/history_cycle.h"
+
+#include <gtest/gtest.h>
+
+#include "fake_clock.h"
+#include "fake_presence_source.h"
+#include "service/poller.h"
+#include "test_support.h"
+
+namespace presenced {
+namespace {
+
+using testing::FakeSource;
+using Events = std::vector<std::string>;
+constexpr int64_t kNow = 1'700'000'000'000;
+
+HistoryTrack Track(int64_t cursor_ms, bool need_snapshot, int cycles_since_snapshot) {
+  HistoryTrack track;
+  track.cursor_ms = cursor_ms;
+  track.need_snapshot = need_snapshot;
+  track.cycles_since_snapshot = cycles_since_snapshot;
+  return track;
+}
+
+TEST(HistoryPlanTest, ReconcilesWhenHistoryCannotBeTrusted) {
+  // First cycle: no state, no cursor: a snapshot only.
+  HistoryPlan plan = PlanHistoryCycle(HistoryTrack{}, false, 20, kNow);
+  EXPECT_FALSE(plan.read_history);
+  EXPECT_TRUE(plan.snapshot);
+  EXPECT_EQ(plan.end_ms, kNow - 2000);
+  // Trusted: history only.
+  const HistoryTrack trusted = Track(kNow - 15'000, false, 3);
+  plan = PlanHistoryCycle(trusted, true, 20, kNow);
+  EXPECT_TRUE(plan.read_history);
+  EXPECT_FALSE(plan.snapshot);
+  // Every reconcile_every cycles, after a failure or a restart: history and a snapshot.
+  EXPECT_TRUE(PlanHistoryCycle(Track(kNow - 15'000, false, 19), true, 20, kNow).snapshot);
+  EXPECT_TRUE(PlanHistoryCycle(Track(kNow - 15'000, false, 0), true, 1, kNow).snapshot);
+  plan = PlanHistoryCycle(Track(kNow - 15'000, true, 0), true, 20, kNow);
+  EXPECT_TRUE(plan.read_history);
+  EXPECT_TRUE(plan.snapshot);
+  // A gap longer than the retention: history no longer holds it, a snapshot only.
+  plan = PlanHistoryCycle(Track(kNow - 2'000 - 120'000, false, 0), true, 20, kNow);
+  EXPECT_FALSE(plan.read_history);
+  EXPECT_TRUE(plan.snapshot);
+  // A cursor ahead of the window (a short interval): nothing to read yet.
+  plan = PlanHistoryCycle(Track(kNow, false, 0), true, 20, kNow);
+  EXPECT_FALSE(plan.read_history);
+  EXPECT_FALSE(plan.snapshot);
+}
+
+TEST(HistoryPlanTest, TheCursorMovesOnlyWithASuccessfulRead) {
+  const HistoryTrack track = Track(kNow - 15'000, false, 3);
+  const HistoryPlan history_only = PlanHistoryCycle(track, true, 20, kNow);
+  HistoryTrack next = AdvanceHistoryTrack(track, history_only, true, false);
+  EXPECT_EQ(next.cursor_ms, kNow - 2000 + 1);
+  EXPECT_EQ(next.cycles_since_snapshot, 4);
+  EXPECT_FALSE(next.need_snapshot);
+  next = AdvanceHistoryTrack(track, history_only, false, false);
+  EXPECT_EQ(next.cursor_ms, track.cursor_ms);  // read again next cycle
+  EXPECT_TRUE(next.need_snapshot);             // and reconciled
+  // A snapshot with nothing older to read starts history at the end of this window.
+  const HistoryPlan first = PlanHistoryCycle(HistoryTrack{}, false, 20, kNow);
+  next = AdvanceHistoryTrack(HistoryTrack{}, first, false, true);
+  EXPECT_EQ(next.cursor_ms, kNow - 2000 + 1);
+  EXPECT_FALSE(next.need_snapshot);
+  EXPECT_EQ(next.cycles_since_snapshot, 0);
+  // A reconcile that failed is tried again.
+  next = AdvanceHistoryTrack(HistoryTrack{}, first, false, false);
+  EXPECT_EQ(next.cursor_ms, 0);
+  EXPECT_TRUE(next.need_snapshot);
+}
+
+TEST(HistoryPlanTest, MembersAReconcileRemovedAreRememberedUntilHistoryIsReadPastThem) {
+  const HistoryTrack track = Track(kNow - 15'000, true, 3);
+  const HistoryPlan plan = PlanHistoryCycle(track, true, 20, kNow);
+  ChannelState removed;
+  removed.Append({"bob", "k1", "k1:5:0", R"("x")", "", 1000, 0});
+  HistoryTrack next = AdvanceHistoryTrack(track, plan, true, true, removed, kNow);
+  ASSERT_EQ(next.tombstones.member_count(), 1u);
+  EXPECT_EQ(next.tombstones.member(0).id, "k1:5:0");
+  EXPECT_EQ(next.tombstones.member(0).timestamp, kNow);  // absent as of the reconcile
+  EXPECT_TRUE(next.tombstones.member(0).data.empty());
+  // Kept while history is read up to kTombstoneMs past the reconcile, then dropped.
+  next = AdvanceHistoryTrack(next, PlanHistoryCycle(next, true, 20, kNow + 30'000), true, false, {},
+                             kNow + 30'000);
+  EXPECT_EQ(next.tombstones.member_count(), 1u);
+  next = AdvanceHistoryTrack(next, PlanHistoryCycle(next, true, 20, kNow + 90'000), true, false, {},
+                             kNow + 90'000);
+  EXPECT_TRUE(next.tombstones.empty());
+}
+
+class HistoryCycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = StateStore::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    store_ = std::move(*store);
+    config_.channels = {"a"};
+    config_.presence.mode = PresenceConfig::Mode::kHistory;
+    config_.presence.reconcile_every = 4;
+    poller_ = MakePoller();
+  }
+
+  std::unique_ptr<Poller> MakePoller() {
+    auto poller = std::make_unique<Poller>(
+        source_, *store_, metrics_, clock_, [this](const std::vector<Event>& events) {
+          emitted_.insert(emitted_.end(), events.begin(), events.end());
+        });
+    EXPECT_TRUE(poller->Restore().ok());
+    poller->SetChannels(config_.channels, {}, {});
+    return poller;
+  }
+
+  // Runs one cycle 15 s after the previous one; returns "action client timestamp" per event.
+  Events Cycle() {
+    emitted_.clear();
+    clock_.Advance(std::chrono::seconds(15));
+    const CycleReport report = poller_->RunCycle(config_, cancel_);
+    EXPECT_TRUE(report.committed);
+    Events out;
+    for (const Event& e : emitted_) {
+      out.push_back(std::string(ActionName(e.action)) + " " + e.client_id + " " +
+                    std::to_string(e.timestamp - kNow));
+    }
+    return out;
+  }
+
+  // A change made between two cycles, `ms` after the last one started.
+  void Change(MessageAction action, const std::string& client, int64_t ms,
+              const std::string& data = R"("x")") {
+    source_.Change("a", action, client, data, clock_.NowMs() + ms);
+  }
+
+  size_t Snapshots() const {
+    size_t snapshots = 0;
+    for (const auto& batch : source_.fetched) snapshots += batch.size();
+    return snapshots;
+  }
+  size_t HistoryReads() const {
+    size_t reads = 0;
+    for (const auto& batch : source_.history_requests) reads += batch.size();
+    return reads;
+  }
+  double Corrections(const std::string& action) {
+    const std::string text = metrics_.Serialize();
+    const std::string series = R"(presenced_reconcile_corrections_total{action=")" + action + "\"}";
+    const size_t at = text.find(series + " ");
+    return at == std::string::npos ? -1 : std::stod(text.substr(at + series.size() + 1));
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_{kNow - 15'000};
+  FakeSource source_;
+  Metrics metrics_{true};
+  std::unique_ptr<StateStore> store_;
+  Config config_;
+  std::unique_ptr<Poller> poller_;
+  std::atomic<bool> cancel_{false};
+  std::vector<Event> emitted_;
+};
+
+TEST_F(HistoryCycleTest, ShortVisitsAreEnterThenLeaveWithAblysTimestamps) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});  // the first snapshot is the baseline
+  Change(MessageAction::kEnter, "carol", 1000);
+  Change(MessageAction::kLeave, "carol", 3000);
+  Change(MessageAction::kUpdate, "bob", 4000, R"("c")");
+  Change(MessageAction::kLeave, "bob", 5000);
+  EXPECT_EQ(Cycle(),
+            (Events{"enter carol 1000", "leave carol 3000", "update bob 4000", "leave bob 5000"}));
+  EXPECT_EQ(Snapshots(), 1u);  // history only
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Corrections("enter"), 0);
+}
+
+TEST_F(HistoryCycleTest, ReconcilesEveryNCyclesAndAQuietReconcileEmitsNothing) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Snapshots(), 3u);     // cycles 1, 5 and 9 (reconcile_every: 4)
+  EXPECT_EQ(HistoryReads(), 8u);  // every cycle after the first
+  for (const char* action : {"enter", "leave", "update"}) EXPECT_EQ(Corrections(action), 0);
+}
+
+TEST_F(HistoryCycleTest, AReconcileCorrectsWhatHistoryMissedAndCountsIt) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  // Changes history never showed (beyond its retention, say): only the snapshot knows.
+  source_.Enter("a", "dave", R"("d")");
+  source_.Leave("a", "bob");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Cycle(), Events{});
+  const Events reconciled = Cycle();  // the 5th cycle reconciles
+  ASSERT_EQ(reconciled.size(), 2u);
+  EXPECT_TRUE(reconciled[0].starts_with("leave bob")) << reconciled[0];
+  EXPECT_TRUE(reconciled[1].starts_with("enter dave")) << reconciled[1];
+  EXPECT_EQ(Corrections("enter"), 1);
+  EXPECT_EQ(Corrections("leave"), 1);
+  EXPECT_EQ(Cycle(), Events{});
+}
+
+TEST_F(HistoryCycleTest, AFailedHistoryReadEmitsNothingAndIsReadAgainWithAReconcile) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  source_.failing_history.insert("a");
+  Change(MessageAction::kEnter, "carol", 1000);
+  Change(MessageAction::kLeave, "carol", 2000);
+  Change(MessageAction::kLeave, "bob", 3000);
+  EXPECT_EQ(Cycle(), Events{});  // no false leaves, nothing at all
+  EXPECT_EQ(poller_->stale_count(), 1u);
+  source_.failing_history.clear();
+  // The same window again, from the same cursor, and a reconcile that finds nothing more.
+  EXPECT_EQ(Cycle(), (Events{"enter carol 1000", "leave carol 2000", "leave bob 3000"}));
+  EXPECT_EQ(Snapshots(), 2u);
+  EXPECT_EQ(Corrections("leave"), 0);
+  EXPECT_EQ(poller_->stale_count(), 0u);
+}
+
+// A reconcile sees changes history has not been read up to yet; reading history over them must
+// not bring back a member the reconcile saw leave (seen first by the chaos test).
+TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave) {
+  config_.presence.reconcile_every = 1;
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  Change(MessageAction::kUpdate, "bob", 14'000, R"("c")");  // after the next window's end
+  Change(MessageAction::kLeave, "bob", 14'500);
+  const Events reconciled = Cycle();
+  ASSERT_EQ(reconciled.size(), 1u);
+  EXPECT_TRUE(reconciled[0].starts_with("leave bob")) << reconciled[0];
+  EXPECT_EQ(Cycle(), Events{});  // reads the update and the leave: nothing new
+  EXPECT_EQ(Cycle(), Events{});
+  // The tombstone is stored with the cursor, so a restart does not bring bob back either.
+  auto stored = store_->LoadSnapshots();
+  ASSERT_TRUE(stored.ok());
+  EXPECT_FALSE((*stored)[0].history_tombstones.empty());
+}
+
+TEST_F(HistoryCycleTest, AGapLongerThanTheRetentionIsReconciledWithoutHistory) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.Advance(std::chrono::minutes(3));  // e.g. the process was suspended
+  source_.Leave("a", "bob");
+  const size_t reads = HistoryReads();
+  const Events events = Cycle();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].starts_with("leave bob"));
+  EXPECT_EQ(HistoryReads(), reads);  // nothing history still holds
+  EXPECT_EQ(Corrections("leave"), 1);
+}
+
+TEST_F(HistoryCycleTest, TheCursorIsStoredAndARestartReadsOnFromItAndReconciles) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Cycle(), Events{});
+  auto stored = store_->LoadSnapshots();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 1u);
+  EXPECT_EQ((*stored)[0].history_cursor_ms, clock_.NowMs() - 2000 + 1);
+  // Down for a short while (a restart): a visit while it was down is still in history.
+  poller_.reset();
+  Change(MessageAction::kEnter, "carol", 1000);
+  Change(MessageAction::kLeave, "carol", 2000);
+  poller_ = MakePoller();
+  const size_t snapshots = Snapshots();
+  EXPECT_EQ(Cycle(), (Events{"enter carol 16000", "leave carol 17000"}));
+  EXPECT_EQ(Snapshots(), snapshots + 1);  // a restart reconciles
+}
+
+}  // namespace
+}  // namespace presenced
