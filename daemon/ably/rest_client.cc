@@ -17,6 +17,7 @@
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
+#include "common/worker_pool.h"
 #include "net/url.h"
 
 namespace presenced {
@@ -31,32 +32,6 @@ constexpr int kMaxBusyRetries = 4;
 constexpr int kMaxEnumerationRestarts = 3;
 constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
-
-// Runs job(0) … job(count - 1) on up to `max_in_flight` threads (the caller's included), each
-// job once; stops taking new jobs once `cancel` is set.
-void RunJobs(size_t count, int max_in_flight, const std::atomic<bool>& cancel,
-             const std::function<void(size_t)>& job) {
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    while (!cancel.load()) {
-      const size_t i = next.fetch_add(1);
-      if (i >= count) return;
-      job(i);
-    }
-  };
-  const size_t workers = std::min<size_t>(std::max(1, max_in_flight), count);
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i) {
-    try {
-      threads.emplace_back(worker);
-    } catch (const std::system_error& e) {
-      spdlog::warn("could not start a fetch thread ({}); continuing with fewer", e.what());
-      break;
-    }
-  }
-  worker();
-  for (std::thread& thread : threads) thread.join();
-}
 
 std::string Describe(const AblyAnswer& answer) {
   if (answer.kind != AblyAnswer::Kind::kResponse) {
@@ -111,6 +86,8 @@ class AblyRestClient final : public PresenceSource {
   Metrics& metrics_;
   std::unique_ptr<AblyAuth> owned_auth_;  // set when no AblyAuth was passed in
   AblyTransport transport_;
+  // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
+  WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
   mutable std::mutex paged_mu_;     // guards paged_
   std::set<std::string> paged_;     // channels too big for a batch: read page by page
@@ -155,7 +132,7 @@ void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
     }
     handed_over[job] = 1;
   };
-  RunJobs(jobs.size(), config_.max_in_flight, cancel, [&](size_t job) {
+  pool_.Run(jobs.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t job) {
     if (jobs[job].paged) {
       const size_t i = jobs[job].indices.front();
       FetchPaged(channels[i], out[i], cancel);
@@ -174,7 +151,7 @@ void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
                                    const std::atomic<bool>& cancel,
                                    const HistoryConsumer& consume) {
   std::vector<char> handed_over(requests.size(), 0);  // one writer per element
-  RunJobs(requests.size(), config_.max_in_flight, cancel, [&](size_t i) {
+  pool_.Run(requests.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t i) {
     consume(i, ReadHistory(transport_, metrics_, requests[i], cancel));
     handed_over[i] = 1;
   });

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <unordered_map>
 
 #include "config/config_loader.h"
 #include "config/value_parsers.h"
@@ -195,6 +196,7 @@ bool MapReader::StringList(std::string_view key, const ListRules& rules,
   if (!value) return false;
   std::vector<std::string> items;
   std::vector<std::string> paths;
+  std::unordered_map<std::string, size_t> seen;  // item -> index of its first occurrence
   bool ok = value->node.IsSequence();
   for (const Located& item : List(key)) {
     auto text = Scalar(item);
@@ -206,9 +208,10 @@ bool MapReader::StringList(std::string_view key, const ListRules& rules,
       diagnostics_->Fail(item.path, rules.invalid, item.line);
       ok = false;
     }
-    auto previous = std::find(items.begin(), items.end(), *text);
-    if (rules.unique && previous != items.end()) {
-      diagnostics_->Fail(item.path, "duplicate of " + paths[previous - items.begin()], item.line);
+    // A hash of what came before, not a scan: lists of 10,000 channels are normal.
+    const auto [previous, first] = seen.try_emplace(*text, items.size());
+    if (rules.unique && !first) {
+      diagnostics_->Fail(item.path, "duplicate of " + paths[previous->second], item.line);
       ok = false;
     }
     items.push_back(*text);

@@ -47,13 +47,11 @@ void AppendMessage(std::string& out, std::string_view id, const MemberView& m,
 // "offline", no data) as a PresenceMessage whose `id` is the event id.
 void AppendEventMessage(std::string& out, const Event& e) {
   const bool ably = IsAblyAction(e.action);
-  const MemberView m{e.client_id,
-                     e.connection_id,
-                     e.member_id,
-                     ably ? e.data : "",
-                     ably ? e.encoding : "",
-                     e.timestamp,
-                     0};
+  const MemberView m{e.client_id, e.connection_id, e.member_id,
+                     // string_view on both sides: `ably ? e.data : ""` would view a temporary
+                     // std::string copy that dies at the end of this statement.
+                     ably ? std::string_view(e.data) : std::string_view(),
+                     ably ? std::string_view(e.encoding) : std::string_view(), e.timestamp, 0};
   const std::string action = ably ? std::to_string(static_cast<int>(e.action))
                                   : "\"" + std::string(ActionName(e.action)) + "\"";
   AppendMessage(out, e.id, m, action);

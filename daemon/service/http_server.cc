@@ -46,25 +46,6 @@ void Reply(HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
   response.send() << body << std::flush;  // written within the answer deadline
 }
 
-// Returns the `page` query parameter of `uri`: 1 when absent or not a positive number, the largest
-// size_t when too big (the status page then shows its last page).
-size_t PageParameter(const std::string& uri) {
-  Poco::URI::QueryParameters query;
-  try {
-    query = Poco::URI(uri).getQueryParameters();
-  } catch (const Poco::Exception&) {
-    return 1;
-  }
-  for (const auto& [name, value] : query) {
-    if (name != "page") continue;
-    size_t page = 0;
-    const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), page);
-    if (error == std::errc::result_out_of_range) return std::numeric_limits<size_t>::max();
-    return error == std::errc() && end == value.data() + value.size() && page > 0 ? page : 1;
-  }
-  return 1;
-}
-
 // Returns the decoded value of query parameter `name` of `uri`; "" when absent or malformed.
 std::string QueryParameter(const std::string& uri, const std::string& name) {
   try {
@@ -74,6 +55,16 @@ std::string QueryParameter(const std::string& uri, const std::string& name) {
   } catch (const Poco::Exception&) {
   }
   return "";
+}
+
+// Returns the `page` query parameter of `uri`: 1 when absent or not a positive number, the largest
+// size_t when too big (the status page then shows its last page).
+size_t PageParameter(const std::string& uri) {
+  const std::string value = QueryParameter(uri, "page");
+  size_t page = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), page);
+  if (error == std::errc::result_out_of_range) return std::numeric_limits<size_t>::max();
+  return error == std::errc() && end == value.data() + value.size() && page > 0 ? page : 1;
 }
 
 // Routes one request to the injected handlers.

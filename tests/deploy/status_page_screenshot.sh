@@ -5,7 +5,7 @@
 # OUT_DIR/status_page.png) and dumps the rendered DOM. Checks: the DOM shows a channel, the webhook and
 # the stale channel; the PNG has the PNG magic bytes and the window's size, is not blank, and shows the
 # page's CSS colours (the table header grey and the stale row pink).
-# Exits 77 (skipped, reason printed) when chromium or python3 is not installed.
+# Exits 77 (skipped, reason printed) when chromium, python3 or curl is not installed.
 # Usage: status_page_screenshot.sh PRESENCED FAKE_ABLY WEBHOOK_SINK OUT_DIR
 set -euo pipefail
 (($# == 4)) || { echo "usage: $0 PRESENCED FAKE_ABLY WEBHOOK_SINK OUT_DIR" >&2; exit 2; }
@@ -72,16 +72,19 @@ sys.exit(0 if lobby and lobby[0]["lastSuccess"] > 0 and lobby[0]["members"] == 3
          and any(w["name"] == "ops-hooks" and w["pending"] == 0 for w in status["webhooks"]) else 1)
 PY
 do
-  ((SECONDS < deadline)) || fail "no committed cycle with dave's enter delivered within 60s: $(cat "$WORK/status.json")"
+  ((SECONDS < deadline)) \
+    || fail "no committed cycle with dave's enter delivered within 60s: $(cat "$WORK/status.json" 2>/dev/null)"
   kill -0 "$PRESENCED_PID" 2>/dev/null || fail "presenced exited"
   sleep 0.2
 done
 
-# Headless Chromium, in a throw-away profile. --no-sandbox: Chromium's sandbox cannot start as root
-# (and needs user namespaces otherwise); the page is our own, served on loopback.
+# Headless Chromium with a throw-away profile and HOME (it writes crash reports and caches there).
+# --no-sandbox: Chromium's sandbox cannot start as root (and needs user namespaces otherwise); the
+# page is our own, served on loopback.
 chrome() {
-  timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run \
-    --hide-scrollbars --user-data-dir="$WORK/chromium" --window-size=1280,2000 "$@" 2>>"$WORK/chromium.log"
+  HOME="$WORK" timeout -k 5 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+    --no-first-run --hide-scrollbars --user-data-dir="$WORK/chromium" --window-size=1280,2000 "$@" \
+    2>>"$WORK/chromium.log"
 }
 chrome --dump-dom "$url/" >"$WORK/dom.html" || fail "chromium --dump-dom failed (exit $?)"
 for want in '<td>chat:lobby</td>' '<td>ops-hooks</td>' '<td>chat:broken</td>' '<td>dave</td>'; do

@@ -152,7 +152,8 @@ TEST_F(StateStoreTest, HistoryCursorsCommitWithSnapshotsAndGoWithTheirChannel) {
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 1000);
   EXPECT_EQ((*snapshots)[0].history_tombstones, "gone");
   EXPECT_EQ((*snapshots)[1].history_cursor_ms, 0);  // none stored
-  ASSERT_TRUE(store_->CommitCycle({}, {}, {}, {{"a", "d"}}, {{"a", 2000, ""}, {"b", 3000, ""}}).ok());
+  ASSERT_TRUE(
+      store_->CommitCycle({}, {}, {}, {{"a", "d"}}, {{"a", 2000, ""}, {"b", 3000, ""}}).ok());
   snapshots = store_->LoadSnapshots();
   EXPECT_EQ((*snapshots)[0].history_cursor_ms, 2000);
   EXPECT_EQ((*snapshots)[1].history_cursor_ms, 3000);
