@@ -5,7 +5,6 @@
 #include <string>
 
 #include "ably/rest_request.h"
-#include "net/url.h"
 
 namespace presenced {
 namespace {
@@ -21,12 +20,6 @@ ChannelHistory Failed(const HistoryRequest& request, AblyError error) {
 }
 
 }  // namespace
-
-std::string ResolveTarget(const std::string& current, const std::string& reference) {
-  Url base{"http", "h", 80, current};
-  Result<Url> resolved = ParseUrl(ResolveReference(base, reference));
-  return resolved.ok() ? resolved->target : reference;
-}
 
 ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
                            const HistoryRequest& request, const std::atomic<bool>& cancel) {

@@ -18,7 +18,4 @@ namespace presenced {
 ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
                            const HistoryRequest& request, const std::atomic<bool>& cancel);
 
-// Resolves a `Link` URL against the path and query it came with; returns a path and query.
-std::string ResolveTarget(const std::string& current, const std::string& reference);
-
 }  // namespace presenced

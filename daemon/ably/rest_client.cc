@@ -18,7 +18,6 @@
 #include "ably/rest_request.h"
 #include "ably/transport.h"
 #include "common/worker_pool.h"
-#include "net/url.h"
 
 namespace presenced {
 namespace {

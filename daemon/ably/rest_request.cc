@@ -5,6 +5,7 @@
 #include <array>
 
 #include "common/version.h"
+#include "net/url.h"
 
 namespace presenced {
 namespace {
@@ -141,6 +142,12 @@ std::string NextLink(const Headers& headers) {
     }
   }
   return "";
+}
+
+std::string ResolveTarget(const std::string& current, const std::string& reference) {
+  Url base{"http", "h", 80, current};
+  Result<Url> resolved = ParseUrl(ResolveReference(base, reference));
+  return resolved.ok() ? resolved->target : reference;
 }
 
 }  // namespace presenced

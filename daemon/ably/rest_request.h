@@ -33,4 +33,7 @@ Headers AblyRequestHeaders();
 // Returns the URL of the rel="next" link among the response's `Link` headers, or "".
 std::string NextLink(const Headers& headers);
 
+// Resolves a `Link` URL against the path and query it came with; returns a path and query.
+std::string ResolveTarget(const std::string& current, const std::string& reference);
+
 }  // namespace presenced
