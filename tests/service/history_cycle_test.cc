@@ -238,6 +238,23 @@ TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave
   EXPECT_FALSE((*stored)[0].history_tombstones.empty());
 }
 
+TEST_F(HistoryCycleTest, SwitchingBackToHistoryModeStartsWithAReconcile) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Cycle(), Events{});
+  config_.presence.mode = PresenceConfig::Mode::kSnapshot;  // a reload
+  source_.Enter("a", "dave", R"("d")");
+  const Events entered = Cycle();
+  ASSERT_EQ(entered.size(), 1u);
+  EXPECT_TRUE(entered[0].starts_with("enter dave")) << entered[0];
+  const size_t snapshots = Snapshots(), reads = HistoryReads();
+  config_.presence.mode = PresenceConfig::Mode::kHistory;
+  // dave's enter is not in history: only the snapshot knew it, and it is not repeated.
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Snapshots(), snapshots + 1);
+  EXPECT_EQ(HistoryReads(), reads);  // no cursor to continue from
+}
+
 TEST_F(HistoryCycleTest, AGapLongerThanTheRetentionIsReconciledWithoutHistory) {
   source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
   EXPECT_EQ(Cycle(), Events{});
