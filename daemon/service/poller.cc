@@ -171,8 +171,13 @@ void Poller::AppendSyncs(const std::vector<WebhookConfig>& webhooks,
                                       [&](const std::string& g) { return GlobMatch(g, names[i]); });
       if (!routed) continue;
       if (members.empty()) {
-        const ChannelState& state = *channels_.at(names[i]).state;
-        members = d.full ? d.encoded : d.write ? Apply(state, d.delta).Encode() : state.Encode();
+        // A full write (always so for a first snapshot, which has no state yet) is the new state.
+        if (d.full) {
+          members = d.encoded;
+        } else {
+          const ChannelState& state = *channels_.at(names[i]).state;
+          members = d.write ? Apply(state, d.delta).Encode() : state.Encode();
+        }
       }
       outbox.push_back({webhook->name, SyncEvent(webhook->name, names[i], members, now_ms)});
     }
