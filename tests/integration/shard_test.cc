@@ -78,6 +78,26 @@ class ShardTest : public ::testing::Test {
     return seen == all_ && total == all_.size();
   }
 
+  // Who polls what, and who should, for a failure message.
+  std::string Coverage(int count) {
+    std::string out;
+    for (int index = 0; index < count; ++index) {
+      out += "\nshard " + std::to_string(index) + " polls:";
+      for (const std::string& channel : Polled(*daemons_[index])) {
+        out += " " + channel + (ShardOwner(channel, count) == index ? "" : "(not its own)");
+      }
+    }
+    for (const std::string& channel : all_) {
+      bool polled = false;
+      for (int index = 0; index < count; ++index)
+        polled |= Polled(*daemons_[index]).count(channel) > 0;
+      if (!polled)
+        out += "\nnobody polls " + channel + " (owner " +
+               std::to_string(ShardOwner(channel, count)) + ")";
+    }
+    return out;
+  }
+
   FakeAblyServer fake_{FakeOptions()};
   std::set<std::string> all_;
   std::vector<std::unique_ptr<TempDir>> dirs_;
@@ -96,7 +116,10 @@ TEST_F(ShardTest, ReplicasCoverEveryChannelOnceAndACountChangeRehomesWithoutEven
     daemons_[index]->RewriteConfig(Config(index, 3));
     daemons_[index]->process().Signal(SIGHUP);
   }
-  ASSERT_TRUE(WaitFor([&] { return CoveredExactlyOnce(3); })) << "three shards";
+  // Three replicas take turns at the one enumeration Ably allows per app: under a sanitizer on a
+  // loaded machine that can take longer than the default deadline.
+  ASSERT_TRUE(WaitFor([&] { return CoveredExactlyOnce(3); }, std::chrono::seconds(60)))
+      << "three shards" << Coverage(3);
   for (auto& daemon : daemons_) ASSERT_TRUE(daemon->WaitCycles(2));
   EXPECT_EQ(daemons_[1]->Metric("presenced_shard_info{count=\"3\",index=\"1\"}"), 1);
   // Re-homing emitted nothing: no leave from the shards that gave channels up, no enter from the
