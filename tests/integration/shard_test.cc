@@ -12,6 +12,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,14 @@ class ShardTest : public ::testing::Test {
       out += "\nshard " + std::to_string(index) + " polls:";
       for (const std::string& channel : Polled(*daemons_[index])) {
         out += " " + channel + (ShardOwner(channel, count) == index ? "" : "(not its own)");
+      }
+    }
+    for (int index = 0; index < count; ++index) {
+      std::istringstream log(daemons_[index]->process().Stderr());
+      for (std::string line; std::getline(log, line);) {
+        if (line.find("reload") != std::string::npos) {
+          out += "\nshard " + std::to_string(index) + " log: " + line;
+        }
       }
     }
     for (const std::string& channel : all_) {
