@@ -22,17 +22,10 @@ int ConnectionChange(Action action) {
   }
 }
 
+// An online/offline event caused by `cause`: its member, timestamps and no data.
 Event ClientEvent(const Event& cause, Action action) {
-  Event e;
-  e.id = EventId(cause.channel, cause.client_id, cause.connection_id, action, cause.member_id);
-  e.channel = cause.channel;
-  e.action = action;
-  e.client_id = cause.client_id;
-  e.connection_id = cause.connection_id;
-  e.member_id = cause.member_id;
-  e.timestamp = cause.timestamp;
-  e.observed_at = cause.observed_at;
-  return e;
+  return MakeEvent(cause.channel, action, cause.client_id, cause.connection_id, cause.member_id, "",
+                   "", cause.timestamp, cause.observed_at);
 }
 
 struct Client {

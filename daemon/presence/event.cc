@@ -121,6 +121,23 @@ void AppendJsonString(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+Event MakeEvent(std::string_view channel, Action action, std::string_view client_id,
+                std::string_view connection_id, std::string_view member_id, std::string_view data,
+                std::string_view encoding, int64_t timestamp, int64_t observed_at_ms) {
+  Event e;
+  e.id = EventId(channel, client_id, connection_id, action, member_id);
+  e.channel = channel;
+  e.action = action;
+  e.client_id = client_id;
+  e.connection_id = connection_id;
+  e.member_id = member_id;
+  e.data = data;
+  e.encoding = encoding;
+  e.timestamp = timestamp;
+  e.observed_at = observed_at_ms;
+  return e;
+}
+
 Event SyncEvent(std::string_view webhook, std::string_view channel, std::string members,
                 int64_t observed_at_ms) {
   Event e;

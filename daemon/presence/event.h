@@ -54,6 +54,12 @@ struct Event {
 std::string EventId(std::string_view channel, std::string_view client_id,
                     std::string_view connection_id, Action action, std::string_view member_id);
 
+// Returns the event with these fields and its id (EventId); the one way Diff, ApplyHistory and
+// the client events build one.
+Event MakeEvent(std::string_view channel, Action action, std::string_view client_id,
+                std::string_view connection_id, std::string_view member_id, std::string_view data,
+                std::string_view encoding, int64_t timestamp, int64_t observed_at_ms);
+
 // Returns the `sync` event of `channel` for webhook `webhook`: the member set `members`
 // (ChannelState::Encode() bytes) as observed at `observed_at_ms`. Its id hashes the channel, the
 // webhook and that time: stable across retries, new for every sync.

@@ -56,23 +56,6 @@ Slot& SlotFor(std::map<Key, Slot>& slots, const ChannelState& before,
   return slot;
 }
 
-Event MakeEvent(std::string_view channel, Action action, const Member& who,
-                std::string_view member_id, std::string_view data, std::string_view encoding,
-                int64_t timestamp, int64_t observed_at_ms) {
-  Event e;
-  e.id = EventId(channel, who.client_id, who.connection_id, action, member_id);
-  e.channel = channel;
-  e.action = action;
-  e.client_id = who.client_id;
-  e.connection_id = who.connection_id;
-  e.member_id = member_id;
-  e.data = data;
-  e.encoding = encoding;
-  e.timestamp = timestamp;
-  e.observed_at = observed_at_ms;
-  return e;
-}
-
 }  // namespace
 
 std::optional<MemberView> FindMember(const ChannelState& state, std::string_view client_id,
@@ -119,8 +102,9 @@ HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& be
         message.action == MessageAction::kLeave || message.action == MessageAction::kAbsent;
     if (leaves) {
       if (!slot.present) continue;
-      result.events.push_back(MakeEvent(channel, Action::kLeave, m, slot.id, slot.data,
-                                        slot.encoding, m.timestamp, observed_at_ms));
+      result.events.push_back(MakeEvent(channel, Action::kLeave, m.client_id, m.connection_id,
+                                        slot.id, slot.data, slot.encoding, m.timestamp,
+                                        observed_at_ms));
       slot.present = false;
       continue;
     }
@@ -128,11 +112,11 @@ HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& be
     const bool data_changed = slot.data != m.data || slot.encoding != m.encoding;
     const bool id_changed = slot.id != m.id;
     if (entered) {
-      result.events.push_back(MakeEvent(channel, Action::kEnter, m, m.id, m.data, m.encoding,
-                                        m.timestamp, observed_at_ms));
+      result.events.push_back(MakeEvent(channel, Action::kEnter, m.client_id, m.connection_id, m.id,
+                                        m.data, m.encoding, m.timestamp, observed_at_ms));
     } else if (data_changed || (update_on == PresenceConfig::UpdateOn::kAny && id_changed)) {
-      result.events.push_back(MakeEvent(channel, Action::kUpdate, m, m.id, m.data, m.encoding,
-                                        m.timestamp, observed_at_ms));
+      result.events.push_back(MakeEvent(channel, Action::kUpdate, m.client_id, m.connection_id,
+                                        m.id, m.data, m.encoding, m.timestamp, observed_at_ms));
     }
     slot.present = true;
     slot.changed = true;

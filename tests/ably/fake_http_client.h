@@ -11,13 +11,25 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "metrics/metrics.h"
 #include "net/http_client.h"
 
 namespace presenced::testing {
+
+// Returns the value of one exposed series ("name" or "name{labels}"), or -1 when absent.
+inline double MetricValue(const Metrics& metrics, const std::string& series) {
+  std::stringstream in(metrics.Serialize());
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return -1;
+}
 
 class FakeHttpClient final : public HttpClient {
  public:

@@ -19,6 +19,7 @@ namespace {
 
 using testing::FakeClock;
 using testing::FakeHttpClient;
+using testing::MetricValue;
 
 HttpResult Reply(int status, std::string body, Headers headers = {}) {
   HttpResponse response;
@@ -31,15 +32,6 @@ HttpResult Reply(int status, std::string body, Headers headers = {}) {
 std::string Target(const HttpRequest& request) {
   const size_t scheme = request.url.find("://");
   return request.url.substr(request.url.find('/', scheme + 3));
-}
-
-double MetricValue(const Metrics& metrics, const std::string& series) {
-  std::stringstream in(metrics.Serialize());
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
 }
 
 constexpr char kPage1[] =

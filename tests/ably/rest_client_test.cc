@@ -19,6 +19,7 @@ namespace {
 
 using testing::FakeClock;
 using testing::FakeHttpClient;
+using testing::MetricValue;
 using namespace std::chrono_literals;
 
 std::string PercentDecode(std::string_view text) {
@@ -81,16 +82,6 @@ HttpResult V3Ok(const HttpRequest& request) {
             name + R"(","connectionId":"c","timestamp":1}]})";
   }
   return Respond(200, body + "]}");
-}
-
-// Returns the value of one exposed series ("name" or "name{labels}"), or -1 when absent.
-double MetricValue(const Metrics& metrics, const std::string& series) {
-  std::stringstream in(metrics.Serialize());
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
 }
 
 AblyConfig Config() {

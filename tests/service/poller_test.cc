@@ -271,5 +271,34 @@ TEST_F(PollerTest, CancelledCycleCommitsNothing) {
   EXPECT_TRUE(snapshots->empty());
 }
 
+// README "sync events": the first periodic sync comes one sync_every after the webhook appears
+// (no burst at a start or a reload), then one per period; each goes after the cycle's events.
+TEST_F(PollerTest, PeriodicSyncsStartOnePeriodAfterTheWebhookAppears) {
+  config_.webhooks[0].sync_every = std::chrono::seconds(40);
+  auto syncs = [&] {
+    size_t n = 0;
+    auto pending = store_->PeekPending("main", 1000);
+    EXPECT_TRUE(pending.ok());
+    for (const auto& p : *pending) n += p.event.action == Action::kSync;
+    return n;
+  };
+  source_.Enter("a", "bob", R"("hi")");
+  Cycle();  // t = 15 s: the webhook appears, the first sync is due at 55 s
+  Cycle();  // 30 s
+  Cycle();  // 45 s
+  EXPECT_EQ(syncs(), 0u);
+  source_.Enter("a", "ann", R"("yo")");
+  EXPECT_EQ(Cycle(), Events{"enter a ann"});  // 60 s: due
+  EXPECT_EQ(syncs(), 2u);                     // channels a and b
+  auto pending = store_->PeekPending("main", 1000);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->back().event.action, Action::kSync);
+  Cycle();  // 75 s
+  Cycle();  // 90 s
+  EXPECT_EQ(syncs(), 2u);
+  Cycle();  // 105 s: due again (60 + 40 = 100)
+  EXPECT_EQ(syncs(), 4u);
+}
+
 }  // namespace
 }  // namespace presenced
