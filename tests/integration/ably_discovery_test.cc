@@ -45,12 +45,13 @@ TEST_F(AblyDiscoveryTest, ARoomFoundLaterAnnouncesItsFirstMembers) {
 
 TEST_F(AblyDiscoveryTest, ConcurrentEnumerationIsRetriedAndInvalidPaginationRestarts) {
   fake_.Enter("room:a", "bob", "conn-bob", R"("x")");
-  // Another client of the app is enumerating: the first attempts get 42912.
-  fake_.rules().SetEnumerationLease(milliseconds(1200));
+  // Another client of the app is enumerating: the first attempts get 42912. The lease outlasts
+  // even a slow start (a sanitizer build under load took over 1.2 s to its first enumeration).
+  fake_.rules().SetEnumerationLease(milliseconds(6000));
   fake_.rules().StartForeignEnumeration();
   DaemonHarness daemon(dir_, Config());
   ASSERT_TRUE(daemon.Start());
-  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }, seconds(20)));
+  ASSERT_TRUE(WaitFor([&] { return daemon.Metric("presenced_channels") == 1; }, seconds(40)));
   EXPECT_GE(daemon.Metric(R"(presenced_api_requests_total{status="429"})"), 1);
 
   // Pagination becomes invalid mid-way (an empty page with `next`, then 40011): start again.
