@@ -1,11 +1,14 @@
 #include "config/config_loader.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <exception>
 #include <limits>
+#include <mutex>
 
 #include "common/shard.h"
 #include "config/config_sections.h"
@@ -256,15 +259,53 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   return config;
 }
 
+namespace {
+
+std::mutex program_mu;
+std::string contained_program;  // "": fork without exec (RunContained)
+
+std::string ContainedProgram() {
+  std::lock_guard lock(program_mu);
+  return contained_program;
+}
+
+Status Check(std::string_view yaml_text, const std::string& path, const EnvLookup& env) {
+  Result<Config> config = ParseConfig(yaml_text, path, env);
+  if (!config.ok()) return config.error();
+  return Ok{};
+}
+
+}  // namespace
+
+void ParseConfigsInProgram(std::string executable) {
+  std::lock_guard lock(program_mu);
+  contained_program = std::move(executable);
+}
+
+void ServeConfigParse(const std::string& path) {
+  std::string text;
+  char buffer[65536];
+  for (;;) {
+    const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+  const EnvLookup env = ProcessEnv();
+  config_internal::ServeContained(config_internal::Bounds{},
+                                  [&] { return Check(text, path, env); });
+}
+
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
                                   const EnvLookup& env) {
   using config_internal::Contained;
   const config_internal::Bounds bounds;
-  const Contained outcome = config_internal::RunContained(bounds, [&]() -> Status {
-    Result<Config> config = ParseConfig(yaml_text, path, env);
-    if (!config.ok()) return config.error();
-    return Ok{};
-  });
+  const std::string program = ContainedProgram();
+  const Contained outcome =
+      program.empty()
+          ? config_internal::RunContained(bounds, [&] { return Check(yaml_text, path, env); })
+          : config_internal::RunContainedProgram(bounds, {program, kInternalParseConfigFlag, path},
+                                                 yaml_text);
   // A known yaml-cpp 0.7 defect; the file is not valid YAML in a way the parser cannot report.
   const std::string defect = " (a yaml-cpp defect on some malformed YAML): check the file's syntax";
   switch (outcome.kind) {

@@ -31,6 +31,18 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
                                   const EnvLookup& env);
 
+// From this call on, ParseConfigBounded runs its contained parse as the program `executable
+// --internal-parse-config PATH` (config/contained.h, RunContainedProgram) instead of in a fork of
+// this process, which is unsafe once the process has other threads (reloads happen while the
+// daemon runs). `executable` must be a presenced binary (main passes /proc/self/exe). The program
+// reads the process environment, so this suits callers whose EnvLookup is ProcessEnv().
+void ParseConfigsInProgram(std::string executable);
+
+// The program's side: reads YAML text from standard input, parses it as the file `path` with the
+// process environment, writes the answer to standard output and exits.
+inline constexpr const char* kInternalParseConfigFlag = "--internal-parse-config";
+[[noreturn]] void ServeConfigParse(const std::string& path);
+
 // Reads the file at `path` and parses it with ParseConfigBounded; a missing or unreadable file (or
 // one larger than 4 MiB) is an Error naming the path.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);

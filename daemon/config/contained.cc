@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <cstring>
 #include <new>
 #include <optional>
+#include <string_view>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PRESENCED_ASAN 1
@@ -86,28 +88,10 @@ void ReadAvailable(int fd, int timeout_ms, std::string* out) {
   ::_exit(0);  // no atexit handlers, no flushing of the parent's stdio buffers
 }
 
-}  // namespace
-
-Contained RunContained(const Bounds& bounds, const std::function<Status()>& work) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return {Contained::Kind::kCrashed,
-            std::string("cannot create a pipe: ") + std::strerror(errno)};
-  }
-  const uint64_t memory_limit = StatmBytes("self", 1) + bounds.memory_bytes;
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    const int error = errno;
-    ::close(fds[0]);
-    ::close(fds[1]);
-    return {Contained::Kind::kCrashed, std::string("cannot fork: ") + std::strerror(error)};
-  }
-  if (pid == 0) {
-    ::close(fds[0]);
-    RunChild(fds[1], bounds, work);
-  }
-  ::close(fds[1]);
-
+// The caller's side: feeds `input` to `input_fd` (-1: none), collects the answer from
+// `answer_fd`, stops the child at the bounds, reaps it and says how it ended. Closes both fds.
+Contained Watch(pid_t pid, int answer_fd, int input_fd, std::string_view input,
+                const Bounds& bounds, uint64_t memory_limit) {
   char pid_text[24];
   std::snprintf(pid_text, sizeof(pid_text), "%d", static_cast<int>(pid));
   const auto deadline = std::chrono::steady_clock::now() + bounds.time;
@@ -132,13 +116,25 @@ Contained RunContained(const Bounds& bounds, const std::function<Status()>& work
       break;
     }
     const int timeout = static_cast<int>(std::min(left, kWatchPeriod).count());
-    ReadAvailable(fds[0], timeout, &answer);
+    pollfd ready[2] = {{answer_fd, POLLIN, 0}, {input_fd, POLLOUT, 0}};
+    ::poll(ready, input_fd >= 0 ? 2 : 1, timeout);
+    if (input_fd >= 0 && ready[1].revents != 0) {
+      // MSG_NOSIGNAL: a child that stopped reading must not kill the caller with SIGPIPE.
+      const ssize_t n = ::send(input_fd, input.data(), input.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) input.remove_prefix(static_cast<size_t>(n));
+      if (input.empty() || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        ::close(input_fd);  // the end of the input
+        input_fd = -1;
+      }
+    }
+    ReadAvailable(answer_fd, 0, &answer);
     const pid_t ended = ::waitpid(pid, &status, WNOHANG);
     // ECHILD: SIGCHLD is ignored, so the kernel reaped the child itself; its answer is complete.
     reaped = ended == pid || (ended < 0 && errno == ECHILD);
   }
-  if (reaped) ReadAvailable(fds[0], 0, &answer);  // what the child wrote just before it exited
-  ::close(fds[0]);
+  if (reaped) ReadAvailable(answer_fd, 0, &answer);  // what the child wrote just before it exited
+  ::close(answer_fd);
+  if (input_fd >= 0) ::close(input_fd);
 
   if (stopped) return {*stopped, ""};
   if (!answer.empty() && answer[0] == 'O') return {Contained::Kind::kOk, ""};
@@ -154,6 +150,71 @@ Contained RunContained(const Bounds& bounds, const std::function<Status()>& work
   }
   return {Contained::Kind::kCrashed,
           "exited with status " + std::to_string(WEXITSTATUS(status)) + " without an answer"};
+}
+
+}  // namespace
+
+Contained RunContained(const Bounds& bounds, const std::function<Status()>& work) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return {Contained::Kind::kCrashed,
+            std::string("cannot create a pipe: ") + std::strerror(errno)};
+  }
+  const uint64_t memory_limit = StatmBytes("self", 1) + bounds.memory_bytes;
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return {Contained::Kind::kCrashed, std::string("cannot fork: ") + std::strerror(error)};
+  }
+  if (pid == 0) {
+    ::close(fds[0]);
+    RunChild(fds[1], bounds, work);
+  }
+  ::close(fds[1]);
+  return Watch(pid, fds[0], -1, {}, bounds, memory_limit);
+}
+
+Contained RunContainedProgram(const Bounds& bounds, const std::vector<std::string>& argv,
+                              std::string_view input) {
+  // Everything the child needs is made before the fork: after it, only async-signal-safe calls.
+  std::vector<char*> args;
+  for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  int answer[2];
+  if (::pipe2(answer, O_CLOEXEC) != 0) {
+    return {Contained::Kind::kCrashed,
+            std::string("cannot create a pipe: ") + std::strerror(errno)};
+  }
+  int feed[2];  // a socket pair, so that the caller can write with MSG_NOSIGNAL
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, feed) != 0) {
+    const int error = errno;
+    ::close(answer[0]);
+    ::close(answer[1]);
+    return {Contained::Kind::kCrashed,
+            std::string("cannot create a socket pair: ") + std::strerror(error)};
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    const int error = errno;
+    for (int fd : {answer[0], answer[1], feed[0], feed[1]}) ::close(fd);
+    return {Contained::Kind::kCrashed, std::string("cannot fork: ") + std::strerror(error)};
+  }
+  if (pid == 0) {
+    // dup2 clears close-on-exec on the copies; every other descriptor of the pair closes on exec.
+    if (::dup2(feed[1], STDIN_FILENO) < 0 || ::dup2(answer[1], STDOUT_FILENO) < 0) ::_exit(127);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(answer[1]);
+  ::close(feed[1]);
+  ::shutdown(feed[0], SHUT_RD);
+  return Watch(pid, answer[0], feed[0], input, bounds, bounds.memory_bytes + kProgramBaseline);
+}
+
+void ServeContained(const Bounds& bounds, const std::function<Status()>& work) {
+  RunChild(STDOUT_FILENO, bounds, work);
 }
 
 }  // namespace presenced::config_internal

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "config/config.h"
@@ -39,5 +41,19 @@ struct Contained {
 // child's resident set, watched by the caller. Callable from any thread; blocks for at most
 // `bounds.time` plus the time to reap the child.
 Contained RunContained(const Bounds& bounds, const std::function<Status()>& work);
+
+// Runs the program `argv` (argv[0] is its path) in a child process with `input` on its standard
+// input, held to the same bounds and watched the same way; the program answers with
+// ServeContained. Unlike RunContained, this is safe in a process with other threads: a fork
+// without exec may copy a lock another thread held at that instant (a malloc arena's, ASan's
+// allocator's) and the child then waits for it forever. Between the fork and the exec the child
+// only makes async-signal-safe calls. The memory bound applies above kProgramBaseline.
+inline constexpr uint64_t kProgramBaseline = 64ull << 20;
+Contained RunContainedProgram(const Bounds& bounds, const std::vector<std::string>& argv,
+                              std::string_view input);
+
+// The program side of RunContainedProgram: bounds this process, runs `work`, writes the answer
+// to standard output and exits.
+[[noreturn]] void ServeContained(const Bounds& bounds, const std::function<Status()>& work);
 
 }  // namespace presenced::config_internal

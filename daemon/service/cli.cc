@@ -11,6 +11,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "ably/rest_client.h"
@@ -181,6 +182,12 @@ int RunDaemon(std::shared_ptr<const Config> config) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[1]) == kInternalParseConfigFlag) {
+    ServeConfigParse(argv[2]);  // this binary as the contained config parser, below
+  }
+  // Every config parse (the first, --check-config, each reload) is first tried by this same
+  // binary in a child process, bounded in memory and time (yaml-cpp 0.7 can loop forever).
+  ParseConfigsInProgram("/proc/self/exe");
   SetupLogging(LogConfig{});
   const auto args = ParseArgs(argc, argv);
   if (!args) {

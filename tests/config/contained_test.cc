@@ -7,7 +7,11 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
 #include <vector>
 
 namespace presenced::config_internal {
@@ -63,6 +67,76 @@ TEST(RunContainedTest, TheChildChangesNothingInTheCaller) {
                 .kind,
             Contained::Kind::kOk);
   EXPECT_EQ(touched, 0);
+}
+
+// RunContainedProgram, with /bin/sh standing in for a program that answers like ServeContained.
+Contained Shell(const std::string& script, std::string_view input = {}, Bounds bounds = {}) {
+  return RunContainedProgram(bounds, {"/bin/sh", "-c", script}, input);
+}
+
+TEST(RunContainedProgramTest, TheInputGoesInAndTheAnswerComesBack) {
+  EXPECT_EQ(Shell(R"sh(test "$(cat)" = "channels: [a]" && printf O)sh", "channels: [a]").kind,
+            Contained::Kind::kOk);
+  const Contained failed = Shell("cat >/dev/null; printf 'Fpoll.interval: bad (line 3)'");
+  EXPECT_EQ(failed.kind, Contained::Kind::kFailed);
+  EXPECT_EQ(failed.message, "poll.interval: bad (line 3)");
+  // More than any pipe or socket buffer holds: written while the child reads.
+  const std::string big(3 << 20, 'x');
+  EXPECT_EQ(Shell(R"sh(test "$(wc -c)" = 3145728 && printf O || printf Fshort)sh", big).kind,
+            Contained::Kind::kOk);
+}
+
+TEST(RunContainedProgramTest, AChildThatIgnoresItsInputDoesNotHurtTheCaller) {
+  // The caller would die of SIGPIPE here if it wrote to the closed input without MSG_NOSIGNAL.
+  const std::string big(3 << 20, 'x');
+  EXPECT_EQ(Shell("exec 0<&-; printf O", big).kind, Contained::Kind::kOk);
+}
+
+TEST(RunContainedProgramTest, BoundsStopItAndFailuresAreReported) {
+  Bounds quick;
+  quick.time = std::chrono::milliseconds(300);
+  EXPECT_EQ(Shell("while :; do :; done", {}, quick).kind, Contained::Kind::kTimedOut);
+
+  Bounds small;
+  small.memory_bytes = 32 << 20;
+  small.time = std::chrono::minutes(5);  // the memory bound must be what stops it
+  EXPECT_EQ(
+      Contained::Kind::kOutOfMemory,
+      RunContainedProgram(
+          small, {"/usr/bin/python3", "-c", "a = []\nwhile True: a.append(bytearray(1 << 20))"}, {})
+          .kind);
+
+  const Contained crashed = Shell("kill -SEGV $$");
+  EXPECT_EQ(crashed.kind, Contained::Kind::kCrashed);
+  EXPECT_NE(crashed.message.find("signal 11"), std::string::npos) << crashed.message;
+  const Contained missing = RunContainedProgram({}, {"/nonexistent/presenced"}, "x");
+  EXPECT_EQ(missing.kind, Contained::Kind::kCrashed);
+  EXPECT_NE(missing.message.find("status 127"), std::string::npos) << missing.message;
+}
+
+// Why the daemon execs: a fork copies a lock held by another thread, and a child that needs it
+// waits forever (here a mutex; in the daemon, an allocator's lock). A program starts clean.
+TEST(RunContainedProgramTest, ALockHeldByAnotherThreadIsNotInheritedByAProgram) {
+  std::mutex held;
+  std::promise<void> locked, release;
+  std::thread holder([&] {
+    std::lock_guard lock(held);
+    locked.set_value();
+    release.get_future().wait();
+  });
+  locked.get_future().wait();
+  Bounds quick;
+  quick.time = std::chrono::milliseconds(500);
+  EXPECT_EQ(RunContained(quick,
+                         [&] {
+                           std::lock_guard lock(held);
+                           return Status(Ok{});
+                         })
+                .kind,
+            Contained::Kind::kTimedOut);
+  EXPECT_EQ(Shell("printf O", {}, quick).kind, Contained::Kind::kOk);
+  release.set_value();
+  holder.join();
 }
 
 }  // namespace
