@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <exception>
 #include <limits>
-#include <mutex>
 
 #include "common/shard.h"
 #include "config/config_sections.h"
@@ -261,14 +260,6 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
 
 namespace {
 
-std::mutex program_mu;
-std::string contained_program;  // "": fork without exec (RunContained)
-
-std::string ContainedProgram() {
-  std::lock_guard lock(program_mu);
-  return contained_program;
-}
-
 Status Check(std::string_view yaml_text, const std::string& path, const EnvLookup& env) {
   Result<Config> config = ParseConfig(yaml_text, path, env);
   if (!config.ok()) return config.error();
@@ -276,11 +267,6 @@ Status Check(std::string_view yaml_text, const std::string& path, const EnvLooku
 }
 
 }  // namespace
-
-void ParseConfigsInProgram(std::string executable) {
-  std::lock_guard lock(program_mu);
-  contained_program = std::move(executable);
-}
 
 void ServeConfigParse(const std::string& path) {
   std::string text;
@@ -297,15 +283,14 @@ void ServeConfigParse(const std::string& path) {
 }
 
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
-                                  const EnvLookup& env) {
+                                  const EnvLookup& env, const std::string& parse_program) {
   using config_internal::Contained;
   const config_internal::Bounds bounds;
-  const std::string program = ContainedProgram();
   const Contained outcome =
-      program.empty()
+      parse_program.empty()
           ? config_internal::RunContained(bounds, [&] { return Check(yaml_text, path, env); })
-          : config_internal::RunContainedProgram(bounds, {program, kInternalParseConfigFlag, path},
-                                                 yaml_text);
+          : config_internal::RunContainedProgram(
+                bounds, {parse_program, kInternalParseConfigFlag, path}, yaml_text);
   // A known yaml-cpp 0.7 defect; the file is not valid YAML in a way the parser cannot report.
   const std::string defect = " (a yaml-cpp defect on some malformed YAML): check the file's syntax";
   switch (outcome.kind) {
@@ -325,10 +310,11 @@ Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string&
   return Error{"the config parser failed: " + outcome.message};
 }
 
-Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env,
+                              const std::string& parse_program) {
   Result<std::string> text = config_internal::ReadTextFile(path);
   if (!text.ok()) return text.error();
-  return ParseConfigBounded(*text, path, env);
+  return ParseConfigBounded(*text, path, env, parse_program);
 }
 
 EnvLookup ProcessEnv() {

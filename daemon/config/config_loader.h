@@ -28,24 +28,25 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
 // Parses like ParseConfig, first in a child process held to a memory and a time bound (see
 // config/contained.h): no text can hang or kill the caller. yaml-cpp 0.7 loops or allocates
 // forever on some malformed inputs; such a text becomes an Error saying the parser was stopped.
+// `parse_program` empty: the child is a fork of this process (RunContained), which is unsafe once
+// the process has other threads. Else it is the program `parse_program --internal-parse-config
+// PATH` (RunContainedProgram), which must be a presenced binary (the daemon passes
+// /proc/self/exe); that program reads the process environment, not `env`.
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
-                                  const EnvLookup& env);
+                                  const EnvLookup& env, const std::string& parse_program = "");
 
-// From this call on, ParseConfigBounded runs its contained parse as the program `executable
-// --internal-parse-config PATH` (config/contained.h, RunContainedProgram) instead of in a fork of
-// this process, which is unsafe once the process has other threads (reloads happen while the
-// daemon runs). `executable` must be a presenced binary (main passes /proc/self/exe). The program
-// reads the process environment, so this suits callers whose EnvLookup is ProcessEnv().
-void ParseConfigsInProgram(std::string executable);
-
-// The program's side: reads YAML text from standard input, parses it as the file `path` with the
-// process environment, writes the answer to standard output and exits.
+// The parse program's side: reads YAML text from standard input, parses it as the file `path`
+// with the process environment, writes the answer to standard output and exits.
 inline constexpr const char* kInternalParseConfigFlag = "--internal-parse-config";
 [[noreturn]] void ServeConfigParse(const std::string& path);
 
 // Reads the file at `path` and parses it with ParseConfigBounded; a missing or unreadable file (or
 // one larger than 4 MiB) is an Error naming the path.
-Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env);
+Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env,
+                              const std::string& parse_program = "");
+
+// Loads the config file at a path: how the daemon reads its file again on a reload.
+using ConfigLoader = std::function<Result<Config>(const std::string& path)>;
 
 // Parses a duration string ("500ms", "15s", "5m", "24h"); nullopt when malformed.
 std::optional<Duration> ParseDuration(std::string_view text);

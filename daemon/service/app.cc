@@ -80,8 +80,8 @@ struct App::Parts {
   std::chrono::steady_clock::time_point grid_start{};
 };
 
-App::App(std::shared_ptr<const Config> config, EnvLookup env)
-    : env_(std::move(env)),
+App::App(std::shared_ptr<const Config> config, ConfigLoader load_config)
+    : load_config_(std::move(load_config)),
       metrics_(std::make_unique<Metrics>(config->metrics.per_channel)),
       notifier_(std::make_unique<SystemdNotifier>(
           std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
@@ -100,7 +100,7 @@ Status App::RequestReload() {
     current = config_;
   }
   notifier_->Send("RELOADING=1");
-  auto loaded = LoadConfigFile(current->path, env_);
+  auto loaded = load_config_(current->path);
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}: {}", current->path,
                   loaded.error().message);

@@ -27,7 +27,8 @@ struct CycleReport;
 
 class App {
  public:
-  App(std::shared_ptr<const Config> config, EnvLookup env);
+  // `load_config` reads the config file again on a reload.
+  App(std::shared_ptr<const Config> config, ConfigLoader load_config);
   ~App();
 
   // Runs until RequestStop(); returns the process exit code (0 clean stop, 1 start-up failure
@@ -52,7 +53,7 @@ class App {
   void UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config);
   void WatchdogLoop();
 
-  EnvLookup env_;
+  ConfigLoader load_config_;
   SystemClock clock_;
   std::unique_ptr<Metrics> metrics_;           // created with the first config, never replaced
   std::unique_ptr<SystemdNotifier> notifier_;  // $NOTIFY_SOCKET, a no-op without it

@@ -135,7 +135,7 @@ int RunOnce(const Config& config) {
 }
 
 // Runs the daemon with SIGTERM/SIGINT (stop) and SIGHUP (reload) handled on a signal thread.
-int RunDaemon(std::shared_ptr<const Config> config) {
+int RunDaemon(std::shared_ptr<const Config> config, ConfigLoader load_config) {
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
@@ -147,7 +147,7 @@ int RunDaemon(std::shared_ptr<const Config> config) {
   // instead of killing the daemon.
   signal(SIGXFSZ, SIG_IGN);
 
-  App app(std::move(config), ProcessEnv());
+  App app(std::move(config), std::move(load_config));
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
     const timespec tick{0, 100'000'000};
@@ -183,11 +183,8 @@ int RunDaemon(std::shared_ptr<const Config> config) {
 
 int RunCli(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == kInternalParseConfigFlag) {
-    ServeConfigParse(argv[2]);  // this binary as the contained config parser, below
+    ServeConfigParse(argv[2]);  // this binary as the contained config parser of `load`, below
   }
-  // Every config parse (the first, --check-config, each reload) is first tried by this same
-  // binary in a child process, bounded in memory and time (yaml-cpp 0.7 can loop forever).
-  ParseConfigsInProgram("/proc/self/exe");
   SetupLogging(LogConfig{});
   const auto args = ParseArgs(argc, argv);
   if (!args) {
@@ -202,7 +199,12 @@ int RunCli(int argc, char** argv) {
     std::printf("presenced %s\n", kVersion);
     return 0;
   }
-  auto loaded = LoadConfigFile(args->config_path, ProcessEnv());
+  // Every parse (the first, --check-config, each reload) is first run by this same binary in a
+  // child process held to a memory and a time bound (yaml-cpp 0.7 can loop forever).
+  const ConfigLoader load = [](const std::string& path) {
+    return LoadConfigFile(path, ProcessEnv(), "/proc/self/exe");
+  };
+  auto loaded = load(args->config_path);
   if (!loaded.ok()) {
     std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
                  loaded.error().message.c_str());
@@ -273,7 +275,7 @@ int RunCli(int argc, char** argv) {
                 static_cast<unsigned long long>(*synced));
     return 0;
   }
-  return RunDaemon(std::move(config));
+  return RunDaemon(std::move(config), load);
 }
 
 }  // namespace presenced
