@@ -12,7 +12,8 @@
 #   - start-up: a restart on the same state.dir (every member stored), time to the first
 #     finished cycle, and to the "state: restored" log line.
 # Usage: scripts/bench-e2e.sh [SIZES...]   SIZES like 1000x100 (default: 1000x100 1000x1000)
-# Profiling: BENCH_PERF=FILE records `perf record -g` of presenced over the measured cycles (use
+# Profiling: BENCH_PERF_RESTART=FILE records the restart (start to the first finished cycle).
+# BENCH_PERF=FILE records `perf record -g` of presenced over the measured cycles (use
 # it with BENCH_CXX_FLAGS=-fno-omit-frame-pointer BENCH_BUILD_DIR=build-prof for usable call
 # graphs); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build.
 set -euo pipefail
@@ -65,17 +66,31 @@ since_start() {
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$daemon_pid/stat"; }
 write_bytes() { awk '/^write_bytes/ {print $2}' "/proc/$daemon_pid/io"; }
 
+# start_daemon [PERF_FILE]: with a file, under `perf record -g` from its first instruction.
 start_daemon() {
   : >"$work/stderr"
-  ABLY_API_KEY=bench.key:secret "$presenced" --config "$work/presenced.yaml" \
-    2>"$work/stderr" >/dev/null &
-  daemon_pid=$!
+  if [[ -n ${1:-} ]]; then
+    ABLY_API_KEY=bench.key:secret perf record -g -o "$1" -- "$presenced" \
+      --config "$work/presenced.yaml" 2>"$work/stderr" >/dev/null &
+    restart_perf_pid=$!
+    wait_for "pgrep -P $restart_perf_pid >/dev/null" 60
+    daemon_pid=$(pgrep -P "$restart_perf_pid")
+  else
+    ABLY_API_KEY=bench.key:secret "$presenced" --config "$work/presenced.yaml" \
+      2>"$work/stderr" >/dev/null &
+    daemon_pid=$!
+  fi
   wait_for "grep -q 'http listening on' '$work/stderr'" 60
   http_port=$(sed -n 's/.*http listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/stderr" | head -1)
 }
 stop_daemon() {
   kill -TERM "$daemon_pid"
-  wait "$daemon_pid" || true
+  if [[ -n ${restart_perf_pid:-} ]]; then
+    wait "$restart_perf_pid" || true
+    restart_perf_pid=
+  else
+    wait "$daemon_pid" || true
+  fi
   daemon_pid=
 }
 
@@ -118,7 +133,7 @@ run_size() {
 
   # Restart on the stored state: every member comes back from state.dir.
   local restored first first_cpu
-  start_daemon
+  start_daemon "${BENCH_PERF_RESTART:-}"
   wait_for "grep -q 'state: restored' '$work/stderr'" 120
   restored=$(since_start)
   wait_for "(( \$(metric presenced_poll_cycles_total) >= 1 ))" 120
