@@ -37,19 +37,18 @@ Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook
 }
 
 Result<uint64_t> QueueStoredSyncs(StateStore& store, const WebhookConfig& webhook, int64_t now_ms) {
-  Result<std::vector<StateStore::StoredSnapshot>> snapshots = store.LoadSnapshots();
-  if (!snapshots.ok()) return snapshots.error();
   std::vector<StateStore::OutboxEntry> syncs;
-  for (const StateStore::StoredSnapshot& snapshot : *snapshots) {
+  Status visited = store.VisitSnapshots([&](const StateStore::StoredSnapshotView& snapshot) {
     const bool routed =
         std::any_of(webhook.channels.begin(), webhook.channels.end(),
                     [&](const std::string& glob) { return GlobMatch(glob, snapshot.channel); });
-    if (!routed) continue;
+    if (!routed) return;
     Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
-    if (!state.ok()) continue;  // unreadable: the daemon starts it again as a baseline
+    if (!state.ok()) return;  // unreadable: the daemon starts it again as a baseline
     syncs.push_back(
         {webhook.name, SyncEvent(webhook.name, snapshot.channel, state->Encode(), now_ms)});
-  }
+  });
+  if (!visited.ok()) return visited.error();
   if (syncs.empty()) return uint64_t{0};
   if (Status s = store.CommitCycle({}, {}, syncs); !s.ok()) return s.error();
   return static_cast<uint64_t>(syncs.size());

@@ -26,18 +26,16 @@ Poller::Poller(PresenceSource& source, StateStore& store, Metrics& metrics, cons
     : source_(&source), store_(store), metrics_(metrics), clock_(clock), sink_(std::move(sink)) {}
 
 Status Poller::Restore() {
-  auto snapshots = store_.LoadSnapshots();
-  if (!snapshots.ok()) return snapshots.error();
   size_t deltas = 0;
-  for (auto& snapshot : *snapshots) {
+  Status visited = store_.VisitSnapshots([&](const StateStore::StoredSnapshotView& snapshot) {
     Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
     if (!state.ok()) {
       // A snapshot we cannot read is treated as unknown: the channel starts again as a baseline.
       spdlog::warn("state: ignoring unreadable snapshot of channel {}: {}", snapshot.channel,
                    state.error().message);
-      continue;
+      return;
     }
-    Tracked& tracked = channels_[snapshot.channel];
+    Tracked& tracked = channels_[std::string(snapshot.channel)];
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
     tracked.history.cursor_ms = snapshot.history_cursor_ms;
     if (Result<ChannelState> gone = ChannelState::Decode(snapshot.history_tombstones); gone.ok()) {
@@ -46,7 +44,8 @@ Status Poller::Restore() {
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
-  }
+  });
+  if (!visited.ok()) return visited;
   clients_.Reserve(member_total());  // at most one clientId per member
   for (const auto& [name, tracked] : channels_) {
     if (tracked.state) CountClients(*tracked.state, true);

@@ -141,11 +141,13 @@ void Statement::Reset() {
 
 int64_t Statement::ColumnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
 
-std::string Statement::ColumnText(int index) const {
-  const void* bytes = sqlite3_column_blob(stmt_, index);
+std::string Statement::ColumnText(int index) const { return std::string(ColumnView(index)); }
+
+std::string_view Statement::ColumnView(int index) const {
+  const void* bytes = sqlite3_column_blob(stmt_, index);  // before sqlite3_column_bytes
   const int size = sqlite3_column_bytes(stmt_, index);
-  if (bytes == nullptr || size <= 0) return "";
-  return std::string(static_cast<const char*>(bytes), static_cast<size_t>(size));
+  if (bytes == nullptr || size <= 0) return {};
+  return {static_cast<const char*>(bytes), static_cast<size_t>(size)};
 }
 
 }  // namespace presenced

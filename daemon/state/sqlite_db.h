@@ -65,6 +65,8 @@ class Statement {
 
   int64_t ColumnInt(int index) const;
   std::string ColumnText(int index) const;  // TEXT or BLOB bytes; "" for NULL
+  // The same bytes without a copy: valid until the next Step, Reset or the statement's end.
+  std::string_view ColumnView(int index) const;
 
  private:
   friend class SqliteDb;

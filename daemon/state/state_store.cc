@@ -174,45 +174,53 @@ uint64_t StateStore::TakeBytesWritten() {
   return std::exchange(bytes_written_, 0);
 }
 
-Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
+Status StateStore::VisitSnapshots(const std::function<void(const StoredSnapshotView&)>& visit) {
   std::lock_guard lock(mu_);
-  std::vector<StoredSnapshot> snapshots;
-  std::unordered_map<std::string, size_t> index;
-  {
-    Result<Statement> select = db_->Prepare("SELECT channel, encoded FROM snapshots");
-    if (!select.ok()) return select.error();
-    while (true) {
-      Result<bool> row = select->Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      index.emplace(select->ColumnText(0), snapshots.size());
-      snapshots.push_back({select->ColumnText(0), select->ColumnText(1), {}, 0, {}});
-    }
-  }
-  {
-    Result<Statement> deltas =
-        db_->Prepare("SELECT channel, encoded FROM snapshot_deltas ORDER BY seq");
-    if (!deltas.ok()) return deltas.error();
-    while (true) {
-      Result<bool> row = deltas->Step();
-      if (!row.ok()) return row.error();
-      if (!*row) break;
-      auto it = index.find(deltas->ColumnText(0));
-      if (it != index.end()) snapshots[it->second].deltas.push_back(deltas->ColumnText(1));
-    }
-  }
+  // Three statements stepped together in channel order (a merge join; SQLite's BINARY collation
+  // orders like std::string_view).
+  Result<Statement> snapshots =
+      db_->Prepare("SELECT channel, encoded FROM snapshots ORDER BY channel");
+  if (!snapshots.ok()) return snapshots.error();
+  Result<Statement> deltas =
+      db_->Prepare("SELECT channel, encoded FROM snapshot_deltas ORDER BY channel, seq");
+  if (!deltas.ok()) return deltas.error();
   Result<Statement> cursors =
-      db_->Prepare("SELECT channel, cursor_ms, tombstones FROM history_cursors");
+      db_->Prepare("SELECT channel, cursor_ms, tombstones FROM history_cursors ORDER BY channel");
   if (!cursors.ok()) return cursors.error();
+  Result<bool> delta_row = deltas->Step();
+  if (!delta_row.ok()) return delta_row.error();
+  Result<bool> cursor_row = cursors->Step();
+  if (!cursor_row.ok()) return cursor_row.error();
+  std::vector<std::string> channel_deltas;
   while (true) {
-    Result<bool> row = cursors->Step();
+    Result<bool> row = snapshots->Step();
     if (!row.ok()) return row.error();
-    if (!*row) break;
-    auto it = index.find(cursors->ColumnText(0));
-    if (it == index.end()) continue;
-    snapshots[it->second].history_cursor_ms = cursors->ColumnInt(1);
-    snapshots[it->second].history_tombstones = cursors->ColumnText(2);
+    if (!*row) return Ok{};
+    const std::string_view channel = snapshots->ColumnView(0);
+    channel_deltas.clear();
+    for (; delta_row.ok() && *delta_row && deltas->ColumnView(0) <= channel;
+         delta_row = deltas->Step()) {
+      if (deltas->ColumnView(0) == channel) channel_deltas.emplace_back(deltas->ColumnView(1));
+    }
+    if (!delta_row.ok()) return delta_row.error();
+    for (; cursor_row.ok() && *cursor_row && cursors->ColumnView(0) < channel;
+         cursor_row = cursors->Step()) {
+    }
+    if (!cursor_row.ok()) return cursor_row.error();
+    const bool has_cursor = *cursor_row && cursors->ColumnView(0) == channel;
+    visit({channel, snapshots->ColumnView(1), channel_deltas,
+           has_cursor ? cursors->ColumnInt(1) : 0,
+           has_cursor ? cursors->ColumnView(2) : std::string_view()});
   }
+}
+
+Result<std::vector<StateStore::StoredSnapshot>> StateStore::LoadSnapshots() {
+  std::vector<StoredSnapshot> snapshots;
+  Status visited = VisitSnapshots([&](const StoredSnapshotView& view) {
+    snapshots.push_back({std::string(view.channel), std::string(view.encoded), view.deltas,
+                         view.history_cursor_ms, std::string(view.history_tombstones)});
+  });
+  if (!visited.ok()) return visited.error();
   return snapshots;
 }
 

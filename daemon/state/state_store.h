@@ -118,8 +118,20 @@ class StateStore {
     std::string last_error;
   };
 
-  // Returns every stored channel snapshot with its deltas (deltas of a channel without a full
-  // snapshot are not returned).
+  // One stored channel as VisitSnapshots hands it over: the views point into SQLite's row and are
+  // valid during the call only.
+  struct StoredSnapshotView {
+    std::string_view channel;
+    std::string_view encoded;
+    const std::vector<std::string>& deltas;  // encoded ChannelDelta, oldest first
+    int64_t history_cursor_ms = 0;           // 0 when none is stored
+    std::string_view history_tombstones;
+  };
+  // Calls `visit` for every stored channel snapshot, in channel order, with its deltas (deltas of
+  // a channel without a full snapshot are skipped). Only one channel's deltas are copied at a
+  // time: a start-up holds no second copy of the stored state.
+  Status VisitSnapshots(const std::function<void(const StoredSnapshotView&)>& visit);
+  // VisitSnapshots into values.
   Result<std::vector<StoredSnapshot>> LoadSnapshots();
   // In one transaction: replaces the full snapshot of each of `snapshots` (dropping its deltas),
   // appends `deltas`, sets `cursors`, deletes the snapshots, deltas and cursors of

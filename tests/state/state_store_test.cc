@@ -114,6 +114,35 @@ TEST_F(StateStoreTest, DeltasFollowTheirSnapshotUntilItIsReplaced) {
   EXPECT_EQ(store_->TakeBytesWritten(), 0u);
 }
 
+// VisitSnapshots walks snapshots, deltas and cursors together in channel order: each channel gets
+// exactly its own, whatever lies between (orphan deltas and cursors, names that sort apart only
+// as unsigned bytes), and nothing is left out at either end.
+TEST_F(StateStoreTest, VisitSnapshotsPairsEachChannelWithOnlyItsOwnDeltasAndCursor) {
+  const std::string e_acute = "\xc3\xa9";  // above every ASCII name as an unsigned byte
+  ASSERT_TRUE(store_
+                  ->CommitCycle({{"b", "sb"}, {"d", "sd"}, {e_acute, "se"}, {"z", "sz"}}, {}, {},
+                                {{"a", "orphan-a"},
+                                 {"c", "orphan-c"},
+                                 {"d", "d1"},
+                                 {e_acute, "e1"},
+                                 {"zz", "orphan-zz"},
+                                 {"d", "d2"}},
+                                {{"a", 1, ""}, {"d", 4, "td"}, {"dd", 5, ""}, {e_acute, 6, "te"}})
+                  .ok());
+  std::vector<std::string> seen;
+  ASSERT_TRUE(store_
+                  ->VisitSnapshots([&](const StateStore::StoredSnapshotView& view) {
+                    std::string line = std::string(view.channel) + "=" + std::string(view.encoded);
+                    for (const std::string& delta : view.deltas) line += "+" + delta;
+                    line += "@" + std::to_string(view.history_cursor_ms) +
+                            std::string(view.history_tombstones);
+                    seen.push_back(line);
+                  })
+                  .ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"b=sb@0", "d=sd+d1+d2@4td", "z=sz@0",
+                                            e_acute + "=se+e1@6te"}));
+}
+
 // A state.dir written by presenced before deltas existed (schema 1: full snapshots only) opens,
 // keeps its snapshots, and takes deltas from then on.
 TEST_F(StateStoreTest, MigratesAVersionOneDatabase) {
