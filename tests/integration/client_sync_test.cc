@@ -198,5 +198,31 @@ TEST_F(ClientSyncTest, SyncEveryRepeatsTheSyncAndSurvivesNoChange) {
   EXPECT_NE(requests[0].body.substr(0, 60), requests[1].body.substr(0, 60));
 }
 
+// presence.mode: history takes the same paths. A visit between two reads, which no snapshot would
+// see, still gives online then offline, and POST /-/sync sends the member set history built.
+TEST_F(ClientSyncTest, HistoryModeGivesClientEventsAndSyncsToo) {
+  const std::string hook = "  - name: events\n    url: " + receiver_.Url() +
+                           "\n    format: events\n    actions: [enter, leave, online, offline]\n"
+                           "    batch: {max_events: 100, max_delay: 10ms}\n";
+  DaemonHarness daemon(dir_, Config("  mode: history\n  client_events: true\n", hook));
+  daemon.EnableLifecycle();
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  fake_.Enter("a", "ann", "k1", "\"x\"");
+  fake_.Leave("a", "ann", "k1");
+  fake_.Enter("a", "bob", "k2", "\"y\"");
+  ASSERT_TRUE(WaitFor([&] { return Received().size() >= 6; }, seconds(20)));
+  EXPECT_EQ(Received(), (std::vector<std::string>{"enter a ann", "online a ann", "leave a ann",
+                                                  "offline a ann", "enter a bob", "online a bob"}));
+  ASSERT_EQ(Post(daemon.port(), "/-/sync?webhook=events", "").status, 202);
+  ASSERT_TRUE(WaitFor([&] { return Received().size() >= 8; }));
+  const auto received = Received();
+  EXPECT_EQ(std::vector<std::string>(received.begin() + 6, received.end()),
+            (std::vector<std::string>{"sync a 1", "sync b 0"}));
+  const std::string body = receiver_.Requests().back().body;
+  EXPECT_NE(body.find(R"("members":[{"clientId":"bob","connectionId":"k2")"), std::string::npos)
+      << body;
+}
+
 }  // namespace
 }  // namespace presenced::testing
