@@ -6,6 +6,11 @@
 namespace presenced {
 namespace {
 
+// "1 channel", "2 channels".
+std::string Counted(size_t n, const std::string& noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
 std::string HtmlEscape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -130,8 +135,8 @@ std::string StatusModel::Html(size_t page, int64_t now_ms) const {
   out += kStyle;
   out += "</style></head><body><h1>presenced</h1><p>" + HtmlEscape(build_) + "</p><p><code>" +
          HtmlEscape(config_) + "</code></p>";
-  out += "<p>" + std::to_string(channels_.size()) + " channels, " + std::to_string(members) +
-         " members, " + std::to_string(stale) +
+  out += "<p>" + Counted(channels_.size(), "channel") + ", " + Counted(members, "member") + ", " +
+         std::to_string(stale) +
          " stale. <a href=\"/metrics\">/metrics</a> · <a href=\"/api/v1/status\">/api/v1/status</a>"
          " · <a href=\"/-/ready\">/-/ready</a></p>";
 

@@ -73,6 +73,8 @@ TEST(StatusModelTest, NoChannelsIsOnePageWithoutLinks) {
   EXPECT_FALSE(Has(html, "href=\"/?page=")) << html;
   EXPECT_FALSE(Has(html, "Stale channels")) << html;
   EXPECT_TRUE(Has(status.Html(2, kNow), "There is no page 2; this is the last page."));
+  status.PublishChannels(Channels(1, 0));
+  EXPECT_TRUE(Has(status.Html(1, kNow), "1 channel, 1 member, 0 stale.")) << status.Html(1, kNow);
 }
 
 TEST(StatusModelTest, StaleListShowsAtMostOnePageAndSaysHowManyThereAre) {
