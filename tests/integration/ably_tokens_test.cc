@@ -31,13 +31,15 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
 TEST_F(AblyTokensTest, TokenFileIsReReadAfterExpiryAndReadinessSaysWhy) {
   fake_.Enter("chat", "bob", "conn-bob", R"("x")");
   const std::string token_file = dir_.path() + "/ably.token";
-  WriteFileAtomically(token_file, fake_.rules().IssueToken(milliseconds(1500)));
+  const std::string first_token = fake_.rules().IssueToken(seconds(3600));
+  WriteFileAtomically(token_file, first_token);
   DaemonHarness daemon(
       dir_, AblyTestConfig(fake_, "  token_file: " + token_file + "\n", "channels: [chat]\n"));
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
 
   // The token expires: Ably answers 40142, the file still holds it, so the daemon says so.
+  fake_.rules().ExpireToken(first_token);
   ASSERT_TRUE(WaitFor([&] { return NotReadyBecause(daemon, "credentials"); }, seconds(10)))
       << Get(daemon.port(), "/-/ready").body << daemon.process().Stderr();
   EXPECT_TRUE(NotReadyBecause(daemon, "40142"));
@@ -102,12 +104,13 @@ TEST_F(AblyTokensTest, AuthUrlTokenDetailsAreRenewedOnATokenError) {
 
 TEST_F(AblyTokensTest, StaticTokenCannotBeRenewedChannelsGoStale) {
   fake_.Enter("chat", "bob", "conn-bob", R"("x")");
-  const std::string token = fake_.rules().IssueToken(milliseconds(1500));
+  const std::string token = fake_.rules().IssueToken(seconds(3600));
   DaemonHarness daemon(dir_,
                        AblyTestConfig(fake_, "  token_env: ABLY_TOKEN\n", "channels: [chat]\n"),
                        {{"ABLY_TOKEN", token}});
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
+  fake_.rules().ExpireToken(token);
   ASSERT_TRUE(WaitFor([&] { return NotReadyBecause(daemon, "cannot be renewed"); }, seconds(10)));
   fake_.Leave("chat", "bob", "conn-bob");
   ASSERT_TRUE(daemon.WaitCycles(3));

@@ -28,6 +28,11 @@ FakeServiceRules::TokenCheck FakeServiceRules::CheckToken(const std::string& tok
   return NowMs() < it->second ? TokenCheck::kValid : TokenCheck::kExpired;
 }
 
+void FakeServiceRules::ExpireToken(const std::string& token) {
+  std::lock_guard lock(mu_);
+  if (auto it = tokens_.find(token); it != tokens_.end()) it->second = NowMs();
+}
+
 int64_t FakeServiceRules::TokenExpiry(const std::string& token) const {
   std::lock_guard lock(mu_);
   auto it = tokens_.find(token);

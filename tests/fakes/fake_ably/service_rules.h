@@ -23,6 +23,8 @@ class FakeServiceRules {
   // Issues a new token valid for `ttl`; returns it.
   std::string IssueToken(std::chrono::milliseconds ttl);
   TokenCheck CheckToken(const std::string& token) const;
+  // Makes a known token expire now (a test's clock does not have to race a slow start).
+  void ExpireToken(const std::string& token);
   // Expiry (ms since the epoch) of a known token, 0 when unknown.
   int64_t TokenExpiry(const std::string& token) const;
   // TTL of the tokens the auth endpoint and requestToken hand out (default 1 h).
