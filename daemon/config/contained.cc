@@ -202,8 +202,14 @@ Contained RunContainedProgram(const Bounds& bounds, const std::vector<std::strin
     return {Contained::Kind::kCrashed, std::string("cannot fork: ") + std::strerror(error)};
   }
   if (pid == 0) {
-    // dup2 clears close-on-exec on the copies; every other descriptor of the pair closes on exec.
-    if (::dup2(feed[1], STDIN_FILENO) < 0 || ::dup2(answer[1], STDOUT_FILENO) < 0) ::_exit(127);
+    // The child's ends become its stdin and stdout. A caller started with fds 0 and 1 closed
+    // got answer = {0, 1}: dup2 of an fd onto itself keeps close-on-exec, so clear it after.
+    // (answer[1] is never 0: pipe2 gives its read end the lower number.)
+    if (::dup2(feed[1], STDIN_FILENO) < 0 || ::dup2(answer[1], STDOUT_FILENO) < 0 ||
+        ::fcntl(STDIN_FILENO, F_SETFD, 0) < 0 || ::fcntl(STDOUT_FILENO, F_SETFD, 0) < 0) {
+      ::_exit(127);
+    }
+    ::close_range(3, ~0U, 0);  // the caller's sockets and files without O_CLOEXEC; may be refused
     ::execv(args[0], args.data());
     ::_exit(127);
   }

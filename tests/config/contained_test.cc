@@ -4,6 +4,7 @@
 #include "config/contained.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -112,6 +113,22 @@ TEST(RunContainedProgramTest, BoundsStopItAndFailuresAreReported) {
   const Contained missing = RunContainedProgram({}, {"/nonexistent/presenced"}, "x");
   EXPECT_EQ(missing.kind, Contained::Kind::kCrashed);
   EXPECT_NE(missing.message.find("status 127"), std::string::npos) << missing.message;
+}
+
+// A daemon started with stdin and stdout closed: the answer pipe gets fds 0 and 1 and must still
+// reach the program as its stdout.
+TEST(RunContainedProgramTest, WorksForACallerWithoutStdinAndStdout) {
+  const int saved_in = ::dup(STDIN_FILENO), saved_out = ::dup(STDOUT_FILENO);
+  ASSERT_GE(saved_in, 0);
+  ASSERT_GE(saved_out, 0);
+  ::close(STDIN_FILENO);
+  ::close(STDOUT_FILENO);
+  const Contained outcome = Shell(R"sh(test "$(cat)" = abc && printf O)sh", "abc");
+  ::dup2(saved_in, STDIN_FILENO);
+  ::dup2(saved_out, STDOUT_FILENO);
+  ::close(saved_in);
+  ::close(saved_out);
+  EXPECT_EQ(outcome.kind, Contained::Kind::kOk) << outcome.message;
 }
 
 // Why the daemon execs: a fork copies a lock held by another thread, and a child that needs it
