@@ -129,7 +129,8 @@ class StateStore {
   };
   // Calls `visit` for every stored channel snapshot, in channel order, with its deltas (deltas of
   // a channel without a full snapshot are skipped). Only one channel's deltas are copied at a
-  // time: a start-up holds no second copy of the stored state.
+  // time: a start-up holds no second copy of the stored state. `visit` runs under the store's
+  // lock and must not call the store.
   Status VisitSnapshots(const std::function<void(const StoredSnapshotView&)>& visit);
   // VisitSnapshots into values.
   Result<std::vector<StoredSnapshot>> LoadSnapshots();
