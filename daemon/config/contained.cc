@@ -28,6 +28,10 @@
 namespace presenced::config_internal {
 namespace {
 
+// What a newly executed presenced takes before it does the work (RunContainedProgram's bound is
+// on top of it).
+constexpr uint64_t kProgramBaseline = 64ull << 20;
+
 // How often the caller looks at the child's memory while it waits for the answer.
 constexpr std::chrono::milliseconds kWatchPeriod{10};
 

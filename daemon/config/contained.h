@@ -47,8 +47,8 @@ Contained RunContained(const Bounds& bounds, const std::function<Status()>& work
 // ServeContained. Unlike RunContained, this is safe in a process with other threads: a fork
 // without exec may copy a lock another thread held at that instant (a malloc arena's, ASan's
 // allocator's) and the child then waits for it forever. Between the fork and the exec the child
-// only makes async-signal-safe calls. The memory bound applies above kProgramBaseline.
-inline constexpr uint64_t kProgramBaseline = 64ull << 20;
+// only makes async-signal-safe calls. The memory bound applies above the new program's own size
+// (a fixed 64 MiB allowance).
 Contained RunContainedProgram(const Bounds& bounds, const std::vector<std::string>& argv,
                               std::string_view input);
 

@@ -132,7 +132,7 @@ class StateStore {
   // time: a start-up holds no second copy of the stored state. `visit` runs under the store's
   // lock and must not call the store.
   Status VisitSnapshots(const std::function<void(const StoredSnapshotView&)>& visit);
-  // VisitSnapshots into values.
+  // VisitSnapshots into values (for tests and tools; the daemon visits).
   Result<std::vector<StoredSnapshot>> LoadSnapshots();
   // In one transaction: replaces the full snapshot of each of `snapshots` (dropping its deltas),
   // appends `deltas`, sets `cursors`, deletes the snapshots, deltas and cursors of
