@@ -99,27 +99,33 @@ std::string SnapshotGenerator::BatchBody() const {
              ",\"failureCount\":0,\"results\":[");
   for (size_t c = 0; c < channels_.size(); ++c) {
     if (c > 0) out.push_back(',');
-    out.append("{\"channel\":");
-    AppendJsonString(out, channels_[c]);
-    out.append(",\"presence\":[");
-    for (size_t i = 0; i < members_[c].size(); ++i) {
-      const Member& m = members_[c][i];
-      if (i > 0) out.push_back(',');
-      out.append("{\"id\":");
-      AppendJsonString(out, m.id);
-      out.append(",\"action\":1,\"clientId\":");
-      AppendJsonString(out, m.client_id);
-      out.append(",\"connectionId\":");
-      AppendJsonString(out, m.connection_id);
-      out.append(",\"data\":");
-      out.append(m.data);
-      if (!m.encoding.empty()) {
-        out.append(",\"encoding\":");
-        AppendJsonString(out, m.encoding);
-      }
-      out.append(",\"timestamp\":" + std::to_string(m.timestamp) + "}");
+    out.append(ResultEntry(c));
+  }
+  out.append("]}");
+  return out;
+}
+
+std::string SnapshotGenerator::ResultEntry(size_t c) const {
+  std::string out;
+  out.append("{\"channel\":");
+  AppendJsonString(out, channels_[c]);
+  out.append(",\"presence\":[");
+  for (size_t i = 0; i < members_[c].size(); ++i) {
+    const Member& m = members_[c][i];
+    if (i > 0) out.push_back(',');
+    out.append("{\"id\":");
+    AppendJsonString(out, m.id);
+    out.append(",\"action\":1,\"clientId\":");
+    AppendJsonString(out, m.client_id);
+    out.append(",\"connectionId\":");
+    AppendJsonString(out, m.connection_id);
+    out.append(",\"data\":");
+    out.append(m.data);
+    if (!m.encoding.empty()) {
+      out.append(",\"encoding\":");
+      AppendJsonString(out, m.encoding);
     }
-    out.append("]}");
+    out.append(",\"timestamp\":" + std::to_string(m.timestamp) + "}");
   }
   out.append("]}");
   return out;

@@ -34,6 +34,8 @@ class SnapshotGenerator {
 
   // Returns the v3 batch presence body: {"successCount":N,"failureCount":0,"results":[…]}.
   std::string BatchBody() const;
+  // Returns one element of the body's `results`: {"channel":…,"presence":[…]} for channel `c`.
+  std::string ResultEntry(size_t c) const;
 
  private:
   Member NewMember();

@@ -1,13 +1,13 @@
 // batch_presence_server: a static Ably batch-presence endpoint for the end-to-end benchmark
 // (scripts/bench-e2e.sh). It serves GET /presence?channels=… for `--channels` channels named
-// room:00000… in groups of `--per-request` (the order presenced batches its sorted channel list),
-// each with `--members` members.
+// room:00000…, each with `--members` members, in whatever groups presenced asks for them.
 //
-// Every group has two pre-generated v3 bodies, B1 = churn(B0), served alternately per request of
-// that group, so every poll cycle sees `--churn` of each channel's members change (a third
-// leave, a third enter, a third update) at no CPU cost to the server. Listens on 127.0.0.1:0,
-// prints "port N" on stdout once ready, and runs until SIGTERM or SIGINT. Credentials are
-// ignored.
+// Every channel has two pre-generated result entries, E1 = churn(E0), served alternately per
+// request that names it, so every poll cycle sees `--churn-percent` of each channel's members
+// change (a third leave, a third enter, a third update); a response is its entries copied into one
+// v3 body. The members are generated in groups of 100 channels (one seed per group). Listens on
+// 127.0.0.1:0, prints "port N" on stdout once ready, and runs until SIGTERM or SIGINT. Credentials
+// are ignored.
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "snapshot_generator.h"
@@ -34,14 +35,13 @@
 namespace presenced::bench {
 namespace {
 
-struct Group {
-  std::array<std::string, 2> bodies;
+struct Entry {
+  std::array<std::string, 2> versions;
   std::atomic<uint64_t> served{0};
 };
 
 struct Bodies {
-  std::map<std::string, Group*> by_first_channel;  // first channel of the group -> group
-  std::vector<std::unique_ptr<Group>> groups;
+  std::map<std::string, std::unique_ptr<Entry>, std::less<>> by_channel;
 };
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -54,14 +54,31 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       for (const auto& [name, value] : Poco::URI(request.getURI()).getQueryParameters()) {
         if (name == "channels") channels = value;
       }
-      auto it = bodies_.by_first_channel.find(channels.substr(0, channels.find(',')));
-      if (it == bodies_.by_first_channel.end()) {
-        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
-        response.sendBuffer("{}", 2);
-        return;
+      std::vector<const std::string*> entries;
+      size_t bytes = 64;
+      for (size_t at = 0; at <= channels.size();) {
+        size_t end = channels.find(',', at);
+        if (end == std::string::npos) end = channels.size();
+        auto it = bodies_.by_channel.find(std::string_view(channels).substr(at, end - at));
+        if (it == bodies_.by_channel.end()) {
+          response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NOT_FOUND);
+          response.sendBuffer("{}", 2);
+          return;
+        }
+        Entry& entry = *it->second;
+        entries.push_back(&entry.versions[entry.served.fetch_add(1) % 2]);
+        bytes += entries.back()->size() + 1;
+        at = end + 1;
       }
-      Group& group = *it->second;
-      const std::string& body = group.bodies[group.served.fetch_add(1) % 2];
+      std::string body;
+      body.reserve(bytes);
+      body.append("{\"successCount\":" + std::to_string(entries.size()) +
+                  ",\"failureCount\":0,\"results\":[");
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (i > 0) body.push_back(',');
+        body.append(*entries[i]);
+      }
+      body.append("]}");
       response.setContentType("application/json");
       response.sendBuffer(body.data(), body.size());
     } catch (const std::exception&) {
@@ -99,19 +116,24 @@ int main(int argc, char** argv) {
   using namespace presenced::bench;
   const int channels = ArgInt(argc, argv, "--channels", 1000);
   const int members = ArgInt(argc, argv, "--members", 100);
-  const int per_request = ArgInt(argc, argv, "--per-request", 100);
   const double churn = ArgInt(argc, argv, "--churn-percent", 5) / 100.0;
 
   Bodies bodies;
-  for (int first = 0; first < channels; first += per_request) {
-    const int count = std::min(per_request, channels - first);
+  constexpr int kGroup = 100;
+  for (int first = 0; first < channels; first += kGroup) {
+    const int count = std::min(kGroup, channels - first);
     SnapshotGenerator gen(count, members, 20261129u + static_cast<uint64_t>(first), first);
-    auto group = std::make_unique<Group>();
-    group->bodies[0] = gen.BatchBody();
+    std::vector<std::unique_ptr<Entry>> group;
+    for (int c = 0; c < count; ++c) {
+      group.push_back(std::make_unique<Entry>());
+      group.back()->versions[0] = gen.ResultEntry(static_cast<size_t>(c));
+    }
     gen.Churn(churn);
-    group->bodies[1] = gen.BatchBody();
-    bodies.by_first_channel[gen.channels().front()] = group.get();
-    bodies.groups.push_back(std::move(group));
+    for (int c = 0; c < count; ++c) {
+      group[static_cast<size_t>(c)]->versions[1] = gen.ResultEntry(static_cast<size_t>(c));
+      bodies.by_channel[gen.channels()[static_cast<size_t>(c)]] =
+          std::move(group[static_cast<size_t>(c)]);
+    }
   }
 
   sigset_t stop_signals;

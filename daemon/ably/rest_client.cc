@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <random>
@@ -11,6 +12,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "ably/channel_list_parser.h"
@@ -64,8 +66,25 @@ class AblyRestClient final : public PresenceSource {
   struct Job {
     Indices indices;
     bool paged = false;
+    bool probe = false;  // taken while no size was known: the others wait for its answer
   };
-  std::vector<Job> PlanJobs(const std::vector<std::string>& channels) const;
+  // Where a cycle's planning stands: channels [0, next) are taken.
+  struct Plan {
+    std::mutex mu;
+    std::condition_variable probed;  // the probe finished
+    size_t next = 0;
+    bool probe_running = false;
+  };
+  // Takes the next request of the cycle (empty once every channel is taken). Planned when a fetch
+  // thread is free, so it uses the sizes of the answers that arrived meanwhile. While no size is
+  // known (a start), the first request goes alone, planned by count, and the next ones wait for
+  // its answer: its sizes then plan them (call FinishProbe after it).
+  Job TakeJob(const std::vector<std::string>& channels, Plan& plan) const;
+  static void FinishProbe(Plan& plan);
+  // Remembers the size of each channel's part of a batch answer of `body_bytes`.
+  void RememberSizes(const BatchPresenceResult& parsed, size_t body_bytes);
+  // Forgets the sizes of channels that are no longer polled (removed, or gone from discovery).
+  void ForgetSizesNotIn(const std::vector<std::string>& channels);
   void FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
                   std::vector<ChannelPresence>& out, const std::atomic<bool>& cancel);
   void Split(const std::vector<std::string>& channels, const Indices& indices,
@@ -88,28 +107,83 @@ class AblyRestClient final : public PresenceSource {
   // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
   WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
-  mutable std::mutex paged_mu_;     // guards paged_
+  mutable std::mutex paged_mu_;     // guards paged_, sizes_, sizes_total_
   std::set<std::string> paged_;     // channels too big for a batch: read page by page
-  std::mt19937 random_;             // enumeration retry jitter; used by ListChannels only
+  // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
+  std::unordered_map<std::string, uint64_t> sizes_;
+  uint64_t sizes_total_ = 0;  // the sum of sizes_
+  std::mt19937 random_;       // enumeration retry jitter; used by ListChannels only
   const std::atomic<bool> never_{false};
 };
 
-std::vector<AblyRestClient::Job> AblyRestClient::PlanJobs(
-    const std::vector<std::string>& channels) const {
-  std::vector<Job> jobs;
+AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
+                                            Plan& plan) const {
   const size_t per_request = batch_size_.load();
+  const uint64_t budget = config_.batch_response_bytes;
+  std::unique_lock plan_lock(plan.mu);
+  plan.probed.wait(plan_lock, [&] { return !plan.probe_running; });
   std::lock_guard lock(paged_mu_);
-  Job batch;
-  for (size_t i = 0; i < channels.size(); ++i) {
-    if (paged_.contains(channels[i])) {
-      jobs.push_back({{i}, true});
-      continue;
+  Job job;
+  job.probe = budget > 0 && sizes_.empty() && plan.next < channels.size();
+  plan.probe_running = job.probe;
+  // A channel not answered before is expected to be of the average size.
+  const uint64_t average = sizes_.empty() ? 0 : sizes_total_ / sizes_.size();
+  uint64_t bytes = 0;
+  for (; plan.next < channels.size(); ++plan.next) {
+    const std::string& name = channels[plan.next];
+    if (paged_.contains(name)) {
+      if (!job.indices.empty()) break;  // a paged channel is a request of its own
+      job.indices.push_back(plan.next++);
+      job.paged = true;
+      return job;
     }
-    batch.indices.push_back(i);
-    if (batch.indices.size() == per_request) jobs.push_back(std::exchange(batch, Job{}));
+    const auto known = sizes_.find(name);
+    const uint64_t size = known != sizes_.end() ? known->second : average;
+    if (!job.indices.empty() && budget > 0 && bytes + size > budget) break;
+    job.indices.push_back(plan.next);
+    bytes += size;
+    if (job.indices.size() == per_request) {
+      ++plan.next;
+      break;
+    }
   }
-  if (!batch.indices.empty()) jobs.push_back(std::move(batch));
-  return jobs;
+  return job;
+}
+
+void AblyRestClient::FinishProbe(Plan& plan) {
+  {
+    std::lock_guard lock(plan.mu);
+    plan.probe_running = false;
+  }
+  plan.probed.notify_all();
+}
+
+void AblyRestClient::RememberSizes(const BatchPresenceResult& parsed, size_t body_bytes) {
+  // Each channel's share of the body, in proportion to its members (+1 for the entry itself).
+  uint64_t weight = 0;
+  for (const ChannelPresence& channel : parsed.channels) weight += channel.members.size() + 1;
+  if (weight == 0) return;
+  std::lock_guard lock(paged_mu_);
+  for (const ChannelPresence& channel : parsed.channels) {
+    const uint64_t size = body_bytes * (channel.members.size() + 1) / weight;
+    auto [it, inserted] = sizes_.try_emplace(channel.channel, size);
+    if (!inserted) {
+      sizes_total_ -= it->second;
+      it->second = size;
+    }
+    sizes_total_ += size;
+  }
+}
+
+void AblyRestClient::ForgetSizesNotIn(const std::vector<std::string>& channels) {
+  std::lock_guard lock(paged_mu_);
+  if (sizes_.empty()) return;
+  const std::unordered_set<std::string_view> polled(channels.begin(), channels.end());
+  std::erase_if(sizes_, [&](const auto& entry) {
+    if (polled.contains(entry.first)) return false;
+    sizes_total_ -= entry.second;
+    return true;
+  });
 }
 
 void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
@@ -120,29 +194,34 @@ void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
     out[i].channel = channels[i];
     out[i].error.message = "not fetched: cancelled";
   }
-  const std::vector<Job> jobs = PlanJobs(channels);
-  std::vector<char> handed_over(jobs.size(), 0);  // one writer per element
+  ForgetSizesNotIn(channels);
+  std::vector<char> handed_over(channels.size(), 0);  // one writer per element
   // Hands a finished job's channels to the consumer and releases their members, so only the
   // responses in flight are ever held.
-  auto hand_over = [&](size_t job) {
-    for (size_t i : jobs[job].indices) {
-      consume(i, out[i]);
-      std::vector<Member>().swap(out[i].members);
-    }
-    handed_over[job] = 1;
+  auto hand_over = [&](size_t i) {
+    consume(i, out[i]);
+    std::vector<Member>().swap(out[i].members);
+    handed_over[i] = 1;
   };
-  pool_.Run(jobs.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t job) {
-    if (jobs[job].paged) {
-      const size_t i = jobs[job].indices.front();
+  // Every request takes at least one channel, so there are at most as many as channels; a slot
+  // that finds nothing left to take returns at once.
+  Plan plan;
+  pool_.Run(channels.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t) {
+    const Job job = TakeJob(channels, plan);
+    if (job.indices.empty()) return;
+    if (job.paged) {
+      const size_t i = job.indices.front();
       FetchPaged(channels[i], out[i], cancel);
-      Record(out, jobs[job].indices, config_.endpoint, !out[i].ok);
+      Record(out, job.indices, config_.endpoint, !out[i].ok);
     } else {
-      FetchBatch(channels, jobs[job].indices, out, cancel);
+      FetchBatch(channels, job.indices, out, cancel);
     }
-    hand_over(job);
+    // Its sizes are known now (or it failed: then the next request probes again).
+    if (job.probe) FinishProbe(plan);
+    for (size_t i : job.indices) hand_over(i);
   });
-  for (size_t job = 0; job < jobs.size(); ++job) {
-    if (!handed_over[job]) hand_over(job);  // cancelled before it started
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (!handed_over[i]) hand_over(i);  // cancelled before it was fetched
   }
 }
 
@@ -225,6 +304,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   BatchPresenceResult parsed = ParseBatchPresence(
       response.status, response.body, response.Header("X-Ably-ErrorCode"),
       response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
+  if (parsed.ok) RememberSizes(parsed, response.body.size());
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);

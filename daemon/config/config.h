@@ -53,6 +53,9 @@ struct AblyConfig {
   int max_in_flight = 4;
   double max_requests_per_second = 0;  // 0 = unlimited
   uint64_t max_response_bytes = 64ull << 20;
+  // Batch requests are planned so that each answer is expected to be about this size at most,
+  // from each channel's last answer (a channel bigger than it goes alone); 0 = by count only.
+  uint64_t batch_response_bytes = 2ull << 20;
   std::string ca_file;
 
   // Resolved credentials: "appId.keyId:secret" for kBasic, the token for kBearer and kTokenFile

@@ -75,7 +75,8 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
       top.Map("ably", {"key_env", "key_file", "token_env", "token_file", "auth_url", "auth_headers",
                        "endpoint", "allow_insecure", "fallback_hosts", "request_timeout",
                        "connect_timeout", "max_channels_per_request", "max_in_flight",
-                       "max_requests_per_second", "max_response_bytes", "ca_file"});
+                       "max_requests_per_second", "max_response_bytes", "batch_response_bytes",
+                       "ca_file"});
   config_internal::ReadEnvName(r, "key_env", &ably->key_env);
   r.String("key_file", &ably->key_file);
   config_internal::ReadEnvName(r, "token_env", &ably->token_env);
@@ -121,6 +122,7 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
   r.Int("max_in_flight", 1, 64, &ably->max_in_flight);
   r.Number("max_requests_per_second", 0, &ably->max_requests_per_second);
   r.Size("max_response_bytes", 1, &ably->max_response_bytes);
+  r.Size("batch_response_bytes", 0, &ably->batch_response_bytes);
   r.String("ca_file", &ably->ca_file);
 }
 

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -91,6 +93,14 @@ AblyConfig Config() {
   return config;
 }
 
+// Batches by channel count only (no ably.batch_response_bytes, so no first request that goes
+// alone), for tests that hold several requests in flight from the start.
+AblyConfig CountConfig() {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 0;
+  return config;
+}
+
 std::vector<std::string> Names(int n, const std::string& prefix = "ch") {
   std::vector<std::string> names;
   for (int i = 0; i < n; ++i) names.push_back(prefix + std::to_string(i));
@@ -145,6 +155,126 @@ TEST_F(RestClientTest, SplitsChannelsIntoBatches) {
   }
   EXPECT_EQ(MetricValue(metrics_, "presenced_ably_billable_messages_total"), 250);
   EXPECT_EQ(MetricValue(metrics_, R"(presenced_api_requests_total{status="200"})"), 3);
+}
+
+// Answers a batch request in the v3 shape with `members(channel)` members per channel.
+HttpResult SizedAnswer(const HttpRequest& request,
+                       const std::function<int(const std::string&)>& members) {
+  std::string body = R"({"successCount":1,"failureCount":0,"results":[)";
+  bool first = true;
+  for (const std::string& name : RequestedChannels(request)) {
+    if (!first) body += ",";
+    first = false;
+    body += R"({"channel":")" + name + R"(","presence":[)";
+    for (int m = 0; m < members(name); ++m) {
+      if (m > 0) body += ",";
+      body += R"({"id":"c:1:0","action":1,"clientId":"member-)" + std::to_string(m) +
+              R"(","connectionId":"connection","data":"some data of a member","timestamp":1})";
+    }
+    body += "]}";
+  }
+  return Respond(200, body + "]}");
+}
+
+TEST_F(RestClientTest, PlansBatchesByTheSizeOfEachChannelsLastAnswer) {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 64 << 10;
+  config.max_in_flight = 4;
+  // 20 big channels (≈ 12 KiB each: 5 fit in the budget) among 280 small ones.
+  auto members = [](const std::string& name) { return name.rfind("big", 0) == 0 ? 120 : 1; };
+  std::mutex mu;
+  std::vector<size_t> body_sizes;
+  int started = 0, answered = 0, started_before_first_answer = 0;
+  http_.SetResponder([&](const HttpRequest& request) {
+    {
+      std::lock_guard lock(mu);
+      if (started++ > 0 && answered == 0) ++started_before_first_answer;
+    }
+    HttpResult answer = SizedAnswer(request, members);
+    std::lock_guard lock(mu);
+    ++answered;
+    body_sizes.push_back(answer.response().body.size());
+    return answer;
+  });
+  std::vector<std::string> channels = Names(140, "small");
+  for (const std::string& name : Names(20, "big")) channels.push_back(name);
+  for (const std::string& name : Names(140, "tail")) channels.push_back(name);
+  auto client = Client(config);
+
+  // The first cycle knows no sizes: its first request is planned by count and goes alone; the
+  // others wait for its answer.
+  std::vector<ChannelPresence> first = Fetch(*client, channels);
+  for (const ChannelPresence& result : first) ASSERT_TRUE(result.ok) << result.error.message;
+  const std::vector<HttpRequest> first_requests = http_.requests();
+  ASSERT_FALSE(first_requests.empty());
+  EXPECT_EQ(RequestedChannels(first_requests[0]).size(), 100u);
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(started_before_first_answer, 0);
+  }
+
+  // Every later request is planned from the answers: multi-channel answers stay within the
+  // budget, the small channels still go 100 to a request, and every channel is fetched once.
+  {
+    std::lock_guard lock(mu);
+    body_sizes.clear();
+  }
+  std::vector<ChannelPresence> second = Fetch(*client, channels);
+  for (const ChannelPresence& result : second) ASSERT_TRUE(result.ok) << result.error.message;
+  const std::vector<HttpRequest> all = http_.requests();
+  const std::vector<HttpRequest> requests(
+      all.begin() + static_cast<ptrdiff_t>(first_requests.size()), all.end());
+  ASSERT_EQ(requests.size(), body_sizes.size());
+  std::vector<std::string> requested;
+  size_t largest_batch = 0;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    const std::vector<std::string> names = RequestedChannels(requests[r]);
+    requested.insert(requested.end(), names.begin(), names.end());
+    largest_batch = std::max(largest_batch, names.size());
+    if (names.size() > 1) {
+      EXPECT_LE(body_sizes[r], config.batch_response_bytes + 64) << "request " << r;
+    }
+  }
+  EXPECT_EQ(largest_batch, 100u);
+  std::sort(requested.begin(), requested.end());
+  std::vector<std::string> sorted = channels;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(requested, sorted);
+  // 140 + 140 small channels need at least 3 requests, 20 big ones at least 4.
+  EXPECT_LE(requests.size(), 9u);
+  EXPECT_GE(requests.size(), 7u);
+}
+
+TEST_F(RestClientTest, ForgetsTheSizesOfChannelsNoLongerPolled) {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 64 << 10;
+  config.max_in_flight = 1;
+  auto members = [](const std::string& name) { return name.rfind("big", 0) == 0 ? 120 : 1; };
+  http_.SetResponder([&](const HttpRequest& request) { return SizedAnswer(request, members); });
+  auto client = Client(config);
+  Fetch(*client, Names(20, "big"));
+  const size_t before = http_.requests().size();
+  // Only new small channels now: the big ones' sizes must not make their average, so the new
+  // channels go 100 to a request (not 5, as big ones would).
+  Fetch(*client, Names(200, "small"));
+  const std::vector<HttpRequest> all = http_.requests();
+  ASSERT_EQ(all.size() - before, 2u);
+  EXPECT_EQ(RequestedChannels(all[before]).size(), 100u);
+  EXPECT_EQ(RequestedChannels(all[before + 1]).size(), 100u);
+}
+
+TEST_F(RestClientTest, WithoutASizeBudgetBatchesAreByCountFromTheStart) {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 0;
+  auto members = [](const std::string&) { return 120; };
+  http_.SetResponder([&](const HttpRequest& request) { return SizedAnswer(request, members); });
+  Fetch(*Client(config), Names(250));
+  std::vector<size_t> sizes;
+  for (const HttpRequest& request : http_.requests()) {
+    sizes.push_back(RequestedChannels(request).size());
+  }
+  std::sort(sizes.begin(), sizes.end());
+  EXPECT_EQ(sizes, (std::vector<size_t>{50, 100, 100}));
 }
 
 TEST_F(RestClientTest, PercentEncodesNamesAndPicksASeparator) {
@@ -352,7 +482,7 @@ TEST_F(RestClientTest, LegacyPartialFailureShape) {
 }
 
 TEST_F(RestClientTest, RespectsMaxInFlight) {
-  AblyConfig config = Config();
+  AblyConfig config = CountConfig();
   config.max_in_flight = 3;
   http_.HoldUntil(3, 10);
   std::vector<ChannelPresence> results = Fetch(*Client(config), Names(1000));

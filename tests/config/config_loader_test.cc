@@ -34,6 +34,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(ably.max_in_flight, 4);
   EXPECT_EQ(ably.max_requests_per_second, 0);
   EXPECT_EQ(ably.max_response_bytes, 64ull << 20);
+  EXPECT_EQ(ably.batch_response_bytes, 2ull << 20);
   EXPECT_EQ(ably.ca_file, "");
   EXPECT_EQ(ably.auth, AblyConfig::Auth::kBasic);
   EXPECT_EQ(ably.credential.Reveal(), kTestKey);
@@ -82,6 +83,7 @@ constexpr const char* kFullConfig = R"(ably:
   max_in_flight: 8
   max_requests_per_second: 2.5
   max_response_bytes: 8MiB
+  batch_response_bytes: 1MiB
   ca_file: /etc/ssl/extra.pem
 poll:
   interval: 100ms
@@ -141,6 +143,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(ably.max_in_flight, 8);
   EXPECT_DOUBLE_EQ(ably.max_requests_per_second, 2.5);
   EXPECT_EQ(ably.max_response_bytes, 8ull << 20);
+  EXPECT_EQ(ably.batch_response_bytes, 1ull << 20);
   EXPECT_EQ(ably.ca_file, "/etc/ssl/extra.pem");
   EXPECT_EQ(config.poll.interval, Duration(100));
   EXPECT_EQ(config.channels, (std::vector<std::string>{"chat:lobby", "room,with,commas"}));
@@ -304,6 +307,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.ably.endpoint, expected.ably.endpoint);
   EXPECT_EQ(example.ably.fallback_hosts, expected.ably.fallback_hosts);
   EXPECT_EQ(example.ably.max_response_bytes, expected.ably.max_response_bytes);
+  EXPECT_EQ(example.ably.batch_response_bytes, expected.ably.batch_response_bytes);
   EXPECT_EQ(example.poll.interval, expected.poll.interval);
   EXPECT_EQ(example.channels, expected.channels);
   EXPECT_EQ(example.discovery.interval, expected.discovery.interval);
