@@ -43,6 +43,20 @@ ParseBuffers& ThreadBuffers() {
   return buffers;
 }
 
+// A parser keeps buffers for the largest document it has parsed: about 6 bytes per byte of it
+// (structural indexes and unescaped strings). Past this size they are given back after the parse,
+// so one big answer (the first request of a start, a channel read alone) does not pin memory for
+// the life of the fetch thread.
+constexpr size_t kKeepParserCapacity = 8 << 20;
+
+// Gives back the thread's parser buffers when they are over kKeepParserCapacity. Call only when
+// nothing parsed is referenced any more.
+void ReleaseLargeBuffers() {
+  ParseBuffers& buffers = ThreadBuffers();
+  if (buffers.parser.capacity() > kKeepParserCapacity) buffers.parser = od::parser{};
+  if (buffers.padded.capacity() > kKeepParserCapacity) std::string().swap(buffers.padded);
+}
+
 od::document Iterate(std::string_view body, size_t readable_past_end) {
   ParseBuffers& buffers = ThreadBuffers();
   if (readable_past_end >= simdjson::SIMDJSON_PADDING) {
@@ -346,17 +360,23 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_code,
                                        std::string_view header_error_message,
                                        size_t readable_past_end) {
+  BatchPresenceResult result;
   if (http_status < 200 || http_status > 299) {
-    return ParseFailure(http_status, body, header_error_code, header_error_message);
+    result = ParseFailure(http_status, body, header_error_code, header_error_message);
+  } else {
+    try {
+      result = ParseSuccess(body, readable_past_end);
+    } catch (const simdjson::simdjson_error& e) {
+      result = WholeFailure({0, http_status, std::string("unparsable response body: ") + e.what()});
+    } catch (const ShapeError& e) {
+      result = WholeFailure({0, http_status, "unexpected response shape: " + e.message});
+    }
   }
-  try {
-    return ParseSuccess(body, readable_past_end);
-  } catch (const simdjson::simdjson_error& e) {
-    return WholeFailure({0, http_status, std::string("unparsable response body: ") + e.what()});
-  } catch (const ShapeError& e) {
-    return WholeFailure({0, http_status, "unexpected response shape: " + e.message});
-  }
+  ReleaseLargeBuffers();
+  return result;
 }
+
+size_t ThreadParserCapacity() { return ThreadBuffers().parser.capacity(); }
 
 bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
   try {
@@ -365,12 +385,14 @@ bool ParsePresencePage(std::string_view body, std::vector<Member>& members, Ably
     const char* problem = ParsePresence(doc.get_array(), members);
     ExpectEnd(doc);
     if (problem != nullptr) throw ShapeError{std::string("malformed presence message: ") + problem};
+    ReleaseLargeBuffers();
     return true;
   } catch (const simdjson::simdjson_error& e) {
     error = {0, 0, std::string("unparsable presence page: ") + e.what()};
   } catch (const ShapeError& e) {
     error = {0, 0, "unexpected presence page: " + e.message};
   }
+  ReleaseLargeBuffers();
   return false;
 }
 
@@ -388,12 +410,14 @@ bool ParseHistoryPage(std::string_view body, std::vector<PresenceMessage>& messa
       message.action = static_cast<MessageAction>(action);
     }
     ExpectEnd(doc);
+    ReleaseLargeBuffers();
     return true;
   } catch (const simdjson::simdjson_error& e) {
     error = {0, 0, std::string("unparsable history page: ") + e.what()};
   } catch (const ShapeError& e) {
     error = {0, 0, "unexpected history page: " + e.message};
   }
+  ReleaseLargeBuffers();
   return false;
 }
 

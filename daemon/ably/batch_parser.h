@@ -49,6 +49,11 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_message = {},
                                        size_t readable_past_end = 0);
 
+// Returns the document size the calling thread's parser keeps buffers for. Every parse function
+// here gives the buffers back after a document over 8 MiB (one big answer must not pin about six
+// times its size for the life of a fetch thread); smaller ones are kept for the next parse.
+size_t ThreadParserCapacity();
+
 // Parses one 2xx page of GET /channels/{name}/presence: a JSON array of presence messages. Appends
 // its members (absent and leave dropped) to `members`. Returns false with `error` set when the
 // body is not such an array or a message is malformed.

@@ -311,6 +311,9 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   std::vector<StateStore::Delta> deltas;
   std::vector<StateStore::Cursor> cursors;
   std::vector<Event> events;
+  size_t event_count = 0;
+  for (const Derived& d : derived) event_count += d.events.size();
+  events.reserve(event_count);  // not grown by doubling: the cycle's largest transient
   std::set<std::string> failed;
   for (size_t i = 0; i < names.size(); ++i) {
     Derived& d = derived[i];

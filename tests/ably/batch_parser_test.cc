@@ -445,6 +445,41 @@ TEST(BatchParserFieldsTest, ActionAsNumericStringIsItsNumber) {
 
 // History pages keep every message with its action, leaves and absents included, in order; any
 // malformed message fails the page (a skipped one could hide an enter or a leave).
+// A body of `channels` channels of `members` members each, in the v3 shape.
+std::string BigBody(int channels, int members) {
+  std::string body = R"({"successCount":1,"failureCount":0,"results":[)";
+  for (int c = 0; c < channels; ++c) {
+    if (c > 0) body += ",";
+    body += R"({"channel":"ch)" + std::to_string(c) + R"(","presence":[)";
+    for (int m = 0; m < members; ++m) {
+      if (m > 0) body += ",";
+      body += Msg("client-" + std::to_string(m), "connection-" + std::to_string(m));
+    }
+    body += "]}";
+  }
+  return body + "]}";
+}
+
+TEST(BatchParserBuffersTest, ABigDocumentsBuffersAreGivenBackAndSmallOnesKept) {
+  const std::string small = BigBody(10, 100);
+  ASSERT_TRUE(ParseBatchPresence(200, small).ok);
+  EXPECT_GE(ThreadParserCapacity(), small.size());
+
+  const std::string big = BigBody(100, 1000);
+  ASSERT_GT(big.size(), size_t{8} << 20);
+  const BatchPresenceResult parsed = ParseBatchPresence(200, big);
+  ASSERT_TRUE(parsed.ok);
+  ASSERT_EQ(parsed.channels.size(), 100u);
+  EXPECT_EQ(parsed.channels[99].members[999].client_id, "client-999");
+  EXPECT_LE(ThreadParserCapacity(), size_t{8} << 20);
+
+  std::vector<Member> members;
+  AblyError error;
+  const std::string page = "[" + Msg("a", "b") + "]";
+  ASSERT_TRUE(ParsePresencePage(page, members, error)) << error.message;
+  EXPECT_GE(ThreadParserCapacity(), page.size());
+}
+
 TEST(BatchParserHistoryTest, KeepsEveryActionInOrderAndFailsOnAnyMalformedMessage) {
   std::vector<PresenceMessage> messages;
   AblyError error;
