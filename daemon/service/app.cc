@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "ably/auth.h"
-#include "ably/rest_client.h"
 #include "common/shard.h"
 #include "common/version.h"
 #include "delivery/dispatcher.h"
@@ -80,11 +79,11 @@ struct App::Parts {
   std::chrono::steady_clock::time_point grid_start{};
 };
 
-App::App(std::shared_ptr<const Config> config, ConfigLoader load_config)
-    : load_config_(std::move(load_config)),
-      metrics_(std::make_unique<Metrics>(config->metrics.per_channel)),
-      notifier_(std::make_unique<SystemdNotifier>(
-          std::getenv("NOTIFY_SOCKET") ? std::getenv("NOTIFY_SOCKET") : "")),
+App::App(std::shared_ptr<const Config> config, AppDeps deps)
+    : deps_(std::move(deps)),
+      clock_(*deps_.clock),
+      metrics_(std::move(deps_.metrics)),
+      notifier_(std::move(deps_.notifier)),
       config_(std::move(config)) {
   metrics_->ConfigReloaded(true, UnixSeconds(clock_));
   metrics_->SetShard(config_->shard.index, config_->shard.count);
@@ -100,7 +99,7 @@ Status App::RequestReload() {
     current = config_;
   }
   notifier_->Send("RELOADING=1");
-  auto loaded = load_config_(current->path);
+  auto loaded = deps_.load_config(current->path);
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}: {}", current->path,
                   loaded.error().message);
@@ -162,11 +161,11 @@ int App::Run() {
     return 1;
   }
   parts.store = std::move(*store);
-  parts.ably_http = MakePocoHttpClient({config->ably.ca_file});
-  parts.webhook_http = MakePocoHttpClient({config->ably.ca_file});
+  parts.ably_http = deps_.make_http({config->ably.ca_file});
+  parts.webhook_http = deps_.make_http({config->ably.ca_file});
   parts.auth = std::make_unique<AblyAuth>(config->ably, *parts.ably_http, *parts.metrics, clock_);
   parts.source =
-      MakeAblyRestClient(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+      deps_.make_source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.dispatcher =
       std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
@@ -352,11 +351,11 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                         now.request_timeout != was.request_timeout ||
                         now.connect_timeout != was.connect_timeout;
   parts.source.reset();
-  if (new_http) parts.ably_http = MakePocoHttpClient({now.ca_file});
+  if (new_http) parts.ably_http = deps_.make_http({now.ca_file});
   if (new_auth) {
     parts.auth = std::make_unique<AblyAuth>(now, *parts.ably_http, *parts.metrics, clock_);
   }
-  parts.source = MakeAblyRestClient(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  parts.source = deps_.make_source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks);

@@ -25,6 +25,7 @@
 #include "presence/diff.h"
 #include "service/app.h"
 #include "service/logging.h"
+#include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
 #include "state/state_store.h"
 
@@ -147,7 +148,21 @@ int RunDaemon(std::shared_ptr<const Config> config, ConfigLoader load_config) {
   // instead of killing the daemon.
   signal(SIGXFSZ, SIG_IGN);
 
-  App app(std::move(config), std::move(load_config));
+  // The production parts: Poco HTTP clients, the Ably REST client, the system clock, and
+  // systemd's notify socket when there is one (STYLE §9: built here, passed in).
+  const SystemClock clock;
+  AppDeps deps;
+  deps.load_config = std::move(load_config);
+  deps.clock = &clock;
+  deps.metrics = std::make_unique<Metrics>(config->metrics.per_channel);
+  const char* notify_socket = std::getenv("NOTIFY_SOCKET");
+  deps.notifier = std::make_unique<SystemdNotifier>(notify_socket ? notify_socket : "");
+  deps.make_http = [](const TlsOptions& tls) { return MakePocoHttpClient(tls); };
+  deps.make_source = [](const AblyConfig& ably, HttpClient& http, Metrics& metrics,
+                        const Clock& clock, AblyAuth& auth) {
+    return MakeAblyRestClient(ably, http, metrics, clock, auth);
+  };
+  App app(std::move(config), std::move(deps));
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
     const timespec tick{0, 100'000'000};
