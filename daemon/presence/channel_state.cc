@@ -111,6 +111,56 @@ void ChannelState::Append(const MemberView& m) {
   if (new_client) ++client_count_;
 }
 
+void ChannelState::AppendRange(const ChannelState& other, size_t from, size_t to) {
+  if (from >= to) return;
+  const Record& first = other.records_[from];
+  const Record& last = other.records_[to - 1];
+  // Members are appended in key order with their strings, so theirs are one run of the arena.
+  const uint64_t begin = first.offset;
+  const uint64_t end = last.offset + last.client_len + last.connection_len + last.id_len +
+                       last.data_len + last.encoding_len;
+  std::string_view client_of_first(other.arena_.data() + first.offset, first.client_len);
+  if (!records_.empty()) {
+    assert(CompareKeys(member(records_.size() - 1).client_id,
+                       member(records_.size() - 1).connection_id, client_of_first,
+                       std::string_view(other.arena_.data() + first.offset + first.client_len,
+                                        first.connection_len)) < 0);
+  }
+  // Distinct clientIds: the block's first member starts one unless it continues the last client
+  // here; every later member starts one when its clientId differs from the one before it.
+  if (records_.empty() || member(records_.size() - 1).client_id != client_of_first) {
+    ++client_count_;
+  }
+  const uint64_t base = arena_.size();
+  arena_.append(other.arena_, begin, end - begin);
+  records_.reserve(records_.size() + (to - from));
+  for (size_t i = from; i < to; ++i) {
+    Record r = other.records_[i];
+    if (i > from) {
+      const Record& prev = other.records_[i - 1];
+      if (r.client_len != prev.client_len ||
+          std::memcmp(other.arena_.data() + r.offset, other.arena_.data() + prev.offset,
+                      r.client_len) != 0) {
+        ++client_count_;
+      }
+    }
+    r.offset = r.offset - begin + base;
+    records_.push_back(r);
+  }
+}
+
+size_t ChannelState::LowerBound(std::string_view client_id, std::string_view connection_id,
+                                size_t from) const {
+  const auto it = std::partition_point(
+      records_.begin() + static_cast<ptrdiff_t>(std::min(from, records_.size())), records_.end(),
+      [&](const Record& r) {
+        const char* p = arena_.data() + r.offset;
+        return CompareKeys({p, r.client_len}, {p + r.client_len, r.connection_len}, client_id,
+                           connection_id) < 0;
+      });
+  return static_cast<size_t>(it - records_.begin());
+}
+
 std::string ChannelState::Encode() const {
   std::string out;
   out.reserve(3 + 10 + arena_.size() + records_.size() * 12);

@@ -64,6 +64,13 @@ class ChannelState {
   // Appends a member. Precondition: its key is strictly greater than the last member's key
   // (Diff and Decode guarantee this; the order is what makes lookups and merges linear).
   void Append(const MemberView& member);
+  // Appends members [from, to) of `other` as one block (one copy of their strings). Precondition:
+  // the first one's key is strictly greater than the last member's key here.
+  void AppendRange(const ChannelState& other, size_t from, size_t to);
+  // Returns the index of the first member at or after `from` whose key is not less than the
+  // given key (member_count() when there is none): a binary search.
+  size_t LowerBound(std::string_view client_id, std::string_view connection_id,
+                    size_t from = 0) const;
 
   // Returns a compact, versioned binary encoding (stable across builds and hosts).
   std::string Encode() const;

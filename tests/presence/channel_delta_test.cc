@@ -40,13 +40,17 @@ TEST(ChannelDeltaTest, ApplyAndCombineReproduceEveryDiff) {
     for (int cycle = 0; cycle < 6; ++cycle) {
       DiffResult diff = Diff("ch", &state, RandomMembers(rng), options, cycle);
       EXPECT_EQ(diff.changed, !diff.delta.empty());
-      ASSERT_TRUE(Apply(state, diff.delta) == diff.next) << "run " << run << " cycle " << cycle;
+      const ChannelState applied = Apply(state, diff.delta);
+      ASSERT_TRUE(applied == diff.next) << "run " << run << " cycle " << cycle;
+      ASSERT_EQ(applied.client_count(), diff.next.client_count()) << "run " << run;
       Result<ChannelDelta> decoded = ChannelDelta::Decode(diff.delta.Encode());
       ASSERT_TRUE(decoded.ok()) << decoded.error().message;
       combined = Combine(combined, *decoded);
       state = std::move(diff.next);
     }
-    ASSERT_TRUE(Apply(start, combined) == state) << "run " << run;
+    const ChannelState restored = Apply(start, combined);
+    ASSERT_TRUE(restored == state) << "run " << run;
+    ASSERT_EQ(restored.client_count(), state.client_count()) << "run " << run;
   }
 }
 
