@@ -71,12 +71,11 @@ const char* const kAblyFallbackHosts[] = {
     "main.e.fallback.ably-realtime.com"};
 
 void DecodeAbly(const MapReader& top, AblyConfig* ably) {
-  MapReader r =
-      top.Map("ably", {"key_env", "key_file", "token_env", "token_file", "auth_url", "auth_headers",
-                       "endpoint", "allow_insecure", "fallback_hosts", "request_timeout",
-                       "connect_timeout", "max_channels_per_request", "max_in_flight",
-                       "max_requests_per_second", "max_response_bytes", "batch_response_bytes",
-                       "ca_file"});
+  MapReader r = top.Map(
+      "ably", {"key_env", "key_file", "token_env", "token_file", "auth_url", "auth_headers",
+               "endpoint", "allow_insecure", "fallback_hosts", "request_timeout", "connect_timeout",
+               "max_channels_per_request", "max_in_flight", "max_requests_per_second",
+               "max_response_bytes", "batch_response_bytes", "ca_file"});
   config_internal::ReadEnvName(r, "key_env", &ably->key_env);
   r.String("key_file", &ably->key_file);
   config_internal::ReadEnvName(r, "token_env", &ably->token_env);
