@@ -234,6 +234,40 @@ TEST(PocoHttpClientTest, TruncatedBodyIsProtocolError) {
   EXPECT_EQ(result.error().failure, TransportFailure::kProtocol);
 }
 
+// A body of `size` bytes that differs at every position, so a lost, repeated or shifted piece
+// shows.
+std::string Pattern(size_t size, char seed) {
+  std::string body(size, '\0');
+  for (size_t i = 0; i < size; ++i) body[i] = static_cast<char>((i * 131 + i / 251 + seed) & 0xff);
+  return body;
+}
+
+// Answers GET /N with Pattern(N), written in pieces so the client sees it arrive over time.
+void PatternAnswer(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  const std::string body = Pattern(std::stoul(request.getURI().substr(1)), 'p');
+  response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  std::ostream& out = response.send();
+  for (size_t at = 0; at < body.size(); at += 100'000) {
+    out.write(body.data() + at,
+              static_cast<std::streamsize>(std::min<size_t>(100'000, body.size() - at)));
+    out.flush();
+  }
+}
+
+// Bodies of known length are read straight from the connection (not through Poco's stream): they
+// arrive whole, and the connection is left exactly at the next answer.
+TEST(PocoHttpClientTest, BodiesOfKnownLengthArriveWholeOnAKeptConnection) {
+  LocalServer server(PatternAnswer);
+  auto client = MakePocoHttpClient({});
+  for (size_t size : {size_t{3} << 20, size_t{0}, size_t{1}, size_t{70'001}, size_t{3} << 20}) {
+    HttpResult result = client->Send(Get(server.Url("/" + std::to_string(size))));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result.response().body, Pattern(size, 'p')) << size;
+    EXPECT_GE(result.response().body.capacity(), size + kBodyPadding);
+  }
+  EXPECT_EQ(server.connections(), 1);
+}
+
 TEST(PocoHttpClientTest, InvalidUrlIsAnError) {
   auto client = MakePocoHttpClient({});
   HttpResult result = client->Send(Get("ftp://example.com/"));
@@ -291,6 +325,16 @@ TEST_F(TlsTest, HostNameMismatchIsRejected) {
   HttpResult result = client->Send(Get(server_.Url("/tls", "127.0.0.1")));
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().failure, TransportFailure::kConnect);
+}
+
+TEST_F(TlsTest, BodiesOfKnownLengthArriveWholeOverTls) {
+  LocalServer big(PatternAnswer, ServerContext());
+  auto client = MakePocoHttpClient({.ca_file = Cert()});
+  for (size_t size : {size_t{3} << 20, size_t{5}, size_t{3} << 20}) {
+    HttpResult result = client->Send(Get(big.Url("/" + std::to_string(size), "localhost")));
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result.response().body, Pattern(size, 'p')) << size;
+  }
 }
 
 TEST(PocoHttpClientTest, MissingCaFileFailsHttpsOnly) {
