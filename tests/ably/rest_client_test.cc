@@ -263,6 +263,29 @@ TEST_F(RestClientTest, ForgetsTheSizesOfChannelsNoLongerPolled) {
   EXPECT_EQ(RequestedChannels(all[before + 1]).size(), 100u);
 }
 
+TEST_F(RestClientTest, AChannelBiggerThanTheBudgetGoesAlone) {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 4 << 10;
+  config.max_in_flight = 1;
+  // "huge" answers about 12 KiB, three times the budget; the others a few hundred bytes.
+  auto members = [](const std::string& name) { return name == "huge" ? 120 : 1; };
+  http_.SetResponder([&](const HttpRequest& request) { return SizedAnswer(request, members); });
+  std::vector<std::string> channels = Names(5, "a");
+  channels.push_back("huge");
+  for (const std::string& name : Names(5, "b")) channels.push_back(name);
+  auto client = Client(config);
+  Fetch(*client, channels);  // learns the sizes
+  const size_t before = http_.requests().size();
+  Fetch(*client, channels);
+  const std::vector<HttpRequest> all = http_.requests();
+  std::vector<std::vector<std::string>> batches;
+  for (size_t r = before; r < all.size(); ++r) batches.push_back(RequestedChannels(all[r]));
+  ASSERT_EQ(batches.size(), 3u);
+  EXPECT_EQ(batches[0], Names(5, "a"));
+  EXPECT_EQ(batches[1], (std::vector<std::string>{"huge"}));
+  EXPECT_EQ(batches[2], Names(5, "b"));
+}
+
 TEST_F(RestClientTest, WithoutASizeBudgetBatchesAreByCountFromTheStart) {
   AblyConfig config = Config();
   config.batch_response_bytes = 0;
