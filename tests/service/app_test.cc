@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <sstream>
 #include <string>
 #include <thread>
 
+#include "ably/fake_http_client.h"
 #include "fake_presence_source.h"
 #include "fakes/test_support.h"
 
@@ -17,18 +17,9 @@ namespace presenced {
 namespace {
 
 using testing::FakeSource;
+using testing::MetricValue;
 using testing::TempDir;
 using testing::WaitFor;
-
-// Returns the value of one exposed series, or -1 when absent.
-double MetricValue(const Metrics& metrics, const std::string& series) {
-  std::stringstream in(metrics.Serialize());
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return -1;
-}
 
 class NoNetwork final : public HttpClient {
  public:
