@@ -213,6 +213,10 @@ TEST_F(ReferenceReceiverTest, ADeadLetterReplayIsFollowedByASyncThatFixesTheView
   ASSERT_TRUE(WaitFor([&] { return Reloads(*daemon) == 2; }));
   fake_.Leave("r0", "ghost", "kg");
   Churn(5);
+  // The receiver's view cannot show that ghost's leave was seen (it never had ghost), and Churn's
+  // updates do not change it either: wait for a cycle that began after the leave, so the stored
+  // state the replay's sync is built from no longer has ghost.
+  ASSERT_TRUE(daemon->WaitCycles(2));
   ASSERT_TRUE(Converged(events_));
   ASSERT_TRUE(WaitFor([&] {
     return daemon->Metric(R"(presenced_webhook_pending_events{webhook="events"})") == 0;
