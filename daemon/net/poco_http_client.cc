@@ -274,10 +274,7 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
     }
     text.resize(got);
   } else if (auto failed = ReadStream(body, text, request, deadline, session)) {
-    return {std::move(*failed), phase};
-  }
-  if (text.size() > request.max_response_bytes) {
-    return {TransportError{TransportFailure::kTooLarge, "response body over the size cap"}, phase};
+    return {std::move(*failed), phase};  // ReadStream enforces the size cap; `declared` was checked
   }
   // Zero kBodyPadding bytes past the end, keeping them allocated (see kBodyPadding).
   const size_t length = text.size();

@@ -119,17 +119,15 @@ void ChannelState::AppendRange(const ChannelState& other, size_t from, size_t to
   const uint64_t begin = first.offset;
   const uint64_t end = last.offset + last.client_len + last.connection_len + last.id_len +
                        last.data_len + last.encoding_len;
-  std::string_view client_of_first(other.arena_.data() + first.offset, first.client_len);
-  if (!records_.empty()) {
-    assert(CompareKeys(member(records_.size() - 1).client_id,
-                       member(records_.size() - 1).connection_id, client_of_first,
-                       std::string_view(other.arena_.data() + first.offset + first.client_len,
-                                        first.connection_len)) < 0);
-  }
   // Distinct clientIds: the block's first member starts one unless it continues the last client
   // here; every later member starts one when its clientId differs from the one before it.
-  if (records_.empty() || member(records_.size() - 1).client_id != client_of_first) {
+  const MemberView head = other.member(from);
+  if (records_.empty()) {
     ++client_count_;
+  } else {
+    const MemberView tail = member(records_.size() - 1);
+    assert(CompareKeys(tail.client_id, tail.connection_id, head.client_id, head.connection_id) < 0);
+    if (tail.client_id != head.client_id) ++client_count_;
   }
   const uint64_t base = arena_.size();
   arena_.append(other.arena_, begin, end - begin);

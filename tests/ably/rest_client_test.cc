@@ -286,6 +286,29 @@ TEST_F(RestClientTest, AChannelBiggerThanTheBudgetGoesAlone) {
   EXPECT_EQ(batches[2], Names(5, "b"));
 }
 
+TEST_F(RestClientTest, AChannelNotAnsweredYetCountsAsTheAverageSize) {
+  AblyConfig config = Config();
+  config.batch_response_bytes = 64 << 10;
+  config.max_in_flight = 1;
+  // Every channel answers about 12 KiB: five fit in the budget.
+  auto members = [](const std::string&) { return 120; };
+  http_.SetResponder([&](const HttpRequest& request) { return SizedAnswer(request, members); });
+  auto client = Client(config);
+  const std::vector<std::string> known = Names(10, "known");
+  Fetch(*client, known);  // learns their sizes
+  const size_t before = http_.requests().size();
+  // Twenty new channels after the known ones: counted at the known ones' average size, they go
+  // about five to a request too, not all in one.
+  std::vector<std::string> channels = known;
+  for (const std::string& name : Names(20, "new")) channels.push_back(name);
+  Fetch(*client, channels);
+  const std::vector<HttpRequest> all = http_.requests();
+  ASSERT_GE(all.size() - before, 6u);
+  for (size_t r = before; r < all.size(); ++r) {
+    EXPECT_LE(RequestedChannels(all[r]).size(), 6u) << "request " << r - before;
+  }
+}
+
 TEST_F(RestClientTest, WithoutASizeBudgetBatchesAreByCountFromTheStart) {
   AblyConfig config = Config();
   config.batch_response_bytes = 0;
