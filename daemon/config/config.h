@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "presence/event.h"
+#include "presence/update_on.h"
 
 namespace presenced {
 
@@ -81,7 +82,7 @@ struct ShardConfig {
 };
 
 struct PresenceConfig {
-  enum class UpdateOn { kData, kAny };
+  using UpdateOn = ::presenced::UpdateOn;
   enum class InitialSnapshot { kBaseline, kPresent };
   // kSnapshot: diff full snapshots every cycle. kHistory: read presence history every cycle and a
   // full snapshot every reconcile_every cycles (CONTRACT §1 "Presence history").

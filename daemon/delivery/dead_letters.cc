@@ -39,10 +39,7 @@ Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook
 Result<uint64_t> QueueStoredSyncs(StateStore& store, const WebhookConfig& webhook, int64_t now_ms) {
   std::vector<StateStore::OutboxEntry> syncs;
   Status visited = store.VisitSnapshots([&](const StateStore::StoredSnapshotView& snapshot) {
-    const bool routed =
-        std::any_of(webhook.channels.begin(), webhook.channels.end(),
-                    [&](const std::string& glob) { return GlobMatch(glob, snapshot.channel); });
-    if (!routed) return;
+    if (!MatchesAnyGlob(webhook.channels, snapshot.channel)) return;
     Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
     if (!state.ok()) return;  // unreadable: the daemon starts it again as a baseline
     syncs.push_back(

@@ -26,6 +26,11 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view channel) {
+  return std::any_of(globs.begin(), globs.end(),
+                     [&](const std::string& glob) { return GlobMatch(glob, channel); });
+}
+
 namespace {
 
 bool Accepts(const WebhookConfig& webhook, const Event& event) {
@@ -33,8 +38,7 @@ bool Accepts(const WebhookConfig& webhook, const Event& event) {
       webhook.actions.end()) {
     return false;
   }
-  return std::any_of(webhook.channels.begin(), webhook.channels.end(),
-                     [&](const std::string& glob) { return GlobMatch(glob, event.channel); });
+  return MatchesAnyGlob(webhook.channels, event.channel);
 }
 
 }  // namespace

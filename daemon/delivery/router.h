@@ -3,6 +3,7 @@
 // Routing: which webhooks receive which events (CONTRACT §3 webhooks[].channels / actions).
 // Pure functions, thread-safe.
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace presenced {
 // Returns whether `text` matches the glob `pattern`: `*` matches any run of characters (also
 // none, also `:`), `?` exactly one character; everything else matches itself.
 bool GlobMatch(std::string_view pattern, std::string_view text);
+
+// Returns whether `channel` matches one of `globs` (a sink's `channels` filter).
+bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view channel);
 
 // Returns one OutboxEntry per (webhook, event) pair whose channel matches one of the webhook's
 // globs and whose action is one of its actions. Events keep their order; for each event the

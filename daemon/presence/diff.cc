@@ -137,15 +137,6 @@ size_t ViewBytes(const MemberView& m) {
 
 }  // namespace
 
-DiffOptions DiffOptionsFrom(const PresenceConfig& config) {
-  DiffOptions options;
-  options.update_on = config.update_on;
-  options.leave_after_misses = config.leave_after_misses;
-  options.first_snapshot_present =
-      config.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
-  return options;
-}
-
 DiffResult Diff(std::string_view channel, const ChannelState* before,
                 const std::vector<Member>& after, const DiffOptions& options,
                 int64_t observed_at_ms) {
@@ -198,7 +189,7 @@ DiffResult Diff(std::string_view channel, const ChannelState* before,
   std::vector<Event> enters;
   std::vector<Event> updates;
   std::vector<Event>& leaves = result.events;
-  const bool update_on_id = options.update_on == PresenceConfig::UpdateOn::kAny;
+  const bool update_on_id = options.update_on == UpdateOn::kAny;
   for (const Step& step : steps) {
     if (step.kind == Step::kMissing) {
       MemberView v = before->member(step.before_index);

@@ -22,16 +22,16 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.h"
 #include "presence/channel_delta.h"
 #include "presence/channel_state.h"
 #include "presence/event.h"
 #include "presence/member.h"
+#include "presence/update_on.h"
 
 namespace presenced {
 
 struct DiffOptions {
-  PresenceConfig::UpdateOn update_on = PresenceConfig::UpdateOn::kData;
+  UpdateOn update_on = UpdateOn::kData;
   int leave_after_misses = 1;  // values below 1 act as 1
   bool first_snapshot_present = false;
   // False: DiffResult::next is left empty (the caller applies `delta` to `before` itself).
@@ -53,8 +53,5 @@ struct DiffResult {
 DiffResult Diff(std::string_view channel, const ChannelState* before,
                 const std::vector<Member>& after, const DiffOptions& options,
                 int64_t observed_at_ms);
-
-// Returns the options for `config` (leave_after_misses, update_on, initial_snapshot).
-DiffOptions DiffOptionsFrom(const PresenceConfig& config);
 
 }  // namespace presenced

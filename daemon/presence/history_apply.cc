@@ -88,9 +88,8 @@ bool IsNewerMessageId(std::string_view candidate, std::string_view current) {
 }
 
 HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& before,
-                                const std::vector<PresenceMessage>& messages,
-                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms,
-                                const ChannelState& tombstones) {
+                                const std::vector<PresenceMessage>& messages, UpdateOn update_on,
+                                int64_t observed_at_ms, const ChannelState& tombstones) {
   HistoryApplyResult result;
   std::map<Key, Slot> slots;
   for (const PresenceMessage& message : messages) {
@@ -114,7 +113,7 @@ HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& be
     if (entered) {
       result.events.push_back(MakeEvent(channel, Action::kEnter, m.client_id, m.connection_id, m.id,
                                         m.data, m.encoding, m.timestamp, observed_at_ms));
-    } else if (data_changed || (update_on == PresenceConfig::UpdateOn::kAny && id_changed)) {
+    } else if (data_changed || (update_on == UpdateOn::kAny && id_changed)) {
       result.events.push_back(MakeEvent(channel, Action::kUpdate, m.client_id, m.connection_id,
                                         m.id, m.data, m.encoding, m.timestamp, observed_at_ms));
     }

@@ -26,11 +26,11 @@
 #include <string_view>
 #include <vector>
 
-#include "config/config.h"
 #include "presence/channel_delta.h"
 #include "presence/channel_state.h"
 #include "presence/event.h"
 #include "presence/presence_message.h"
+#include "presence/update_on.h"
 
 namespace presenced {
 
@@ -40,8 +40,8 @@ struct HistoryApplyResult {
 };
 
 HistoryApplyResult ApplyHistory(std::string_view channel, const ChannelState& before,
-                                const std::vector<PresenceMessage>& messages,
-                                PresenceConfig::UpdateOn update_on, int64_t observed_at_ms,
+                                const std::vector<PresenceMessage>& messages, UpdateOn update_on,
+                                int64_t observed_at_ms,
                                 const ChannelState& tombstones = ChannelState{});
 
 // Returns the member of `state` with this key, if any (binary search).

@@ -16,14 +16,14 @@
 #include "delivery/dispatcher.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
-#include "service/http_server.h"
+#include "pipeline/poller.h"
+#include "pipeline/schedule.h"
 #include "service/logging.h"
-#include "service/poller.h"
-#include "service/schedule.h"
-#include "service/status.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
 #include "state/state_store.h"
+#include "web/http_server.h"
+#include "web/status.h"
 
 namespace presenced {
 

@@ -23,8 +23,8 @@
 #include "config/config_loader.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
-#include "service/readiness.h"
 #include "service/systemd_notify.h"
+#include "web/readiness.h"
 
 namespace presenced {
 

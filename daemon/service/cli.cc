@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/version.h"
 #include "config/config_loader.h"
+#include "config/presence_options.h"
 #include "delivery/dead_letters.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -116,7 +117,7 @@ int RunOnce(const Config& config) {
   std::sort(channels.begin(), channels.end());
   channels.erase(std::unique(channels.begin(), channels.end()), channels.end());
   std::atomic<bool> cancel{false};
-  const DiffOptions options{config.presence.update_on, config.presence.leave_after_misses, true};
+  const DiffOptions options = DiffOptionsFrom(config.presence, true);
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
       spdlog::error("channel {}: fetch failed: {} (code {})", result.channel, result.error.message,

@@ -32,8 +32,7 @@ std::vector<Member> RandomMembers(std::mt19937& rng) {
 TEST(ChannelDeltaTest, ApplyAndCombineReproduceEveryDiff) {
   std::mt19937 rng(7);
   for (int run = 0; run < 200; ++run) {
-    const DiffOptions options{PresenceConfig::UpdateOn::kAny,
-                              std::uniform_int_distribution<int>(1, 3)(rng), false};
+    const DiffOptions options{UpdateOn::kAny, std::uniform_int_distribution<int>(1, 3)(rng), false};
     ChannelState state = Diff("ch", nullptr, RandomMembers(rng), options, 0).next;
     const ChannelState start = state;
     ChannelDelta combined;

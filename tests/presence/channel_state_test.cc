@@ -24,7 +24,7 @@ ChannelState Sample() {
   return Diff("ch", &s,
               {{"bob", "c1", "c1:0:0", R"({"a":1})", "json", 1633985256512},
                {"caf\xc3\xa9", "c3", "c3:0:0", std::string("\0\xff", 2), "utf-8/base64", 0}},
-              DiffOptions{PresenceConfig::UpdateOn::kData, 3, false}, 0)
+              DiffOptions{UpdateOn::kData, 3, false}, 0)
       .next;
 }
 

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "config/presence_options.h"
+
 namespace presenced {
 namespace {
 
@@ -44,12 +46,11 @@ struct DiffCase {
 
 void PrintTo(const DiffCase& c, std::ostream* os) { *os << c.name; }
 
-DiffOptions Opts(PresenceConfig::UpdateOn update_on = PresenceConfig::UpdateOn::kData,
-                 int leave_after = 1, bool present = false) {
+DiffOptions Opts(UpdateOn update_on = UpdateOn::kData, int leave_after = 1, bool present = false) {
   return DiffOptions{update_on, leave_after, present};
 }
-const auto kAny = PresenceConfig::UpdateOn::kAny;
-const auto kData = PresenceConfig::UpdateOn::kData;
+const auto kAny = UpdateOn::kAny;
+const auto kData = UpdateOn::kData;
 
 std::vector<DiffCase> Cases() {
   const Member bob = M("bob", "c1", "c1:0:0", "\"hi\"");

@@ -12,7 +12,6 @@ namespace {
 
 constexpr int64_t kNow = 1'700'000'000'000;
 constexpr std::string_view kChannel = "room:1";
-using UpdateOn = PresenceConfig::UpdateOn;
 
 PresenceMessage Msg(MessageAction action, std::string client, std::string id, std::string data = "",
                     int64_t timestamp = 1000, std::string encoding = "") {

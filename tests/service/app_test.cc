@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include "ably/fake_http_client.h"
+#include "fake_http_client.h"
 #include "fake_presence_source.h"
 #include "fakes/test_support.h"
 

@@ -1,4 +1,4 @@
-#include "service/schedule.h"
+#include "pipeline/schedule.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "service/poller.h"
+#include "pipeline/poller.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "service/status.h"
+#include "web/status.h"
 
 #include <algorithm>
 #include <cstdio>

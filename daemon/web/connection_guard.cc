@@ -1,4 +1,4 @@
-#include "service/connection_guard.h"
+#include "web/connection_guard.h"
 
 #include <Poco/Exception.h>
 

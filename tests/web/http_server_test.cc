@@ -1,4 +1,4 @@
-#include "service/http_server.h"
+#include "web/http_server.h"
 
 #include <gtest/gtest.h>
 

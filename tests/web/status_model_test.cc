@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "service/status.h"
+#include "web/status.h"
 
 namespace presenced {
 namespace {

@@ -1,4 +1,4 @@
-#include "service/poller.h"
+#include "pipeline/poller.h"
 
 #include <spdlog/spdlog.h>
 
@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "config/presence_options.h"
 #include "delivery/router.h"
 #include "presence/channel_delta.h"
 #include "presence/diff.h"
@@ -166,9 +167,7 @@ void Poller::AppendSyncs(const std::vector<WebhookConfig>& webhooks,
     if (!d.ok) continue;
     std::string members;  // the channel's state after this cycle, encoded once
     for (const WebhookConfig* webhook : targets) {
-      const bool routed = std::any_of(webhook->channels.begin(), webhook->channels.end(),
-                                      [&](const std::string& g) { return GlobMatch(g, names[i]); });
-      if (!routed) continue;
+      if (!MatchesAnyGlob(webhook->channels, names[i])) continue;
       if (members.empty()) {
         // A full write (always so for a first snapshot, which has no state yet) is the new state.
         if (d.full) {
@@ -293,8 +292,9 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
       // stored, even when its first fetches failed; channels added later by a reload start as a
       // baseline.
       const Tracked& channel = *tracked[index];
-      DiffOptions options{config.presence.update_on, config.presence.leave_after_misses,
-                          channel.state == nullptr && channel.initial && present_initial, false};
+      DiffOptions options = DiffOptionsFrom(
+          config.presence, channel.state == nullptr && channel.initial && present_initial);
+      options.build_next = false;
       derived[index] = Derive(names[index], channel, result, options, now_ms,
                               announce_.contains(names[index]), config.presence.client_events);
     });

@@ -1,4 +1,4 @@
-#include "service/http_server.h"
+#include "web/http_server.h"
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -19,7 +19,7 @@
 #include <limits>
 #include <utility>
 
-#include "service/connection_guard.h"
+#include "web/connection_guard.h"
 
 namespace presenced {
 

@@ -31,13 +31,13 @@
 #include "common/result.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
+#include "pipeline/history_cycle.h"
 #include "presence/channel_delta.h"
 #include "presence/channel_state.h"
 #include "presence/client_directory.h"
 #include "presence/client_events.h"
 #include "presence/diff.h"
 #include "presence/event.h"
-#include "service/history_cycle.h"
 #include "state/state_store.h"
 
 namespace presenced {

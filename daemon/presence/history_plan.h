@@ -1,34 +1,20 @@
 #pragma once
 
-// The per-channel work of one poll cycle in `presence.mode: history` (CONTRACT §1 "Presence
-// history", §3): read each channel's presence history since its cursor and apply it (exact
-// events with Ably's timestamps, short visits included), and, when history alone cannot be
-// trusted, take a full snapshot and diff it against the history-built state (a reconcile).
+// History planning (CONTRACT §1 "Presence history", §3): what one cycle reads for a channel in
+// `presence.mode: history` (its history since the cursor, a full snapshot to reconcile, or
+// both), and where the channel's history track stands after the cycle. Pure: no I/O, clock,
+// logging or metrics; the caller supplies the time. pipeline/history_cycle.h carries out plans.
 //
 // A channel reconciles on its first cycle (no state), after a restart, every `reconcile_every`
 // cycles, after a failed or partial history read or a failed reconcile, and when its cursor is
 // older than Ably's retention (kHistoryRetentionMs: what history held for the gap is gone).
 // History is read up to now − kHistoryLagMs (messages become visible a little after their
 // timestamp) and the cursor only moves when a read succeeded, so a failure is retried from the
-// same place; re-reading what the state already reflects emits nothing (history_apply.h). A
-// channel whose history read and reconcile both failed produces nothing: no false leaves.
-//
-// Thread-safety: RunHistoryCycle calls `consume` from fetch threads, concurrently for different
-// channels; everything else is pure.
+// same place.
 
-#include <atomic>
 #include <cstdint>
-#include <functional>
-#include <map>
-#include <string>
-#include <vector>
 
-#include "ably/presence_source.h"
-#include "config/config.h"
-#include "presence/channel_delta.h"
 #include "presence/channel_state.h"
-#include "presence/client_events.h"
-#include "presence/event.h"
 
 namespace presenced {
 
@@ -65,33 +51,5 @@ HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reco
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
                                  bool history_ok, bool snapshot_ok,
                                  const ChannelState& removed = ChannelState{}, int64_t now_ms = 0);
-
-// One channel as the cycle starts (read only while it runs).
-struct HistoryChannelInput {
-  const ChannelState* state = nullptr;  // null before its first snapshot
-  HistoryTrack track;
-  bool first_snapshot_present = false;  // initial_snapshot: present applies to its first one
-  bool announce = false;                // first snapshot diffed against an empty set
-};
-
-// A channel's changes in one cycle: history events, then what the reconcile corrected.
-struct ChannelChange {
-  std::vector<Event> events;
-  ChannelDelta delta;  // Apply(state, delta) is the state after the cycle (from empty if none)
-  ClientChanges clients;
-};
-
-struct HistoryCycleResult {
-  std::vector<HistoryTrack> tracks;        // per channel, to adopt once committed
-  std::map<Action, uint64_t> corrections;  // reconcile events of channels with a state
-};
-
-// Runs the history and snapshot reads of one cycle and calls `consume(index, change)` once for
-// every channel that read something successfully (not for failed ones).
-HistoryCycleResult RunHistoryCycle(
-    PresenceSource& source, const std::vector<std::string>& channels,
-    const std::vector<HistoryChannelInput>& inputs, const PresenceConfig& config, int64_t now_ms,
-    const std::atomic<bool>& cancel,
-    const std::function<void(size_t index, ChannelChange change)>& consume);
 
 }  // namespace presenced

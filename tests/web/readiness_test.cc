@@ -1,4 +1,4 @@
-#include "service/readiness.h"
+#include "web/readiness.h"
 
 #include <gtest/gtest.h>
 

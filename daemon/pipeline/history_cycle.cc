@@ -1,4 +1,4 @@
-#include "service/history_cycle.h"
+#include "pipeline/history_cycle.h"
 
 #include <algorithm>
 #include <iterator>
@@ -7,67 +7,11 @@
 #include <string_view>
 #include <utility>
 
+#include "config/presence_options.h"
 #include "presence/diff.h"
 #include "presence/history_apply.h"
 
 namespace presenced {
-
-HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reconcile_every,
-                             int64_t now_ms) {
-  HistoryPlan plan;
-  plan.end_ms = now_ms - kHistoryLagMs;
-  const bool covered = track.cursor_ms > 0 && plan.end_ms - track.cursor_ms < kHistoryRetentionMs;
-  plan.read_history = has_state && covered && track.cursor_ms <= plan.end_ms;
-  plan.snapshot = !has_state || !covered || track.need_snapshot ||
-                  track.cycles_since_snapshot + 1 >= std::max(reconcile_every, 1);
-  return plan;
-}
-
-namespace {
-
-// Returns the tombstones still needed at `cursor_ms` plus `removed`, in key order.
-ChannelState NextTombstones(const ChannelState& old, const ChannelState& removed, int64_t cursor_ms,
-                            int64_t now_ms) {
-  if (old.empty() && removed.empty()) return {};
-  std::map<std::pair<std::string_view, std::string_view>, MemberView> keep;
-  old.ForEach([&](const MemberView& v) {
-    if (v.timestamp + kTombstoneMs >= cursor_ms) keep[{v.client_id, v.connection_id}] = v;
-  });
-  removed.ForEach([&](const MemberView& v) {
-    keep[{v.client_id, v.connection_id}] =
-        MemberView{v.client_id, v.connection_id, v.id, {}, {}, now_ms, 0};
-  });
-  ChannelState out;
-  for (const auto& [key, v] : keep) out.Append(v);
-  return out;
-}
-
-}  // namespace
-
-HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
-                                 bool history_ok, bool snapshot_ok, const ChannelState& removed,
-                                 int64_t now_ms) {
-  HistoryTrack next = track;
-  if (plan.read_history) {
-    if (history_ok) {
-      next.cursor_ms = plan.end_ms + 1;
-    } else {
-      next.need_snapshot = true;  // the window is read again next cycle, and reconciled
-    }
-  }
-  if (plan.snapshot && snapshot_ok) {
-    next.need_snapshot = false;
-    next.cycles_since_snapshot = 0;
-    // Nothing older to read (a first snapshot, or a gap history no longer holds): the snapshot
-    // reflects everything up to now, and history continues from the end of this cycle's window.
-    if (!plan.read_history) next.cursor_ms = std::max(track.cursor_ms, plan.end_ms + 1);
-  } else {
-    if (plan.snapshot) next.need_snapshot = true;  // a reconcile that failed is tried again
-    ++next.cycles_since_snapshot;
-  }
-  next.tombstones = NextTombstones(track.tombstones, removed, next.cursor_ms, now_ms);
-  return next;
-}
 
 namespace {
 
@@ -147,8 +91,8 @@ HistoryCycleResult RunHistoryCycle(
     if (applied[i].ok && !applied[i].delta.empty()) built = Apply(*input.state, applied[i].delta);
     const ChannelState* before = built ? &*built : input.state;
     if (before == nullptr && input.announce) before = &kInactive;
-    DiffOptions options{config.update_on, config.leave_after_misses, input.first_snapshot_present,
-                        false};
+    DiffOptions options = DiffOptionsFrom(config, input.first_snapshot_present);
+    options.build_next = false;
     DiffResult diff = Diff(channels[i], before, got.members, options, now_ms);
     if (before != nullptr) {
       diff.delta.removals.ForEach([&](const MemberView& gone) {

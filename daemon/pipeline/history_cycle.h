@@ -1,0 +1,52 @@
+#pragma once
+
+// The per-channel work of one poll cycle in `presence.mode: history` (CONTRACT §1 "Presence
+// history", §3): read each channel's presence history since its cursor and apply it (exact
+// events with Ably's timestamps, short visits included), and, when history alone cannot be
+// trusted, take a full snapshot and diff it against the history-built state (a reconcile).
+//
+// What each channel reads is planned by presence/history_plan.h. Re-reading what the state
+// already reflects emits nothing (history_apply.h). A channel whose history read and reconcile
+// both failed produces nothing: no false leaves.
+//
+// Thread-safety: RunHistoryCycle calls `consume` from fetch threads, concurrently for different
+// channels; everything else is pure.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ably/presence_source.h"
+#include "config/config.h"
+#include "presence/channel_change.h"
+#include "presence/channel_state.h"
+#include "presence/event.h"
+#include "presence/history_plan.h"
+
+namespace presenced {
+
+// One channel as the cycle starts (read only while it runs).
+struct HistoryChannelInput {
+  const ChannelState* state = nullptr;  // null before its first snapshot
+  HistoryTrack track;
+  bool first_snapshot_present = false;  // initial_snapshot: present applies to its first one
+  bool announce = false;                // first snapshot diffed against an empty set
+};
+
+struct HistoryCycleResult {
+  std::vector<HistoryTrack> tracks;        // per channel, to adopt once committed
+  std::map<Action, uint64_t> corrections;  // reconcile events of channels with a state
+};
+
+// Runs the history and snapshot reads of one cycle and calls `consume(index, change)` once for
+// every channel that read something successfully (not for failed ones).
+HistoryCycleResult RunHistoryCycle(
+    PresenceSource& source, const std::vector<std::string>& channels,
+    const std::vector<HistoryChannelInput>& inputs, const PresenceConfig& config, int64_t now_ms,
+    const std::atomic<bool>& cancel,
+    const std::function<void(size_t index, ChannelChange change)>& consume);
+
+}  // namespace presenced
