@@ -31,6 +31,17 @@ bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view chan
                      [&](const std::string& glob) { return GlobMatch(glob, channel); });
 }
 
+std::vector<std::string> SyncTargets(const std::vector<WebhookConfig>& webhooks,
+                                     const std::set<std::string>& due, std::string_view channel) {
+  std::vector<std::string> targets;
+  for (const WebhookConfig& webhook : webhooks) {
+    if (due.contains(webhook.name) && MatchesAnyGlob(webhook.channels, channel)) {
+      targets.push_back(webhook.name);
+    }
+  }
+  return targets;
+}
+
 namespace {
 
 bool Accepts(const WebhookConfig& webhook, const Event& event) {

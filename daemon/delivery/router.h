@@ -3,6 +3,7 @@
 // Routing: which webhooks receive which events (CONTRACT §3 webhooks[].channels / actions).
 // Pure functions, thread-safe.
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,11 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 
 // Returns whether `channel` matches one of `globs` (a sink's `channels` filter).
 bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view channel);
+
+// Returns the webhooks of `due` (names) that take a `sync` of `channel`: those whose globs
+// match it, in the order of `webhooks`.
+std::vector<std::string> SyncTargets(const std::vector<WebhookConfig>& webhooks,
+                                     const std::set<std::string>& due, std::string_view channel);
 
 // Returns one OutboxEntry per (webhook, event) pair whose channel matches one of the webhook's
 // globs and whose action is one of its actions. Events keep their order; for each event the

@@ -15,11 +15,32 @@ namespace presenced {
 
 namespace {
 
+using Consume = std::function<void(size_t index, ChannelChange change)>;
+
 // History applied to one channel, held between the two phases when a snapshot follows.
 struct Applied {
   bool ok = false;
   std::vector<Event> events;
   ChannelDelta delta;
+};
+
+// One cycle's plans, and what each phase gave, by channel position.
+struct HistoryRun {
+  HistoryRun(const std::vector<std::string>& c, const std::vector<HistoryChannelInput>& in,
+             const PresenceConfig& conf, int64_t now)
+      : channels(c), inputs(in), config(conf), now_ms(now) {}
+  const std::vector<std::string>& channels;
+  const std::vector<HistoryChannelInput>& inputs;
+  const PresenceConfig& config;
+  int64_t now_ms;
+  std::vector<HistoryPlan> plans;
+  std::vector<HistoryRequest> requests;
+  std::vector<size_t> history_of;  // request position → channel position
+  std::vector<std::string> snapshot_names;
+  std::vector<size_t> snapshot_of;  // snapshot position → channel position
+  std::vector<Applied> applied;
+  std::vector<ChannelState> removed;  // by each channel's reconcile
+  std::vector<char> snapshot_ok;      // one writer per element
 };
 
 ChannelChange FromHistory(const HistoryChannelInput& input, Applied applied, bool client_events) {
@@ -31,97 +52,124 @@ ChannelChange FromHistory(const HistoryChannelInput& input, Applied applied, boo
   return change;
 }
 
-}  // namespace
-
-HistoryCycleResult RunHistoryCycle(
-    PresenceSource& source, const std::vector<std::string>& channels,
-    const std::vector<HistoryChannelInput>& inputs, const PresenceConfig& config, int64_t now_ms,
-    const std::atomic<bool>& cancel,
-    const std::function<void(size_t index, ChannelChange change)>& consume) {
-  std::vector<HistoryPlan> plans(channels.size());
-  std::vector<HistoryRequest> requests;
-  std::vector<size_t> history_of;  // request position → channel position
-  std::vector<std::string> snapshot_names;
-  std::vector<size_t> snapshot_of;  // snapshot position → channel position
-  for (size_t i = 0; i < channels.size(); ++i) {
-    plans[i] = PlanHistoryCycle(inputs[i].track, inputs[i].state != nullptr, config.reconcile_every,
-                                now_ms);
-    if (plans[i].read_history) {
-      requests.push_back({channels[i], inputs[i].track.cursor_ms, plans[i].end_ms});
-      history_of.push_back(i);
+// Plans every channel: which read history, which take a snapshot.
+void Plan(HistoryRun& run) {
+  const size_t n = run.channels.size();
+  run.plans.resize(n);
+  run.applied.resize(n);
+  run.removed.resize(n);
+  run.snapshot_ok.assign(n, 0);
+  for (size_t i = 0; i < n; ++i) {
+    const HistoryChannelInput& input = run.inputs[i];
+    run.plans[i] = PlanHistoryCycle(input.track, input.state != nullptr, run.config.reconcile_every,
+                                    run.now_ms);
+    if (run.plans[i].read_history) {
+      run.requests.push_back({run.channels[i], input.track.cursor_ms, run.plans[i].end_ms});
+      run.history_of.push_back(i);
     }
-    if (plans[i].snapshot) {
-      snapshot_names.push_back(channels[i]);
-      snapshot_of.push_back(i);
+    if (run.plans[i].snapshot) {
+      run.snapshot_names.push_back(run.channels[i]);
+      run.snapshot_of.push_back(i);
     }
   }
+}
 
-  std::vector<Applied> applied(channels.size());
-  std::vector<ChannelState> removed(channels.size());  // by each channel's reconcile
-  std::vector<char> snapshot_ok(channels.size(), 0);   // one writer per element
-  source.StreamHistory(requests, cancel, [&](size_t position, const ChannelHistory& history) {
-    const size_t i = history_of[position];
+// Reads and applies history; a channel with no reconcile to follow is consumed at once.
+void ReadHistory(HistoryRun& run, PresenceSource& source, const std::atomic<bool>& cancel,
+                 const Consume& consume) {
+  source.StreamHistory(run.requests, cancel, [&](size_t position, const ChannelHistory& history) {
+    const size_t i = run.history_of[position];
     if (!history.ok) return;
-    HistoryApplyResult result = ApplyHistory(channels[i], *inputs[i].state, history.messages,
-                                             config.update_on, now_ms, inputs[i].track.tombstones);
+    const HistoryChannelInput& input = run.inputs[i];
+    HistoryApplyResult result =
+        ApplyHistory(run.channels[i], *input.state, history.messages, run.config.update_on,
+                     run.now_ms, input.track.tombstones);
     Applied done{true, std::move(result.events), std::move(result.delta)};
-    if (plans[i].snapshot) {
-      applied[i] = std::move(done);  // the reconcile below continues from it
+    if (run.plans[i].snapshot) {
+      run.applied[i] = std::move(done);  // the reconcile continues from it
     } else {
-      applied[i].ok = true;
-      consume(i, FromHistory(inputs[i], std::move(done), config.client_events));
+      run.applied[i].ok = true;
+      consume(i, FromHistory(input, std::move(done), run.config.client_events));
     }
   });
-  if (cancel) return {};
+}
 
-  std::mutex corrections_mu;  // guards result.corrections
-  HistoryCycleResult result;
-  source.StreamPresence(snapshot_names, cancel, [&](size_t position, const ChannelPresence& got) {
-    const size_t i = snapshot_of[position];
-    const HistoryChannelInput& input = inputs[i];
-    if (!got.ok) {
-      if (applied[i].ok)
-        consume(i, FromHistory(input, std::move(applied[i]), config.client_events));
-      return;
-    }
-    snapshot_ok[i] = 1;
-    // The reconcile diffs the snapshot against the state history has built so far.
-    static const ChannelState kInactive;
-    std::optional<ChannelState> built;
-    if (applied[i].ok && !applied[i].delta.empty()) built = Apply(*input.state, applied[i].delta);
-    const ChannelState* before = built ? &*built : input.state;
-    if (before == nullptr && input.announce) before = &kInactive;
-    DiffOptions options = DiffOptionsFrom(config, input.first_snapshot_present);
-    options.build_next = false;
-    DiffResult diff = Diff(channels[i], before, got.members, options, now_ms);
-    if (before != nullptr) {
-      diff.delta.removals.ForEach([&](const MemberView& gone) {
-        if (auto last = FindMember(*before, gone.client_id, gone.connection_id)) {
-          removed[i].Append(*last);
+// Diffs channel i's snapshot against the state history has built so far: the history events,
+// then what the reconcile corrected. Counts corrections (channels with a state) in `corrections`.
+ChannelChange ReconcileChannel(HistoryRun& run, size_t i, const ChannelPresence& got,
+                               std::map<Action, uint64_t>& corrections,
+                               std::mutex& corrections_mu) {
+  const HistoryChannelInput& input = run.inputs[i];
+  static const ChannelState kInactive;
+  std::optional<ChannelState> built;
+  if (run.applied[i].ok && !run.applied[i].delta.empty()) {
+    built = Apply(*input.state, run.applied[i].delta);
+  }
+  const ChannelState* before = built ? &*built : input.state;
+  if (before == nullptr && input.announce) before = &kInactive;
+  DiffOptions options = DiffOptionsFrom(run.config, input.first_snapshot_present);
+  options.build_next = false;
+  DiffResult diff = Diff(run.channels[i], before, got.members, options, run.now_ms);
+  if (before != nullptr) {
+    diff.delta.removals.ForEach([&](const MemberView& gone) {
+      if (auto last = FindMember(*before, gone.client_id, gone.connection_id)) {
+        run.removed[i].Append(*last);
+      }
+    });
+  }
+  if (input.state != nullptr && !diff.events.empty()) {
+    std::lock_guard lock(corrections_mu);
+    for (const Event& event : diff.events) ++corrections[event.action];
+  }
+  const bool client_events = run.config.client_events;
+  ChannelChange change = FromHistory(input, std::move(run.applied[i]), client_events);
+  ClientChanges corrected =
+      AddClientEvents(before, diff.events, ClientCounting::kNet, client_events);
+  std::move(diff.events.begin(), diff.events.end(), std::back_inserter(change.events));
+  std::move(corrected.online.begin(), corrected.online.end(),
+            std::back_inserter(change.clients.online));
+  std::move(corrected.offline.begin(), corrected.offline.end(),
+            std::back_inserter(change.clients.offline));
+  change.delta = Combine(change.delta, diff.delta);
+  return change;
+}
+
+// Takes the planned snapshots and reconciles each channel with what history gave.
+void Reconcile(HistoryRun& run, PresenceSource& source, const std::atomic<bool>& cancel,
+               const Consume& consume, std::map<Action, uint64_t>& corrections) {
+  std::mutex corrections_mu;  // guards corrections
+  source.StreamPresence(
+      run.snapshot_names, cancel, [&](size_t position, const ChannelPresence& got) {
+        const size_t i = run.snapshot_of[position];
+        if (!got.ok) {
+          if (run.applied[i].ok) {
+            consume(
+                i, FromHistory(run.inputs[i], std::move(run.applied[i]), run.config.client_events));
+          }
+          return;
         }
+        run.snapshot_ok[i] = 1;
+        consume(i, ReconcileChannel(run, i, got, corrections, corrections_mu));
       });
-    }
-    if (input.state != nullptr && !diff.events.empty()) {
-      std::lock_guard lock(corrections_mu);
-      for (const Event& event : diff.events) ++result.corrections[event.action];
-    }
-    ChannelChange change = FromHistory(input, std::move(applied[i]), config.client_events);
-    ClientChanges corrected =
-        AddClientEvents(before, diff.events, ClientCounting::kNet, config.client_events);
-    std::move(diff.events.begin(), diff.events.end(), std::back_inserter(change.events));
-    std::move(corrected.online.begin(), corrected.online.end(),
-              std::back_inserter(change.clients.online));
-    std::move(corrected.offline.begin(), corrected.offline.end(),
-              std::back_inserter(change.clients.offline));
-    change.delta = Combine(change.delta, diff.delta);
-    consume(i, std::move(change));
-  });
-  if (cancel) return {};
+}
 
+}  // namespace
+
+HistoryCycleResult RunHistoryCycle(PresenceSource& source, const std::vector<std::string>& channels,
+                                   const std::vector<HistoryChannelInput>& inputs,
+                                   const PresenceConfig& config, int64_t now_ms,
+                                   const std::atomic<bool>& cancel, const Consume& consume) {
+  HistoryRun run(channels, inputs, config, now_ms);
+  Plan(run);
+  ReadHistory(run, source, cancel, consume);
+  if (cancel) return {};
+  HistoryCycleResult result;
+  Reconcile(run, source, cancel, consume, result.corrections);
+  if (cancel) return {};
   result.tracks.resize(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {
-    result.tracks[i] = AdvanceHistoryTrack(inputs[i].track, plans[i], applied[i].ok,
-                                           snapshot_ok[i] != 0, removed[i], now_ms);
+    result.tracks[i] = AdvanceHistoryTrack(inputs[i].track, run.plans[i], run.applied[i].ok,
+                                           run.snapshot_ok[i] != 0, run.removed[i], now_ms);
   }
   return result;
 }

@@ -17,6 +17,7 @@
 // Thread-compatible: owned and driven by the service's main loop.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,6 +33,7 @@
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "pipeline/history_cycle.h"
+#include "pipeline/sync_schedule.h"
 #include "presence/channel_delta.h"
 #include "presence/channel_state.h"
 #include "presence/client_directory.h"
@@ -123,34 +125,62 @@ class Poller {
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
 
-  // When a webhook's periodic sync is next due.
-  struct SyncSchedule {
-    Duration period{0};
-    int64_t next_ms = 0;
+  // One cycle's work, passed from step to step of RunCycle: what was derived per channel (by
+  // position in `names`), then what the commit writes.
+  struct Cycle {
+    explicit Cycle(const Config& c) : config(c) {}
+    const Config& config;
+    int64_t now_ms = 0;
+    bool history_mode = false;
+    std::vector<std::string> names;
+    // The tracked channels, by position in `names`: channels_ is not modified while fetching,
+    // so the fetch threads may read them.
+    std::vector<const Tracked*> tracked;
+    std::vector<Derived> derived;
+    HistoryCycleResult history;
+    std::set<std::string> syncs;  // webhooks synced this cycle
+    std::vector<StateStore::OutboxEntry> sync_entries;
+    size_t sync_count = 0;  // sync entries in `outbox`
+    // What the commit writes:
+    std::vector<StateStore::Snapshot> snapshots;
+    std::vector<StateStore::Delta> deltas;
+    std::vector<StateStore::Cursor> cursors;
+    std::vector<Event> events;  // every channel's, in channel order
+    std::vector<StateStore::OutboxEntry> outbox;
+    std::set<std::string> failed;
   };
 
-  // Returns the webhooks to sync this cycle: those whose `sync_every` is due and those requested.
-  std::set<std::string> DueSyncs(const std::vector<WebhookConfig>& webhooks, int64_t now_ms);
-  // Appends one `sync` per channel fetched this cycle (its state after the cycle) to `outbox`
-  // for each webhook in `due` whose globs match it.
-  void AppendSyncs(const std::vector<WebhookConfig>& webhooks, const std::set<std::string>& due,
-                   const std::vector<std::string>& names, const std::vector<Derived>& derived,
-                   int64_t now_ms, std::vector<StateStore::OutboxEntry>& outbox) const;
+  // The steps of RunCycle, in order.
+  Cycle BeginCycle(const Config& config);
+  // Fetches every channel and derives its changes (on the fetch threads).
+  void DeriveChanges(Cycle& cycle, const std::atomic<bool>& cancel);
+  // Queues one `sync` per channel fetched this cycle (its state after the cycle) for each due
+  // webhook whose globs match it. Before CollectWrites, which moves what it reads.
+  void QueueSyncs(Cycle& cycle);
+  // Moves what was derived into what the commit writes, and routes the events into the outbox.
+  void CollectWrites(Cycle& cycle);
+  // Writes the cycle in one transaction; false (nothing changed) when the store refused it.
+  bool Commit(Cycle& cycle);
+  // Applies the committed cycle to memory: states, stale set, distinct clients, sync schedule.
+  void Adopt(Cycle& cycle);
+  // Updates the metrics and hands the events to the sink.
+  void Publish(const Cycle& cycle, std::chrono::steady_clock::time_point started);
+
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
   // Diffs one fetched channel against its state (against an empty set when `announce` and none
   // is stored); runs on fetch threads (reads `tracked` only).
-  static Derived Derive(const std::string& channel, const Tracked& tracked,
-                        const ChannelPresence& result, const DiffOptions& options, int64_t now_ms,
-                        bool announce, bool client_events);
+  static Derived DeriveSnapshot(const std::string& channel, const Tracked& tracked,
+                                const ChannelPresence& result, const DiffOptions& options,
+                                int64_t now_ms, bool announce, bool client_events);
   // Turns one channel's changes into what the commit writes (a delta, or the channel in full
   // when it has no snapshot yet or its deltas outgrew it); runs on fetch threads.
   static Derived Pack(const std::string& channel, const Tracked& tracked, ChannelChange change);
-  // Fetches and derives every channel in presence.mode: history (history_cycle.h); returns the
-  // channels' next history tracks and the reconcile corrections, to adopt once committed.
-  HistoryCycleResult DeriveFromHistory(const Config& config, const std::vector<std::string>& names,
-                                       const std::vector<const Tracked*>& tracked, int64_t now_ms,
-                                       const std::atomic<bool>& cancel,
-                                       std::vector<Derived>& derived);
+  // DeriveChanges in presence.mode: snapshot: each channel is diffed on its fetch thread as soon
+  // as its response is parsed; the parsed members go with the response, only the changes stay.
+  void DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel);
+  // DeriveChanges in presence.mode: history (history_cycle.h); also sets the channels' next
+  // history tracks and the reconcile corrections, to adopt once committed.
+  void DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel);
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
 
@@ -171,9 +201,7 @@ class Poller {
   std::set<std::string> announce_;  // see AnnounceFirstSnapshot
   bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
   ClientDirectory clients_;         // distinct clientIds across the tracked channels
-  std::map<std::string, SyncSchedule> sync_schedule_;  // by webhook name
-  std::mutex sync_mu_;
-  std::set<std::string> sync_requested_;  // guarded by sync_mu_
+  SyncSchedule syncs_;
 };
 
 }  // namespace presenced

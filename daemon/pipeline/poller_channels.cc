@@ -1,0 +1,167 @@
+// The Poller's channel set: restore after a restart, the list to poll, discovery's
+// announcements, distinct-client counting, and the per-channel and total member metrics.
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "pipeline/poller.h"
+
+namespace presenced {
+
+namespace {
+
+bool HasPrefix(const std::string& name, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(),
+                     [&](const std::string& p) { return name.rfind(p, 0) == 0; });
+}
+
+}  // namespace
+
+Poller::Poller(PresenceSource& source, StateStore& store, Metrics& metrics, const Clock& clock,
+               EventSink sink)
+    : source_(&source), store_(store), metrics_(metrics), clock_(clock), sink_(std::move(sink)) {}
+
+Status Poller::Restore() {
+  size_t deltas = 0;
+  Status visited = store_.VisitSnapshots([&](const StateStore::StoredSnapshotView& snapshot) {
+    Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
+    if (!state.ok()) {
+      // A snapshot we cannot read is treated as unknown: the channel starts again as a baseline.
+      spdlog::warn("state: ignoring unreadable snapshot of channel {}: {}", snapshot.channel,
+                   state.error().message);
+      return;
+    }
+    Tracked& tracked = channels_[std::string(snapshot.channel)];
+    tracked.state = std::make_unique<ChannelState>(std::move(*state));
+    tracked.history.cursor_ms = snapshot.history_cursor_ms;
+    if (Result<ChannelState> gone = ChannelState::Decode(snapshot.history_tombstones); gone.ok()) {
+      tracked.history.tombstones = std::move(*gone);
+    }
+    tracked.snapshot_bytes = snapshot.encoded.size();
+    for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
+    deltas += snapshot.deltas.size();
+  });
+  if (!visited.ok()) return visited;
+  clients_.Reserve(member_total());  // at most one clientId per member
+  for (const auto& [name, tracked] : channels_) {
+    if (tracked.state) CountClients(*tracked.state, true);
+  }
+  spdlog::info("state: restored snapshots of {} channels ({} members, {} deltas)", channels_.size(),
+               member_total(), deltas);
+  return Ok{};
+}
+
+void Poller::SetChannels(const std::vector<std::string>& configured,
+                         const std::vector<std::string>& discovered,
+                         const std::vector<std::string>& prefixes,
+                         const std::function<bool(const std::string&)>& owned) {
+  std::set<std::string> wanted(configured.begin(), configured.end());
+  std::set<std::string> found(discovered.begin(), discovered.end());
+  for (auto it = channels_.begin(); it != channels_.end();) {
+    const std::string& name = it->first;
+    const bool keep_for_leaves = (!owned || owned(name)) && HasPrefix(name, prefixes) &&
+                                 it->second.state && !it->second.state->empty();
+    if (wanted.count(name) || found.count(name) || keep_for_leaves) {
+      it->second.discovered = !wanted.count(name);
+      ++it;
+      continue;
+    }
+    removed_.push_back(name);
+    if (it->second.state) CountClients(*it->second.state, false);
+    stale_.erase(name);
+    metrics_.RemoveChannel(name);
+    it = channels_.erase(it);
+  }
+  for (const auto& name : wanted) Track(name).discovered = false;
+  for (const auto& name : found) {
+    if (!wanted.count(name)) Track(name).discovered = true;
+  }
+  // A channel dropped and added back before the next commit must keep the snapshot it gets.
+  std::erase_if(removed_, [&](const std::string& name) { return channels_.count(name) > 0; });
+  // A room announced while another shard owned it must not announce itself later, when a re-shard
+  // hands it over with members that shard already reported: then it starts as a baseline.
+  std::erase_if(announce_, [&](const std::string& name) { return channels_.count(name) == 0; });
+}
+
+void Poller::AnnounceFirstSnapshot(const std::vector<std::string>& channels) {
+  for (const std::string& name : channels) {
+    auto it = channels_.find(name);
+    if (it == channels_.end() || !it->second.state) announce_.insert(name);
+  }
+}
+
+void Poller::CountClients(const ChannelState& state, bool add) {
+  std::string_view previous;
+  for (size_t i = 0; i < state.member_count(); ++i) {
+    const std::string_view client = state.member(i).client_id;
+    if (i > 0 && client == previous) continue;  // members are sorted by clientId first
+    previous = client;
+    if (add) {
+      clients_.Add(client);
+    } else {
+      clients_.Remove(client);
+    }
+  }
+}
+
+Poller::Tracked& Poller::Track(const std::string& name) {
+  auto [it, added] = channels_.try_emplace(name);
+  if (added) it->second.initial = first_cycle_;
+  return it->second;
+}
+
+void Poller::ForEachChannel(
+    const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const {
+  for (const auto& [name, tracked] : channels_) {
+    const size_t members = tracked.state ? tracked.state->member_count() : 0;
+    const size_t clients = tracked.state ? tracked.state->client_count() : 0;
+    visit(name, members, clients, stale_.count(name) > 0, tracked.last_success_ms);
+  }
+}
+
+void Poller::RequestSync(const std::string& webhook) { syncs_.Request(webhook); }
+
+std::vector<std::string> Poller::Channels() const {
+  std::vector<std::string> names;
+  names.reserve(channels_.size());
+  for (const auto& [name, tracked] : channels_) names.push_back(name);
+  return names;
+}
+
+size_t Poller::member_total() const {
+  size_t total = 0;
+  for (const auto& [name, tracked] : channels_) {
+    if (tracked.state) total += tracked.state->member_count();
+  }
+  return total;
+}
+
+void Poller::PublishChannelMetrics(const std::string& channel, const Tracked& tracked,
+                                   bool per_channel) {
+  if (!per_channel) return;
+  metrics_.SetChannelMembers(channel, tracked.state->member_count(), tracked.state->client_count());
+  metrics_.SetChannelLastSuccess(channel, static_cast<double>(tracked.last_success_ms) / 1000.0);
+}
+
+void Poller::PublishTotals(bool per_channel) {
+  metrics_.SetChannels(channels_.size(), stale_.size());
+  metrics_.SetClientsDistinct(clients_.size());
+  if (per_channel) return;
+  uint64_t members = 0, clients = 0;
+  int64_t oldest_success = 0;
+  for (const auto& [name, tracked] : channels_) {
+    if (!tracked.state || tracked.last_success_ms == 0) continue;
+    members += tracked.state->member_count();
+    clients += tracked.state->client_count();
+    if (oldest_success == 0 || tracked.last_success_ms < oldest_success) {
+      oldest_success = tracked.last_success_ms;
+    }
+  }
+  metrics_.SetTotals(members, clients);
+  if (oldest_success > 0) {
+    metrics_.SetChannelLastSuccess("", static_cast<double>(oldest_success) / 1000.0);
+  }
+}
+
+}  // namespace presenced

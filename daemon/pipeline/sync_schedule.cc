@@ -1,0 +1,42 @@
+#include "pipeline/sync_schedule.h"
+
+namespace presenced {
+
+void SyncSchedule::Request(const std::string& webhook) {
+  std::lock_guard lock(mu_);
+  requested_.insert(webhook);
+}
+
+std::set<std::string> SyncSchedule::Due(const std::vector<WebhookConfig>& webhooks,
+                                        int64_t now_ms) {
+  std::set<std::string> due;
+  {
+    std::lock_guard lock(mu_);
+    due = requested_;
+  }
+  std::map<std::string, Entry> periodic;
+  for (const WebhookConfig& webhook : webhooks) {
+    if (webhook.sync_every.count() == 0) continue;
+    auto it = periodic_.find(webhook.name);
+    Entry entry = it != periodic_.end() ? it->second : Entry{};
+    if (entry.period != webhook.sync_every) {
+      entry = {webhook.sync_every, now_ms + webhook.sync_every.count()};
+    }
+    if (entry.next_ms <= now_ms) due.insert(webhook.name);
+    periodic[webhook.name] = entry;
+  }
+  periodic_ = std::move(periodic);
+  return due;
+}
+
+void SyncSchedule::MarkSent(const std::set<std::string>& webhooks, int64_t now_ms) {
+  for (const std::string& webhook : webhooks) {
+    if (auto it = periodic_.find(webhook); it != periodic_.end()) {
+      it->second.next_ms = now_ms + it->second.period.count();
+    }
+  }
+  std::lock_guard lock(mu_);
+  for (const std::string& webhook : webhooks) requested_.erase(webhook);
+}
+
+}  // namespace presenced

@@ -1,0 +1,41 @@
+#pragma once
+
+// SyncSchedule: which webhooks get a `sync` of every channel in a cycle (CONTRACT §4 `sync`):
+// those whose `sync_every` period is due, and those asked for by POST /-/sync. A new webhook, or
+// a new period, starts counting when first seen, so a restart or a reload does not sync at once.
+// A sync counts as sent only once the cycle that carries it has committed (MarkSent).
+//
+// Thread-safety: Request may be called from any thread (HTTP handlers); Due and MarkSent from the
+// poll loop only.
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+
+namespace presenced {
+
+class SyncSchedule {
+ public:
+  // Queues a sync of every channel for `webhook` with the next committed cycle.
+  void Request(const std::string& webhook);
+  // Returns the webhooks to sync in a cycle starting at `now_ms`.
+  std::set<std::string> Due(const std::vector<WebhookConfig>& webhooks, int64_t now_ms);
+  // Records that the syncs of `webhooks` were committed at `now_ms`: their next period starts.
+  void MarkSent(const std::set<std::string>& webhooks, int64_t now_ms);
+
+ private:
+  struct Entry {
+    Duration period{0};
+    int64_t next_ms = 0;
+  };
+  std::map<std::string, Entry> periodic_;  // by webhook name; poll loop only
+  std::mutex mu_;                          // guards requested_
+  std::set<std::string> requested_;
+};
+
+}  // namespace presenced
