@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets of fuzz/ with Debian's clang (ASan + UBSan + float-cast-overflow)
-# and runs each for a bounded time.
+# Builds the libFuzzer targets of fuzz/ and the daemon with Debian's clang (ASan + UBSan +
+# float-cast-overflow, thread-safety analysis) and runs each fuzzer for a bounded time.
 #   scripts/fuzz.sh              60 s per target
 #   scripts/fuzz.sh 30           what scripts/test.sh (CI) runs
 #   scripts/fuzz.sh 3600 config  a long run of one target (names: see fuzz/CMakeLists.txt)
@@ -16,7 +16,9 @@ if [ $# -eq 0 ]; then targets=(batch_parser channel_list link_url config channel
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
   -DPRESENCED_FUZZ=ON -DPRESENCED_BUILD_TESTS=OFF -DPRESENCED_BUILD_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzz}"  # only what they link
+# Only what they link, plus the daemon itself: this is CI's clang build, and clang checks the
+# locking annotations (-Wthread-safety -Werror=thread-safety, see CMakeLists.txt) in every file.
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzz}" presenced
 
 seeds_of() {
   echo "fuzz/seeds/$1"

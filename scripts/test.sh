@@ -34,7 +34,7 @@ stage "tests under sanitizers"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900
 
-stage "fuzz (clang, ASan + UBSan, 30 s per target)"
+stage "clang build (thread-safety analysis) and fuzz (ASan + UBSan, 30 s per target)"
 scripts/fuzz.sh 30
 
 stage "done"

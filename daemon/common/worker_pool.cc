@@ -8,21 +8,23 @@
 namespace presenced {
 
 WorkerPool::~WorkerPool() {
+  std::vector<std::thread> threads;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
+    threads.swap(threads_);
   }
   wake_.notify_all();
-  for (std::thread& thread : threads_) thread.join();
+  for (std::thread& thread : threads) thread.join();
 }
 
 void WorkerPool::Run(size_t count, size_t threads, const std::atomic<bool>& cancel,
                      const std::function<void(size_t)>& job) {
   if (count == 0) return;
-  std::lock_guard run(run_mu_);
+  MutexLock run(run_mu_);
   const size_t helpers = std::min(std::max<size_t>(threads, 1), count) - 1;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     while (threads_.size() < helpers) {
       try {
         threads_.emplace_back([this, index = threads_.size()] { Loop(index); });
@@ -41,23 +43,23 @@ void WorkerPool::Run(size_t count, size_t threads, const std::atomic<bool>& canc
   }
   wake_.notify_all();
   Work();
-  std::unique_lock lock(mu_);
-  done_.wait(lock, [this] { return active_ == 0; });
+  MutexLock lock(mu_);
+  done_.wait(lock.native(), [this]() REQUIRES(mu_) { return active_ == 0; });
   job_ = nullptr;
   cancel_ = nullptr;
 }
 
 void WorkerPool::Loop(size_t index) {
   uint64_t seen = 0;
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (true) {
-    wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+    wake_.wait(lock.native(), [&]() REQUIRES(mu_) { return stop_ || generation_ != seen; });
     if (stop_) return;
     seen = generation_;
     if (index >= helpers_) continue;  // this batch needs fewer threads
-    lock.unlock();
+    lock.Unlock();
     Work();
-    lock.lock();
+    lock.Lock();
     if (--active_ == 0) done_.notify_all();
   }
 }

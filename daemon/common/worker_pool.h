@@ -11,9 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 
 namespace presenced {
 
@@ -35,15 +37,17 @@ class WorkerPool {
   // Takes and runs jobs of the current batch until none is left or it is cancelled.
   void Work();
 
-  std::mutex run_mu_;  // one Run at a time
-  std::mutex mu_;      // guards the fields below; the batch fields are set before a wake-up
+  Mutex run_mu_;  // one Run at a time
+  Mutex mu_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  std::vector<std::thread> threads_;
-  bool stop_ = false;
-  uint64_t generation_ = 0;  // one per batch
-  size_t helpers_ = 0;       // threads_[0, helpers_) take part in the current batch
-  size_t active_ = 0;        // helpers not yet finished with the current batch
+  std::vector<std::thread> threads_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  uint64_t generation_ GUARDED_BY(mu_) = 0;  // one per batch
+  size_t helpers_ GUARDED_BY(mu_) = 0;       // threads_[0, helpers_) take part in the current batch
+  size_t active_ GUARDED_BY(mu_) = 0;        // helpers not yet finished with the current batch
+  // The current batch: set under mu_ before the wake-up that starts it, and read by the workers
+  // without it while the batch runs (Run waits for them before it changes these again).
   const std::function<void(size_t)>* job_ = nullptr;
   const std::atomic<bool>* cancel_ = nullptr;
   size_t count_ = 0;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 
+#include "common/mutex.h"
 #include "common/version.h"
 
 namespace presenced {
@@ -45,8 +46,8 @@ struct Metrics::Impl {
           .Name("presenced_shard_info")
           .Help("Always 1; labels carry this replica's shard index and count.")
           .Register(registry);
-  Gauge* shard_series = nullptr;  // guarded by shard_mu
-  std::mutex shard_mu;
+  Mutex shard_mu;
+  Gauge* shard_series GUARDED_BY(shard_mu) = nullptr;
   Gauge& channels = prometheus::BuildGauge()
                         .Name("presenced_channels")
                         .Help("Channels being tracked.")
@@ -172,10 +173,11 @@ struct Metrics::Impl {
                          .Register(registry)
                          .Add({});
 
-  std::mutex channels_mu;  // guards channel_names
-  std::set<std::string> channel_names;
-  std::mutex webhooks_mu;                                          // guards webhook_statuses
-  std::set<std::pair<std::string, std::string>> webhook_statuses;  // (webhook, status) seen
+  Mutex channels_mu;
+  std::set<std::string> channel_names GUARDED_BY(channels_mu);
+  Mutex webhooks_mu;
+  // (webhook, status) seen
+  std::set<std::pair<std::string, std::string>> webhook_statuses GUARDED_BY(webhooks_mu);
 
   // Removes the per-channel series of `channel` (and the unlabelled totals when asked).
   void DropChannelSeries(const std::string& channel) {
@@ -207,7 +209,7 @@ Metrics::~Metrics() = default;
 
 void Metrics::SetPerChannel(bool per_channel) {
   if (impl_->per_channel.exchange(per_channel) == per_channel) return;
-  std::lock_guard lock(impl_->channels_mu);
+  MutexLock lock(impl_->channels_mu);
   for (const auto& channel : impl_->channel_names) impl_->DropChannelSeries(channel);
   impl_->channel_names.clear();
   for (Family<Gauge>* family : {&impl_->members, &impl_->clients, &impl_->last_success}) {
@@ -228,7 +230,7 @@ void Metrics::SetChannelMembers(const std::string& channel, uint64_t members, ui
   if (!impl_->per_channel) return;
   const Labels labels{{"channel", channel}};
   {
-    std::lock_guard lock(impl_->channels_mu);
+    MutexLock lock(impl_->channels_mu);
     impl_->channel_names.insert(channel);
   }
   impl_->members.Add(labels).Set(static_cast<double>(members));
@@ -251,14 +253,14 @@ void Metrics::SetChannelLastSuccess(const std::string& channel, double unix_seco
     return;
   }
   {
-    std::lock_guard lock(impl_->channels_mu);
+    MutexLock lock(impl_->channels_mu);
     impl_->channel_names.insert(channel);
   }
   impl_->last_success.Add({{"channel", channel}}).Set(unix_seconds);
 }
 
 void Metrics::RemoveChannel(const std::string& channel) {
-  std::lock_guard lock(impl_->channels_mu);
+  MutexLock lock(impl_->channels_mu);
   impl_->channel_names.erase(channel);
   impl_->DropChannelSeries(channel);
 }
@@ -308,7 +310,7 @@ void Metrics::SetRateLimit(double requests_per_second) {
 
 void Metrics::WebhookRequest(const std::string& webhook, std::string_view status, double seconds) {
   {
-    std::lock_guard lock(impl_->webhooks_mu);
+    MutexLock lock(impl_->webhooks_mu);
     impl_->webhook_statuses.emplace(webhook, std::string(status));
   }
   impl_->webhook_requests.Add({{"webhook", webhook}, {"status", std::string(status)}}).Increment();
@@ -348,7 +350,7 @@ void Metrics::RemoveWebhook(const std::string& webhook) {
   if (impl_->webhook_duration.Has(labels)) {
     impl_->webhook_duration.Remove(&impl_->webhook_duration.Add(labels, kLatencyBuckets));
   }
-  std::lock_guard lock(impl_->webhooks_mu);
+  MutexLock lock(impl_->webhooks_mu);
   for (auto it = impl_->webhook_statuses.begin(); it != impl_->webhook_statuses.end();) {
     if (it->first != webhook) {
       ++it;
@@ -361,7 +363,7 @@ void Metrics::RemoveWebhook(const std::string& webhook) {
 }
 
 void Metrics::SetShard(int index, int count) {
-  std::lock_guard lock(impl_->shard_mu);
+  MutexLock lock(impl_->shard_mu);
   if (impl_->shard_series) impl_->shard_info.Remove(impl_->shard_series);
   impl_->shard_series =
       &impl_->shard_info.Add({{"index", std::to_string(index)}, {"count", std::to_string(count)}});

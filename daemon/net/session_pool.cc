@@ -9,7 +9,7 @@ SessionPool::SessionPool(size_t max_idle_per_origin) : max_idle_per_origin_(max_
 SessionPool::~SessionPool() = default;
 
 std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::Take(const std::string& origin) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = idle_.find(origin);
   if (it == idle_.end() || it->second.empty()) return nullptr;
   std::unique_ptr<Poco::Net::HTTPClientSession> session = std::move(it->second.back());
@@ -21,7 +21,7 @@ void SessionPool::Put(const std::string& origin,
                       std::unique_ptr<Poco::Net::HTTPClientSession> session) {
   std::unique_ptr<Poco::Net::HTTPClientSession> surplus;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto& sessions = idle_[origin];
     if (sessions.size() < max_idle_per_origin_) {
       sessions.push_back(std::move(session));

@@ -11,6 +11,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/mutex.h"
+
 namespace Poco::Net {
 class HTTPClientSession;
 }
@@ -31,8 +33,9 @@ class SessionPool {
 
  private:
   const size_t max_idle_per_origin_;
-  std::mutex mu_;  // guards idle_
-  std::unordered_map<std::string, std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>>> idle_;
+  Mutex mu_;
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>>> idle_
+      GUARDED_BY(mu_);
 };
 
 }  // namespace presenced

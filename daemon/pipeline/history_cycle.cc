@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/mutex.h"
 #include "config/presence_options.h"
 #include "presence/diff.h"
 #include "presence/history_apply.h"
@@ -94,11 +95,16 @@ void ReadHistory(HistoryRun& run, PresenceSource& source, const std::atomic<bool
   });
 }
 
+// Reconcile events of channels with a state, counted from fetch threads.
+struct Corrections {
+  Mutex mu;
+  std::map<Action, uint64_t> by_action GUARDED_BY(mu);
+};
+
 // Diffs channel i's snapshot against the state history has built so far: the history events,
-// then what the reconcile corrected. Counts corrections (channels with a state) in `corrections`.
+// then what the reconcile corrected.
 ChannelChange ReconcileChannel(HistoryRun& run, size_t i, const ChannelPresence& got,
-                               std::map<Action, uint64_t>& corrections,
-                               std::mutex& corrections_mu) {
+                               Corrections& corrections) {
   const HistoryChannelInput& input = run.inputs[i];
   static const ChannelState kInactive;
   std::optional<ChannelState> built;
@@ -118,8 +124,8 @@ ChannelChange ReconcileChannel(HistoryRun& run, size_t i, const ChannelPresence&
     });
   }
   if (input.state != nullptr && !diff.events.empty()) {
-    std::lock_guard lock(corrections_mu);
-    for (const Event& event : diff.events) ++corrections[event.action];
+    MutexLock lock(corrections.mu);
+    for (const Event& event : diff.events) ++corrections.by_action[event.action];
   }
   const bool client_events = run.config.client_events;
   ChannelChange change = FromHistory(input, std::move(run.applied[i]), client_events);
@@ -134,10 +140,11 @@ ChannelChange ReconcileChannel(HistoryRun& run, size_t i, const ChannelPresence&
   return change;
 }
 
-// Takes the planned snapshots and reconciles each channel with what history gave.
-void Reconcile(HistoryRun& run, PresenceSource& source, const std::atomic<bool>& cancel,
-               const Consume& consume, std::map<Action, uint64_t>& corrections) {
-  std::mutex corrections_mu;  // guards corrections
+// Takes the planned snapshots and reconciles each channel with what history gave; returns the
+// corrections.
+std::map<Action, uint64_t> Reconcile(HistoryRun& run, PresenceSource& source,
+                                     const std::atomic<bool>& cancel, const Consume& consume) {
+  Corrections corrections;
   source.StreamPresence(
       run.snapshot_names, cancel, [&](size_t position, const ChannelPresence& got) {
         const size_t i = run.snapshot_of[position];
@@ -149,8 +156,10 @@ void Reconcile(HistoryRun& run, PresenceSource& source, const std::atomic<bool>&
           return;
         }
         run.snapshot_ok[i] = 1;
-        consume(i, ReconcileChannel(run, i, got, corrections, corrections_mu));
+        consume(i, ReconcileChannel(run, i, got, corrections));
       });
+  MutexLock lock(corrections.mu);
+  return std::move(corrections.by_action);
 }
 
 }  // namespace
@@ -164,7 +173,7 @@ HistoryCycleResult RunHistoryCycle(PresenceSource& source, const std::vector<std
   ReadHistory(run, source, cancel, consume);
   if (cancel) return {};
   HistoryCycleResult result;
-  Reconcile(run, source, cancel, consume, result.corrections);
+  result.corrections = Reconcile(run, source, cancel, consume);
   if (cancel) return {};
   result.tracks.resize(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {

@@ -3,7 +3,7 @@
 namespace presenced {
 
 void SyncSchedule::Request(const std::string& webhook) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   requested_.insert(webhook);
 }
 
@@ -11,7 +11,7 @@ std::set<std::string> SyncSchedule::Due(const std::vector<WebhookConfig>& webhoo
                                         int64_t now_ms) {
   std::set<std::string> due;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     due = requested_;
   }
   std::map<std::string, Entry> periodic;
@@ -35,7 +35,7 @@ void SyncSchedule::MarkSent(const std::set<std::string>& webhooks, int64_t now_m
       it->second.next_ms = now_ms + it->second.period.count();
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const std::string& webhook : webhooks) requested_.erase(webhook);
 }
 

@@ -10,11 +10,11 @@
 
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "config/config.h"
 
 namespace presenced {
@@ -34,8 +34,8 @@ class SyncSchedule {
     int64_t next_ms = 0;
   };
   std::map<std::string, Entry> periodic_;  // by webhook name; poll loop only
-  std::mutex mu_;                          // guards requested_
-  std::set<std::string> requested_;
+  Mutex mu_;
+  std::set<std::string> requested_ GUARDED_BY(mu_);
 };
 
 }  // namespace presenced

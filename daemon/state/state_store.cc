@@ -117,7 +117,7 @@ Status StateStore::CheckFile() const {
 }
 
 Status StateStore::Migrate() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // busy_timeout first: another process (the CLI) may hold the write lock right now.
   if (Status s = db_->Exec("PRAGMA busy_timeout=5000"); !s.ok()) return s;
   // Statements are scoped: a statement left mid-step would block the COMMIT below.
@@ -150,7 +150,7 @@ Status StateStore::Migrate() {
                  " is newer than this presenced understands (" + std::to_string(kSchemaVersion) +
                  ")"};
   }
-  return InTransaction([&]() -> Status {
+  return InTransaction([&]() REQUIRES(mu_) -> Status {
     if (Status s = db_->Exec(kSchema); !s.ok()) return s;
     return db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   });
@@ -170,12 +170,12 @@ Status StateStore::InTransaction(const std::function<Status()>& body) {
 }
 
 uint64_t StateStore::TakeBytesWritten() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return std::exchange(bytes_written_, 0);
 }
 
 Status StateStore::VisitSnapshots(const std::function<void(const StoredSnapshotView&)>& visit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Three statements stepped together in channel order (a merge join; SQLite's BINARY collation
   // orders like std::string_view).
   Result<Statement> snapshots =
@@ -229,8 +229,8 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
                                const std::vector<OutboxEntry>& outbox,
                                const std::vector<Delta>& deltas,
                                const std::vector<Cursor>& cursors) {
-  std::lock_guard lock(mu_);
-  Status committed = InTransaction([&]() -> Status {
+  MutexLock lock(mu_);
+  Status committed = InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> upsert = db_->Prepare(
         "INSERT INTO snapshots (channel, encoded) VALUES (?1, ?2) "
         "ON CONFLICT (channel) DO UPDATE SET encoded = excluded.encoded");

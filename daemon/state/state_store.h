@@ -46,6 +46,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "presence/event.h"
 
@@ -181,19 +182,20 @@ class StateStore {
   Status Migrate();
   // Counts every webhook's pending and dead-lettered events into counts_ (once, at Open).
   Status LoadCounts();
-  // Adds the events CommitCycle appended to counts_. Needs mu_ held.
-  void CountAppended(const std::vector<OutboxEntry>& outbox);
-  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails. Needs mu_ held.
-  Status InTransaction(const std::function<Status()>& body);
+  // Adds the events CommitCycle appended to counts_.
+  void CountAppended(const std::vector<OutboxEntry>& outbox) REQUIRES(mu_);
+  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
+  Status InTransaction(const std::function<Status()>& body) REQUIRES(mu_);
 
   const std::string path_;
   dev_t device_ = 0;  // identity of the file opened, for CheckFile
   ino_t inode_ = 0;
-  // Guards db_ (one connection, used by one thread at a time), counts_ and bytes_written_.
-  std::mutex mu_;
-  std::unique_ptr<SqliteDb> db_;
-  std::map<std::string, Counts> counts_;  // per webhook; entries with both counts 0 may linger
-  uint64_t bytes_written_ = 0;
+  Mutex mu_;
+  // One connection, used by one thread at a time.
+  std::unique_ptr<SqliteDb> db_ PT_GUARDED_BY(mu_);
+  // Per webhook; entries with both counts 0 may linger.
+  std::map<std::string, Counts> counts_ GUARDED_BY(mu_);
+  uint64_t bytes_written_ GUARDED_BY(mu_) = 0;
   int64_t page_size_ = 4096;
 };
 

@@ -46,7 +46,7 @@ Result<std::vector<StateStore::PendingEvent>> ReadAllPending(Statement& select) 
 }  // namespace
 
 Result<std::optional<StateStore::Batch>> StateStore::CurrentBatch(const std::string& webhook) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Result<Statement> head = db_->Prepare(
       "SELECT batch_id, created_ms, attempts, first_attempt_ms, last_error FROM batches "
       "WHERE webhook = ?1");
@@ -74,7 +74,7 @@ Result<std::optional<StateStore::Batch>> StateStore::CurrentBatch(const std::str
 
 Result<std::vector<StateStore::PendingEvent>> StateStore::PeekPending(const std::string& webhook,
                                                                       int limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Result<Statement> select =
       db_->Prepare(std::string("SELECT ") + kEventColumns +
                    " FROM outbox WHERE webhook = ?1 AND in_batch = 0 ORDER BY seq LIMIT ?2");
@@ -85,8 +85,8 @@ Result<std::vector<StateStore::PendingEvent>> StateStore::PeekPending(const std:
 
 Status StateStore::AssignBatch(const std::string& webhook, const std::string& batch_id,
                                const std::vector<int64_t>& seqs, int64_t created_ms) {
-  std::lock_guard lock(mu_);
-  return InTransaction([&]() -> Status {
+  MutexLock lock(mu_);
+  return InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> insert =
         db_->Prepare("INSERT INTO batches (webhook, batch_id, created_ms) VALUES (?1, ?2, ?3)");
     if (!insert.ok()) return insert.error();
@@ -106,7 +106,7 @@ Status StateStore::AssignBatch(const std::string& webhook, const std::string& ba
 
 Status StateStore::RecordFailure(const std::string& webhook, int64_t attempt_ms,
                                  const std::string& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Result<Statement> update = db_->Prepare(
       "UPDATE batches SET attempts = attempts + 1, last_error = ?2, first_attempt_ms = "
       "CASE WHEN first_attempt_ms = 0 THEN ?3 ELSE first_attempt_ms END WHERE webhook = ?1");
@@ -116,9 +116,9 @@ Status StateStore::RecordFailure(const std::string& webhook, int64_t attempt_ms,
 }
 
 Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t events = 0;
-  Status done = InTransaction([&]() -> Status {
+  Status done = InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> remove =
         db_->Prepare("DELETE FROM outbox WHERE webhook = ?1 AND in_batch = 1");
     if (!remove.ok()) return remove.error();
@@ -136,9 +136,9 @@ Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook) {
 
 Result<uint64_t> StateStore::DeadLetterBatch(const std::string& webhook, int64_t now_ms,
                                              const std::string& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t events = 0;
-  Status done = InTransaction([&]() -> Status {
+  Status done = InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> move = db_->Prepare(
         "INSERT INTO dead_letters (seq, webhook, id, channel, action, client_id, connection_id, "
         "member_id, data, encoding, timestamp, observed_at, created_ms, batch_id, dead_ms, "
@@ -166,7 +166,7 @@ Result<uint64_t> StateStore::DeadLetterBatch(const std::string& webhook, int64_t
 }
 
 Result<StateStore::Backlog> StateStore::GetBacklog(const std::string& webhook) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Backlog backlog;
   if (auto it = counts_.find(webhook); it != counts_.end()) {
     backlog.pending = it->second.pending;
@@ -186,7 +186,7 @@ Result<StateStore::Backlog> StateStore::GetBacklog(const std::string& webhook) {
 }
 
 Status StateStore::LoadCounts() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const std::pair<const char*, uint64_t Counts::*> kCounts[] = {
       {"SELECT webhook, COUNT(*) FROM outbox GROUP BY webhook", &Counts::pending},
       {"SELECT webhook, COUNT(*) FROM dead_letters GROUP BY webhook", &Counts::dead_letters}};
@@ -208,7 +208,7 @@ void StateStore::CountAppended(const std::vector<OutboxEntry>& outbox) {
 }
 
 Result<std::vector<StateStore::DeadLetterSummary>> StateStore::DeadLetterSummaries() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Result<Statement> select = db_->Prepare(
       "SELECT d.webhook, COUNT(*), MIN(d.created_ms), MAX(d.dead_ms), "
       "(SELECT l.last_error FROM dead_letters l WHERE l.webhook = d.webhook "
@@ -227,9 +227,9 @@ Result<std::vector<StateStore::DeadLetterSummary>> StateStore::DeadLetterSummari
 }
 
 Result<uint64_t> StateStore::ReplayDeadLetters(const std::string& webhook) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t events = 0;
-  Status done = InTransaction([&]() -> Status {
+  Status done = InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> move = db_->Prepare(
         "INSERT INTO outbox (seq, webhook, id, channel, action, client_id, connection_id, "
         "member_id, data, encoding, timestamp, observed_at, created_ms) "

@@ -28,7 +28,7 @@ ConnectionGuard::ConnectionGuard(Limits limits) : limits_(limits) {
 
 ConnectionGuard::~ConnectionGuard() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -43,7 +43,7 @@ bool ConnectionGuard::Admit(const Poco::Net::StreamSocket& socket) {
     return false;  // the client is already gone
   }
   const std::string client = peer.host().toString();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   int& open = per_client_[client];
   if (open >= limits_.max_per_client) return false;
   ++open;
@@ -52,7 +52,7 @@ bool ConnectionGuard::Admit(const Poco::Net::StreamSocket& socket) {
 }
 
 void ConnectionGuard::Release(const Poco::Net::StreamSocket& socket) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto it = connections_.begin(); it != connections_.end(); ++it) {
     if (it->second.socket != socket) continue;
     if (--per_client_[it->second.client] <= 0) per_client_.erase(it->second.client);
@@ -71,18 +71,18 @@ void ConnectionGuard::RequestFinished(const Poco::Net::SocketAddress& peer) {
 
 void ConnectionGuard::SetDeadline(const Poco::Net::SocketAddress& peer,
                                   std::chrono::milliseconds timeout) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = connections_.find(peer.toString());
   if (it != connections_.end()) it->second.deadline = Clock::now() + timeout;
 }
 
 void ConnectionGuard::ShutdownAll() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [peer, connection] : connections_) Shutdown(connection.socket);
 }
 
 void ConnectionGuard::Reap() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_) {
     const auto now = Clock::now();
     auto next = now + kReapTick;
@@ -95,7 +95,7 @@ void ConnectionGuard::Reap() {
         next = std::min(next, connection.deadline);
       }
     }
-    wake_.wait_until(lock, next, [this] { return stop_; });
+    wake_.wait_until(lock.native(), next, [this]() REQUIRES(mu_) { return stop_; });
   }
 }
 

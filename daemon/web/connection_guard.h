@@ -21,6 +21,8 @@
 #include <string>
 #include <thread>
 
+#include "common/mutex.h"
+
 namespace presenced {
 
 class ConnectionGuard {
@@ -56,15 +58,16 @@ class ConnectionGuard {
     Clock::time_point deadline;
   };
 
-  void SetDeadline(const Poco::Net::SocketAddress& peer, std::chrono::milliseconds timeout);
+  void SetDeadline(const Poco::Net::SocketAddress& peer, std::chrono::milliseconds timeout)
+      EXCLUDES(mu_);
   void Reap();
 
   const Limits limits_;
-  std::mutex mu_;  // guards connections_, per_client_, stop_
+  Mutex mu_;
   std::condition_variable wake_;
-  std::map<std::string, Connection> connections_;  // by peer "host:port"
-  std::map<std::string, int> per_client_;          // open connections by peer host
-  bool stop_ = false;
+  std::map<std::string, Connection> connections_ GUARDED_BY(mu_);  // by peer "host:port"
+  std::map<std::string, int> per_client_ GUARDED_BY(mu_);          // open connections by peer host
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread reaper_;
 };
 

@@ -5,17 +5,17 @@
 namespace presenced {
 
 void Readiness::Set(const std::string& cause, std::string reason) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   causes_[cause] = std::move(reason);
 }
 
 void Readiness::Clear(const std::string& cause) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   causes_.erase(cause);
 }
 
 std::optional<std::string> Readiness::NotReadyReason() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (causes_.empty()) return std::nullopt;
   std::string text;
   for (const auto& [cause, reason] : causes_) text.append(reason).push_back('\n');

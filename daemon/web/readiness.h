@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#include "common/mutex.h"
+
 namespace presenced {
 
 class Readiness {
@@ -24,8 +26,8 @@ class Readiness {
   std::optional<std::string> NotReadyReason() const;
 
  private:
-  mutable std::mutex mu_;                      // guards causes_
-  std::map<std::string, std::string> causes_;  // cause → reason
+  mutable Mutex mu_;
+  std::map<std::string, std::string> causes_ GUARDED_BY(mu_);  // cause → reason
 };
 
 }  // namespace presenced

@@ -73,7 +73,7 @@ constexpr const char* kStyle =
 }  // namespace
 
 void StatusModel::SetSummary(std::string build, std::string config) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   build_ = std::move(build);
   config_ = std::move(config);
 }
@@ -81,12 +81,12 @@ void StatusModel::SetSummary(std::string build, std::string config) {
 void StatusModel::PublishChannels(std::vector<ChannelStatus> channels) {
   std::sort(channels.begin(), channels.end(),
             [](const ChannelStatus& a, const ChannelStatus& b) { return a.name < b.name; });
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   channels_ = std::move(channels);
 }
 
 void StatusModel::AddEvents(const std::vector<Event>& events) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const size_t skip = events.size() > kRecentEvents ? events.size() - kRecentEvents : 0;
   for (size_t i = skip; i < events.size(); ++i) events_.push_back(events[i]);
   while (events_.size() > kRecentEvents) events_.pop_front();
@@ -94,7 +94,7 @@ void StatusModel::AddEvents(const std::vector<Event>& events) {
 
 std::string StatusModel::Json(int64_t now_ms) const {
   const std::vector<WebhookStatus> webhooks = webhooks_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out = "{\"build\":";
   AppendJsonString(out, build_);
   out += ",\"config\":";
@@ -119,7 +119,7 @@ std::string StatusModel::Json(int64_t now_ms) const {
 
 std::string StatusModel::Html(size_t page, int64_t now_ms) const {
   const std::vector<WebhookStatus> webhooks = webhooks_();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   uint64_t members = 0, stale = 0;
   for (const ChannelStatus& c : channels_) {
     members += c.members;

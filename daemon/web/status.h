@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "config/config.h"
 #include "presence/event.h"
 #include "state/state_store.h"
@@ -62,11 +63,11 @@ class StatusModel {
 
  private:
   std::function<std::vector<WebhookStatus>()> webhooks_;
-  mutable std::mutex mu_;  // guards everything below
-  std::string build_;
-  std::string config_;
-  std::vector<ChannelStatus> channels_;  // sorted by name
-  std::deque<Event> events_;             // oldest first
+  mutable Mutex mu_;
+  std::string build_ GUARDED_BY(mu_);
+  std::string config_ GUARDED_BY(mu_);
+  std::vector<ChannelStatus> channels_ GUARDED_BY(mu_);  // sorted by name
+  std::deque<Event> events_ GUARDED_BY(mu_);             // oldest first
 };
 
 // Reads each webhook's backlog and the last error of its batch in flight from the store (a
