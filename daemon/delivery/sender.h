@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -39,7 +40,7 @@ struct OutboxBatch {
   std::string sink;           // the sink's name
   std::string id;             // deterministic (delivery/payload.h BatchId); the same on every retry
   int64_t created_ms = 0;     // when the batch was formed; the same on every retry
-  int64_t attempt = 1;        // this attempt's number: 1 for the first, also after a restart + 1
+  int64_t attempt = 1;        // failed attempts recorded so far + 1 (the count survives restarts)
   std::vector<Event> events;  // in outbox order (a channel's events in the order they happened)
 };
 
