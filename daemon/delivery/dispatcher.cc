@@ -4,12 +4,25 @@
 
 #include <set>
 
-#include "delivery/webhook_worker.h"
+#include "delivery/outbox_worker.h"
 
 namespace presenced {
 
 Dispatcher::Dispatcher(StateStore& store, HttpClient& http, Metrics& metrics, const Clock& clock)
-    : store_(store), http_(http), metrics_(metrics), clock_(clock) {}
+    : Dispatcher(
+          store, metrics, clock,
+          [&http, &clock](const WebhookConfig& webhook) -> std::unique_ptr<Sender> {
+            return std::make_unique<HttpWebhookSender>(webhook, http, clock);
+          },
+          [] { return std::make_unique<SeededRandom>(); }) {}
+
+Dispatcher::Dispatcher(StateStore& store, Metrics& metrics, const Clock& clock,
+                       WebhookSenderFactory make_sender, RandomFactory make_random)
+    : store_(store),
+      metrics_(metrics),
+      clock_(clock),
+      make_webhook_sender_(std::move(make_sender)),
+      make_random_(std::move(make_random)) {}
 
 Dispatcher::~Dispatcher() {
   Stop(std::chrono::milliseconds(0));
@@ -18,37 +31,47 @@ Dispatcher::~Dispatcher() {
 }
 
 void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks) {
+  std::vector<SinkConfig> sinks;
+  sinks.reserve(webhooks.size());
+  for (const WebhookConfig& webhook : webhooks) {
+    sinks.push_back(WebhookSink(webhook, make_webhook_sender_, metrics_));
+  }
+  ConfigureSinks(sinks);
+}
+
+void Dispatcher::ConfigureSinks(const std::vector<SinkConfig>& sinks) {
   std::lock_guard lock(mu_);
   if (stopped_) return;
   ReapRetired();
   std::set<std::string> wanted;
-  for (const WebhookConfig& config : webhooks) wanted.insert(config.name);
+  for (const SinkConfig& sink : sinks) wanted.insert(sink.outbox.sink);
   for (auto it = workers_.begin(); it != workers_.end();) {
     if (wanted.count(it->first) != 0) {
       ++it;
       continue;
     }
-    spdlog::info("webhook {}: removed from the config; its pending events stay in the store",
-                 it->first);
+    spdlog::info("{} {}: removed from the config; its pending events stay in the store",
+                 it->second->kind(), it->first);
     it->second->Retire();  // removes its series; it never writes them again
     retired_.push_back(std::move(it->second));
     it = workers_.erase(it);
   }
-  for (const WebhookConfig& config : webhooks) {
-    if (auto it = workers_.find(config.name); it != workers_.end()) {
-      it->second->Update(config);
+  for (const SinkConfig& sink : sinks) {
+    const std::string& name = sink.outbox.sink;
+    if (auto it = workers_.find(name); it != workers_.end()) {
+      it->second->Update(sink.outbox, sink.make_sender());
       continue;
     }
-    // A webhook removed and added back: its old worker may still be in a request.
+    // A sink removed and added back: its old worker may still be in a send.
     std::shared_ptr<ExitSignal> predecessor;
     for (const auto& old : retired_) {
-      if (old->name() == config.name) predecessor = old->exit_signal();
+      if (old->name() == name) predecessor = old->exit_signal();
     }
-    metrics_.AddWebhook(config.name);
-    auto worker = std::make_unique<WebhookWorker>(config, store_, http_, metrics_, clock_,
-                                                  std::move(predecessor));
+    auto worker =
+        std::make_unique<OutboxWorker>(sink.outbox, sink.make_sender(), sink.make_metrics(), store_,
+                                       clock_, make_random_(), std::move(predecessor));
     worker->Start();
-    workers_.emplace(config.name, std::move(worker));
+    workers_.emplace(name, std::move(worker));
   }
 }
 
@@ -64,11 +87,11 @@ void Dispatcher::Stop(std::chrono::milliseconds in_flight_deadline) {
   for (auto& [name, worker] : workers_) retired_.push_back(std::move(worker));
   workers_.clear();
   for (auto& worker : retired_) worker->RequestStop();
-  const auto deadline = std::chrono::steady_clock::now() + in_flight_deadline;
+  const auto deadline = clock_.SteadyNow() + in_flight_deadline;
   for (auto& worker : retired_) {
     if (!worker->WaitStopped(deadline)) {
-      spdlog::warn("webhook {}: request still in progress at shutdown; its batch stays queued",
-                   worker->name());
+      spdlog::warn("{} {}: request still in progress at shutdown; its batch stays queued",
+                   worker->kind(), worker->name());
       worker->Abandon();
     }
   }
@@ -76,9 +99,8 @@ void Dispatcher::Stop(std::chrono::milliseconds in_flight_deadline) {
 }
 
 void Dispatcher::ReapRetired() {
-  const auto now = std::chrono::steady_clock::now();
-  std::erase_if(retired_, [&](const std::unique_ptr<WebhookWorker>& worker) {
-    if (!worker->WaitStopped(now)) return false;
+  std::erase_if(retired_, [](const std::unique_ptr<OutboxWorker>& worker) {
+    if (!worker->Stopped()) return false;
     worker->Join();  // it has left its loop: this returns at once
     return true;
   });

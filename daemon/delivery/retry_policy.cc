@@ -5,10 +5,10 @@
 
 namespace presenced {
 
-Duration NextBackoff(const WebhookConfig& webhook, int64_t failures,
+Duration NextBackoff(const RetrySettings& retry, int64_t failures,
                      std::optional<Duration> retry_after, const UniformRandom& random) {
-  const int64_t initial = std::max<int64_t>(webhook.retry_initial_backoff.count(), 0);
-  const int64_t cap = std::max<int64_t>(webhook.retry_max_backoff.count(), 0);
+  const int64_t initial = std::max<int64_t>(retry.initial_backoff.count(), 0);
+  const int64_t cap = std::max<int64_t>(retry.max_backoff.count(), 0);
   // Doubling stops at the cap; the shift bound keeps the arithmetic far from overflow.
   int64_t ceiling = initial;
   for (int64_t i = 1; i < failures && ceiling < cap && i < 62; ++i) ceiling *= 2;
@@ -20,16 +20,16 @@ Duration NextBackoff(const WebhookConfig& webhook, int64_t failures,
   return delay;
 }
 
-std::optional<Duration> BatchDueIn(const WebhookConfig& webhook, size_t pending,
+std::optional<Duration> BatchDueIn(const BatchSettings& batch, size_t pending,
                                    int64_t oldest_created_ms, int64_t now_ms) {
   if (pending == 0) return std::nullopt;
-  if (pending >= static_cast<size_t>(std::max(webhook.batch_max_events, 1))) return Duration(0);
-  const int64_t due_ms = oldest_created_ms + webhook.batch_max_delay.count();
+  if (pending >= static_cast<size_t>(std::max(batch.max_events, 1))) return Duration(0);
+  const int64_t due_ms = oldest_created_ms + batch.max_delay.count();
   return Duration(std::max<int64_t>(due_ms - now_ms, 0));
 }
 
-bool ShouldGiveUp(const WebhookConfig& webhook, int64_t first_attempt_ms, int64_t now_ms) {
-  return now_ms - first_attempt_ms >= webhook.retry_give_up_after.count();
+bool ShouldGiveUp(const RetrySettings& retry, int64_t first_attempt_ms, int64_t now_ms) {
+  return now_ms - first_attempt_ms >= retry.give_up_after.count();
 }
 
 }  // namespace presenced
