@@ -26,7 +26,7 @@ Dispatcher::Dispatcher(StateStore& store, Metrics& metrics, const Clock& clock,
 
 Dispatcher::~Dispatcher() {
   Stop(std::chrono::milliseconds(0));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& worker : retired_) worker->Join();
 }
 
@@ -40,7 +40,7 @@ void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks) {
 }
 
 void Dispatcher::ConfigureSinks(const std::vector<SinkConfig>& sinks) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (stopped_) return;
   ReapRetired();
   std::set<std::string> wanted;
@@ -76,12 +76,12 @@ void Dispatcher::ConfigureSinks(const std::vector<SinkConfig>& sinks) {
 }
 
 void Dispatcher::Notify() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& [name, worker] : workers_) worker->Notify();
 }
 
 void Dispatcher::Stop(std::chrono::milliseconds in_flight_deadline) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (stopped_) return;
   stopped_ = true;
   for (auto& [name, worker] : workers_) retired_.push_back(std::move(worker));

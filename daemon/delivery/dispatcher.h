@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/random.h"
 #include "config/config.h"
 #include "delivery/sender.h"
@@ -67,8 +68,8 @@ class Dispatcher {
   void Stop(std::chrono::milliseconds in_flight_deadline);
 
  private:
-  // Joins retired workers that have finished. Never waits. Needs mu_.
-  void ReapRetired();
+  // Joins retired workers that have finished. Never waits.
+  void ReapRetired() REQUIRES(mu_);
 
   StateStore& store_;
   Metrics& metrics_;
@@ -76,11 +77,11 @@ class Dispatcher {
   const WebhookSenderFactory make_webhook_sender_;
   const RandomFactory make_random_;
 
-  std::mutex mu_;  // guards workers_, retired_, stopped_
-  std::map<std::string, std::unique_ptr<OutboxWorker>> workers_;
+  Mutex mu_;
+  std::map<std::string, std::unique_ptr<OutboxWorker>> workers_ GUARDED_BY(mu_);
   // Workers of removed sinks still finishing a send; joined when done.
-  std::vector<std::unique_ptr<OutboxWorker>> retired_;
-  bool stopped_ = false;
+  std::vector<std::unique_ptr<OutboxWorker>> retired_ GUARDED_BY(mu_);
+  bool stopped_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace presenced

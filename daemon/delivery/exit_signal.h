@@ -7,9 +7,9 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 
 namespace presenced {
 
@@ -17,26 +17,26 @@ class ExitSignal {
  public:
   void Set() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       set_ = true;
     }
     cv_.notify_all();
   }
   // Returns whether it is set, without waiting.
   bool IsSet() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return set_;
   }
   // Waits until set or `clock` reaches `deadline`; true when set.
   bool WaitUntil(const Clock& clock, std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock lock(mu_);
-    return clock.WaitUntil(cv_, lock, deadline, [this] { return set_; });
+    MutexLock lock(mu_);
+    return clock.WaitUntil(cv_, lock.native(), deadline, [this]() REQUIRES(mu_) { return set_; });
   }
 
  private:
-  std::mutex mu_;  // guards set_
+  Mutex mu_;
   std::condition_variable cv_;
-  bool set_ = false;
+  bool set_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace presenced

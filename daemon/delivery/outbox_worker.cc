@@ -57,7 +57,7 @@ void OutboxWorker::Start() {
 
 void OutboxWorker::Update(OutboxSettings settings, std::unique_ptr<Sender> sender) {
   std::shared_ptr<Sender> old;  // dropped after unlocking: a sender may take a while to close
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   settings_ = std::move(settings);
   old = std::exchange(sender_, std::move(sender));
   config_changed_ = true;
@@ -65,19 +65,19 @@ void OutboxWorker::Update(OutboxSettings settings, std::unique_ptr<Sender> sende
 }
 
 void OutboxWorker::Notify() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   notified_ = true;
   wake_.notify_all();
 }
 
 void OutboxWorker::RequestStop() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   stop_ = true;
   wake_.notify_all();
 }
 
 void OutboxWorker::Retire() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   stop_ = true;
   retired_ = true;
   metrics_->Remove();  // under mu_: WriteMetrics cannot be half-way through a write
@@ -91,7 +91,7 @@ bool OutboxWorker::WaitStopped(std::chrono::steady_clock::time_point deadline) {
 bool OutboxWorker::Stopped() { return !thread_.joinable() || exited_->IsSet(); }
 
 void OutboxWorker::Abandon() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   abandoned_ = true;
 }
 
@@ -100,21 +100,23 @@ void OutboxWorker::Join() {
 }
 
 bool OutboxWorker::Abandoned() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return abandoned_;
 }
 
 void OutboxWorker::WriteMetrics(const std::function<void(SinkMetrics&)>& write) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!retired_ && !abandoned_) write(*metrics_);
 }
 
 bool OutboxWorker::WaitForPredecessor() {
-  Lock lock(mu_);
-  const std::function<bool()> done = [this] {
+  MutexLock lock(mu_);
+  const std::function<bool()> done = [this]() REQUIRES(mu_) {
     return stop_ || abandoned_ || predecessor_->IsSet();
   };
-  while (!done()) clock_.WaitUntil(wake_, lock, clock_.SteadyNow() + kPredecessorCheck, done);
+  while (!done()) {
+    clock_.WaitUntil(wake_, lock.native(), clock_.SteadyNow() + kPredecessorCheck, done);
+  }
   return !stop_ && !abandoned_;
 }
 
@@ -124,15 +126,15 @@ void OutboxWorker::Run() {
     return;
   }
   PublishBacklog();
-  Lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stop_ && !abandoned_) {
     // One step uses one consistent config; the sender stays alive for the step even if Update
     // replaces it meanwhile.
     const OutboxSettings settings = settings_;
     const std::shared_ptr<Sender> sender = sender_;
-    lock.unlock();
+    lock.Unlock();
     const Next next = Step(settings, *sender);
-    lock.lock();
+    lock.Lock();
     if (stop_ || abandoned_) break;
     if (next.wait && next.wait->count() == 0) continue;
     Sleep(lock, next.wait, next.wake_on_notify);
@@ -265,20 +267,21 @@ void OutboxWorker::PublishBacklog() {
       [&](SinkMetrics& m) { m.SetBacklog(backlog->pending, age_seconds, backlog->dead_letters); });
 }
 
-void OutboxWorker::Sleep(Lock& lock, std::optional<Duration> wait, bool wake_on_notify) {
+void OutboxWorker::Sleep(MutexLock& lock, std::optional<Duration> wait, bool wake_on_notify) {
   const auto deadline =
       wait ? clock_.SteadyNow() + *wait : std::chrono::steady_clock::time_point::max();
-  const std::function<bool()> woken = [&] {
+  const std::function<bool()> woken = [&]() REQUIRES(mu_) {
     return stop_ || config_changed_ || (wake_on_notify && notified_);
   };
   while (!woken()) {
     const auto now = clock_.SteadyNow();
     if (now >= deadline) break;
     const auto slice_end = deadline - now > kGaugeRefresh ? now + kGaugeRefresh : deadline;
-    if (!clock_.WaitUntil(wake_, lock, slice_end, woken) && slice_end != deadline) {
-      lock.unlock();
+    if (!clock_.WaitUntil(wake_, lock.native(), slice_end, woken) && slice_end != deadline) {
+      // The caller's lock stays the owner; the mutex is released around the store read only.
+      mu_.Unlock();
       PublishBacklog();
-      lock.lock();
+      mu_.Lock();
     }
   }
   config_changed_ = false;

@@ -31,6 +31,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/random.h"
 #include "delivery/exit_signal.h"
 #include "delivery/outbox_settings.h"
@@ -80,11 +81,9 @@ class OutboxWorker {
   void Join();
 
  private:
-  using Lock = std::unique_lock<std::mutex>;
-
-  void Run();
+  void Run() EXCLUDES(mu_);
   // Waits for the predecessor to exit; false when this worker was stopped first.
-  bool WaitForPredecessor();
+  bool WaitForPredecessor() EXCLUDES(mu_);
   // What the loop does after a step: wait this long (forever when nullopt), and whether new
   // events (Notify) end the wait early.
   struct Next {
@@ -112,7 +111,7 @@ class OutboxWorker {
   void PublishBacklog();
   // Waits up to `wait` (forever when nullopt), waking early on stop, config change, and (for
   // `wake_on_notify`) Notify. Refreshes the backlog gauges while waiting long.
-  void Sleep(Lock& lock, std::optional<Duration> wait, bool wake_on_notify);
+  void Sleep(MutexLock& lock, std::optional<Duration> wait, bool wake_on_notify) REQUIRES(mu_);
 
   const std::string kind_;
   const std::string name_;
@@ -124,17 +123,17 @@ class OutboxWorker {
 
   // Guards everything below. Held only to read or set these fields and to write metrics, never
   // across store calls or sends.
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
-  const std::unique_ptr<SinkMetrics> metrics_;
-  OutboxSettings settings_;
+  const std::unique_ptr<SinkMetrics> metrics_ PT_GUARDED_BY(mu_);
+  OutboxSettings settings_ GUARDED_BY(mu_);
   // Shared with the step using it, so Update can replace it while a Send is in progress.
-  std::shared_ptr<Sender> sender_;
-  bool stop_ = false;
-  bool retired_ = false;
-  bool abandoned_ = false;
-  bool notified_ = false;
-  bool config_changed_ = false;
+  std::shared_ptr<Sender> sender_ GUARDED_BY(mu_);
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool retired_ GUARDED_BY(mu_) = false;
+  bool abandoned_ GUARDED_BY(mu_) = false;
+  bool notified_ GUARDED_BY(mu_) = false;
+  bool config_changed_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
