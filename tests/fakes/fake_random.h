@@ -1,0 +1,41 @@
+#pragma once
+
+// ScriptedRandom: a Random that answers the values a test gives it, in order, repeating the last
+// one (0 when none was given), so what chance decides in the code under test is chosen by the
+// test. Thread-safe.
+
+#include <algorithm>
+#include <cstddef>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "common/random.h"
+
+namespace presenced::testing {
+
+class ScriptedRandom final : public Random {
+ public:
+  explicit ScriptedRandom(std::vector<double> values = {}) : values_(std::move(values)) {}
+  double Uniform01() override {
+    std::lock_guard lock(mu_);
+    ++draws_;
+    if (values_.empty()) return 0;
+    const double value = values_[std::min(next_, values_.size() - 1)];
+    ++next_;
+    return value;
+  }
+  // How many values were drawn so far.
+  size_t draws() const {
+    std::lock_guard lock(mu_);
+    return draws_;
+  }
+
+ private:
+  mutable std::mutex mu_;  // guards everything below
+  std::vector<double> values_;
+  size_t next_ = 0;
+  size_t draws_ = 0;
+};
+
+}  // namespace presenced::testing
