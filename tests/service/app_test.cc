@@ -195,7 +195,7 @@ class AppOnFakeClockTest : public ::testing::Test {
 };
 
 TEST_F(AppOnFakeClockTest, AReloadAppliesFromTheNextCycleAndABadOneKeepsTheOldConfig) {
-  Start("[room:a]");
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
   EXPECT_EQ(Metric("presenced_members"), 2);
   EXPECT_EQ(Source().fetched.back(), Names{"room:a"});
 
@@ -238,7 +238,7 @@ void BreakStateWrites(const std::string& db_path, bool broken) {
 }
 
 TEST_F(AppOnFakeClockTest, AFailedCommitMakesItUnreadyUntilACommitSucceeds) {
-  Start("[room:a]");
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
   EXPECT_EQ(NotReady(), std::nullopt);
   ASSERT_NO_FATAL_FAILURE(BreakStateWrites(state_dir() + "/presenced.db", true));
 
@@ -262,7 +262,7 @@ TEST_F(AppOnFakeClockTest, AFailedCommitMakesItUnreadyUntilACommitSucceeds) {
 }
 
 TEST_F(AppOnFakeClockTest, NoChannelFetchedForThreePollIntervalsMakesItUnready) {
-  Start("[room:a, room:b]");
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a, room:b]"));
   EXPECT_EQ(NotReady(), std::nullopt);
   Source().failing = {"room:a", "room:b"};
   ASSERT_TRUE(Step());  // 10 s without a successful fetch
@@ -279,7 +279,7 @@ TEST_F(AppOnFakeClockTest, NoChannelFetchedForThreePollIntervalsMakesItUnready) 
 }
 
 TEST_F(AppOnFakeClockTest, TheStateFileDeletedWhileRunningEndsTheRunWithExitCode1) {
-  Start("[room:a]");
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
   ASSERT_TRUE(std::filesystem::remove(state_dir() + "/presenced.db"));
   clock_.Advance(*clock_.EarliestWait());
   ASSERT_TRUE(WaitFor([&] { return exit_code_ != -1; }, 2s));
@@ -293,7 +293,7 @@ TEST_F(AppOnFakeClockTest, PingsTheWatchdogEveryPeriodOfTheClock) {
   const std::string path = dir_.path() + "/notify.sock";
   testing::NotifySocket socket(path);
   notifier_ = std::make_unique<SystemdNotifier>(path, 3s);
-  Start("[room:a]");
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
   ASSERT_TRUE(socket.WaitFor("READY=1", 2s));
   clock_.Advance(3s);
   EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
