@@ -125,6 +125,7 @@ void BM_CommitCycleWithDeadReceiverBacklog(benchmark::State& state) {
   if (backlog > 0) FillOutbox(dir.path(), backlog);
   auto store = std::move(StateStore::Open(dir.path())).value();
   SystemClock clock;
+  SeededRandom random(1);
   Metrics metrics(false);
   auto http = MakePocoHttpClient(TlsOptions{});
   WebhookConfig dead = BenchHook("http://127.0.0.1:1/");
@@ -132,7 +133,7 @@ void BM_CommitCycleWithDeadReceiverBacklog(benchmark::State& state) {
   dead.retry_initial_backoff = std::chrono::milliseconds(1);
   dead.retry_max_backoff = std::chrono::milliseconds(10);
   const std::vector<WebhookConfig> hooks = {dead};
-  Dispatcher dispatcher(*store, *http, metrics, clock);
+  Dispatcher dispatcher(*store, *http, metrics, clock, random);
   if (state.range(1) != 0) dispatcher.Configure(hooks);
   std::vector<StateStore::Snapshot> snapshots;
   for (int c = 0; c < 100; ++c) {
@@ -193,10 +194,11 @@ void BM_OutboxThroughput(benchmark::State& state) {
   BenchDir dir;
   auto store = std::move(StateStore::Open(dir.path())).value();
   SystemClock clock;
+  SeededRandom random(1);
   Metrics metrics(false);
   auto http = MakePocoHttpClient(TlsOptions{});
   const std::vector<WebhookConfig> hooks = {BenchHook(url)};
-  Dispatcher dispatcher(*store, *http, metrics, clock);
+  Dispatcher dispatcher(*store, *http, metrics, clock, random);
   dispatcher.Configure(hooks);
   int offset = 0;
   for (auto _ : state) {

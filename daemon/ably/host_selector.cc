@@ -4,8 +4,22 @@
 
 namespace presenced {
 
-HostSelector::HostSelector(std::vector<std::string> fallback_hosts, const Clock& clock)
-    : fallbacks_(std::move(fallback_hosts)), clock_(clock), random_(std::random_device{}()) {}
+namespace {
+
+// Shuffles `items` uniformly (Fisher-Yates) with draws from `random`.
+void Shuffle(std::vector<std::string>& items, Random& random) {
+  for (size_t i = items.size(); i > 1; --i) {
+    const auto j =
+        std::min(i - 1, static_cast<size_t>(random.Uniform01() * static_cast<double>(i)));
+    std::swap(items[i - 1], items[j]);
+  }
+}
+
+}  // namespace
+
+HostSelector::HostSelector(std::vector<std::string> fallback_hosts, const Clock& clock,
+                           Random& random)
+    : fallbacks_(std::move(fallback_hosts)), clock_(clock), random_(random) {}
 
 std::vector<std::string> HostSelector::Order() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -17,7 +31,7 @@ std::vector<std::string> HostSelector::Order() {
   for (const std::string& host : fallbacks_) {
     if (host != order.front()) others.push_back(host);
   }
-  std::shuffle(others.begin(), others.end(), random_);
+  Shuffle(others, random_);
   // A preferred fallback that fails still leaves the primary endpoint among the retries.
   if (prefer) others.insert(others.begin(), "");
   for (const std::string& host : others) {

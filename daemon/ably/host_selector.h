@@ -2,15 +2,15 @@
 
 // HostSelector: which Ably hosts a request tries, in order (RSC15, ABLY.md). The primary
 // endpoint first, unless a fallback host worked in the last 10 minutes, which is then tried first;
-// then up to three other fallback hosts in random order. Thread-safe.
+// then up to three other fallback hosts in an order drawn from the injected Random. Thread-safe.
 
 #include <chrono>
 #include <mutex>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/random.h"
 
 namespace presenced {
 
@@ -20,7 +20,8 @@ class HostSelector {
   static constexpr std::chrono::minutes kPreferFor{10};
 
   // `fallback_hosts` replace the endpoint host on retries; an empty list disables retries.
-  HostSelector(std::vector<std::string> fallback_hosts, const Clock& clock);
+  // `clock` and `random` must outlive the selector.
+  HostSelector(std::vector<std::string> fallback_hosts, const Clock& clock, Random& random);
 
   // Returns the hosts to try, at most 1 + kMaxRetries; "" is the primary endpoint.
   std::vector<std::string> Order();
@@ -32,10 +33,10 @@ class HostSelector {
  private:
   const std::vector<std::string> fallbacks_;
   const Clock& clock_;
-  std::mutex mu_;          // guards preferred_, preferred_until_, random_
+  Random& random_;
+  std::mutex mu_;          // guards preferred_, preferred_until_
   std::string preferred_;  // a fallback host that worked; "" = none
   std::chrono::steady_clock::time_point preferred_until_;
-  std::mt19937 random_;
 };
 
 }  // namespace presenced

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <thread>
 
 namespace presenced {
 namespace {
@@ -13,7 +12,6 @@ using std::chrono::nanoseconds;
 using std::chrono::seconds;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-constexpr milliseconds kSleepSlice{50};
 constexpr seconds kWindow{1};  // decreases at most once per window; rate measured over it
 constexpr double kIncreasePerSecond = 1;  // additive increase
 
@@ -54,14 +52,7 @@ std::optional<SteadyTime> RateLimiter::Reserve(milliseconds max_pause) {
 bool RateLimiter::Wait(const std::atomic<bool>& cancel, milliseconds max_pause) {
   std::optional<SteadyTime> start = Reserve(max_pause);
   if (!start) return false;
-  nanoseconds delay = *start - clock_.SteadyNow();
-  while (delay.count() > 0) {
-    if (cancel.load()) return false;
-    const nanoseconds slice = std::min<nanoseconds>(delay, kSleepSlice);
-    std::this_thread::sleep_for(slice);
-    delay -= slice;
-  }
-  return !cancel.load();
+  return clock_.SleepUntil(*start, cancel);
 }
 
 void RateLimiter::OnRateLimited(std::optional<milliseconds> retry_after) {

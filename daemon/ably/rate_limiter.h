@@ -10,7 +10,8 @@
 // ceiling is lifted again. A Retry-After pauses every request until it has passed.
 // presenced_api_rate_limit_requests_per_second shows the current ceiling.
 //
-// The schedule follows the Clock; Wait() sleeps in short slices so cancellation is noticed.
+// The schedule follows the Clock, and Wait() sleeps on it (Clock::SleepUntil, which notices a
+// cancel while sleeping), so tests drive both with a fake clock.
 // Thread-safe.
 
 #include <atomic>

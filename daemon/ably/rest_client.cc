@@ -7,10 +7,8 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -48,13 +46,14 @@ using Indices = std::vector<size_t>;
 class AblyRestClient final : public PresenceSource {
  public:
   AblyRestClient(const AblyConfig& config, HttpClient& http, Metrics& metrics, const Clock& clock,
-                 std::unique_ptr<AblyAuth> owned, AblyAuth& auth)
+                 Random& random, std::unique_ptr<AblyAuth> owned, AblyAuth& auth)
       : config_(config),
         metrics_(metrics),
+        clock_(clock),
+        random_(random),
         owned_auth_(std::move(owned)),
-        transport_(config, http, metrics, clock, auth),
-        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))),
-        random_(std::random_device{}()) {}
+        transport_(config, http, metrics, clock, random, auth),
+        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))) {}
 
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
                       const ChannelConsumer& consume) override;
@@ -102,6 +101,8 @@ class AblyRestClient final : public PresenceSource {
 
   const AblyConfig config_;
   Metrics& metrics_;
+  const Clock& clock_;
+  Random& random_;                        // enumeration retry jitter
   std::unique_ptr<AblyAuth> owned_auth_;  // set when no AblyAuth was passed in
   AblyTransport transport_;
   // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
@@ -112,7 +113,6 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_;
   uint64_t sizes_total_ = 0;  // the sum of sizes_
-  std::mt19937 random_;       // enumeration retry jitter; used by ListChannels only
   const std::atomic<bool> never_{false};
 };
 
@@ -418,9 +418,11 @@ void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indic
 
 void AblyRestClient::SleepBeforeRetry(int retry) {
   // Full jitter around an exponential base, so concurrent enumerators do not retry in step.
+  // Uniform in [base/2, 3*base/2).
   const auto base = kBusyBaseDelay * (1 << std::min(retry, 2));
-  std::uniform_int_distribution<int64_t> jitter(base.count() / 2, base.count() * 3 / 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(jitter(random_)));
+  const auto jitter = std::chrono::duration_cast<std::chrono::milliseconds>(
+      base / 2 + std::chrono::duration<double, std::milli>(random_.Uniform01() * base.count()));
+  clock_.SleepFor(jitter, never_);
 }
 
 Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix) {
@@ -470,15 +472,17 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
 
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
                                                    Metrics& metrics, const Clock& clock,
-                                                   AblyAuth& auth) {
-  return std::make_unique<AblyRestClient>(config, http, metrics, clock, nullptr, auth);
+                                                   Random& random, AblyAuth& auth) {
+  return std::make_unique<AblyRestClient>(config, http, metrics, clock, random, nullptr, auth);
 }
 
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
-                                                   Metrics& metrics, const Clock& clock) {
+                                                   Metrics& metrics, const Clock& clock,
+                                                   Random& random) {
   auto auth = std::make_unique<AblyAuth>(config, http, metrics, clock);
   AblyAuth& ref = *auth;
-  return std::make_unique<AblyRestClient>(config, http, metrics, clock, std::move(auth), ref);
+  return std::make_unique<AblyRestClient>(config, http, metrics, clock, random, std::move(auth),
+                                          ref);
 }
 
 }  // namespace presenced

@@ -16,27 +16,31 @@
 // up to max_in_flight channels at once, through the same transport.
 //
 // ListChannels pages through GET /channels (enumeration): a 42912 (another enumeration of the
-// app is running) is retried after a jittered wait, a 40011 (pagination became invalid) starts
-// again from the first page.
+// app is running) is retried after a jittered wait on the Clock (the jitter drawn from the
+// injected Random, which also orders the fallback hosts), a 40011 (pagination became invalid)
+// starts again from the first page.
 
 #include <memory>
 
 #include "ably/auth.h"
 #include "ably/presence_source.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
 
 namespace presenced {
 
-// Creates the client. `http`, `metrics`, `clock` and `auth` must outlive it; `config` is copied.
+// Creates the client. `http`, `metrics`, `clock`, `random` and `auth` must outlive it; `config`
+// is copied.
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
                                                    Metrics& metrics, const Clock& clock,
-                                                   AblyAuth& auth);
+                                                   Random& random, AblyAuth& auth);
 
 // Same, with credentials of its own (tests and tools that do not watch them).
 std::unique_ptr<PresenceSource> MakeAblyRestClient(const AblyConfig& config, HttpClient& http,
-                                                   Metrics& metrics, const Clock& clock);
+                                                   Metrics& metrics, const Clock& clock,
+                                                   Random& random);
 
 }  // namespace presenced

@@ -82,14 +82,14 @@ bool IsTokenError(const AblyError& error) {
 }
 
 AblyTransport::AblyTransport(const AblyConfig& config, HttpClient& http, Metrics& metrics,
-                             const Clock& clock, AblyAuth& auth)
+                             const Clock& clock, Random& random, AblyAuth& auth)
     : config_(config),
       http_(http),
       metrics_(metrics),
       clock_(clock),
       auth_(auth),
       headers_(AblyRequestHeaders()),
-      hosts_(config.fallback_hosts, clock),
+      hosts_(config.fallback_hosts, clock, random),
       limiter_(config.max_requests_per_second, clock, metrics) {
   Result<Url> endpoint = ParseUrl(config.endpoint);
   if (!endpoint.ok()) {

@@ -21,6 +21,7 @@
 #include "ably/host_selector.h"
 #include "ably/rate_limiter.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -49,9 +50,10 @@ struct AblyAnswer {
 
 class AblyTransport {
  public:
-  // Every reference must outlive the transport; `config` is copied.
+  // Every reference must outlive the transport; `config` is copied. `random` orders the
+  // fallback hosts.
   AblyTransport(const AblyConfig& config, HttpClient& http, Metrics& metrics, const Clock& clock,
-                AblyAuth& auth);
+                Random& random, AblyAuth& auth);
 
   // Sends GET {endpoint}{target}; `target` starts with '/' and is relative to the endpoint's
   // path. A Retry-After pause longer than the request timeout fails it at once.

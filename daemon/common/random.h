@@ -1,30 +1,43 @@
 #pragma once
 
-// Random: the source of randomness for jitter, behind an interface so tests pick the numbers.
-// Production code uses SeededRandom; tests pass a fake that returns what they need.
-//
-// Thread-safety: none. Each user (a worker thread, a pacer) owns its own instance.
+// Random: the source of chance for everything that jitters or shuffles (retry jitter, fallback
+// host order). Production code uses SeededRandom; tests pass a seeded or scripted one, so what
+// chance decides is reproducible (STYLE §4).
 
+#include <cstdint>
+#include <limits>
 #include <random>
+
+#include "common/mutex.h"
 
 namespace presenced {
 
 class Random {
  public:
   virtual ~Random() = default;
-  // Returns a uniformly distributed number in [0, 1).
+  // Returns a number uniformly distributed in [0, 1).
   virtual double Uniform01() = 0;
+  // Returns a seed for another generator (a worker's own SeededRandom).
+  uint64_t NextSeed() {
+    return static_cast<uint64_t>(Uniform01() *
+                                 static_cast<double>(std::numeric_limits<uint64_t>::max()));
+  }
 };
 
-// SeededRandom: std::mt19937_64 seeded from std::random_device, so two daemons started together
-// do not retry in step. Not thread-safe.
+// SeededRandom: a 64-bit Mersenne Twister from one seed. Thread-safe (one mutex per draw).
 class SeededRandom final : public Random {
  public:
-  SeededRandom() : engine_(std::random_device{}()) {}
-  double Uniform01() override { return std::uniform_real_distribution<double>(0.0, 1.0)(engine_); }
+  explicit SeededRandom(uint64_t seed) : engine_(seed) {}
+  double Uniform01() override {
+    MutexLock lock(mu_);
+    // generate_canonical may round up to 1.0 (LWG 2524): keep the contract's open bound.
+    const double value = std::generate_canonical<double, 64>(engine_);
+    return value < 1.0 ? value : 0.0;
+  }
 
  private:
-  std::mt19937_64 engine_;
+  Mutex mu_;
+  std::mt19937_64 engine_ GUARDED_BY(mu_);
 };
 
 }  // namespace presenced

@@ -8,13 +8,14 @@
 
 namespace presenced {
 
-Dispatcher::Dispatcher(StateStore& store, HttpClient& http, Metrics& metrics, const Clock& clock)
+Dispatcher::Dispatcher(StateStore& store, HttpClient& http, Metrics& metrics, const Clock& clock,
+                       Random& seeds)
     : Dispatcher(
           store, metrics, clock,
           [&http, &clock](const WebhookConfig& webhook) -> std::unique_ptr<Sender> {
             return std::make_unique<HttpWebhookSender>(webhook, http, clock);
           },
-          [] { return std::make_unique<SeededRandom>(); }) {}
+          [&seeds] { return std::make_unique<SeededRandom>(seeds.NextSeed()); }) {}
 
 Dispatcher::Dispatcher(StateStore& store, Metrics& metrics, const Clock& clock,
                        WebhookSenderFactory make_sender, RandomFactory make_random)

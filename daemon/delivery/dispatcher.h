@@ -44,8 +44,10 @@ using RandomFactory = std::function<std::unique_ptr<Random>()>;
 
 class Dispatcher {
  public:
-  // Webhooks are sent with `http` (HttpWebhookSender); jitter comes from SeededRandom.
-  Dispatcher(StateStore& store, HttpClient& http, Metrics& metrics, const Clock& clock);
+  // Webhooks are sent with `http` (HttpWebhookSender); each worker's jitter comes from its own
+  // SeededRandom, seeded from `seeds` (which must outlive the Dispatcher).
+  Dispatcher(StateStore& store, HttpClient& http, Metrics& metrics, const Clock& clock,
+             Random& seeds);
   // Webhooks are sent by senders from `make_sender`; jitter comes from `make_random` (tests).
   Dispatcher(StateStore& store, Metrics& metrics, const Clock& clock,
              WebhookSenderFactory make_sender, RandomFactory make_random);

@@ -5,25 +5,14 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
 
-#include "ably/auth.h"
 #include "common/shard.h"
 #include "common/version.h"
-#include "delivery/dispatcher.h"
-#include "metrics/metrics.h"
-#include "net/http_client.h"
-#include "pipeline/poller.h"
 #include "pipeline/schedule.h"
 #include "service/logging.h"
-#include "service/systemd_notify.h"
-#include "state/state_dir_lock.h"
-#include "state/state_store.h"
-#include "web/http_server.h"
-#include "web/status.h"
 
 namespace presenced {
 
@@ -61,8 +50,8 @@ std::string Summary(const CycleReport& report, size_t stale, double seconds) {
 
 struct App::Parts {
   Metrics* metrics = nullptr;
-  std::unique_ptr<StateDirLock> state_lock;  // held for the whole run: one daemon per state.dir
-  std::unique_ptr<StateStore> store;
+  OpenedState state;            // the lock is held for the whole run: one daemon per state.dir
+  StateStore* store = nullptr;  // state.store
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
   std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
@@ -149,27 +138,21 @@ int App::Run() {
   parts.notifier = notifier_.get();
   parts.metrics = metrics_.get();
 
-  auto state_lock = StateDirLock::Acquire(config->state.dir);
-  if (!state_lock.ok()) {
-    spdlog::critical("{}", state_lock.error().message);
+  const AppMakers& make = deps_.makers;
+  auto state = make.state(config->state.dir);
+  if (!state.ok()) {
+    spdlog::critical("{}", state.error().message);
     return 1;
   }
-  parts.state_lock = std::move(*state_lock);
-  auto store = StateStore::Open(config->state.dir);
-  if (!store.ok()) {
-    spdlog::critical("state.dir: {}", store.error().message);
-    return 1;
-  }
-  parts.store = std::move(*store);
-  parts.ably_http = deps_.make_http({config->ably.ca_file});
-  parts.webhook_http = deps_.make_http({config->ably.ca_file});
-  parts.auth = std::make_unique<AblyAuth>(config->ably, *parts.ably_http, *parts.metrics, clock_);
-  parts.source =
-      deps_.make_source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
-  parts.dispatcher =
-      std::make_unique<Dispatcher>(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
+  parts.state = std::move(*state);
+  parts.store = parts.state.store.get();
+  parts.ably_http = make.http({config->ably.ca_file});
+  parts.webhook_http = make.http({config->ably.ca_file});
+  parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
+  parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks);
-  parts.status = std::make_unique<StatusModel>([this, &parts] {
+  parts.status = make.status([this, &parts] {
     std::shared_ptr<const Config> current;
     {
       std::lock_guard lock(mu_);
@@ -178,27 +161,27 @@ int App::Run() {
     return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
   });
   parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
-  parts.poller = std::make_unique<Poller>(
-      *parts.source, *parts.store, *parts.metrics, clock_, [this, &parts](const auto& events) {
-        parts.status->AddEvents(events);
-        bool to_stdout;
-        {
-          std::lock_guard lock(mu_);
-          to_stdout = config_->output.stdout_events;
-        }
-        const bool debug = spdlog::should_log(spdlog::level::debug);
-        if (!to_stdout && !debug) return;
-        std::string lines;
-        for (const Event& event : events) {
-          std::string json = EventToJson(event);
-          if (debug) spdlog::debug("event {}", json);
-          if (to_stdout) lines.append(json).push_back('\n');
-        }
-        if (!lines.empty()) {
-          std::fwrite(lines.data(), 1, lines.size(), stdout);
-          std::fflush(stdout);
-        }
-      });
+  parts.poller = make.poller(*parts.source, *parts.store, *parts.metrics, clock_,
+                             [this, &parts](const std::vector<Event>& events) {
+                               parts.status->AddEvents(events);
+                               bool to_stdout;
+                               {
+                                 std::lock_guard lock(mu_);
+                                 to_stdout = config_->output.stdout_events;
+                               }
+                               const bool debug = spdlog::should_log(spdlog::level::debug);
+                               if (!to_stdout && !debug) return;
+                               std::string lines;
+                               for (const Event& event : events) {
+                                 std::string json = EventToJson(event);
+                                 if (debug) spdlog::debug("event {}", json);
+                                 if (to_stdout) lines.append(json).push_back('\n');
+                               }
+                               if (!lines.empty()) {
+                                 std::fwrite(lines.data(), 1, lines.size(), stdout);
+                                 std::fflush(stdout);
+                               }
+                             });
   if (Status restored = parts.poller->Restore(); !restored.ok()) {
     spdlog::critical("state: {}", restored.error().message);
     return 1;
@@ -214,7 +197,7 @@ int App::Run() {
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
   auto server =
-      HttpServer::Start(config->http.host, config->http.port, std::move(handlers), http_options);
+      make.server(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
@@ -225,7 +208,13 @@ int App::Run() {
   spdlog::info("presenced started: {} configured channels, {} discovery prefixes, {} webhooks",
                config->channels.size(), config->discovery.prefixes.size(), config->webhooks.size());
 
-  std::thread watchdog([this] { WatchdogLoop(); });
+  // Only when systemd watches this process.
+  std::thread watchdog;
+  if (auto period = notifier_->watchdog_period()) {
+    watchdog = std::thread([this, period = *period, first = clock_.SteadyNow() + *period] {
+      WatchdogLoop(period, first);
+    });
+  }
   parts.notifier->Send("READY=1\nSTATUS=started, first cycle pending");
   const bool state_lost = !Loop(parts);
   if (state_lost) RequestStop();  // ends the watchdog
@@ -234,7 +223,7 @@ int App::Run() {
                kWebhookStopDeadline.count());
   parts.dispatcher->Stop(kWebhookStopDeadline);
   parts.server->Stop();
-  watchdog.join();
+  if (watchdog.joinable()) watchdog.join();
   if (state_lost) {
     spdlog::critical("stopped: the state store is gone; exiting 1 so that a restart opens it anew");
     return 1;
@@ -259,7 +248,7 @@ bool App::Loop(Parts& parts) {
     heartbeat_ms_ = clock_.NowMs();
     {
       std::unique_lock lock(mu_);
-      wake_.wait_until(lock, next_cycle, [&] { return stop_ || pending_ != nullptr; });
+      clock_.WaitUntil(wake_, lock, next_cycle, [&] { return stop_ || pending_ != nullptr; });
       if (stop_) break;
       if (pending_) {
         auto next = std::move(pending_);
@@ -351,11 +340,10 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                         now.request_timeout != was.request_timeout ||
                         now.connect_timeout != was.connect_timeout;
   parts.source.reset();
-  if (new_http) parts.ably_http = deps_.make_http({now.ca_file});
-  if (new_auth) {
-    parts.auth = std::make_unique<AblyAuth>(now, *parts.ably_http, *parts.metrics, clock_);
-  }
-  parts.source = deps_.make_source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  const AppMakers& make = deps_.makers;
+  if (new_http) parts.ably_http = make.http({now.ca_file});
+  if (new_auth) parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, clock_);
+  parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks);
@@ -417,13 +405,14 @@ void App::UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Con
   }
 }
 
-void App::WatchdogLoop() {
-  const auto period =
-      SystemdNotifier::WatchdogPeriod(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID"));
+void App::WatchdogLoop(std::chrono::milliseconds period,
+                       std::chrono::steady_clock::time_point first) {
   std::unique_lock lock(mu_);
+  auto next = first;
   while (!stop_) {
-    wake_.wait_for(lock, period.value_or(std::chrono::hours(1)), [&] { return stop_.load(); });
-    if (stop_ || !period) continue;
+    clock_.WaitUntil(wake_, lock, next, [&] { return stop_.load(); });
+    if (stop_) break;
+    next = clock_.SteadyNow() + period;
     // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus
     // the worst-case request time is a hang systemd should restart.
     const int64_t budget_ms =

@@ -1,48 +1,40 @@
 #pragma once
 
-// App: the running daemon. Builds its components from the config with the makers it is given
-// (AppDeps, no globals), runs the poll loop on the calling thread, and handles reload (SIGHUP, POST
-// /-/reload) and stop (SIGTERM/SIGINT). Each cycle takes the config pointer once; a reload builds
-// and validates a new Config and swaps it in between cycles, and a rejected reload keeps the old
-// one.
+// App: the running daemon. Builds its parts with the makers it is given (AppDeps, no globals),
+// runs the poll loop on the calling thread, and handles reload (SIGHUP, POST /-/reload) and stop
+// (SIGTERM/SIGINT). Each cycle takes the config pointer once; a reload builds and validates a new
+// Config and swaps it in between cycles, and a rejected reload keeps the old one. Every wait (the
+// next cycle, the watchdog) is on the injected Clock, so a test runs App on a fake clock.
 //
 // Thread-safety: Run() on one thread; RequestReload() and RequestStop() from any thread.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 
-#include "ably/auth.h"
-#include "ably/presence_source.h"
 #include "common/clock.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "config/config_loader.h"
 #include "metrics/metrics.h"
-#include "net/http_client.h"
+#include "service/app_makers.h"
 #include "service/systemd_notify.h"
 #include "web/readiness.h"
 
 namespace presenced {
 
-struct CycleReport;
-
-// What App builds its parts from (STYLE §9): the daemon's main passes the production ones
-// (RunDaemon in cli.cc), tests pass fakes. The makers are called at the start and again on
-// a reload that changes what the part depends on (a new ca_file: a new HTTP client; any Ably
-// setting: a new source).
+// What App is built from (STYLE §9): RunDaemon (cli.cc) passes the production parts, tests pass
+// fakes.
 struct AppDeps {
   ConfigLoader load_config;  // reads the config file again on a reload
   const Clock* clock = nullptr;
-  std::unique_ptr<Metrics> metrics;           // the registry, kept for the whole run
-  std::unique_ptr<SystemdNotifier> notifier;  // readiness, reload and watchdog messages
-  std::function<std::unique_ptr<HttpClient>(const TlsOptions&)> make_http;  // Ably and webhooks
-  std::function<std::unique_ptr<PresenceSource>(const AblyConfig&, HttpClient&, Metrics&,
-                                                const Clock&, AblyAuth&)>
-      make_source;
+  std::unique_ptr<Metrics> metrics;  // the registry, kept for the whole run
+  // Readiness, reload and watchdog messages; its watchdog_period() sets how often App pings.
+  std::unique_ptr<SystemdNotifier> notifier;
+  AppMakers makers;  // every field set (StandardMakers, some replaced in tests)
 };
 
 class App {
@@ -71,15 +63,16 @@ class App {
   void Discover(Parts& parts, const Config& config);
   // Sets or clears the readiness causes "credentials" and "no_fetch" after a cycle.
   void UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config);
-  void WatchdogLoop();
+  // Sends WATCHDOG=1 at `first`, then every `period`, while the loop makes progress; until stop.
+  void WatchdogLoop(std::chrono::milliseconds period, std::chrono::steady_clock::time_point first);
 
   AppDeps deps_;
   const Clock& clock_;
   std::unique_ptr<Metrics> metrics_;           // never replaced
   std::unique_ptr<SystemdNotifier> notifier_;  // $NOTIFY_SOCKET, a no-op without it
 
-  std::mutex mu_;  // guards config_, pending_, and the wake-ups below
-  std::condition_variable wake_;
+  std::mutex mu_;                 // guards config_, pending_, and the wake-ups below
+  std::condition_variable wake_;  // waited on through clock_.WaitUntil
   std::shared_ptr<const Config> config_;
   std::shared_ptr<const Config> pending_;  // validated by RequestReload, applied by the loop
   std::atomic<bool> stop_{false};

@@ -10,12 +10,14 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "ably/rest_client.h"
 #include "common/clock.h"
+#include "common/random.h"
 #include "common/version.h"
 #include "config/config_loader.h"
 #include "config/presence_options.h"
@@ -25,6 +27,7 @@
 #include "presence/client_events.h"
 #include "presence/diff.h"
 #include "service/app.h"
+#include "service/app_makers.h"
 #include "service/logging.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
@@ -101,8 +104,9 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
 int RunOnce(const Config& config) {
   Metrics metrics(false);
   SystemClock clock;
+  SeededRandom random(std::random_device{}());
   auto http = MakePocoHttpClient({config.ably.ca_file});
-  auto source = MakeAblyRestClient(config.ably, *http, metrics, clock);
+  auto source = MakeAblyRestClient(config.ably, *http, metrics, clock, random);
   std::vector<std::string> channels = config.channels;
   bool failed = false;
   for (const auto& prefix : config.discovery.prefixes) {
@@ -149,20 +153,20 @@ int RunDaemon(std::shared_ptr<const Config> config, ConfigLoader load_config) {
   // instead of killing the daemon.
   signal(SIGXFSZ, SIG_IGN);
 
-  // The production parts: Poco HTTP clients, the Ably REST client, the system clock, and
-  // systemd's notify socket when there is one (STYLE §9: built here, passed in).
+  // The production parts (STYLE §9: built here, passed in): the system clock, chance seeded from
+  // the OS, the standard makers (SQLite state, Poco HTTP, the Ably REST client), and systemd's
+  // notify socket and watchdog period when systemd set them.
   const SystemClock clock;
+  SeededRandom random(std::random_device{}());
   AppDeps deps;
   deps.load_config = std::move(load_config);
   deps.clock = &clock;
   deps.metrics = std::make_unique<Metrics>(config->metrics.per_channel);
   const char* notify_socket = std::getenv("NOTIFY_SOCKET");
-  deps.notifier = std::make_unique<SystemdNotifier>(notify_socket ? notify_socket : "");
-  deps.make_http = [](const TlsOptions& tls) { return MakePocoHttpClient(tls); };
-  deps.make_source = [](const AblyConfig& ably, HttpClient& http, Metrics& metrics,
-                        const Clock& clock, AblyAuth& auth) {
-    return MakeAblyRestClient(ably, http, metrics, clock, auth);
-  };
+  deps.notifier = std::make_unique<SystemdNotifier>(
+      notify_socket ? notify_socket : "",
+      SystemdNotifier::WatchdogPeriod(std::getenv("WATCHDOG_USEC"), std::getenv("WATCHDOG_PID")));
+  deps.makers = StandardMakers(random);
   App app(std::move(config), std::move(deps));
   std::atomic<bool> finished{false};
   std::thread signal_thread([&] {
@@ -175,8 +179,8 @@ int RunDaemon(std::shared_ptr<const Config> config, ConfigLoader load_config) {
       } else if (signo == SIGTERM || signo == SIGINT) {
         spdlog::info("{}: stopping", signo == SIGTERM ? "SIGTERM" : "SIGINT");
         app.RequestStop();
-        const auto deadline = std::chrono::steady_clock::now() + kStopLastResort;
-        while (!finished && std::chrono::steady_clock::now() < deadline) {
+        const auto deadline = clock.SteadyNow() + kStopLastResort;
+        while (!finished && clock.SteadyNow() < deadline) {
           sigtimedwait(&signals, nullptr, &tick);  // a second SIGTERM changes nothing
         }
         if (!finished) {

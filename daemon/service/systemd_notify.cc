@@ -9,7 +9,9 @@
 
 namespace presenced {
 
-SystemdNotifier::SystemdNotifier(std::string socket) : socket_(std::move(socket)) {
+SystemdNotifier::SystemdNotifier(std::string socket,
+                                 std::optional<std::chrono::milliseconds> watchdog_period)
+    : socket_(std::move(socket)), watchdog_period_(watchdog_period) {
   if (socket_.empty() || socket_.size() >= sizeof(sockaddr_un::sun_path)) return;
   if (socket_[0] != '/' && socket_[0] != '@') return;
   fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

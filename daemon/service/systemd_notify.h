@@ -16,8 +16,10 @@ namespace presenced {
 
 class SystemdNotifier {
  public:
-  // `socket` is the value of $NOTIFY_SOCKET ("" = disabled).
-  explicit SystemdNotifier(std::string socket);
+  // `socket` is the value of $NOTIFY_SOCKET ("" = disabled); `watchdog_period` how often to send
+  // WATCHDOG=1 (WatchdogPeriod of the environment; nullopt = no watchdog).
+  explicit SystemdNotifier(std::string socket,
+                           std::optional<std::chrono::milliseconds> watchdog_period = std::nullopt);
   ~SystemdNotifier();
   SystemdNotifier(const SystemdNotifier&) = delete;
   SystemdNotifier& operator=(const SystemdNotifier&) = delete;
@@ -30,6 +32,8 @@ class SystemdNotifier {
   bool Send(std::string_view message) const;
   // Messages dropped so far.
   uint64_t dropped() const { return dropped_.load(); }
+  // How often to send WATCHDOG=1, or nullopt when systemd watches nothing.
+  std::optional<std::chrono::milliseconds> watchdog_period() const { return watchdog_period_; }
 
   // Returns how often to send WATCHDOG=1 (half of $WATCHDOG_USEC) when the watchdog is enabled
   // for this process ($WATCHDOG_PID unset or equal to our pid).
@@ -38,6 +42,7 @@ class SystemdNotifier {
 
  private:
   std::string socket_;
+  std::optional<std::chrono::milliseconds> watchdog_period_;
   int fd_ = -1;
   mutable std::atomic<uint64_t> dropped_{0};
 };

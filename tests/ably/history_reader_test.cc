@@ -48,7 +48,7 @@ class HistoryReaderTest : public ::testing::Test {
   }
 
   std::vector<ChannelHistory> Read(const std::vector<HistoryRequest>& requests) {
-    auto client = MakeAblyRestClient(config_, http_, metrics_, clock_);
+    auto client = MakeAblyRestClient(config_, http_, metrics_, clock_, random_);
     std::vector<ChannelHistory> out(requests.size());
     std::mutex mu;
     std::set<size_t> seen;
@@ -65,6 +65,7 @@ class HistoryReaderTest : public ::testing::Test {
   FakeHttpClient http_;
   Metrics metrics_{true};
   FakeClock clock_;
+  SeededRandom random_{1};
   std::atomic<bool> cancel_{false};
 };
 

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "fakes/fake_clock.h"
+#include "fakes/test_support.h"
 #include "metrics/metrics.h"
 
 namespace presenced {
@@ -56,6 +60,30 @@ TEST(RateLimiterTest, RetryAfterPausesEveryRequest) {
   const auto start = limiter.Reserve(5s);
   ASSERT_TRUE(start.has_value());
   EXPECT_GE(*start - clock.SteadyNow(), 2s);
+}
+
+// Wait sleeps on the Clock, not in real time: it returns once fake time reaches the reserved
+// start, and at once when cancelled.
+TEST(RateLimiterTest, WaitSleepsOnTheClockAndStopsWhenCancelled) {
+  FakeClock clock;
+  Metrics metrics(true);
+  RateLimiter limiter(10, clock, metrics);  // one start every 100 ms
+  const std::atomic<bool> never{false};
+  ASSERT_TRUE(limiter.Wait(never, 0ms)) << "the first start is now";
+  std::atomic<int> waited{-1};
+  std::thread second([&] { waited = limiter.Wait(never, 0ms); });
+  EXPECT_TRUE(testing::WaitFor([&] { return clock.EarliestWait() == 100ms; }));
+  EXPECT_EQ(waited, -1);
+  clock.Advance(100ms);
+  second.join();
+  EXPECT_EQ(waited, 1);
+
+  std::atomic<bool> cancel{false};
+  std::thread third([&] { waited = limiter.Wait(cancel, 0ms); });
+  EXPECT_TRUE(testing::WaitFor([&] { return clock.EarliestWait() == 100ms; }));
+  cancel = true;
+  third.join();
+  EXPECT_EQ(waited, 0);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ class RestClientFakeAblyTest : public ::testing::Test {
     config_.request_timeout = std::chrono::seconds(5);
     config_.max_channels_per_request = 3;
     http_ = MakePocoHttpClient({});
-    client_ = MakeAblyRestClient(config_, *http_, metrics_, clock_);
+    client_ = MakeAblyRestClient(config_, *http_, metrics_, clock_, random_);
   }
 
   static testing::FakeAblyOptions Options() {
@@ -39,6 +39,7 @@ class RestClientFakeAblyTest : public ::testing::Test {
   AblyConfig config_;
   Metrics metrics_{true};
   SystemClock clock_;
+  SeededRandom random_{1};
   std::unique_ptr<HttpClient> http_;
   std::unique_ptr<PresenceSource> client_;
   std::atomic<bool> cancel_{false};
@@ -102,7 +103,7 @@ TEST_F(RestClientFakeAblyTest, InjectedFailuresFailOnlyTheirChannels) {
 TEST_F(RestClientFakeAblyTest, WrongKeyIsAnError) {
   AblyConfig wrong = config_;
   wrong.credential = Secret("app.key:wrong");
-  auto client = MakeAblyRestClient(wrong, *http_, metrics_, clock_);
+  auto client = MakeAblyRestClient(wrong, *http_, metrics_, clock_, random_);
   std::vector<ChannelPresence> results = client->FetchPresence({"a"}, cancel_);
   EXPECT_FALSE(results[0].ok);
   EXPECT_EQ(results[0].error.status_code, 401);

@@ -10,11 +10,14 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/version.h"
 #include "fake_http_client.h"
 #include "fakes/fake_clock.h"
+#include "fakes/fake_random.h"
+#include "fakes/test_support.h"
 
 namespace presenced {
 namespace {
@@ -110,7 +113,7 @@ std::vector<std::string> Names(int n, const std::string& prefix = "ch") {
 class RestClientTest : public ::testing::Test {
  protected:
   std::unique_ptr<PresenceSource> Client(const AblyConfig& config) {
-    return MakeAblyRestClient(config, http_, metrics_, clock_);
+    return MakeAblyRestClient(config, http_, metrics_, clock_, random_);
   }
   std::vector<ChannelPresence> Fetch(PresenceSource& client,
                                      const std::vector<std::string>& channels) {
@@ -120,6 +123,7 @@ class RestClientTest : public ::testing::Test {
   FakeHttpClient http_{V3Ok};
   Metrics metrics_{true};
   FakeClock clock_;
+  SeededRandom random_{1};
   std::atomic<bool> cancel_{false};
 };
 
@@ -556,7 +560,8 @@ TEST_F(RestClientTest, PacesRequestsPerSecond) {
   AblyConfig config = Config();
   config.max_in_flight = 5;
   config.max_requests_per_second = 50;  // one start every 20 ms
-  Fetch(*Client(config), Names(500));
+  const SystemClock real_time;          // the pacing is measured in real time below
+  Fetch(*MakeAblyRestClient(config, http_, metrics_, real_time, random_), Names(500));
   std::vector<std::chrono::steady_clock::time_point> times = http_.send_times();
   ASSERT_EQ(times.size(), 5u);
   std::sort(times.begin(), times.end());
@@ -598,6 +603,30 @@ TEST_F(RestClientTest, ListChannelsReportsErrors) {
 
   http_.SetResponder([](const HttpRequest&) { return Respond(200, R"({"not":"a list"})"); });
   EXPECT_FALSE(Client(Config())->ListChannels("x").ok());
+}
+
+// A 42912 (another enumeration of the app is running) is retried after a jittered wait: the
+// jitter is drawn from the injected Random and the wait is on the Clock.
+TEST_F(RestClientTest, ListChannelsWaitsAJitteredDelayOnTheClockWhenEnumerationIsBusy) {
+  int answered = 0;
+  http_.SetResponder([&](const HttpRequest&) {
+    if (answered++ == 0) {
+      return Respond(429, R"({"error":{"code":42912,"statusCode":429,"message":"busy"}})");
+    }
+    return Respond(200, R"(["room:a"])");
+  });
+  testing::ScriptedRandom random({0.5});  // the middle of [250 ms, 750 ms) for the first retry
+  auto client = MakeAblyRestClient(Config(), http_, metrics_, clock_, random);
+  Result<std::vector<std::string>> names = Error{"not listed"};
+  std::thread list([&] { names = client->ListChannels("room:"); });
+  EXPECT_TRUE(testing::WaitFor([&] { return clock_.EarliestWait() == 500ms; }));
+  EXPECT_EQ(http_.requests().size(), 1u) << "the retry waits for the clock";
+  clock_.Advance(500ms);
+  list.join();
+  ASSERT_TRUE(names.ok()) << names.error().message;
+  EXPECT_EQ(*names, std::vector<std::string>{"room:a"});
+  EXPECT_EQ(http_.requests().size(), 2u);
+  EXPECT_EQ(random.draws(), 1u);
 }
 
 TEST_F(RestClientTest, ListChannelsStopsAtThePageCap) {

@@ -10,6 +10,7 @@
 #include <future>
 #include <regex>
 
+#include "common/random.h"
 #include "delivery/dead_letters.h"
 #include "delivery/router.h"
 #include "delivery/signer.h"
@@ -78,7 +79,7 @@ class DispatcherTest : public ::testing::Test {
     auto store = StateStore::Open(dir_.path());
     ASSERT_TRUE(store.ok()) << store.error().message;
     store_ = std::move(store).value();
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, http_, metrics_, clock());
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, http_, metrics_, clock(), random_);
   }
 
   const Clock& clock() const {
@@ -138,6 +139,7 @@ class DispatcherTest : public ::testing::Test {
   WebhookReceiver receiver_;
   bool fake_time_ = false;
   SystemClock system_clock_;
+  SeededRandom random_{1};
   testing::FakeClock fake_clock_;
   Metrics metrics_{true};
   CountingHttpClient http_;

@@ -2,13 +2,14 @@
 
 // FakeClock: a Clock that only moves when a test says so. Thread-safe.
 //
-// WaitUntil returns once the fake time reaches the deadline (after Advance) or the condition
-// holds; it re-checks both every millisecond of real time, so Advance needs no hook into the
-// waiters. Waiting() lets a test see when a thread has settled into a wait and until when, so
-// it can assert a backoff without waiting for it.
+// WaitUntil and SleepUntil return once the fake time reaches the deadline (after Advance) or the
+// condition (the cancel flag) holds; they re-check both every millisecond of real time, so Advance
+// needs no hook into the waiters. EarliestWait() lets a test see when a thread has settled into a
+// wait and until when, so it can assert a backoff without waiting for it.
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -33,6 +34,13 @@ class FakeClock final : public Clock {
     }
     Unregister(waiter);
     return woken();
+  }
+  bool SleepUntil(std::chrono::steady_clock::time_point deadline,
+                  const std::atomic<bool>& cancel) const override {
+    std::mutex mu;
+    std::condition_variable never_notified;
+    std::unique_lock lock(mu);
+    return !WaitUntil(never_notified, lock, deadline, [&] { return cancel.load(); });
   }
   // Moves both clocks forward.
   void Advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }

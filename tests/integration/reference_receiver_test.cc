@@ -13,6 +13,7 @@
 #include <set>
 
 #include "daemon_harness.h"
+#include "test_seed.h"
 
 namespace presenced::testing {
 namespace {
@@ -151,7 +152,7 @@ class ReferenceReceiverTest : public ::testing::Test {
   TempDir dir_;
   FakeAblyServer fake_{FakeOptions()};
   Receiver events_, ably_;
-  std::mt19937 rng_{std::random_device{}()};
+  std::mt19937 rng_{static_cast<std::mt19937::result_type>(FreshTestSeed())};
   std::map<std::string, std::set<std::pair<std::string, std::string>>> truth_;
   int next_conn_ = 0;
 };

@@ -15,6 +15,7 @@
 
 #include "daemon_harness.h"
 #include "fake_ably/fake_ably_server.h"
+#include "test_seed.h"
 #include "webhook_receiver.h"
 
 namespace presenced::testing {
@@ -193,7 +194,7 @@ TEST_F(StateLifecycleTest, SigtermAtRandomMomentsAlwaysStopsCleanly) {
       }
     }
   };
-  const uint64_t seed = std::random_device{}();
+  const uint64_t seed = FreshTestSeed();
   std::thread other(lane, seed + 1);
   lane(seed);
   other.join();

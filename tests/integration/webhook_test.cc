@@ -15,6 +15,7 @@
 #include "daemon_harness.h"
 #include "delivery/signer.h"
 #include "fake_ably/fake_ably_server.h"
+#include "test_seed.h"
 #include "webhook_receiver.h"
 
 namespace presenced::testing {
@@ -199,12 +200,12 @@ INSTANTIATE_TEST_SUITE_P(Modes, ChaosTest, ::testing::Values("snapshot", "histor
                          [](const auto& info) { return info.param; });
 
 void WebhookTest::RunKillNineChaos(int background, int max_events, const std::string& mode) {
-  // A new seed every run explores more interleavings; a failure prints the seed to replay it
-  // (PRESENCED_CHAOS_SEED=<seed>).
-  const char* fixed_seed = std::getenv("PRESENCED_CHAOS_SEED");
+  // A new seed every run explores more interleavings; the seed is printed to replay it
+  // (PRESENCED_TEST_SEED=<seed>, or the older PRESENCED_CHAOS_SEED=<seed>).
+  const char* chaos_seed = std::getenv("PRESENCED_CHAOS_SEED");
   const unsigned seed =
-      fixed_seed ? static_cast<unsigned>(std::stoul(fixed_seed)) : std::random_device{}();
-  SCOPED_TRACE("PRESENCED_CHAOS_SEED=" + std::to_string(seed));
+      static_cast<unsigned>(chaos_seed ? TestSeed(std::stoul(chaos_seed)) : FreshTestSeed());
+  SCOPED_TRACE("PRESENCED_TEST_SEED=" + std::to_string(seed));
   std::mt19937 rng(seed);
   std::set<std::string> printed_ids;
   std::vector<std::tuple<std::string, std::string, std::string>> present;  // channel, client, conn

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "presence/diff.h"
+#include "test_seed.h"
 
 namespace presenced {
 namespace {
@@ -30,7 +31,7 @@ std::vector<Member> RandomMembers(std::mt19937& rng) {
 // together with Combine, a run of deltas gives the last state too. This is what start-up relies
 // on to rebuild a channel from its snapshot and deltas.
 TEST(ChannelDeltaTest, ApplyAndCombineReproduceEveryDiff) {
-  std::mt19937 rng(7);
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(testing::TestSeed(7)));
   for (int run = 0; run < 200; ++run) {
     const DiffOptions options{UpdateOn::kAny, std::uniform_int_distribution<int>(1, 3)(rng), false};
     ChannelState state = Diff("ch", nullptr, RandomMembers(rng), options, 0).next;

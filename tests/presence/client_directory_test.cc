@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "test_seed.h"
+
 namespace presenced {
 namespace {
 
@@ -41,7 +43,7 @@ TEST(ClientDirectoryTest, ReserveKeepsWhatIsCounted) {
 // Random adds and removes against a std::map model: growth and backward-shift deletion keep every
 // count findable.
 TEST(ClientDirectoryTest, AgreesWithAMapThroughGrowthAndDeletion) {
-  std::mt19937 rng(7);
+  std::mt19937 rng(static_cast<std::mt19937::result_type>(testing::TestSeed(7)));
   ClientDirectory directory;
   std::map<std::string, uint32_t> model;
   for (int step = 0; step < 200'000; ++step) {

@@ -1,71 +1,87 @@
-// App with its parts injected (STYLE §9): a scripted presence source and an HTTP client that has
-// no network, so the whole daemon loop runs in process.
+// App with its parts injected (STYLE §9): the standard makers, with those that do I/O replaced by
+// a scripted presence source, an HTTP client that has no network and an HTTP server that only
+// keeps its handlers, so the whole daemon loop runs in process, on a fake clock.
 
 #include "service/app.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fake_http_client.h"
 #include "fake_presence_source.h"
+#include "fakes/fake_clock.h"
+#include "fakes/notify_socket.h"
 #include "fakes/test_support.h"
+#include "state/sqlite_db.h"
 
 namespace presenced {
 namespace {
 
+using namespace std::chrono_literals;
+using testing::FakeClock;
+using testing::FakeHttpClient;
 using testing::FakeSource;
 using testing::MetricValue;
 using testing::TempDir;
 using testing::WaitFor;
+using Names = std::vector<std::string>;
 
-class NoNetwork final : public HttpClient {
- public:
-  HttpResult Send(const HttpRequest&) override {
-    return TransportError{TransportFailure::kConnect, "no network in this test"};
-  }
-};
+HttpResult NoNetwork(const HttpRequest&) {
+  return TransportError{TransportFailure::kConnect, "no network in this test"};
+}
 
-std::shared_ptr<const Config> ConfigWith(const std::string& state_dir,
-                                         const std::string& channels) {
-  const std::string yaml = "channels: " + channels +
-                           "\npoll: {interval: 100ms}\nstate: {dir: " + state_dir +
+Config ConfigWith(const std::string& state_dir, const std::string& channels,
+                  const std::string& interval = "100ms") {
+  const std::string yaml = "channels: " + channels + "\npoll: {interval: " + interval +
+                           "}\nstate: {dir: " + state_dir +
                            "}\nhttp: {listen: '127.0.0.1:0'}\nmetrics: {per_channel: false}\n";
   auto config = ParseConfig(yaml, "app_test.yaml", [](const std::string& name) {
     return name == "ABLY_API_KEY" ? std::optional<std::string>("app.key:secret") : std::nullopt;
   });
   EXPECT_TRUE(config.ok()) << config.error().message;
-  return std::make_shared<const Config>(std::move(*config));
+  return std::move(*config);
+}
+
+// A source with ann and bob in room:a and cy in room:b.
+std::unique_ptr<FakeSource> ScriptedSource() {
+  auto source = std::make_unique<FakeSource>();
+  source->Enter("room:a", "ann", "1");
+  source->Enter("room:a", "bob", "2");
+  source->Enter("room:b", "cy", "3");
+  return source;
 }
 
 TEST(AppTest, RunsOnTheInjectedPartsAndBuildsANewSourceOnAReload) {
   TempDir dir;
   const SystemClock clock;
+  SeededRandom random(1);
   std::atomic<int> sources_made{0};
   std::atomic<int> http_clients_made{0};
   AppDeps deps;
   deps.load_config = [&](const std::string&) -> Result<Config> {
-    return *ConfigWith(dir.path(), "[room:a, room:b]");
+    return ConfigWith(dir.path(), "[room:a, room:b]");
   };
   deps.clock = &clock;
   deps.metrics = std::make_unique<Metrics>(false);
   const Metrics& metrics = *deps.metrics;
   deps.notifier = std::make_unique<SystemdNotifier>("");
-  deps.make_http = [&](const TlsOptions&) {
+  deps.makers = StandardMakers(random);
+  deps.makers.http = [&](const TlsOptions&) {
     ++http_clients_made;
-    return std::make_unique<NoNetwork>();
+    return std::make_unique<FakeHttpClient>(NoNetwork);
   };
-  deps.make_source = [&](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
+  deps.makers.source = [&](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
     ++sources_made;
-    auto source = std::make_unique<FakeSource>();
-    source->Enter("room:a", "ann", "1");
-    source->Enter("room:a", "bob", "2");
-    source->Enter("room:b", "cy", "3");
-    return source;
+    return ScriptedSource();
   };
-  App app(ConfigWith(dir.path(), "[room:a]"), std::move(deps));
+  App app(std::make_shared<const Config>(ConfigWith(dir.path(), "[room:a]")), std::move(deps));
   std::atomic<int> exit_code{-1};
   std::thread run([&] { exit_code = app.Run(); });
 
@@ -83,6 +99,206 @@ TEST(AppTest, RunsOnTheInjectedPartsAndBuildsANewSourceOnAReload) {
   app.RequestStop();
   run.join();
   EXPECT_EQ(exit_code, 0);
+}
+
+// An HTTP server that serves nothing: the test calls the handlers App gave it.
+class HandlersOnly final : public HttpServer {
+ public:
+  uint16_t port() const override { return 0; }
+  void Stop() override {}
+};
+
+// App on a FakeClock (poll.interval 10s of fake time): a test moves time cycle by cycle and looks
+// at what the loop did through the metrics and the handlers of GET /-/ready.
+class AppOnFakeClockTest : public ::testing::Test {
+ protected:
+  ~AppOnFakeClockTest() override {
+    if (app_) app_->RequestStop();
+    if (run_.joinable()) run_.join();
+  }
+
+  // Runs App on `channels`; returns once its first cycle ran.
+  void Start(const std::string& channels) {
+    AppDeps deps;
+    deps.load_config = [this](const std::string&) { return reload_(); };
+    deps.clock = &clock_;
+    deps.metrics = std::make_unique<Metrics>(false);
+    metrics_ = deps.metrics.get();
+    deps.notifier = notifier_ ? std::move(notifier_) : std::make_unique<SystemdNotifier>("");
+    deps.makers = StandardMakers(random_);
+    deps.makers.http = [](const TlsOptions&) {
+      return std::make_unique<FakeHttpClient>(NoNetwork);
+    };
+    deps.makers.source = [this](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
+      auto source = ScriptedSource();
+      std::lock_guard lock(mu_);
+      sources_.push_back(source.get());
+      return source;
+    };
+    deps.makers.server = [this](const std::string&, uint16_t, HttpHandlers handlers,
+                                HttpServerOptions) -> Result<std::unique_ptr<HttpServer>> {
+      std::lock_guard lock(mu_);
+      handlers_ = std::move(handlers);
+      return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>());
+    };
+    app_ =
+        std::make_unique<App>(std::make_shared<const Config>(Settings(channels)), std::move(deps));
+    run_ = std::thread([this] { exit_code_ = app_->Run(); });
+    ASSERT_TRUE(WaitFor([&] { return Metric("presenced_poll_cycles_total") == 1 && Idle(); }, 2s));
+  }
+
+  Config Settings(const std::string& channels) const {
+    return ConfigWith(state_dir(), channels, "10s");
+  }
+  std::string state_dir() const { return dir_.path() + "/state"; }
+
+  // True while the loop waits for its next cycle (and no one else waits on the clock).
+  bool Idle() const {
+    const auto wait = clock_.EarliestWait();
+    return wait && *wait > 0ms;
+  }
+  // Moves fake time to the next cycle; true once that cycle ran and the loop waits again.
+  bool Step() {
+    if (!WaitFor([&] { return Idle(); }, 2s)) return false;
+    clock_.Advance(*clock_.EarliestWait());
+    return WaitFor([&] { return Idle(); }, 2s);
+  }
+
+  double Metric(const std::string& series) const { return MetricValue(*metrics_, series); }
+  // What GET /-/ready answers: nullopt (200) or the reasons (503).
+  std::optional<std::string> NotReady() {
+    std::lock_guard lock(mu_);
+    return handlers_.not_ready();
+  }
+  // The source the loop polls now (a reload makes a new one). Change it only while Idle().
+  FakeSource& Source() {
+    std::lock_guard lock(mu_);
+    return *sources_.back();
+  }
+  size_t SourcesMade() {
+    std::lock_guard lock(mu_);
+    return sources_.size();
+  }
+
+  TempDir dir_;
+  FakeClock clock_;
+  SeededRandom random_{1};
+  std::unique_ptr<SystemdNotifier> notifier_;  // set before Start to replace the silent one
+  std::function<Result<Config>()> reload_;     // what a reload reads
+  Metrics* metrics_ = nullptr;                 // owned by the App
+  std::mutex mu_;                              // guards sources_ and handlers_
+  std::vector<FakeSource*> sources_;           // every source made, owned by the App
+  HttpHandlers handlers_;
+  std::unique_ptr<App> app_;
+  std::thread run_;
+  std::atomic<int> exit_code_{-1};
+};
+
+TEST_F(AppOnFakeClockTest, AReloadAppliesFromTheNextCycleAndABadOneKeepsTheOldConfig) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  EXPECT_EQ(Metric("presenced_members"), 2);
+  EXPECT_EQ(Source().fetched.back(), Names{"room:a"});
+
+  // Applied by the loop between cycles: it starts a new cycle grid at once, with a new source.
+  reload_ = [&]() -> Result<Config> { return Settings("[room:a, room:b]"); };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  ASSERT_TRUE(WaitFor([&] { return Metric("presenced_channels") == 2 && Idle(); }, 2s));
+  EXPECT_EQ(SourcesMade(), 2u);
+  EXPECT_EQ(Source().fetched.back(), (Names{"room:a", "room:b"}));
+  EXPECT_EQ(Metric("presenced_members"), 3);
+  EXPECT_EQ(Metric("presenced_config_last_reload_successful"), 1);
+
+  // A rejected file changes nothing: the next cycles run the config before it.
+  reload_ = []() -> Result<Config> { return Error{"channels: must be a list (line 1)"}; };
+  EXPECT_FALSE(app_->RequestReload().ok());
+  EXPECT_EQ(Metric("presenced_config_last_reload_successful"), 0);
+  ASSERT_TRUE(Step());
+  ASSERT_TRUE(Step());
+  EXPECT_EQ(SourcesMade(), 2u);
+  EXPECT_EQ(Source().fetched.size(), 3u);
+  EXPECT_EQ(Source().fetched.back(), (Names{"room:a", "room:b"}));
+  EXPECT_EQ(Metric("presenced_channels"), 2);
+  EXPECT_EQ(Metric("presenced_poll_cycles_total"), 4);
+}
+
+// Makes every write of a channel's state fail inside SQLite, as a full disk would: triggers,
+// created through a second connection, that the daemon's own commits run into. The failed
+// transaction rolls back like any other, so App's handling of it is the production one.
+void BreakStateWrites(const std::string& db_path, bool broken) {
+  Result<SqliteDb> db = SqliteDb::Open(db_path);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(db->Exec("PRAGMA busy_timeout=5000").ok());
+  const std::string sql = broken ? "CREATE TRIGGER fail_snapshots BEFORE INSERT ON snapshots "
+                                   "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;"
+                                   "CREATE TRIGGER fail_deltas BEFORE INSERT ON snapshot_deltas "
+                                   "BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;"
+                                 : "DROP TRIGGER fail_snapshots; DROP TRIGGER fail_deltas;";
+  Status done = db->Exec(sql);
+  ASSERT_TRUE(done.ok()) << done.error().message;
+}
+
+TEST_F(AppOnFakeClockTest, AFailedCommitMakesItUnreadyUntilACommitSucceeds) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  EXPECT_EQ(NotReady(), std::nullopt);
+  ASSERT_NO_FATAL_FAILURE(BreakStateWrites(state_dir() + "/presenced.db", true));
+
+  Source().Enter("room:a", "dan", "4");
+  ASSERT_TRUE(Step());
+  EXPECT_EQ(Metric("presenced_state_commit_failures_total"), 1);
+  const std::optional<std::string> reason = NotReady();
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_NE(reason->find("state commits are failing"), std::string::npos) << *reason;
+  EXPECT_EQ(Metric("presenced_members"), 2) << "nothing is adopted before it is committed";
+  ASSERT_TRUE(Step());
+  EXPECT_EQ(Metric("presenced_state_commit_failures_total"), 2) << "derived and refused again";
+  EXPECT_TRUE(NotReady().has_value());
+
+  ASSERT_NO_FATAL_FAILURE(BreakStateWrites(state_dir() + "/presenced.db", false));
+  ASSERT_TRUE(Step());
+  EXPECT_EQ(NotReady(), std::nullopt);
+  EXPECT_EQ(Metric("presenced_state_commit_failures_total"), 2);
+  EXPECT_EQ(Metric("presenced_members"), 3);
+  EXPECT_EQ(Metric(R"(presenced_events_total{action="enter"})"), 1) << "emitted once";
+}
+
+TEST_F(AppOnFakeClockTest, NoChannelFetchedForThreePollIntervalsMakesItUnready) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a, room:b]"));
+  EXPECT_EQ(NotReady(), std::nullopt);
+  Source().failing = {"room:a", "room:b"};
+  ASSERT_TRUE(Step());  // 10 s without a successful fetch
+  ASSERT_TRUE(Step());  // 20 s
+  EXPECT_EQ(NotReady(), std::nullopt) << "two poll intervals are not enough";
+  ASSERT_TRUE(Step());  // 30 s: three poll intervals
+  const std::optional<std::string> reason = NotReady();
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_EQ(*reason, "no channel was fetched successfully for 30s (3 poll intervals)\n");
+
+  Source().failing = {"room:b"};  // one channel fetched is enough
+  ASSERT_TRUE(Step());
+  EXPECT_EQ(NotReady(), std::nullopt);
+}
+
+TEST_F(AppOnFakeClockTest, TheStateFileDeletedWhileRunningEndsTheRunWithExitCode1) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  ASSERT_TRUE(std::filesystem::remove(state_dir() + "/presenced.db"));
+  clock_.Advance(*clock_.EarliestWait());
+  ASSERT_TRUE(WaitFor([&] { return exit_code_ != -1; }, 2s));
+  EXPECT_EQ(exit_code_, 1);
+  EXPECT_EQ(Metric("presenced_poll_cycles_total"), 1) << "no cycle runs on a deleted file";
+}
+
+// The watchdog period comes from the notifier (RunDaemon reads $WATCHDOG_USEC), and the pings
+// follow the injected clock.
+TEST_F(AppOnFakeClockTest, PingsTheWatchdogEveryPeriodOfTheClock) {
+  const std::string path = dir_.path() + "/notify.sock";
+  testing::NotifySocket socket(path);
+  notifier_ = std::make_unique<SystemdNotifier>(path, 3s);
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  ASSERT_TRUE(socket.WaitFor("READY=1", 2s));
+  clock_.Advance(3s);
+  EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
+  clock_.Advance(3s);
+  EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
 }
 
 }  // namespace
