@@ -87,7 +87,7 @@ AblyAuth::AblyAuth(const AblyConfig& config, HttpClient& http, Metrics& metrics,
 }
 
 Result<std::string> AblyAuth::Authorization() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (config_.auth == AblyConfig::Auth::kTokenFile) {
     (void)ReloadTokenFileLocked(/*after_token_error=*/false);  // a no-op unless it changed
   } else if (config_.auth == AblyConfig::Auth::kAuthUrl) {
@@ -105,7 +105,7 @@ Result<std::string> AblyAuth::Authorization() {
 }
 
 bool AblyAuth::RenewAfterTokenError(const std::string& used, const AblyError& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (used != header_) return true;  // another request renewed meanwhile
   Status renewed = Ok{};
   switch (config_.auth) {
@@ -139,14 +139,14 @@ bool AblyAuth::RenewAfterTokenError(const std::string& used, const AblyError& er
 }
 
 void AblyAuth::Rejected(const AblyError& error) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (problem_) return;  // the renewal failure (or the first rejection) says more
   SetProblemLocked("Ably rejects the credentials (HTTP 401, " + Describe(error) + ")",
                    /*from_rejection=*/true);
 }
 
 void AblyAuth::Accepted() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (problem_) {
     spdlog::info("Ably accepts the credentials again");
     problem_.reset();
@@ -154,7 +154,7 @@ void AblyAuth::Accepted() {
 }
 
 std::optional<std::string> AblyAuth::Problem() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return problem_;
 }
 
@@ -194,7 +194,7 @@ Status AblyAuth::ReloadTokenFileLocked(bool after_token_error) {
 }
 
 Status AblyAuth::FetchFromAuthUrlLocked(bool renewal, bool critical) {
-  auto fail = [&](const std::string& why) -> Status {
+  auto fail = [&](const std::string& why) REQUIRES(mu_) -> Status {
     next_attempt_ms_ = clock_.NowMs() + kFetchRetryMs;
     if (renewal) metrics_.TokenRenewal(false);
     const std::string message =

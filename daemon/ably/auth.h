@@ -23,6 +23,7 @@
 
 #include "ably/batch_parser.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
@@ -56,30 +57,33 @@ class AblyAuth {
  private:
   // Re-reads token_file if it changed; `after_token_error` also counts a failure as a failed
   // renewal.
-  Status ReloadTokenFileLocked(bool after_token_error);
+  Status ReloadTokenFileLocked(bool after_token_error) REQUIRES(mu_);
   // Fetches a token from auth_url. `renewal`: not the first token (counted in the metrics).
   // `critical`: no usable token is left, so a failure becomes Problem().
-  Status FetchFromAuthUrlLocked(bool renewal, bool critical);
+  Status FetchFromAuthUrlLocked(bool renewal, bool critical) REQUIRES(mu_);
   Result<std::string> ExchangeTokenRequestLocked(const std::string& key_name,
                                                  const std::string& request_json,
-                                                 int64_t& expires_ms);
-  void AdoptTokenLocked(std::string token, int64_t expires_ms);
-  void SetProblemLocked(std::optional<std::string> problem, bool from_rejection);
+                                                 int64_t& expires_ms) REQUIRES(mu_);
+  void AdoptTokenLocked(std::string token, int64_t expires_ms) REQUIRES(mu_);
+  void SetProblemLocked(std::optional<std::string> problem, bool from_rejection) REQUIRES(mu_);
 
   const AblyConfig config_;
   HttpClient& http_;
   Metrics& metrics_;
   const Clock& clock_;
 
-  mutable std::mutex mu_;        // guards everything below
-  std::string header_;           // the current Authorization value ("" until a token is known)
-  int64_t expires_ms_ = 0;       // 0 = unknown (renewed on a token error only)
-  int64_t renew_at_ms_ = 0;      // auth_url: fetch again from this time on
-  int64_t next_attempt_ms_ = 0;  // auth_url: no new fetch before this after a failure
-  std::string file_stamp_;       // token_file: identity of the version read last
-  bool have_token_ = false;      // a token was obtained at least once
-  std::optional<std::string> problem_;   // see Problem()
-  bool problem_from_rejection_ = false;  // problem_ came from Rejected() (Accepted() clears)
+  mutable Mutex mu_;
+  // The current Authorization value ("" until a token is known).
+  std::string header_ GUARDED_BY(mu_);
+  int64_t expires_ms_ GUARDED_BY(mu_) = 0;   // 0 = unknown (renewed on a token error only)
+  int64_t renew_at_ms_ GUARDED_BY(mu_) = 0;  // auth_url: fetch again from this time on
+  // auth_url: no new fetch before this after a failure.
+  int64_t next_attempt_ms_ GUARDED_BY(mu_) = 0;
+  std::string file_stamp_ GUARDED_BY(mu_);   // token_file: identity of the version read last
+  bool have_token_ GUARDED_BY(mu_) = false;  // a token was obtained at least once
+  std::optional<std::string> problem_ GUARDED_BY(mu_);  // see Problem()
+  // problem_ came from Rejected() (Accepted() clears).
+  bool problem_from_rejection_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace presenced

@@ -22,7 +22,7 @@ HostSelector::HostSelector(std::vector<std::string> fallback_hosts, const Clock&
     : fallbacks_(std::move(fallback_hosts)), clock_(clock), random_(random) {}
 
 std::vector<std::string> HostSelector::Order() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::string> order;
   const bool prefer = !preferred_.empty() && clock_.SteadyNow() < preferred_until_;
   if (!prefer) preferred_.clear();
@@ -42,7 +42,7 @@ std::vector<std::string> HostSelector::Order() {
 }
 
 void HostSelector::Succeeded(const std::string& host) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (host.empty()) {
     preferred_.clear();
     return;
@@ -54,7 +54,7 @@ void HostSelector::Succeeded(const std::string& host) {
 }
 
 void HostSelector::Failed(const std::string& host) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (!host.empty() && host == preferred_) preferred_.clear();
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/random.h"
 
 namespace presenced {
@@ -34,9 +35,9 @@ class HostSelector {
   const std::vector<std::string> fallbacks_;
   const Clock& clock_;
   Random& random_;
-  std::mutex mu_;          // guards preferred_, preferred_until_
-  std::string preferred_;  // a fallback host that worked; "" = none
-  std::chrono::steady_clock::time_point preferred_until_;
+  Mutex mu_;
+  std::string preferred_ GUARDED_BY(mu_);  // a fallback host that worked; "" = none
+  std::chrono::steady_clock::time_point preferred_until_ GUARDED_BY(mu_);
 };
 
 }  // namespace presenced

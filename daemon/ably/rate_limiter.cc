@@ -27,18 +27,18 @@ RateLimiter::RateLimiter(double configured_per_second, const Clock& clock, Metri
       clock_(clock),
       metrics_(metrics),
       ceiling_(configured_) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   PublishLocked();
 }
 
 double RateLimiter::ceiling() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   IncreaseLocked(clock_.SteadyNow());
   return ceiling_;
 }
 
 std::optional<SteadyTime> RateLimiter::Reserve(milliseconds max_pause) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const SteadyTime now = clock_.SteadyNow();
   IncreaseLocked(now);
   if (paused_until_ - now > max_pause) return std::nullopt;
@@ -56,7 +56,7 @@ bool RateLimiter::Wait(const std::atomic<bool>& cancel, milliseconds max_pause) 
 }
 
 void RateLimiter::OnRateLimited(std::optional<milliseconds> retry_after) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const SteadyTime now = clock_.SteadyNow();
   if (retry_after) paused_until_ = std::max(paused_until_, now + *retry_after);
   // Requests in flight together are refused together: that is one signal, not several.

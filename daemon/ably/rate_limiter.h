@@ -21,6 +21,7 @@
 #include <optional>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "metrics/metrics.h"
 
 namespace presenced {
@@ -46,21 +47,24 @@ class RateLimiter {
   double ceiling();
 
  private:
-  void IncreaseLocked(std::chrono::steady_clock::time_point now);
-  void PublishLocked();
+  void IncreaseLocked(std::chrono::steady_clock::time_point now) REQUIRES(mu_);
+  void PublishLocked() REQUIRES(mu_);
 
   const double configured_;
   const Clock& clock_;
   Metrics& metrics_;
 
-  std::mutex mu_;          // guards everything below
-  double ceiling_;         // 0 = none
-  double recover_to_ = 0;  // with no configured ceiling: lift it once back at this rate
-  std::chrono::steady_clock::time_point next_{};          // earliest next start
-  std::chrono::steady_clock::time_point paused_until_{};  // Retry-After
-  std::chrono::steady_clock::time_point last_change_{};   // last decrease or increase
-  std::chrono::steady_clock::time_point last_decrease_{};
-  std::deque<std::chrono::steady_clock::time_point> recent_;  // starts in the last second
+  Mutex mu_;
+  double ceiling_ GUARDED_BY(mu_);  // 0 = none
+  // With no configured ceiling: lift it once back at this rate.
+  double recover_to_ GUARDED_BY(mu_) = 0;
+  std::chrono::steady_clock::time_point next_ GUARDED_BY(mu_){};          // earliest next start
+  std::chrono::steady_clock::time_point paused_until_ GUARDED_BY(mu_){};  // Retry-After
+  // Last decrease or increase.
+  std::chrono::steady_clock::time_point last_change_ GUARDED_BY(mu_){};
+  std::chrono::steady_clock::time_point last_decrease_ GUARDED_BY(mu_){};
+  // Starts in the last second.
+  std::deque<std::chrono::steady_clock::time_point> recent_ GUARDED_BY(mu_);
 };
 
 }  // namespace presenced

@@ -17,6 +17,7 @@
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
+#include "common/mutex.h"
 #include "common/worker_pool.h"
 
 namespace presenced {
@@ -69,10 +70,10 @@ class AblyRestClient final : public PresenceSource {
   };
   // Where a cycle's planning stands: channels [0, next) are taken.
   struct Plan {
-    std::mutex mu;
+    Mutex mu;
     std::condition_variable probed;  // the probe finished
-    size_t next = 0;
-    bool probe_running = false;
+    size_t next GUARDED_BY(mu) = 0;
+    bool probe_running GUARDED_BY(mu) = false;
   };
   // Takes the next request of the cycle (empty once every channel is taken). Planned when a fetch
   // thread is free, so it uses the sizes of the answers that arrived meanwhile. While no size is
@@ -108,11 +109,12 @@ class AblyRestClient final : public PresenceSource {
   // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
   WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
-  mutable std::mutex paged_mu_;     // guards paged_, sizes_, sizes_total_
-  std::set<std::string> paged_;     // channels too big for a batch: read page by page
+  mutable Mutex paged_mu_;
+  // Channels too big for a batch: read page by page.
+  std::set<std::string> paged_ GUARDED_BY(paged_mu_);
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
-  std::unordered_map<std::string, uint64_t> sizes_;
-  uint64_t sizes_total_ = 0;  // the sum of sizes_
+  std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
+  uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
   const std::atomic<bool> never_{false};
 };
 
@@ -120,9 +122,9 @@ AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& chan
                                             Plan& plan) const {
   const size_t per_request = batch_size_.load();
   const uint64_t budget = config_.batch_response_bytes;
-  std::unique_lock plan_lock(plan.mu);
-  plan.probed.wait(plan_lock, [&] { return !plan.probe_running; });
-  std::lock_guard lock(paged_mu_);
+  MutexLock plan_lock(plan.mu);
+  plan.probed.wait(plan_lock.native(), [&]() REQUIRES(plan.mu) { return !plan.probe_running; });
+  MutexLock lock(paged_mu_);
   Job job;
   job.probe = budget > 0 && sizes_.empty() && plan.next < channels.size();
   plan.probe_running = job.probe;
@@ -152,7 +154,7 @@ AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& chan
 
 void AblyRestClient::FinishProbe(Plan& plan) {
   {
-    std::lock_guard lock(plan.mu);
+    MutexLock lock(plan.mu);
     plan.probe_running = false;
   }
   plan.probed.notify_all();
@@ -163,7 +165,7 @@ void AblyRestClient::RememberSizes(const BatchPresenceResult& parsed, size_t bod
   uint64_t weight = 0;
   for (const ChannelPresence& channel : parsed.channels) weight += channel.members.size() + 1;
   if (weight == 0) return;
-  std::lock_guard lock(paged_mu_);
+  MutexLock lock(paged_mu_);
   for (const ChannelPresence& channel : parsed.channels) {
     const uint64_t size = body_bytes * (channel.members.size() + 1) / weight;
     auto [it, inserted] = sizes_.try_emplace(channel.channel, size);
@@ -176,10 +178,10 @@ void AblyRestClient::RememberSizes(const BatchPresenceResult& parsed, size_t bod
 }
 
 void AblyRestClient::ForgetSizesNotIn(const std::vector<std::string>& channels) {
-  std::lock_guard lock(paged_mu_);
+  MutexLock lock(paged_mu_);
   if (sizes_.empty()) return;
   const std::unordered_set<std::string_view> polled(channels.begin(), channels.end());
-  std::erase_if(sizes_, [&](const auto& entry) {
+  std::erase_if(sizes_, [&](const auto& entry) REQUIRES(paged_mu_) {
     if (polled.contains(entry.first)) return false;
     sizes_total_ -= entry.second;
     return true;
@@ -282,7 +284,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     }
     if (answer.kind == AblyAnswer::Kind::kTooLarge) {
       {
-        std::lock_guard lock(paged_mu_);
+        MutexLock lock(paged_mu_);
         paged_.insert(names.front());
       }
       spdlog::info(

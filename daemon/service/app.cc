@@ -84,7 +84,7 @@ App::~App() = default;
 Status App::RequestReload() {
   std::shared_ptr<const Config> current;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     current = config_;
   }
   notifier_->Send("RELOADING=1");
@@ -97,7 +97,7 @@ Status App::RequestReload() {
     return loaded.error();
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     pending_ = std::make_shared<const Config>(std::move(*loaded));
   }
   wake_.notify_all();
@@ -106,7 +106,7 @@ Status App::RequestReload() {
 
 Status App::RequestSync(Parts& parts, const std::string& webhook) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const auto& hooks = config_->webhooks;
     if (std::none_of(hooks.begin(), hooks.end(),
                      [&](const WebhookConfig& hook) { return hook.name == webhook; })) {
@@ -122,7 +122,7 @@ void App::RequestStop() {
   {
     // Set under mu_: the loop and the watchdog test stop_ under mu_ before they wait, so a stop
     // set between their test and their wait would otherwise be missed until a timeout.
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -131,7 +131,7 @@ void App::RequestStop() {
 int App::Run() {
   std::shared_ptr<const Config> config;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     config = config_;
   }
   Parts parts;
@@ -155,7 +155,7 @@ int App::Run() {
   parts.status = make.status([this, &parts] {
     std::shared_ptr<const Config> current;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       current = config_;
     }
     return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
@@ -166,7 +166,7 @@ int App::Run() {
                                parts.status->AddEvents(events);
                                bool to_stdout;
                                {
-                                 std::lock_guard lock(mu_);
+                                 MutexLock lock(mu_);
                                  to_stdout = config_->output.stdout_events;
                                }
                                const bool debug = spdlog::should_log(spdlog::level::debug);
@@ -235,7 +235,7 @@ int App::Run() {
 bool App::Loop(Parts& parts) {
   std::shared_ptr<const Config> config;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     config = config_;
   }
   parts.grid_start = clock_.SteadyNow();
@@ -247,13 +247,14 @@ bool App::Loop(Parts& parts) {
   while (!stop_) {
     heartbeat_ms_ = clock_.NowMs();
     {
-      std::unique_lock lock(mu_);
-      clock_.WaitUntil(wake_, lock, next_cycle, [&] { return stop_ || pending_ != nullptr; });
+      MutexLock lock(mu_);
+      clock_.WaitUntil(wake_, lock.native(), next_cycle,
+                       [&]() REQUIRES(mu_) { return stop_ || pending_ != nullptr; });
       if (stop_) break;
       if (pending_) {
         auto next = std::move(pending_);
         pending_ = nullptr;
-        lock.unlock();
+        lock.Unlock();
         ApplyConfig(parts, next);
         config = next;
         parts.grid_start = clock_.SteadyNow();
@@ -320,7 +321,7 @@ void App::RecordCommit(bool committed) {
 void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   std::shared_ptr<const Config> previous;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     previous = config_;
     config_ = next;
   }
@@ -407,10 +408,10 @@ void App::UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Con
 
 void App::WatchdogLoop(std::chrono::milliseconds period,
                        std::chrono::steady_clock::time_point first) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   auto next = first;
   while (!stop_) {
-    clock_.WaitUntil(wake_, lock, next, [&] { return stop_.load(); });
+    clock_.WaitUntil(wake_, lock.native(), next, [&] { return stop_.load(); });
     if (stop_) break;
     next = clock_.SteadyNow() + period;
     // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/result.h"
 #include "config/config.h"
 #include "config/config_loader.h"
@@ -71,10 +72,11 @@ class App {
   std::unique_ptr<Metrics> metrics_;           // never replaced
   std::unique_ptr<SystemdNotifier> notifier_;  // $NOTIFY_SOCKET, a no-op without it
 
-  std::mutex mu_;                 // guards config_, pending_, and the wake-ups below
+  Mutex mu_;                      // also orders the wake-ups below
   std::condition_variable wake_;  // waited on through clock_.WaitUntil
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<const Config> pending_;  // validated by RequestReload, applied by the loop
+  std::shared_ptr<const Config> config_ GUARDED_BY(mu_);
+  // Validated by RequestReload, applied by the loop.
+  std::shared_ptr<const Config> pending_ GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
   Readiness readiness_;  // GET /-/ready: "first_cycle" is set until a first cycle finished
   std::atomic<int64_t> heartbeat_ms_{0};  // last time the loop made progress (watchdog)
