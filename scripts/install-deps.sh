@@ -9,12 +9,12 @@ build_packages=(
   libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-# Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and
-# python3-yaml to lint the Kubernetes manifests; debootstrap, systemd-nspawn (systemd-container), podman
+# Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, tinyproxy (a
+# real HTTP proxy for the proxy tests), and python3-yaml to lint the Kubernetes manifests; debootstrap, systemd-nspawn (systemd-container), podman
 # and lintian to build the Debian package and the image and run them (tests/deploy/boot_test.sh, image_test.sh).
 # clang and its compiler-rt (libFuzzer, sanitizers) build the fuzz targets (scripts/fuzz.sh).
 # chromium renders the status page headless (tests/deploy/status_page_screenshot.sh; ~85 s to install).
-test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev
+test_packages=(prometheus systemd curl clang-format python3 python3-yaml ccache clang libclang-rt-dev tinyproxy
   debootstrap systemd-container podman lintian dpkg-dev file chromium)
 
 wanted=("${build_packages[@]}" "${test_packages[@]}")

@@ -60,7 +60,15 @@ class PresenceSource {
   virtual void StreamHistory(const std::vector<HistoryRequest>& requests,
                              const std::atomic<bool>& cancel, const HistoryConsumer& consume) = 0;
   // Lists the active channels whose names start with `prefix`, following every `Link: next` page.
-  virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix) = 0;
+  // Once `cancel` is set it sends no further request and waits no longer for a retry: it returns
+  // an Error (a stop must not wait for a slow enumeration).
+  virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix,
+                                                        const std::atomic<bool>& cancel) = 0;
+  // ListChannels without a cancel.
+  Result<std::vector<std::string>> ListChannels(const std::string& prefix) {
+    const std::atomic<bool> never{false};
+    return ListChannels(prefix, never);
+  }
 
   // Returns exactly one ChannelPresence per input channel, in input order (StreamPresence
   // collected; for callers that want every channel at once, such as --once).

@@ -60,7 +60,9 @@ class AblyRestClient final : public PresenceSource {
                       const ChannelConsumer& consume) override;
   void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>& cancel,
                      const HistoryConsumer& consume) override;
-  Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
+  Result<std::vector<std::string>> ListChannels(const std::string& prefix,
+                                                const std::atomic<bool>& cancel) override;
+  using PresenceSource::ListChannels;
 
  private:
   struct Job {
@@ -98,7 +100,8 @@ class AblyRestClient final : public PresenceSource {
   // failed (already logged).
   void Record(const std::vector<ChannelPresence>& out, const Indices& indices,
               const std::string& host, bool request_failed) const;
-  void SleepBeforeRetry(int retry);
+  // Waits a jittered delay before retrying a busy enumeration; false when cancelled.
+  bool SleepBeforeRetry(int retry, const std::atomic<bool>& cancel);
 
   const AblyConfig config_;
   Metrics& metrics_;
@@ -115,7 +118,6 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
-  const std::atomic<bool> never_{false};
 };
 
 AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
@@ -418,30 +420,34 @@ void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indic
   }
 }
 
-void AblyRestClient::SleepBeforeRetry(int retry) {
+bool AblyRestClient::SleepBeforeRetry(int retry, const std::atomic<bool>& cancel) {
   // Full jitter around an exponential base, so concurrent enumerators do not retry in step.
   // Uniform in [base/2, 3*base/2).
   const auto base = kBusyBaseDelay * (1 << std::min(retry, 2));
   const auto jitter = std::chrono::duration_cast<std::chrono::milliseconds>(
       base / 2 + std::chrono::duration<double, std::milli>(random_.Uniform01() * base.count()));
-  clock_.SleepFor(jitter, never_);
+  return clock_.SleepFor(jitter, cancel);
 }
 
-Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix) {
+Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix,
+                                                              const std::atomic<bool>& cancel) {
   const std::string first =
       transport_.base_path() + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
   std::string target = first;
   std::vector<std::string> names;
   int busy_retries = 0, restarts = 0;
   for (int page = 0; page < kMaxPages;) {
-    AblyAnswer answer = transport_.Get(target, never_);
+    const Error cancelled{"channel enumeration cancelled: presenced is stopping"};
+    if (cancel) return cancelled;
+    AblyAnswer answer = transport_.Get(target, cancel);
     if (!answer.ok()) {
+      if (cancel) return cancelled;
       const int code = answer.kind == AblyAnswer::Kind::kResponse ? answer.error.code : 0;
       if (code == kEnumerationBusy && busy_retries < kMaxBusyRetries) {
         spdlog::info(
             "discovery: another enumeration of this Ably app is running (42912); "
             "retrying");
-        SleepBeforeRetry(busy_retries++);
+        if (!SleepBeforeRetry(busy_retries++, cancel)) return cancelled;
         continue;
       }
       if (code == kPaginationInvalid && restarts < kMaxEnumerationRestarts) {

@@ -243,6 +243,22 @@ void Metrics::SetTotals(uint64_t members, uint64_t clients) {
   impl_->clients.Add({}).Set(static_cast<double>(clients));
 }
 
+void Metrics::SetOtherChannels(uint64_t members, uint64_t clients,
+                               double oldest_success_unix_seconds) {
+  impl_->members.Add({}).Set(static_cast<double>(members));
+  impl_->clients.Add({}).Set(static_cast<double>(clients));
+  if (oldest_success_unix_seconds > 0) {
+    impl_->last_success.Add({}).Set(oldest_success_unix_seconds);
+  }
+}
+
+void Metrics::ClearOtherChannels() {
+  if (!impl_->per_channel) return;  // then the unlabelled series are the totals
+  for (Family<Gauge>* family : {&impl_->members, &impl_->clients, &impl_->last_success}) {
+    if (family->Has({})) family->Remove(&family->Add({}));
+  }
+}
+
 void Metrics::SetClientsDistinct(uint64_t clients) {
   impl_->clients_distinct.Set(static_cast<double>(clients));
 }

@@ -31,6 +31,12 @@ class Metrics {
   // SetTotals instead and this is a no-op).
   void SetChannelMembers(const std::string& channel, uint64_t members, uint64_t clients);
   void SetTotals(uint64_t members, uint64_t clients);
+  // With per_channel on: sets the unlabelled member, client and last-success series to the sums
+  // (and the oldest success) of the channels that have no series of their own (discovered
+  // channels when metrics.per_channel is not set explicitly), so that sum(presenced_members) stays
+  // the total. ClearOtherChannels removes them once every channel has its own.
+  void SetOtherChannels(uint64_t members, uint64_t clients, double oldest_success_unix_seconds);
+  void ClearOtherChannels();
   // Distinct clientIds across all channels (always unlabelled).
   void SetClientsDistinct(uint64_t clients);
   void SetChannelLastSuccess(const std::string& channel, double unix_seconds);

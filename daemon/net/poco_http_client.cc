@@ -26,6 +26,7 @@
 #include <string>
 
 #include "net/http_client.h"
+#include "net/proxy.h"
 #include "net/session_pool.h"
 #include "net/url.h"
 
@@ -120,7 +121,7 @@ class Session final : public Base, public RawBodyReader {
 
 class PocoHttpClient final : public HttpClient {
  public:
-  explicit PocoHttpClient(const TlsOptions& tls);
+  explicit PocoHttpClient(const HttpClientOptions& options);
 
   HttpResult Send(const HttpRequest& request) override;
 
@@ -138,10 +139,12 @@ class PocoHttpClient final : public HttpClient {
 
   Poco::Net::Context::Ptr tls_context_;  // null when TLS setup failed (then tls_error_ says why)
   std::string tls_error_;
+  const ProxySettings proxy_;
   SessionPool pool_;
 };
 
-PocoHttpClient::PocoHttpClient(const TlsOptions& tls) {
+PocoHttpClient::PocoHttpClient(const HttpClientOptions& options) : proxy_(options.proxy) {
+  const HttpClientOptions& tls = options;
   try {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
@@ -162,6 +165,12 @@ std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const U
         std::make_unique<Session<Poco::Net::HTTPSClientSession>>(url.host, url.port, tls_context_);
   } else {
     session = std::make_unique<Session<Poco::Net::HTTPClientSession>>(url.host, url.port);
+  }
+  // Through a proxy (net/proxy.h): Poco tunnels https with CONNECT and sends http to it with the
+  // absolute URL, with Proxy-Authorization: Basic when the proxy URL has user info.
+  if (const std::optional<ProxyRoute> proxy = ProxyFor(proxy_, url)) {
+    session->setProxy(proxy->host, proxy->port);
+    if (!proxy->username.empty()) session->setProxyCredentials(proxy->username, proxy->password);
   }
   session->setKeepAlive(true);
   return session;
@@ -314,8 +323,8 @@ std::optional<TransportError> PocoHttpClient::ReadStream(std::istream& body, std
 
 }  // namespace
 
-std::unique_ptr<HttpClient> MakePocoHttpClient(const TlsOptions& tls) {
-  return std::make_unique<PocoHttpClient>(tls);
+std::unique_ptr<HttpClient> MakePocoHttpClient(const HttpClientOptions& options) {
+  return std::make_unique<PocoHttpClient>(options);
 }
 
 }  // namespace presenced

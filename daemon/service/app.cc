@@ -23,6 +23,12 @@ constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
 
+// How the HTTP clients (Ably's and the webhooks') reach servers: the CA bundle and the proxy.
+HttpClientOptions ClientOptions(const Config& config) {
+  return {config.ably.ca_file,
+          ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}};
+}
+
 // The status page's first line: version, revision and shard.
 std::string BuildLine(const Config& config) {
   return std::string("presenced ") + kVersion + " (revision " + kRevision + "), shard " +
@@ -52,8 +58,9 @@ struct App::Parts {
   Metrics* metrics = nullptr;
   OpenedState state;            // the lock is held for the whole run: one daemon per state.dir
   StateStore* store = nullptr;  // state.store
-  std::unique_ptr<HttpClient> ably_http;
-  std::unique_ptr<HttpClient> webhook_http;
+  // Replaced in place when a reload changes ClientOptions: every holder uses the new one.
+  std::unique_ptr<ReplaceableHttpClient> ably_http;
+  std::unique_ptr<ReplaceableHttpClient> webhook_http;
   std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -87,7 +94,11 @@ Status App::RequestReload() {
     MutexLock lock(mu_);
     current = config_;
   }
-  notifier_->Send("RELOADING=1");
+  // systemd (Type=notify-reload, and `systemctl status` before it) tracks the reload until READY=1;
+  // MONOTONIC_USEC tells it which reload this is (CLOCK_MONOTONIC, as steady_clock on Linux).
+  const auto monotonic =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.SteadyNow().time_since_epoch());
+  notifier_->Send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic.count()));
   auto loaded = deps_.load_config(current->path);
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}: {}", current->path,
@@ -146,8 +157,8 @@ int App::Run() {
   }
   parts.state = std::move(*state);
   parts.store = parts.state.store.get();
-  parts.ably_http = make.http({config->ably.ca_file});
-  parts.webhook_http = make.http({config->ably.ca_file});
+  parts.ably_http = std::make_unique<ReplaceableHttpClient>(make.http(ClientOptions(*config)));
+  parts.webhook_http = std::make_unique<ReplaceableHttpClient>(make.http(ClientOptions(*config)));
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
   parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
@@ -333,7 +344,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   SetupLogging(next->log);
   const AblyConfig& was = previous->ably;
   const AblyConfig& now = next->ably;
-  const bool new_http = now.ca_file != was.ca_file;
+  const bool new_http = ClientOptions(*next) != ClientOptions(*previous);
   // A token fetched from auth_url is kept across reloads that do not change how it is obtained.
   const bool new_auth = new_http || now.auth != was.auth || now.credential != was.credential ||
                         now.token_file != was.token_file || now.auth_url != was.auth_url ||
@@ -342,7 +353,12 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                         now.connect_timeout != was.connect_timeout;
   parts.source.reset();
   const AppMakers& make = deps_.makers;
-  if (new_http) parts.ably_http = make.http({now.ca_file});
+  if (new_http) {
+    // The webhooks' senders hold webhook_http: they send through the new client from their next
+    // request on (a new ably.ca_file or proxy reaches them too).
+    parts.ably_http->Replace(make.http(ClientOptions(*next)));
+    parts.webhook_http->Replace(make.http(ClientOptions(*next)));
+  }
   if (new_auth) parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, clock_);
   parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
@@ -365,7 +381,8 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
 void App::Discover(Parts& parts, const Config& config) {
   parts.next_discovery = clock_.SteadyNow() + config.discovery.interval;
   for (const auto& prefix : config.discovery.prefixes) {
-    auto names = parts.source->ListChannels(prefix);
+    auto names = parts.source->ListChannels(prefix, stop_);
+    if (stop_) return;
     if (!names.ok()) {
       spdlog::warn("discovery: prefix {}: {}; keeping the {} channels found before", prefix,
                    names.error().message, parts.discovered[prefix].size());

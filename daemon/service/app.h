@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "config/config_loader.h"
 #include "metrics/metrics.h"
+#include "net/replaceable_http_client.h"
 #include "service/app_makers.h"
 #include "service/systemd_notify.h"
 #include "web/readiness.h"

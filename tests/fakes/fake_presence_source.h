@@ -52,7 +52,8 @@ class FakeSource final : public PresenceSource {
     }
     history_requests.push_back(requests);
   }
-  Result<std::vector<std::string>> ListChannels(const std::string&) override {
+  Result<std::vector<std::string>> ListChannels(const std::string&,
+                                                const std::atomic<bool>&) override {
     return std::vector<std::string>{};
   }
 

@@ -17,6 +17,12 @@ std::optional<double> MetricValue(const std::string& exposition, const std::stri
 DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
                              std::map<std::string, std::string> env)
     : dir_(dir), env_(std::move(env)) {
+  // A proxy in the developer's environment must not reach the fakes on 127.0.0.1 (an empty
+  // variable is no proxy); a test that wants one passes it.
+  for (const char* name :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+    env_.try_emplace(name, "");
+  }
   RewriteConfig(config_body);
 }
 
