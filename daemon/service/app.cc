@@ -29,6 +29,13 @@ HttpClientOptions ClientOptions(const Config& config) {
           ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}};
 }
 
+// How long the poll loop may go without progress before it counts as hung (/-/healthy answers
+// 503, the systemd watchdog stops its pings): a poll interval plus the worst-case request time,
+// twice over, and a minute of margin.
+int64_t ProgressBudgetMs(const Config& config) {
+  return config.poll.interval.count() * 2 + config.ably.request_timeout.count() * 4 + 60'000;
+}
+
 // The status page's first line: version, revision and shard.
 std::string BuildLine(const Config& config) {
   return std::string("presenced ") + kVersion + " (revision " + kRevision + "), shard " +
@@ -198,6 +205,7 @@ int App::Run() {
     return 1;
   }
 
+  heartbeat_ms_ = clock_.NowMs();
   HttpHandlers handlers{
       [&parts] { return parts.metrics->Serialize(); },
       [this] { return readiness_.NotReadyReason(); },
@@ -205,6 +213,7 @@ int App::Run() {
       [this, &parts] { return parts.status->Json(clock_.NowMs()); },
       [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); },
       [this, &parts](const std::string& webhook) { return RequestSync(parts, webhook); }};
+  handlers.unhealthy = [this] { return Unhealthy(); };
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
   auto server =
@@ -261,6 +270,7 @@ bool App::Loop(Parts& parts) {
       MutexLock lock(mu_);
       clock_.WaitUntil(wake_, lock.native(), next_cycle,
                        [&]() REQUIRES(mu_) { return stop_ || pending_ != nullptr; });
+      heartbeat_ms_ = clock_.NowMs();  // waiting for the next slot is progress too
       if (stop_) break;
       if (pending_) {
         auto next = std::move(pending_);
@@ -431,12 +441,23 @@ void App::WatchdogLoop(std::chrono::milliseconds period,
     clock_.WaitUntil(wake_, lock.native(), next, [&] { return stop_.load(); });
     if (stop_) break;
     next = clock_.SteadyNow() + period;
-    // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus
-    // the worst-case request time is a hang systemd should restart.
-    const int64_t budget_ms =
-        config_->poll.interval.count() * 2 + config_->ably.request_timeout.count() * 4 + 60'000;
-    if (clock_.NowMs() - heartbeat_ms_.load() < budget_ms) notifier_->Send("WATCHDOG=1");
+    // Ping only while the loop makes progress: a hang systemd should restart.
+    if (clock_.NowMs() - heartbeat_ms_.load() < ProgressBudgetMs(*config_)) {
+      notifier_->Send("WATCHDOG=1");
+    }
   }
+}
+
+std::optional<std::string> App::Unhealthy() {
+  int64_t budget_ms;
+  {
+    MutexLock lock(mu_);
+    budget_ms = ProgressBudgetMs(*config_);
+  }
+  const int64_t quiet_ms = clock_.NowMs() - heartbeat_ms_.load();
+  if (quiet_ms < budget_ms) return std::nullopt;
+  return "the poll loop has made no progress for " + std::to_string(quiet_ms / 1000) +
+         "s (budget " + std::to_string(budget_ms / 1000) + "s)";
 }
 
 }  // namespace presenced

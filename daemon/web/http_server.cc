@@ -90,7 +90,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       Reply(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
             handlers_.metrics());
     } else if (path == "/-/healthy" && get) {
-      Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is healthy.\n");
+      if (const auto reason = handlers_.unhealthy ? handlers_.unhealthy() : std::nullopt) {
+        Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
+              "presenced is not healthy:\n" + *reason + "\n");
+      } else {
+        Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is healthy.\n");
+      }
     } else if (path == "/-/ready" && get) {
       if (const auto reason = handlers_.not_ready()) {
         Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",

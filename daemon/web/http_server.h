@@ -27,6 +27,9 @@ struct HttpHandlers {
   std::function<std::string(size_t page)> status_html = nullptr;
   // POST /-/sync?webhook=NAME: queues a sync for that webhook; Error = no such webhook.
   std::function<Status(const std::string& webhook)> sync = nullptr;
+  // Why the daemon is not healthy (GET /-/healthy answers 503 with it: the poll loop made no
+  // progress), or nullopt when it is; unset: always healthy.
+  std::function<std::optional<std::string>()> unhealthy = nullptr;
 };
 
 struct HttpServerOptions {

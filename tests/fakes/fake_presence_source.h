@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -19,6 +20,7 @@ class FakeSource final : public PresenceSource {
  public:
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>&,
                       const ChannelConsumer& consume) override {
+    if (before_fetch) before_fetch();
     for (size_t i = 0; i < channels.size(); ++i) {
       ChannelPresence result;
       result.channel = channels[i];
@@ -56,6 +58,9 @@ class FakeSource final : public PresenceSource {
                                                 const std::atomic<bool>&) override {
     return std::vector<std::string>{};
   }
+
+  // Called at the start of every StreamPresence (a test may block the poll loop in it).
+  std::function<void()> before_fetch;
 
   void Enter(const std::string& channel, const std::string& client, const std::string& data) {
     members[channel].push_back({client, "conn-" + client,

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <mutex>
@@ -38,10 +39,10 @@ HttpResult NoNetwork(const HttpRequest&) {
 }
 
 Config ConfigWith(const std::string& state_dir, const std::string& channels,
-                  const std::string& interval = "100ms") {
-  const std::string yaml = "channels: " + channels + "\npoll: {interval: " + interval +
-                           "}\nstate: {dir: " + state_dir +
-                           "}\nhttp: {listen: '127.0.0.1:0'}\nmetrics: {per_channel: false}\n";
+                  const std::string& interval = "100ms", const std::string& extra = "") {
+  const std::string yaml =
+      "channels: " + channels + "\npoll: {interval: " + interval + "}\nstate: {dir: " + state_dir +
+      "}\nhttp: {listen: '127.0.0.1:0'}\nmetrics: {per_channel: false}\n" + extra;
   auto config = ParseConfig(yaml, "app_test.yaml", [](const std::string& name) {
     return name == "ABLY_API_KEY" ? std::optional<std::string>("app.key:secret") : std::nullopt;
   });
@@ -118,7 +119,7 @@ class AppOnFakeClockTest : public ::testing::Test {
   }
 
   // Runs App on `channels`; returns once its first cycle ran.
-  void Start(const std::string& channels) {
+  void Start(const std::string& channels, const std::string& extra = "") {
     AppDeps deps;
     deps.load_config = [this](const std::string&) { return reload_(); };
     deps.clock = &clock_;
@@ -126,8 +127,13 @@ class AppOnFakeClockTest : public ::testing::Test {
     metrics_ = deps.metrics.get();
     deps.notifier = notifier_ ? std::move(notifier_) : std::make_unique<SystemdNotifier>("");
     deps.makers = StandardMakers(random_);
-    deps.makers.http = [](const TlsOptions&) {
-      return std::make_unique<FakeHttpClient>(NoNetwork);
+    deps.makers.http = [this](const HttpClientOptions& options) {
+      // Every request answers 200 and is recorded with the ca_file of the client that sent it.
+      return std::make_unique<FakeHttpClient>([this, ca = options.ca_file](const HttpRequest& r) {
+        std::lock_guard lock(mu_);
+        sent_.emplace_back(ca, r.url);
+        return HttpResult(HttpResponse{200, {}, ""});
+      });
     };
     deps.makers.source = [this](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
       auto source = ScriptedSource();
@@ -141,14 +147,14 @@ class AppOnFakeClockTest : public ::testing::Test {
       handlers_ = std::move(handlers);
       return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>());
     };
-    app_ =
-        std::make_unique<App>(std::make_shared<const Config>(Settings(channels)), std::move(deps));
+    app_ = std::make_unique<App>(std::make_shared<const Config>(Settings(channels, extra)),
+                                 std::move(deps));
     run_ = std::thread([this] { exit_code_ = app_->Run(); });
     ASSERT_TRUE(WaitFor([&] { return Metric("presenced_poll_cycles_total") == 1 && Idle(); }, 2s));
   }
 
-  Config Settings(const std::string& channels) const {
-    return ConfigWith(state_dir(), channels, "10s");
+  Config Settings(const std::string& channels, const std::string& extra = "") const {
+    return ConfigWith(state_dir(), channels, "10s", extra);
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
@@ -170,6 +176,16 @@ class AppOnFakeClockTest : public ::testing::Test {
     std::lock_guard lock(mu_);
     return handlers_.not_ready();
   }
+  // What GET /-/healthy answers: nullopt (200) or the reason (503).
+  std::optional<std::string> Unhealthy() {
+    std::lock_guard lock(mu_);
+    return handlers_.unhealthy();
+  }
+  // True once a request to `url` went out through a client made with `ca_file`.
+  bool SentVia(const std::string& ca_file, const std::string& url) {
+    std::lock_guard lock(mu_);
+    return std::find(sent_.begin(), sent_.end(), std::make_pair(ca_file, url)) != sent_.end();
+  }
   // The source the loop polls now (a reload makes a new one). Change it only while Idle().
   FakeSource& Source() {
     std::lock_guard lock(mu_);
@@ -186,9 +202,10 @@ class AppOnFakeClockTest : public ::testing::Test {
   std::unique_ptr<SystemdNotifier> notifier_;  // set before Start to replace the silent one
   std::function<Result<Config>()> reload_;     // what a reload reads
   Metrics* metrics_ = nullptr;                 // owned by the App
-  std::mutex mu_;                              // guards sources_ and handlers_
+  std::mutex mu_;                              // guards sources_, handlers_ and sent_
   std::vector<FakeSource*> sources_;           // every source made, owned by the App
   HttpHandlers handlers_;
+  std::vector<std::pair<std::string, std::string>> sent_;  // (client's ca_file, url) per request
   std::unique_ptr<App> app_;
   std::thread run_;
   std::atomic<int> exit_code_{-1};
@@ -299,6 +316,79 @@ TEST_F(AppOnFakeClockTest, PingsTheWatchdogEveryPeriodOfTheClock) {
   EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
   clock_.Advance(3s);
   EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
+}
+
+// GET /-/healthy (CONTRACT §6): 200 while the poll loop makes progress, 503 once it has made
+// none within the budget the systemd watchdog uses (here 2 × 10 s + 4 × 10 s + 60 s = 120 s), so
+// Kubernetes and Docker restart a wedged daemon too.
+TEST_F(AppOnFakeClockTest, HealthyAnswers503WhenThePollLoopMakesNoProgress) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  EXPECT_EQ(Unhealthy(), std::nullopt);
+  std::mutex gate_mu;
+  std::condition_variable gate;
+  bool open = false;
+  std::atomic<bool> blocked{false};
+  Source().before_fetch = [&] {
+    blocked = true;
+    std::unique_lock lock(gate_mu);
+    gate.wait(lock, [&] { return open; });
+  };
+  clock_.Advance(*clock_.EarliestWait());  // the next cycle starts and hangs in its fetch
+  ASSERT_TRUE(WaitFor([&] { return blocked.load(); }, 2s));
+  clock_.Advance(119s);
+  EXPECT_EQ(Unhealthy(), std::nullopt) << "within the budget";
+  clock_.Advance(2s);
+  const std::optional<std::string> reason = Unhealthy();
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_EQ(*reason, "the poll loop has made no progress for 121s (budget 120s)");
+  {
+    std::lock_guard lock(gate_mu);
+    open = true;
+  }
+  gate.notify_all();
+  EXPECT_TRUE(WaitFor([&] { return !Unhealthy().has_value(); }, 2s)) << "progress again";
+}
+
+// Code review (issue 18): a reload that changes ably.ca_file (or the proxy) must reach the
+// webhooks' HTTP client too, not only Ably's.
+TEST_F(AppOnFakeClockTest, AReloadWithANewCaFileReachesTheWebhooks) {
+  const std::string hook =
+      "webhooks:\n  - {name: w, url: 'http://hooks.test/p', batch: {max_delay: 0s}}\n";
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]", "ably: {ca_file: /old/ca.pem}\n" + hook));
+  // Fake time runs on (the webhook worker waits on the clock as well) until `sent` holds.
+  const auto advancing = [&](const std::function<bool()>& sent) {
+    return WaitFor([&] {
+      clock_.Advance(1s);
+      return sent();
+    });
+  };
+  Source().Enter("room:a", "dan", "4");
+  EXPECT_TRUE(advancing([&] { return SentVia("/old/ca.pem", "http://hooks.test/p"); }));
+
+  reload_ = [&]() -> Result<Config> {
+    return Settings("[room:a]", "ably: {ca_file: /new/ca.pem}\n" + hook);
+  };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  // A reload applies at once and starts a cycle on the new source; its fetch is over once counted.
+  const double cycles = Metric("presenced_poll_cycles_total");
+  ASSERT_TRUE(WaitFor([&] { return Metric("presenced_poll_cycles_total") > cycles; }, 2s));
+  ASSERT_EQ(SourcesMade(), 2u);
+  Source().Enter("room:a", "eve", "5");
+  EXPECT_TRUE(advancing([&] { return SentVia("/new/ca.pem", "http://hooks.test/p"); }));
+}
+
+// A reload tells systemd it began (RELOADING=1 with MONOTONIC_USEC, as Type=notify-reload wants)
+// and READY=1 once the new config is live.
+TEST_F(AppOnFakeClockTest, AReloadIsAnnouncedToSystemdAndEndsWithReady) {
+  const std::string path = dir_.path() + "/notify.sock";
+  testing::NotifySocket socket(path);
+  notifier_ = std::make_unique<SystemdNotifier>(path);
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  ASSERT_TRUE(socket.WaitFor("READY=1", 2s));
+  reload_ = [&]() -> Result<Config> { return Settings("[room:a, room:b]"); };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  EXPECT_TRUE(socket.WaitFor("RELOADING=1\nMONOTONIC_USEC=", 2s));
+  EXPECT_TRUE(socket.WaitFor("READY=1\nSTATUS=config reloaded", 2s));
 }
 
 }  // namespace
