@@ -107,6 +107,10 @@ Status App::RequestReload() {
       std::chrono::duration_cast<std::chrono::microseconds>(clock_.SteadyNow().time_since_epoch());
   notifier_->Send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic.count()));
   auto loaded = deps_.load_config(current->path);
+  // TLS files are read again on every reload: ones that make no TLS context reject it.
+  if (loaded.ok()) {
+    if (Status tls = HttpServer::CheckTls(loaded->http.tls); !tls.ok()) loaded = tls.error();
+  }
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}: {}", current->path,
                   loaded.error().message);
@@ -216,6 +220,8 @@ int App::Run() {
   handlers.unhealthy = [this] { return Unhealthy(); };
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
+  http_options.tls = config->http.tls;
+  http_options.basic_auth_users = config->http.basic_auth_users;
   auto server =
       make.server(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
@@ -352,6 +358,11 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
         "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
+  // Re-read even when the paths did not change: a renewed certificate comes with a reload.
+  if (Status secured = parts.server->Secure(next->http.tls, next->http.basic_auth_users);
+      !secured.ok()) {
+    spdlog::error("reload: keeping the previous http.tls: {}", secured.error().message);
+  }
   const AblyConfig& was = previous->ably;
   const AblyConfig& now = next->ably;
   const bool new_http = ClientOptions(*next) != ClientOptions(*previous);

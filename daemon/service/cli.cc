@@ -249,6 +249,11 @@ int RunCli(int argc, char** argv) {
   }
   auto config = std::make_shared<const Config>(std::move(*loaded));
   if (args->mode == Mode::kCheckConfig) {
+    if (Status tls = HttpServer::CheckTls(config->http.tls); !tls.ok()) {
+      std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
+                   tls.error().message.c_str());
+      return 1;
+    }
     for (const std::string& warning : config->warnings) {
       std::fprintf(stderr,
                    "presenced: warning: %s: %s; the service must get it from its environment "

@@ -23,7 +23,7 @@ using testing::TempDir;
 
 constexpr const char* kHookToken = "xoxb-hook-T0K3N";
 // A bcrypt hash of "test" (cost 10).
-constexpr const char* kHash = "$2y$10$r0xJ4tn5qSt6bZjJ2L1RCu6/3sQ5pGmD0JMNfoUzIJzcsIWhi9AE2";
+constexpr const char* kHash = "$2y$10$r0xJ4tn5qSt6bZjJ2L1RCu.6kviq7uXb76iKInx6YOTiZ8gDP/Fyq";
 
 TEST(ConfigHeaderSourcesTest, StringEnvOrFile) {
   TempDir dir;
