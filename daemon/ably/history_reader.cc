@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ably/rest_request.h"
+#include "common/log_fields.h"
 
 namespace presenced {
 namespace {
@@ -60,6 +61,8 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
       target = ResolveTarget(target, next);
       continue;
     }
+    const LogFields fields{
+        {"channel", request.channel}, {"host", answer.host}, {"code", error.code}};
     spdlog::warn("Ably presence history of channel {} (page {}) from {} failed: {}",
                  request.channel, page + 1, answer.host, error.message);
     metrics.ChannelFetchError(error.code);

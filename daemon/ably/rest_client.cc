@@ -17,6 +17,7 @@
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
+#include "common/log_fields.h"
 #include "common/mutex.h"
 #include "common/worker_pool.h"
 
@@ -299,6 +300,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     }
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
+    const LogFields fields{{"host", answer.host}};
     spdlog::warn("Ably batch presence request to {} failed: {}", answer.host, Describe(answer));
     fail_all(answer.error);
     Record(out, indices, answer.host, true);
@@ -310,6 +312,8 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
       response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
   if (parsed.ok) RememberSizes(parsed, response.body.size());
   if (!parsed.ok) {
+    const LogFields fields{
+        {"host", answer.host}, {"status", response.status}, {"code", parsed.error.code}};
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);
     fail_all(parsed.error);
@@ -366,6 +370,7 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
       target = ResolveTarget(target, next);
       continue;
     }
+    const LogFields fields{{"channel", channel}, {"code", error.code}};
     spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page + 1,
                  answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
                                                                            : Describe(answer));
@@ -414,6 +419,10 @@ void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indic
     if (failed++ == 0) first_failed = &out[i];
   }
   if (first_failed != nullptr && !request_failed) {
+    const LogFields fields{{"host", host},
+                           {"failed", failed},
+                           {"channel", first_failed->channel},
+                           {"code", first_failed->error.code}};
     spdlog::warn("Ably batch presence from {}: {} of {} channels failed (first: {}, code {}: {})",
                  host, failed, indices.size(), first_failed->channel, first_failed->error.code,
                  first_failed->error.message);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "ably/rest_request.h"
+#include "common/log_fields.h"
 #include "net/retry_after.h"
 
 namespace presenced {
@@ -143,6 +144,7 @@ AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>
       const auto retry_after =
           ParseRetryAfter(answer.response.Header("Retry-After"), clock_.NowMs());
       limiter_.OnRateLimited(retry_after);
+      const LogFields fields{{"code", answer.error.code}};
       spdlog::warn("Ably rate limit (HTTP 429, code {}): request rate now at most {:.1f}/s{}",
                    answer.error.code, limiter_.ceiling(),
                    retry_after ? ", pausing " + std::to_string(retry_after->count()) + "ms" : "");

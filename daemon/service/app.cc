@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "common/log_fields.h"
 #include "common/shard.h"
 #include "common/version.h"
 #include "pipeline/schedule.h"
@@ -321,6 +322,7 @@ bool App::Loop(Parts& parts) {
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);
     if (report.failed > 0) {
+      const LogFields fields{{"failed", report.failed}, {"channels", report.channels}};
       spdlog::warn("cycle: {} of {} channels failed to fetch; they keep their last snapshot",
                    report.failed, report.channels);
     }
@@ -405,6 +407,7 @@ void App::Discover(Parts& parts, const Config& config) {
     auto names = parts.source->ListChannels(prefix, stop_);
     if (stop_) return;
     if (!names.ok()) {
+      const LogFields fields{{"prefix", prefix}};
       spdlog::warn("discovery: prefix {}: {}; keeping the {} channels found before", prefix,
                    names.error().message, parts.discovered[prefix].size());
       continue;

@@ -17,6 +17,7 @@
 
 #include "ably/rest_client.h"
 #include "common/clock.h"
+#include "common/log_fields.h"
 #include "common/random.h"
 #include "common/version.h"
 #include "config/config_loader.h"
@@ -133,6 +134,7 @@ int RunOnce(const Config& config) {
   const DiffOptions options = DiffOptionsFrom(config.presence, true);
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
+      const LogFields fields{{"channel", result.channel}, {"code", result.error.code}};
       spdlog::error("channel {}: fetch failed: {} (code {})", result.channel, result.error.message,
                     result.error.code);
       failed = true;

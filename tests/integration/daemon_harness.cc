@@ -29,9 +29,14 @@ DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
 void DaemonHarness::RewriteConfig(const std::string& config_body) {
   config_body_ = config_body;
   const std::string http = std::string("http:\n") + (lifecycle_ ? "  lifecycle: true\n" : "") +
-                           "  listen: 127.0.0.1:0\n";
+                           "  listen: 127.0.0.1:0\n" + http_lines_;
   config_path_ = dir_.WriteFile("presenced.yaml",
                                 "state:\n  dir: " + dir_.path() + "/state\n" + http + config_body);
+}
+
+void DaemonHarness::AddHttpLines(const std::string& lines) {
+  http_lines_ += lines;
+  RewriteConfig(config_body_);
 }
 
 void DaemonHarness::EnableLifecycle() {

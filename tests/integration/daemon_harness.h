@@ -46,6 +46,9 @@ class DaemonHarness {
   // Adds `http.lifecycle: true` to the harness lines (POST /-/reload allowed) and rewrites the
   // config with it.
   void EnableLifecycle();
+  // Adds `lines` (indented keys such as "  basic_auth_users: {...}\n") to the harness's `http:`
+  // section and rewrites the config with them.
+  void AddHttpLines(const std::string& lines);
 
   ChildProcess& process() { return *process_; }
   uint16_t port() const { return port_; }
@@ -59,6 +62,7 @@ class DaemonHarness {
   std::string config_path_;
   std::string config_body_;
   bool lifecycle_ = false;
+  std::string http_lines_;
   uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };
