@@ -13,6 +13,7 @@
 
 #include "common/mutex.h"
 #include "common/version.h"
+#include "metrics/process_metrics.h"
 
 namespace presenced {
 
@@ -392,7 +393,9 @@ void Metrics::ConfigReloaded(bool success, double unix_seconds) {
 }
 
 std::string Metrics::Serialize() const {
-  return prometheus::TextSerializer().Serialize(impl_->registry.Collect());
+  std::vector<prometheus::MetricFamily> families = impl_->registry.Collect();
+  AppendProcessMetrics(families);
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace presenced

@@ -1,6 +1,7 @@
 #pragma once
 
-// Metrics: every presenced_* series of CONTRACT §7 behind plain methods, so no other module sees
+// Metrics: every presenced_* series of CONTRACT §7 behind plain methods (and, at scrape time, the
+// standard process_* metrics: process_metrics.h), so no other module sees
 // prometheus-cpp types. Series are created up front (counters at 0) so they exist from the start.
 // Thread-safe: every method may be called from any thread.
 
