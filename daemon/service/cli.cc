@@ -244,23 +244,26 @@ int RunCli(int argc, char** argv) {
   const bool under_systemd = invocation != nullptr && *invocation != '\0';
   const ParseOptions check_options{args->mode == Mode::kCheckConfig && !under_systemd};
   auto loaded = LoadConfigFile(args->config_path, ProcessEnv(), "/proc/self/exe", check_options);
+  // Under systemd (ExecStartPre, ExecReload) journald files these at their priority.
+  const bool journal = StderrIsJournal(std::getenv("JOURNAL_STREAM"));
+  const char* const error_prefix = journal ? "<3>" : "";
   if (!loaded.ok()) {
-    std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
+    std::fprintf(stderr, "%spresenced: %s: %s\n", error_prefix, args->config_path.c_str(),
                  loaded.error().message.c_str());
     return 1;
   }
   auto config = std::make_shared<const Config>(std::move(*loaded));
   if (args->mode == Mode::kCheckConfig) {
     if (Status tls = HttpServer::CheckTls(config->http.tls); !tls.ok()) {
-      std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
+      std::fprintf(stderr, "%spresenced: %s: %s\n", error_prefix, args->config_path.c_str(),
                    tls.error().message.c_str());
       return 1;
     }
     for (const std::string& warning : config->warnings) {
       std::fprintf(stderr,
-                   "presenced: warning: %s: %s; the service must get it from its environment "
+                   "%spresenced: warning: %s: %s; the service must get it from its environment "
                    "(EnvironmentFile=, LoadCredential=)\n",
-                   args->config_path.c_str(), warning.c_str());
+                   journal ? "<4>" : "", args->config_path.c_str(), warning.c_str());
     }
     std::printf("%s\n", DescribeConfig(*config).c_str());
     return 0;
