@@ -11,6 +11,7 @@
 #include "common/version.h"
 #include "daemon_harness.h"
 #include "fake_ably/fake_ably_server.h"
+#include "tinyproxy.h"
 #include "webhook_receiver.h"
 
 namespace presenced::testing {
@@ -193,6 +194,40 @@ TEST(OperatorTest, UnderJournaldEveryLineStartsWithItsPriority) {
         std::regex_match(line, std::regex(R"(<[2-7]>(critical|error|warning|info|debug) .*)")))
         << line;
   }
+}
+
+// The proxy of the environment, as curl reads it, reaches both of presenced's clients: Ably's and
+// the webhooks' requests go through a real proxy (tinyproxy), and NO_PROXY hosts go direct.
+TEST(OperatorTest, AblyAndWebhookRequestsGoThroughTheProxyOfTheEnvironment) {
+  if (!TinyProxy::Available()) GTEST_SKIP() << "tinyproxy not installed (scripts/install-deps.sh)";
+  TinyProxy proxy;
+  ASSERT_TRUE(proxy.Start()) << proxy.error();
+  FakeAblyServer fake(FakeOptions());
+  fake.Start();
+  WebhookReceiver receiver;
+  receiver.Start();
+  TempDir dir;
+  // fake Ably is http://127.0.0.1:port: HTTP_PROXY applies; the receiver is reached as
+  // "localhost", which NO_PROXY sends direct.
+  const std::string direct_url = "http://localhost:" + std::to_string(receiver.port()) + "/hook";
+  DaemonHarness daemon(
+      dir,
+      "ably:\n  endpoint: " + fake.BaseUrl() +
+          "\npoll:\n  interval: 200ms\nchannels: [c0]\nwebhooks:\n"
+          "  - {name: via, url: '" +
+          receiver.Url() +
+          "', batch: {max_delay: 50ms}}\n"
+          "  - {name: direct, url: '" +
+          direct_url + "', batch: {max_delay: 50ms}}\n",
+      {{"ABLY_API_KEY", kFakeKey}, {"HTTP_PROXY", proxy.Url()}, {"NO_PROXY", "localhost"}});
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  fake.Enter("c0", "bob", "kb", R"("x")");
+  ASSERT_TRUE(WaitFor([&] { return receiver.Count() >= 2; }));
+  const std::string log = proxy.Log();
+  EXPECT_NE(log.find("GET " + fake.BaseUrl() + "/presence?"), std::string::npos) << log;
+  EXPECT_NE(log.find("POST " + receiver.Url()), std::string::npos) << log;
+  EXPECT_EQ(log.find("localhost:" + std::to_string(receiver.port())), std::string::npos) << log;
 }
 
 }  // namespace
