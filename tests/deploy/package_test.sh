@@ -24,7 +24,9 @@ second=$(pack "$work/second")
 [[ $(sha256sum <"$first") == "$(sha256sum <"$second")" ]] \
   || fail "two packings of one build differ: $(cmp "$first" "$second" | head -1)"
 
-epoch=$(cd "$source" && git log -1 --format=%ct 2>/dev/null || true)
+# The commit the build was configured from (its revision is in --version).
+revision=$("$build/daemon/presenced" --version | sed -n 's/.*(\(.*\))$/\1/p')
+epoch=$(cd "$source" && git log -1 --format=%ct "$revision" 2>/dev/null || true)
 if [[ -n $epoch && -z ${SOURCE_DATE_EPOCH:-} ]]; then
   dpkg-deb --fsys-tarfile "$first" | tar -x -C "$work" ./usr/share/doc/presenced/changelog.gz
   want=$(LC_ALL=C date -u -d "@$epoch" '+%a, %d %b %Y %H:%M:%S +0000')
