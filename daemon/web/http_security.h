@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/mutex.h"
 #include "common/result.h"
 #include "config/config.h"
 
@@ -21,6 +22,25 @@ namespace presenced {
 struct HttpSecurity {
   Poco::Net::Context::Ptr tls;               // null: plain HTTP
   std::map<std::string, std::string> users;  // name → bcrypt hash; empty: no authentication
+};
+
+// SecurityHolder: the HttpSecurity in force, swapped whole by a reload. Thread-safe.
+class SecurityHolder {
+ public:
+  explicit SecurityHolder(std::shared_ptr<const HttpSecurity> security)
+      : security_(std::move(security)) {}
+  std::shared_ptr<const HttpSecurity> Get() {
+    MutexLock lock(mu_);
+    return security_;
+  }
+  void Set(std::shared_ptr<const HttpSecurity> security) {
+    MutexLock lock(mu_);
+    security_.swap(security);
+  }
+
+ private:
+  Mutex mu_;
+  std::shared_ptr<const HttpSecurity> security_ GUARDED_BY(mu_);
 };
 
 // Builds the TLS context from the files of `tls` (read now: a reload reads them again). An

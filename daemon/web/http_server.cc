@@ -20,8 +20,8 @@
 #include <limits>
 #include <utility>
 
-#include "common/mutex.h"
 #include "web/connection_guard.h"
+#include "web/guarded_connection.h"
 #include "web/http_security.h"
 
 namespace presenced {
@@ -37,25 +37,6 @@ constexpr const char* kIndexPage =
     "<!doctype html><html><head><title>presenced</title></head><body><h1>presenced</h1><ul>"
     "<li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
     "<li><a href=\"/-/ready\">/-/ready</a></li><li>POST /-/reload</li></ul></body></html>\n";
-
-// The security in force, swapped whole by a reload. Thread-safe.
-class SecurityHolder {
- public:
-  explicit SecurityHolder(std::shared_ptr<const HttpSecurity> security)
-      : security_(std::move(security)) {}
-  std::shared_ptr<const HttpSecurity> Get() {
-    MutexLock lock(mu_);
-    return security_;
-  }
-  void Set(std::shared_ptr<const HttpSecurity> security) {
-    MutexLock lock(mu_);
-    security_.swap(security);
-  }
-
- private:
-  Mutex mu_;
-  std::shared_ptr<const HttpSecurity> security_ GUARDED_BY(mu_);
-};
 
 // Probes stay simple: no credentials for the health endpoints.
 bool NeedsNoCredentials(const std::string& path) {
@@ -202,65 +183,6 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  private:
   const HttpHandlers& handlers_;
   const HttpServerOptions& options_;
-  ConnectionGuard& guard_;
-  SecurityHolder& security_;
-};
-
-// Poco's HTTP connection, admitted and tracked by the ConnectionGuard for its whole life, and
-// made TLS (handshake on this connection's thread, under the guard's header deadline) when
-// http.tls is set at the time it was accepted.
-class GuardedConnection final : public Poco::Net::HTTPServerConnection {
- public:
-  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard,
-                    SecurityHolder& security, Poco::Timespan handshake_timeout)
-      : HTTPServerConnection(socket, std::move(params), std::move(factory)),
-        guard_(guard),
-        security_(security),
-        handshake_timeout_(handshake_timeout) {}
-
-  void run() override {
-    const Poco::Net::StreamSocket plain = socket();  // what the guard tracks (and shuts down)
-    if (!guard_.Admit(plain)) return;                // over the per-client limit: closed unanswered
-    struct Release {
-      ConnectionGuard& guard;
-      const Poco::Net::StreamSocket& socket;
-      ~Release() { guard.Release(socket); }
-    } release{guard_, plain};
-    if (const Poco::Net::Context::Ptr tls = security_.Get()->tls) {
-      try {
-        socket().setReceiveTimeout(handshake_timeout_);
-        socket() = Poco::Net::SecureStreamSocket::attach(plain, tls);
-      } catch (const Poco::Exception&) {
-        return;  // no TLS handshake (plain HTTP, no or a bad client certificate): closed
-      }
-    }
-    HTTPServerConnection::run();
-  }
-
- private:
-  ConnectionGuard& guard_;
-  SecurityHolder& security_;
-  const Poco::Timespan handshake_timeout_;
-};
-
-class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
- public:
-  ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard,
-                    SecurityHolder& security)
-      : params_(std::move(params)),
-        factory_(std::move(factory)),
-        guard_(guard),
-        security_(security) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new GuardedConnection(socket, params_, factory_, guard_, security_,
-                                 params_->getTimeout());
-  }
-
- private:
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
   ConnectionGuard& guard_;
   SecurityHolder& security_;
 };
