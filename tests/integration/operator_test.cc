@@ -146,6 +146,17 @@ TEST(OperatorTest, CheckConfigWithoutCredentialsWarnsAndChecksTheRest) {
   EXPECT_EQ(RunPresenced({"--check-config", "--config", broken}, shell, &out, &err), 1);
   EXPECT_NE(err.find("poll.interval"), std::string::npos) << err;
 
+  // The TLS files are loaded: a key that is not the certificate's fails the check.
+  const std::string data = std::string(PRESENCED_SOURCE_DIR) + "/tests/web/testdata/";
+  const std::string tls =
+      dir.WriteFile("tls.yaml", "channels: [a]\nhttp:\n  tls: {cert_file: '" + data +
+                                    "server.crt', key_file: '" + data + "client.key'}\n");
+  EXPECT_EQ(RunPresenced({"--check-config", "--config", tls}, shell, &out, &err), 1);
+  EXPECT_NE(
+      err.find("http.tls: " + data + "client.key is not the private key of " + data + "server.crt"),
+      std::string::npos)
+      << err;
+
   auto under_systemd = shell;
   under_systemd["INVOCATION_ID"] = "0123456789abcdef0123456789abcdef";
   EXPECT_EQ(RunPresenced({"--check-config", "--config", path}, under_systemd, &out, &err), 1);

@@ -102,11 +102,20 @@ TEST(AppTest, RunsOnTheInjectedPartsAndBuildsANewSourceOnAReload) {
   EXPECT_EQ(exit_code, 0);
 }
 
-// An HTTP server that serves nothing: the test calls the handlers App gave it.
+// An HTTP server that serves nothing: the test calls the handlers App gave it. It records the TLS
+// files of every Secure() (a reload).
 class HandlersOnly final : public HttpServer {
  public:
+  explicit HandlersOnly(std::vector<std::string>* secured = nullptr) : secured_(secured) {}
   uint16_t port() const override { return 0; }
   void Stop() override {}
+  Status Secure(const HttpTlsConfig& tls, const std::map<std::string, std::string>&) override {
+    if (secured_) secured_->push_back(tls.cert_file);
+    return Ok{};
+  }
+
+ private:
+  std::vector<std::string>* secured_;
 };
 
 // App on a FakeClock (poll.interval 10s of fake time): a test moves time cycle by cycle and looks
@@ -145,7 +154,7 @@ class AppOnFakeClockTest : public ::testing::Test {
                                 HttpServerOptions) -> Result<std::unique_ptr<HttpServer>> {
       std::lock_guard lock(mu_);
       handlers_ = std::move(handlers);
-      return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>());
+      return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>(&secured_));
     };
     app_ = std::make_unique<App>(std::make_shared<const Config>(Settings(channels, extra)),
                                  std::move(deps));
@@ -206,6 +215,7 @@ class AppOnFakeClockTest : public ::testing::Test {
   std::vector<FakeSource*> sources_;           // every source made, owned by the App
   HttpHandlers handlers_;
   std::vector<std::pair<std::string, std::string>> sent_;  // (client's ca_file, url) per request
+  std::vector<std::string> secured_;  // http.tls.cert_file of each Secure(), by the loop
   std::unique_ptr<App> app_;
   std::thread run_;
   std::atomic<int> exit_code_{-1};
@@ -389,6 +399,41 @@ TEST_F(AppOnFakeClockTest, AReloadIsAnnouncedToSystemdAndEndsWithReady) {
   ASSERT_TRUE(app_->RequestReload().ok());
   EXPECT_TRUE(socket.WaitFor("RELOADING=1\nMONOTONIC_USEC=", 2s));
   EXPECT_TRUE(socket.WaitFor("READY=1\nSTATUS=config reloaded", 2s));
+}
+
+// http.tls is read again on every reload (a renewed certificate needs no restart); files that make
+// no TLS context reject the reload, which keeps the running config.
+TEST_F(AppOnFakeClockTest, AReloadReadsTheTlsFilesAgainAndRejectsBadOnes) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  const std::string data = std::string(PRESENCED_SOURCE_DIR) + "/tests/web/testdata/";
+  reload_ = [&]() -> Result<Config> {
+    Config config = Settings("[room:a]");
+    config.http.tls = {data + "server.crt", data + "client.key", ""};  // not the cert's key
+    return config;
+  };
+  const Status rejected = app_->RequestReload();
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.error().message.find("is not the private key of"), std::string::npos)
+      << rejected.error().message;
+  EXPECT_EQ(Metric("presenced_config_last_reload_successful"), 0);
+
+  reload_ = [&]() -> Result<Config> {
+    Config config = Settings("[room:a]");
+    config.http.tls = {data + "server.crt", data + "server.key", ""};
+    return config;
+  };
+  const auto secured = [&](size_t n) {
+    return WaitFor(
+        [&] {
+          std::lock_guard lock(mu_);
+          return secured_ == std::vector<std::string>(n, data + "server.crt");
+        },
+        2s);
+  };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  ASSERT_TRUE(secured(1));
+  ASSERT_TRUE(app_->RequestReload().ok());
+  EXPECT_TRUE(secured(2)) << "each reload hands the files to the server again";
 }
 
 }  // namespace
