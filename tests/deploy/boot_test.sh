@@ -29,7 +29,7 @@ fail() {
 }
 
 (cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
-deb=$(ls "$build"/package/presenced_*_amd64.deb)
+deb=$(ls "$build"/package/presenced_*_"$(dpkg --print-architecture)".deb)
 packages=$(packages_for "$build/daemon/presenced" "$fake_ably" "$sink")
 # shellcheck disable=SC2086
 cache=$(cached_rootfs $packages) || fail "debootstrap failed"

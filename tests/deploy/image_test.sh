@@ -59,7 +59,7 @@ fi
 
 mkdir -p "$work/context/deb"
 cp "$here/../../deploy/Dockerfile" "$work/context/Dockerfile"
-cp "$build"/package/presenced_*_amd64.deb "$work/context/deb/"
+cp "$build"/package/presenced_*_"$(dpkg --print-architecture)".deb "$work/context/deb/"
 read -r _ version revision < <("$build/daemon/presenced" --version | tr -d '()')
 started=$SECONDS
 podman build --format docker --isolation=chroot --network=host --build-arg PRESENCED_DEB=prebuilt \
