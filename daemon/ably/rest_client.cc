@@ -34,10 +34,7 @@ constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
 
 std::string Describe(const AblyAnswer& answer) {
-  if (answer.kind != AblyAnswer::Kind::kResponse) {
-    return answer.detail.empty() ? answer.error.message
-                                 : answer.error.message + " (" + answer.detail + ")";
-  }
+  if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
   return "HTTP " + std::to_string(answer.response.status) + ", code " +
          std::to_string(answer.error.code) + ": " + answer.error.message;
 }
@@ -297,7 +294,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     }
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
-    spdlog::warn("Ably batch presence request to {} failed: {}", answer.host, Describe(answer));
+    spdlog::warn("Ably batch presence of {} channels: {}", indices.size(), Describe(answer));
     fail_all(answer.error);
     Record(out, indices, answer.host, true);
     return;
