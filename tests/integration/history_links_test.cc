@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -27,7 +28,7 @@ class HistoryProxy {
   enum class Mode { kPass, kSelf, kEscape };
 
   explicit HistoryProxy(const FakeAblyServer& fake)
-      : port_(fake.port()),
+      : fake_(fake),
         server_([this](Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) { Forward(request, response); }) {}
 
@@ -37,7 +38,10 @@ class HistoryProxy {
 
  private:
   void Forward(Poco::Net::HTTPServerRequest& in, Poco::Net::HTTPServerResponse& out) {
-    std::string uri = in.getURI();
+    // Dot segments resolved, as Ably's edge (any HTTP server) resolves them.
+    Poco::URI normalized(in.getURI());
+    normalized.normalize();
+    std::string uri = normalized.getPathAndQuery();
     const bool history = uri.find("/presence/history") != std::string::npos;
     const Mode mode = mode_;
     if (history) {
@@ -47,7 +51,7 @@ class HistoryProxy {
         if (at != std::string::npos) uri.replace(at, 10, "limit=1");
       }
     }
-    Poco::Net::HTTPClientSession session("127.0.0.1", port_);
+    Poco::Net::HTTPClientSession session("127.0.0.1", fake_.port());
     Poco::Net::HTTPRequest request(in.getMethod(), uri, Poco::Net::HTTPMessage::HTTP_1_1);
     for (const auto& [name, value] : in) {
       if (name != "Host" && name != "Connection") request.set(name, value);
@@ -71,7 +75,7 @@ class HistoryProxy {
     out.sendBuffer(body.data(), body.size());
   }
 
-  const uint16_t port_;
+  const FakeAblyServer& fake_;  // started after the proxy is made
   std::atomic<Mode> mode_{Mode::kPass};
   std::atomic<int> history_requests_{0};
   LocalServer server_;
