@@ -60,7 +60,7 @@ TransportError DescribeFailure(const Poco::Exception& e, ExchangePhase phase,
     return {TransportFailure::kTimeout,
             prefix + "timed out " +
                 (phase == ExchangePhase::kSend ? "sending the request" : "waiting for the answer") +
-                " (request_timeout " + std::to_string(request_timeout_ms) + "ms)"};
+                " (timeout " + std::to_string(request_timeout_ms) + " ms)"};
   }
   if (Is<Poco::Net::HostNotFoundException>(e)) {
     return {TransportFailure::kConnect, prefix + "name not found"};

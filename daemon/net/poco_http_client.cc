@@ -209,8 +209,8 @@ Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, InFlight
   const std::string where = url.host + ":" + std::to_string(url.port);
   auto timed_out = [&](Phase phase) -> Outcome {
     return {TransportError{TransportFailure::kTimeout,
-                           where + ": timed out: no complete answer within request_timeout (" +
-                               std::to_string(request.request_timeout.count()) + "ms)"},
+                           where + ": timed out waiting for the answer (timeout " +
+                               std::to_string(request.request_timeout.count()) + " ms)"},
             phase};
   };
   auto* hooks = dynamic_cast<SessionHooks*>(&session);
@@ -289,8 +289,8 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
       const milliseconds left = Remaining(deadline);
       if (left.count() <= 0) {
         return {TransportError{TransportFailure::kTimeout,
-                               where + ": timed out reading the answer (request_timeout " +
-                                   std::to_string(request.request_timeout.count()) + "ms)"},
+                               where + ": timed out reading the answer (timeout " +
+                                   std::to_string(request.request_timeout.count()) + " ms)"},
                 phase};
       }
       session.socket().setReceiveTimeout(ToTimespan(left));
@@ -330,8 +330,8 @@ std::optional<TransportError> PocoHttpClient::ReadStream(std::istream& body, std
     if (left.count() <= 0) {
       return TransportError{TransportFailure::kTimeout,
                             url.host + ":" + std::to_string(url.port) +
-                                ": timed out reading the answer (request_timeout " +
-                                std::to_string(request.request_timeout.count()) + "ms)"};
+                                ": timed out reading the answer (timeout " +
+                                std::to_string(request.request_timeout.count()) + " ms)"};
     }
     session.socket().setReceiveTimeout(ToTimespan(left));
     // Read straight into the body: no intermediate chunk buffer, no copy.

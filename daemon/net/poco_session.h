@@ -63,8 +63,7 @@ class SessionHooks {
                                 Poco::Net::Socket::SELECT_WRITE | Poco::Net::Socket::SELECT_ERROR);
     if (sockets_ != nullptr && sockets_->aborted()) Fail("aborted");
     if (!ready) {
-      Fail("timed out connecting (connect_timeout " + std::to_string(connect_timeout_.count()) +
-           "ms)");
+      Fail("timed out connecting (timeout " + std::to_string(connect_timeout_.count()) + " ms)");
     }
     if (const int error = tcp.impl()->socketError(); error != 0) Fail(ConnectErrorText(error));
     tcp.setBlocking(true);
