@@ -133,6 +133,7 @@ TEST(PocoHttpClientAbortTest, EndsATlsRequestWaitingForItsAnswer) {
   auto client = MakePocoHttpClient({.ca_file = TestData("localhost.crt")});
   ASSERT_TRUE(client->Send(Get(silent.Url("/fast", "localhost"))).ok());
   ExpectAbortEnds(*client, Get(silent.Url("/slow", "localhost")), [&] { return arrived > 0; });
+  EXPECT_EQ(silent.connections(), 1) << "the pooled TLS connection was the one aborted";
 }
 
 TEST(PocoHttpClientAbortTest, EndsAConnectThatGetsNoAnswer) {
