@@ -23,7 +23,12 @@
 namespace presenced {
 namespace {
 
-constexpr int kMaxPages = 1000;
+// Bounds of one paged read (PageWalk): a channel's members (20,000 at most on Ably's biggest
+// plans, 1,000 a page) and an enumeration's names.
+constexpr int kMaxPresencePages = 100;
+constexpr uint64_t kMaxPresenceReadBytes = 512ull << 20;
+constexpr int kMaxEnumerationPages = 1000;
+constexpr uint64_t kMaxEnumerationBytes = 256ull << 20;
 constexpr size_t kMaxUriBytes = 8 * 1024;  // longer request URIs are refused by Ably's edge
 constexpr int kTooManyChannels = 90010;
 constexpr int kEnumerationBusy = 42912;
@@ -34,10 +39,7 @@ constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
 
 std::string Describe(const AblyAnswer& answer) {
-  if (answer.kind != AblyAnswer::Kind::kResponse) {
-    return answer.detail.empty() ? answer.error.message
-                                 : answer.error.message + " (" + answer.detail + ")";
-  }
+  if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
   return "HTTP " + std::to_string(answer.response.status) + ", code " +
          std::to_string(answer.error.code) + ": " + answer.error.message;
 }
@@ -297,7 +299,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     }
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
-    spdlog::warn("Ably batch presence request to {} failed: {}", answer.host, Describe(answer));
+    spdlog::warn("Ably batch presence of {} channels: {}", indices.size(), Describe(answer));
     fail_all(answer.error);
     Record(out, indices, answer.host, true);
     return;
@@ -337,34 +339,35 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
     return transport_.base_path() + "/channels/" + PercentEncode(channel) +
            "/presence?limit=" + std::to_string(limit);
   };
-  std::string target = first_page();
+  PageWalk walk(first_page(), kMaxPresencePages, kMaxPresenceReadBytes);
   std::vector<Member> members;
-  for (int page = 0; page < kMaxPages; ++page) {
-    AblyAnswer answer = transport_.Get(target, cancel);
+  while (true) {
+    AblyAnswer answer = transport_.Get(walk.target(), cancel);
     if (answer.kind == AblyAnswer::Kind::kCancelled) return;
     if (answer.kind == AblyAnswer::Kind::kTooLarge && limit > 1) {
       limit /= 2;  // pages of big members: smaller pages, from the first one again
       members.clear();
-      target = first_page();
+      walk.Restart(first_page());
       continue;
     }
     AblyError error;
+    const int page = walk.page();
     if (!answer.ok()) {
       error = answer.error;
     } else if (!ParsePresencePage(answer.response.body, members, error)) {
       error.status_code = answer.response.status;
     } else {
-      const std::string next = NextLink(answer.response.headers);
-      if (next.empty()) {
+      Result<bool> more = walk.Next(answer.response);
+      if (more.ok() && *more) continue;
+      if (more.ok()) {
         out.ok = true;
         out.error = {};
         out.members = std::move(members);
         return;
       }
-      target = ResolveTarget(target, next);
-      continue;
+      error = {0, answer.response.status, more.error().message};
     }
-    spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page + 1,
+    spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page,
                  answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
                                                                            : Describe(answer));
     out.ok = false;
@@ -372,9 +375,6 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
     out.error = error;
     return;
   }
-  out.ok = false;
-  out.members.clear();
-  out.error = {0, 0, "more than " + std::to_string(kMaxPages) + " presence pages"};
 }
 
 void AblyRestClient::MapResults(BatchPresenceResult& parsed,
@@ -430,11 +430,12 @@ void AblyRestClient::SleepBeforeRetry(int retry) {
 Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix) {
   const std::string first =
       transport_.base_path() + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
-  std::string target = first;
+  // Enumeration links may lead to another path (Ably's `/abs/path?…` form): any path is followed.
+  PageWalk walk(first, kMaxEnumerationPages, kMaxEnumerationBytes, /*stay_on_resource=*/false);
   std::vector<std::string> names;
   int busy_retries = 0, restarts = 0;
-  for (int page = 0; page < kMaxPages;) {
-    AblyAnswer answer = transport_.Get(target, never_);
+  while (true) {
+    AblyAnswer answer = transport_.Get(walk.target(), never_);
     if (!answer.ok()) {
       const int code = answer.kind == AblyAnswer::Kind::kResponse ? answer.error.code : 0;
       if (code == kEnumerationBusy && busy_retries < kMaxBusyRetries) {
@@ -450,24 +451,26 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
             "starting again from the first page");
         ++restarts;
         names.clear();
-        target = first;
-        page = 0;
+        walk.Restart(first);
         continue;
       }
       return Error{"channel enumeration failed: " + Describe(answer)};
     }
+    const size_t known = names.size();
     Status parsed = ParseChannelList(answer.response.body, names);
     if (!parsed.ok()) return Error{"channel enumeration failed: " + parsed.error().message};
-    const std::string next = NextLink(answer.response.headers);
-    if (next.empty()) {
+    const int page = walk.page();
+    Result<bool> more = walk.Next(answer.response, /*may_repeat=*/names.size() == known);
+    if (!more.ok()) {
+      return Error{"channel enumeration failed at page " + std::to_string(page) + ": " +
+                   more.error().message};
+    }
+    if (!*more) {
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());
       return names;
     }
-    target = ResolveTarget(target, next);
-    ++page;
   }
-  return Error{"channel enumeration failed: more than " + std::to_string(kMaxPages) + " pages"};
 }
 
 }  // namespace

@@ -4,11 +4,14 @@
 // presence query with its optional separator, credentials headers and `Link` pagination. Pure
 // functions, no I/O.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
+#include "common/result.h"
 #include "config/config.h"
 #include "net/http_client.h"
 
@@ -35,5 +38,39 @@ std::string NextLink(const Headers& headers);
 
 // Resolves a `Link` URL against the path and query it came with; returns a path and query.
 std::string ResolveTarget(const std::string& current, const std::string& reference);
+
+// PageWalk: the `Link: rel="next"` pages of one read, guarded against a hostile or broken server.
+// A next link is followed only when it names a page not read yet and, with `stay_on_resource`,
+// stays on the resource the read asked for (a relative link whose path is the first page's: only
+// the query may change); a read stops after `max_pages` pages or `max_bytes` of bodies. Pure;
+// one read at a time.
+class PageWalk {
+ public:
+  PageWalk(std::string first, int max_pages, uint64_t max_bytes, bool stay_on_resource = true);
+
+  // The path and query to request now.
+  const std::string& target() const { return target_; }
+  // The 1-based number of the page target() names.
+  int page() const { return pages_ + 1; }
+  // Takes the 2xx answer to target(). Returns true when a next page follows (target() now names
+  // it), false after the last page; an Error saying why the read must stop short: its next link
+  // leaves the resource, repeats a page already read, or the read is over its bounds.
+  // `may_repeat`: a link to a page already read is followed too (channel enumeration after an
+  // empty page: Ably may answer "nothing yet" with a link to the same position); the bounds
+  // still hold.
+  Result<bool> Next(const HttpResponse& response, bool may_repeat = false);
+  // Starts again from `first`, as a new read.
+  void Restart(std::string first);
+
+ private:
+  std::string first_path_;  // the resource: the first page's path, without the query
+  std::string target_;
+  int pages_ = 0;
+  uint64_t bytes_ = 0;
+  const int max_pages_;
+  const uint64_t max_bytes_;
+  const bool stay_on_resource_;
+  std::unordered_set<std::string> seen_;  // targets requested so far
+};
 
 }  // namespace presenced

@@ -29,6 +29,8 @@ const char* FailureName(TransportFailure failure) {
       return "protocol error";
     case TransportFailure::kReset:
       return "connection reset";
+    case TransportFailure::kAborted:
+      return "aborted";
   }
   return "unknown";
 }
@@ -70,8 +72,8 @@ AblyAnswer ToAnswer(HttpResult result, std::string host) {
   const TransportError& error = result.error();
   answer.kind = error.failure == TransportFailure::kTooLarge ? AblyAnswer::Kind::kTooLarge
                                                              : AblyAnswer::Kind::kFailed;
-  answer.error.message = std::string("request failed: ") + FailureName(error.failure);
-  answer.detail = error.message;
+  // The transport's words name the host and the reason ("…: connection refused").
+  answer.error.message = "request failed: " + error.message;
   return answer;
 }
 
@@ -181,9 +183,9 @@ AblyAnswer AblyTransport::Send(const std::string& target, const std::string& aut
     request.url = UrlFor(host, target);
     const auto sent = clock_.SteadyNow();
     HttpResult result = http_.Send(request);
+    const std::string host_name = host.empty() ? endpoint_.host : host;
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - sent).count();
     metrics_.ApiRequest(result.ok() ? std::to_string(result.response().status) : "error", seconds);
-    const std::string host_name = host.empty() ? endpoint_.host : host;
     if (!Retryable(result)) {
       hosts_.Succeeded(host);
       return ToAnswer(std::move(result), host_name);

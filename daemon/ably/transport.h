@@ -39,8 +39,9 @@ struct AblyAnswer {
   };
   Kind kind = Kind::kFailed;
   HttpResponse response;
-  AblyError error;     // the Ably error of a non-2xx response, else why there is no answer
-  std::string detail;  // for logs: the transport's own words when there is no answer
+  // The Ably error of a non-2xx response, else why there is no answer (naming the host and the
+  // reason: "request failed: rest.ably.io:443: connection refused").
+  AblyError error;
   std::string host;
 
   bool ok() const {

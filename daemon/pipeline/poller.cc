@@ -13,6 +13,7 @@
 #include "delivery/router.h"
 #include "presence/channel_delta.h"
 #include "presence/diff.h"
+#include "presence/history_apply.h"
 
 namespace presenced {
 
@@ -31,11 +32,19 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   const ChannelState* stored = tracked.state.get();
   const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
   DiffResult diff = Diff(channel, before, result.members, options, now_ms);
+  ChannelState left;  // tombstones for a later switch to history mode (SnapshotModeTrack)
+  if (stored != nullptr) {
+    diff.delta.removals.ForEach([&](const MemberView& gone) {
+      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) left.Append(*last);
+    });
+  }
   ChannelChange change;
   change.events = std::move(diff.events);
   change.clients = AddClientEvents(before, change.events, ClientCounting::kNet, client_events);
   change.delta = std::move(diff.delta);
-  return Pack(channel, tracked, std::move(change));
+  Derived derived = Pack(channel, tracked, std::move(change));
+  derived.left = std::move(left);
+  return derived;
 }
 
 Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
@@ -179,6 +188,10 @@ void Poller::CollectWrites(Cycle& cycle) {
     if (track != nullptr &&
         (track->cursor_ms != was.cursor_ms || !(track->tombstones == was.tombstones))) {
       cycle.cursors.push_back({cycle.names[i], track->cursor_ms, track->tombstones.Encode()});
+    } else if (track == nullptr && was.cursor_ms != 0) {
+      // Snapshot mode forgets a stored cursor: history read from it after a restart in history
+      // mode would report again what these snapshots report.
+      cycle.cursors.push_back({cycle.names[i], 0, ""});
     }
     std::move(d.events.begin(), d.events.end(), std::back_inserter(cycle.events));
     std::vector<Event>().swap(d.events);
@@ -214,8 +227,10 @@ void Poller::Adopt(Cycle& cycle) {
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     Tracked& channel = channels_[cycle.names[i]];
-    // A snapshot-mode cycle leaves no history to continue from if the mode changes back.
-    channel.history = cycle.history_mode ? cycle.history.tracks[i] : HistoryTrack{};
+    // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
+    // tombstones of the members it removed.
+    channel.history = cycle.history_mode ? cycle.history.tracks[i]
+                                         : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
     if (!d.ok) continue;
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;

@@ -121,6 +121,7 @@ class Poller {
     ChannelDelta delta;  // else applied to the state after the commit
     std::string encoded;
     ClientChanges clients;  // clientIds that came online / went offline in the channel
+    ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;

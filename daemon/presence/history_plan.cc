@@ -39,6 +39,13 @@ ChannelState NextTombstones(const ChannelState& old, const ChannelState& removed
 
 }  // namespace
 
+HistoryTrack SnapshotModeTrack(const HistoryTrack& track, const ChannelState& left,
+                               int64_t now_ms) {
+  HistoryTrack next;
+  next.tombstones = NextTombstones(track.tombstones, left, now_ms, now_ms);
+  return next;
+}
+
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
                                  bool history_ok, bool snapshot_ok, const ChannelState& removed,
                                  int64_t now_ms) {

@@ -46,6 +46,14 @@ struct HistoryPlan {
 
 HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reconcile_every,
                              int64_t now_ms);
+
+// Returns the track of a channel after a cycle in `presence.mode: snapshot` at `now_ms`: no cursor
+// and a reconcile due, so a switch to history mode starts with a snapshot; as tombstones, the
+// members whose leave this cycle reported (`left`: the last id seen of each) and those of earlier
+// cycles younger than kTombstoneMs. History is then read from a little before that first
+// snapshot, over changes snapshot cycles have already reported: the tombstones keep a member that
+// left from coming back, so a switch of mode reports nothing twice.
+HistoryTrack SnapshotModeTrack(const HistoryTrack& track, const ChannelState& left, int64_t now_ms);
 // Returns the track after a cycle that carried out `plan` with these outcomes; `removed` are
 // the members its reconcile at `now_ms` removed (tombstones from then on).
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,

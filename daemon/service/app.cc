@@ -18,7 +18,8 @@ namespace presenced {
 
 namespace {
 
-// What a webhook request in flight gets at stop; the rest of the outbox waits for the next start.
+// What a webhook request in flight gets at stop before it is aborted; the rest of the outbox
+// waits for the next start.
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
@@ -124,8 +125,16 @@ void App::RequestStop() {
     // set between their test and their wait would otherwise be missed until a timeout.
     MutexLock lock(mu_);
     stop_ = true;
+    // The cycle in progress is abandoned: its answers would be discarded anyway.
+    if (ably_http_ != nullptr) ably_http_->Abort();
   }
   wake_.notify_all();
+}
+
+void App::SetAblyHttp(HttpClient* http) {
+  MutexLock lock(mu_);
+  ably_http_ = http;
+  if (stop_ && http != nullptr) http->Abort();
 }
 
 int App::Run() {
@@ -135,6 +144,11 @@ int App::Run() {
     config = config_;
   }
   Parts parts;
+  // Destroyed before `parts`: once Run returns, a stop has no Ably client left to abort.
+  struct ForgetAblyHttp {
+    App* app;
+    ~ForgetAblyHttp() { app->SetAblyHttp(nullptr); }
+  } forget_ably_http{this};
   parts.notifier = notifier_.get();
   parts.metrics = metrics_.get();
 
@@ -147,6 +161,7 @@ int App::Run() {
   parts.state = std::move(*state);
   parts.store = parts.state.store.get();
   parts.ably_http = make.http({config->ably.ca_file});
+  SetAblyHttp(parts.ably_http.get());
   parts.webhook_http = make.http({config->ably.ca_file});
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
   parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
@@ -201,6 +216,7 @@ int App::Run() {
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
+    parts.webhook_http->Abort();
     return 1;
   }
   parts.server = std::move(*server);
@@ -222,6 +238,9 @@ int App::Run() {
   spdlog::info("stopping: delivery gets {}ms for the request in flight, the rest stays queued",
                kWebhookStopDeadline.count());
   parts.dispatcher->Stop(kWebhookStopDeadline);
+  // A webhook request still in flight was abandoned by Stop (its outcome is discarded and its
+  // batch stays in the outbox): end it now, so joining its worker does not wait for its timeout.
+  parts.webhook_http->Abort();
   parts.server->Stop();
   if (watchdog.joinable()) watchdog.join();
   if (state_lost) {
@@ -342,7 +361,11 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                         now.connect_timeout != was.connect_timeout;
   parts.source.reset();
   const AppMakers& make = deps_.makers;
-  if (new_http) parts.ably_http = make.http({now.ca_file});
+  if (new_http) {
+    std::unique_ptr<HttpClient> http = make.http({now.ca_file});
+    SetAblyHttp(http.get());  // before the old client goes
+    parts.ably_http = std::move(http);
+  }
   if (new_auth) parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, clock_);
   parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);

@@ -48,9 +48,10 @@ constexpr const char* kUsage =
     "  --replay-dead-letters NAME   move webhook NAME's dead letters back into its outbox\n"
     "  --version                    print the version\n";
 
-// A stop normally ends within a second, or after an Ably request in flight times out
-// (ably.request_timeout). Past this, something hangs: the process exits 1 anyway, loudly (state
-// is committed transactionally, so nothing accepted is lost). Below systemd's TimeoutStopSec.
+// A stop ends within about half a second: requests in flight are aborted (App::RequestStop), so
+// no timeout holds it up. Past this, something hangs (a name lookup cannot be cut short): the
+// process exits 1 anyway, loudly (state is committed transactionally, so nothing accepted is
+// lost). Below systemd's TimeoutStopSec.
 constexpr std::chrono::milliseconds kStopLastResort{25'000};
 
 enum class Mode { kRun, kCheckConfig, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
@@ -124,8 +125,10 @@ int RunOnce(const Config& config) {
   const DiffOptions options = DiffOptionsFrom(config.presence, true);
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
-      spdlog::error("channel {}: fetch failed: {} (code {})", result.channel, result.error.message,
-                    result.error.code);
+      spdlog::error("channel {}: fetch failed: {}{}", result.channel, result.error.message,
+                    result.error.code != 0
+                        ? " (Ably error " + std::to_string(result.error.code) + ")"
+                        : std::string());
       failed = true;
       continue;
     }
