@@ -185,4 +185,26 @@ struct Config {
   LogConfig log;
 };
 
+// What routing needs of any sink, whatever its kind: its name (unique across kinds), which
+// events it takes and how often it gets a `sync`.
+struct SinkRoute {
+  std::string name;
+  std::vector<std::string> channels;
+  std::vector<Action> actions;
+  Duration sync_every{0};
+};
+
+// Returns the routes of every configured sink: the webhooks, then the kafka sinks, in file order.
+inline std::vector<SinkRoute> SinkRoutes(const Config& config) {
+  std::vector<SinkRoute> routes;
+  routes.reserve(config.webhooks.size() + config.kafka.size());
+  for (const WebhookConfig& w : config.webhooks) {
+    routes.push_back({w.name, w.channels, w.actions, w.sync_every});
+  }
+  for (const KafkaConfig& k : config.kafka) {
+    routes.push_back({k.name, k.channels, k.actions, k.sync_every});
+  }
+  return routes;
+}
+
 }  // namespace presenced

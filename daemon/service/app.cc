@@ -107,10 +107,10 @@ Status App::RequestReload() {
 Status App::RequestSync(Parts& parts, const std::string& webhook) {
   {
     MutexLock lock(mu_);
-    const auto& hooks = config_->webhooks;
-    if (std::none_of(hooks.begin(), hooks.end(),
-                     [&](const WebhookConfig& hook) { return hook.name == webhook; })) {
-      return Error{"no webhook named " + webhook + " in the running config"};
+    const std::vector<SinkRoute> sinks = SinkRoutes(*config_);
+    if (std::none_of(sinks.begin(), sinks.end(),
+                     [&](const SinkRoute& sink) { return sink.name == webhook; })) {
+      return Error{"no webhook named " + webhook + " in the running config (nor a kafka sink)"};
     }
   }
   parts.poller->RequestSync(webhook);
