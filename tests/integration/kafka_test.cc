@@ -96,8 +96,12 @@ class KafkaTest : public ::testing::Test {
 TEST_F(KafkaTest, EveryEventReachesTheTopicEachChannelInOrderWithItsHeaders) {
   KafkaMockProcess kafka({"--topic", "presence:4"});
   DaemonHarness daemon(dir_, Config(kafka.bootstrap(), "    sync_every: 1s\n"));
+  daemon.EnableLifecycle();
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
+  // POST /-/sync knows Kafka sinks too.
+  EXPECT_EQ(Post(daemon.port(), "/-/sync?webhook=stream", "").status, 202);
+  EXPECT_EQ(Post(daemon.port(), "/-/sync?webhook=nothere", "").status, 404);
   for (int round = 0; round < 5; ++round) {
     Churn(8);
     ASSERT_TRUE(daemon.WaitCycles(1));

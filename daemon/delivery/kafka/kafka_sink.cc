@@ -49,7 +49,7 @@ std::shared_ptr<KafkaProducer> KafkaProducers::Get(const KafkaConfig& config, co
 OutboxSettings OutboxSettingsOf(const KafkaConfig& config) {
   return {"kafka",
           config.name,
-          {2'000, Duration(0)},
+          {5'000, Duration(0)},
           {Duration(500), Duration(5'000), config.retry_give_up_after}};
 }
 

@@ -84,7 +84,7 @@ class KafkaProducers {
   std::map<std::string, std::weak_ptr<KafkaProducer>> producers_ GUARDED_BY(mu_);
 };
 
-// Returns a Kafka sink's batch and retry settings: batches of up to 2,000 events formed as soon
+// Returns a Kafka sink's batch and retry settings: batches of up to 5,000 events formed as soon
 // as events are committed, retries every 0.5 s to 5 s until retry.give_up_after.
 OutboxSettings OutboxSettingsOf(const KafkaConfig& config);
 

@@ -78,15 +78,15 @@ class KafkaDispatchTest : public ::testing::Test {
 
 TEST_F(KafkaDispatchTest, EverythingCommittedReachesTheTopicEachChannelInOrder) {
   Configure();
-  const std::vector<Event> events = Commit(4500, 7);  // three batches
+  const std::vector<Event> events = Commit(11000, 7);  // three batches
   ASSERT_TRUE(WaitFor([&] { return Pending() == 0; }));
   EXPECT_EQ(MetricValue(metrics_, R"(presenced_kafka_messages_total{result="ok",sink="stream"})"),
-            4500);
+            11000);
   ASSERT_TRUE(WaitFor([&] {
     return MetricValue(metrics_, R"(presenced_kafka_pending_events{sink="stream"})") == 0;
   }));
-  const std::vector<ConsumedMessage> read = ReadTopic(cluster_.bootstrap(), "presence", 4500);
-  ASSERT_EQ(read.size(), 4500u);
+  const std::vector<ConsumedMessage> read = ReadTopic(cluster_.bootstrap(), "presence", 11000);
+  ASSERT_EQ(read.size(), 11000u);
   std::map<std::string, std::vector<std::string>> got, want;
   for (const ConsumedMessage& m : read) got[m.key].push_back(m.headers.at("presenced-event-id"));
   for (const Event& e : events) want[e.channel].push_back(e.id);

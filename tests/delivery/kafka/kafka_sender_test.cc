@@ -206,6 +206,20 @@ TEST_F(KafkaSenderTest, AMessageKafkaNeverTakesRejectsTheBatch) {
   EXPECT_EQ(outcome.status, "message_rejected") << outcome.error;
 }
 
+TEST(KafkaProducerTest, PresencedSetsTheseBeforeTheSinksProperties) {
+  KafkaConfig config = Sink("b1:9092,b2:9092");
+  using Property = std::pair<std::string, std::string>;
+  EXPECT_EQ(KafkaProducer::DefaultProperties(config),
+            (std::vector<Property>{{"bootstrap.servers", "b1:9092,b2:9092"},
+                                   {"enable.idempotence", "true"},
+                                   {"acks", "all"},
+                                   {"client.id", "presenced"},
+                                   {"message.timeout.ms", "0"},
+                                   {"linger.ms", "5"},
+                                   {"reconnect.backoff.max.ms", "1000"},
+                                   {"allow.auto.create.topics", "false"}}));
+}
+
 TEST_F(KafkaSenderTest, TheProducerIsKeptWhileTheConfigIsTheSame) {
   const KafkaConfig config = Sink("127.0.0.1:1");
   std::shared_ptr<KafkaProducer> first = producers_.Get(config, clock_);
