@@ -178,7 +178,7 @@ TEST_F(KafkaTest, AMissingTopicIsNamedAndNothingIsLost) {
       << daemon.process().Stderr();
   EXPECT_GE(daemon.Metric(R"(presenced_kafka_errors_total{error="unknown_topic",sink="stream"})"),
             1);
-  EXPECT_EQ(Pending(daemon), 2);
+  EXPECT_TRUE(WaitFor([&] { return Pending(daemon) == 2; }));
   // Creating the topic is enough: the events are still in the outbox.
   ASSERT_EQ(kafka.Command("topic missing 2"), "ok topic missing 2");
   ASSERT_TRUE(WaitFor([&] { return Pending(daemon) == 0; }, seconds(20)));
@@ -203,6 +203,28 @@ TEST_F(KafkaTest, ARefusedSaslLoginIsNamed) {
   EXPECT_GE(daemon.Metric(R"(presenced_kafka_errors_total{error="authentication",sink="stream"})"),
             1);
   EXPECT_EQ(daemon.process().Stderr().find("not-the-password"), std::string::npos);
+}
+
+TEST_F(KafkaTest, RefusedWritesAreNamedAndGoOutOnceAllowed) {
+  KafkaMockProcess kafka({"--topic", "presence:2"});
+  DaemonHarness daemon(dir_, Config(kafka.bootstrap()));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  // Produce requests answer TOPIC_AUTHORIZATION_FAILED (29), as a broker whose ACLs refuse us.
+  ASSERT_EQ(kafka.Command("err 0 29 1000"), "ok err 0 29 1000");
+  Churn(2);
+  ASSERT_TRUE(daemon.process()
+                  .WaitForStderr("failed: not authorized to write to topic presence "
+                                 "(authorization failed)",
+                                 seconds(10))
+                  .has_value())
+      << daemon.process().Stderr();
+  EXPECT_GE(daemon.Metric(R"(presenced_kafka_errors_total{error="authorization",sink="stream"})"),
+            1);
+  EXPECT_TRUE(WaitFor([&] { return Pending(daemon) == 2; }));
+  ASSERT_EQ(kafka.Command("clear 0"), "ok clear 0");
+  ASSERT_TRUE(WaitFor([&] { return Pending(daemon) == 0; }));
+  EXPECT_EQ(ReadTopic(kafka.bootstrap(), "presence", 2).size(), 2u);
 }
 
 TEST_F(KafkaTest, DeadLettersAreListedAndReplayed) {
