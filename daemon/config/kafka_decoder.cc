@@ -40,8 +40,10 @@ bool IsBrokerList(std::string_view text) {
 }
 
 // Returns librdkafka's objection to `name: value`, with the value cut out; nullopt when it
-// takes it.
+// takes it. plugin.library.paths is not tried here: setting it loads the plugins (dlopen), which
+// a config check must not do; a bad path fails the sink when it starts.
 std::optional<std::string> KafkaPropertyProblem(const std::string& name, const std::string& value) {
+  if (name == "plugin.library.paths") return std::nullopt;
   std::unique_ptr<rd_kafka_conf_t, decltype(&rd_kafka_conf_destroy)> conf(rd_kafka_conf_new(),
                                                                           rd_kafka_conf_destroy);
   char error[512] = "";

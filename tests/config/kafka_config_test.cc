@@ -107,6 +107,16 @@ TEST(KafkaConfigTest, TheSummaryNamesEachSinkWithoutItsProperties) {
   EXPECT_EQ(summary.find("pa55word"), std::string::npos);
 }
 
+TEST(KafkaConfigTest, PluginPathsAreNotLoadedByTheCheck) {
+  // librdkafka loads plugins when plugin.library.paths is set: a config check must not.
+  const Config config = MustParse(
+      "channels: [a]\nkafka:\n  - {name: s, brokers: \"h:1\", topic: t, properties: "
+      "{plugin.library.paths: /nonexistent/plugin.so}}\n");
+  ASSERT_EQ(config.kafka.size(), 1u);
+  EXPECT_EQ(config.kafka[0].properties.at("plugin.library.paths").Reveal(),
+            "/nonexistent/plugin.so");
+}
+
 TEST(KafkaConfigTest, NamesAreUniqueAcrossKafkaSinks) {
   EXPECT_EQ(MustFail("channels: [a]\nkafka:\n  - {name: s, brokers: \"h:1\", topic: t}\n"
                      "  - {name: s, brokers: \"h:1\", topic: u}\n"),
