@@ -6,7 +6,7 @@ set -euo pipefail
 build_packages=(
   g++ cmake ninja-build git pkg-config
   libpoco-dev libspdlog-dev libyaml-cpp-dev prometheus-cpp-dev libsimdjson-dev libsqlite3-dev
-  libssl-dev
+  libssl-dev librdkafka-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Tests also run the real Prometheus (promtool, a live scrape), systemd-analyze, curl, and

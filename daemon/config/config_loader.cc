@@ -144,8 +144,9 @@ void DecodeSections(const MapReader& top, Config* config) {
   }
 
   using Presence = PresenceConfig;
-  MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot",
-                                            "mode", "reconcile_every", "client_events"});
+  MapReader presence =
+      top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot", "mode",
+                           "reconcile_every", "client_events", "channel_events"});
   presence.Enum<Presence::UpdateOn>(
       "update_on", {{"data", Presence::UpdateOn::kData}, {"any", Presence::UpdateOn::kAny}},
       &config->presence.update_on);
@@ -160,6 +161,7 @@ void DecodeSections(const MapReader& top, Config* config) {
       &config->presence.mode);
   presence.Int("reconcile_every", 1, 1'000'000, &config->presence.reconcile_every);
   presence.Bool("client_events", &config->presence.client_events);
+  presence.Bool("channel_events", &config->presence.channel_events);
 
   top.Map("output", {"stdout"}).Bool("stdout", &config->output.stdout_events);
   MapReader state = top.Map("state", {"dir"});
@@ -181,6 +183,7 @@ void DecodeSections(const MapReader& top, Config* config) {
   http.Bool("lifecycle", &config->http.lifecycle);
   top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
   config_internal::DecodeWebhooks(top, &config->webhooks);
+  config_internal::DecodeKafkaSinks(top, config->webhooks, &config->kafka);
 
   MapReader log = top.Map("log", {"level", "format"});
   std::string_view level = config->log.level;
@@ -229,6 +232,7 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
   config_internal::ResolveCredentials(env, diagnostics, &config->ably);
   CheckTransportSecurity(diagnostics, config->ably);
   config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
+  config_internal::ResolveKafkaProperties(env, diagnostics, &config->kafka);
   config_internal::ResolveStateDir(env, &config->state);
   ResolveShard(env, diagnostics, &config->shard);
 }
@@ -245,7 +249,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   try {
     MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
                   {"ably", "poll", "channels", "discovery", "shard", "presence", "output", "state",
-                   "http", "metrics", "webhooks", "log"},
+                   "http", "metrics", "webhooks", "kafka", "log"},
                   &diagnostics);
     DecodeSections(top, &config);
     // Structural errors first: credentials and cross-field rules are only checked on a file

@@ -37,6 +37,18 @@ void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(st
 // Decodes the `webhooks` list of the top-level mapping.
 void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks);
 
+// Decodes the `kafka` list of the top-level mapping; a sink's name must not be one of
+// `webhooks`' either (they share the outbox and the metrics' keys).
+void DecodeKafkaSinks(const MapReader& top, const std::vector<WebhookConfig>& webhooks,
+                      std::vector<KafkaConfig>* sinks);
+
+// Returns whether `action` can be chosen in a sink's `actions` filter: every action but `sync`,
+// which sync_every and POST /-/sync send on their own.
+bool IsSelectableAction(std::string_view action);
+// The message for an action IsSelectableAction refuses.
+inline constexpr std::string_view kSelectableActions =
+    "must be enter, leave, update, present, online, offline, occupied or vacated";
+
 // Reads a whole file of at most 4 MiB; the Error is "cannot read <path>: <reason>".
 Result<std::string> ReadTextFile(const std::string& path);
 
@@ -46,6 +58,10 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
 // Resolves each webhook's secret_env into its secret.
 void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,
                            std::vector<WebhookConfig>* webhooks);
+// Resolves each kafka sink's `{env: NAME}` / `{file: PATH}` property values and checks every
+// value against librdkafka.
+void ResolveKafkaProperties(const EnvLookup& env, Diagnostics* diagnostics,
+                            std::vector<KafkaConfig>* sinks);
 // Applies $STATE_DIRECTORY (set by systemd's StateDirectory=), which wins over state.dir.
 void ResolveStateDir(const EnvLookup& env, StateConfig* state);
 

@@ -13,6 +13,7 @@
 
 #include "common/mutex.h"
 #include "common/version.h"
+#include "metrics/kafka_series.h"
 
 namespace presenced {
 
@@ -66,6 +67,11 @@ struct Metrics::Impl {
                                .Name("presenced_clients")
                                .Help("Distinct clientIds present.")
                                .Register(registry);
+  Gauge& channels_occupied = prometheus::BuildGauge()
+                                 .Name("presenced_channels_occupied")
+                                 .Help("Channels with at least one member.")
+                                 .Register(registry)
+                                 .Add({});
   Gauge& clients_distinct = prometheus::BuildGauge()
                                 .Name("presenced_clients_distinct")
                                 .Help("Distinct clientIds present across all channels.")
@@ -188,10 +194,13 @@ struct Metrics::Impl {
   }
 };
 
-Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) {
+Metrics::Metrics(bool per_channel)
+    : impl_(std::make_unique<Impl>(per_channel)),
+      kafka_(std::make_unique<KafkaSeries>(impl_->registry)) {
   impl_->build_info.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
-  for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent,
-                        Action::kOnline, Action::kOffline, Action::kSync}) {
+  for (Action action :
+       {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent, Action::kOnline,
+        Action::kOffline, Action::kSync, Action::kOccupied, Action::kVacated}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
   for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate}) {
@@ -241,6 +250,10 @@ void Metrics::SetTotals(uint64_t members, uint64_t clients) {
   if (impl_->per_channel) return;
   impl_->members.Add({}).Set(static_cast<double>(members));
   impl_->clients.Add({}).Set(static_cast<double>(clients));
+}
+
+void Metrics::SetChannelsOccupied(uint64_t channels) {
+  impl_->channels_occupied.Set(static_cast<double>(channels));
 }
 
 void Metrics::SetClientsDistinct(uint64_t clients) {

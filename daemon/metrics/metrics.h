@@ -31,6 +31,8 @@ class Metrics {
   // SetTotals instead and this is a no-op).
   void SetChannelMembers(const std::string& channel, uint64_t members, uint64_t clients);
   void SetTotals(uint64_t members, uint64_t clients);
+  // Channels with at least one member.
+  void SetChannelsOccupied(uint64_t channels);
   // Distinct clientIds across all channels (always unlabelled).
   void SetClientsDistinct(uint64_t clients);
   void SetChannelLastSuccess(const std::string& channel, double unix_seconds);
@@ -64,6 +66,16 @@ class Metrics {
   // Removes a webhook's series (webhook removed from the config).
   void RemoveWebhook(const std::string& webhook);
 
+  // Kafka sinks (metrics/kafka_series.cc). Creates a sink's series at zero (sink configured).
+  void AddKafkaSink(const std::string& sink);
+  // Removes a sink's series (sink removed from the config).
+  void RemoveKafkaSink(const std::string& sink);
+  // Counts one delivery attempt of `messages` messages: acknowledged (`ok`) or not, and when not,
+  // its cause (`error`, a bounded name such as "broker_down" or "authentication").
+  void KafkaAttempt(const std::string& sink, bool ok, uint64_t messages, std::string_view error);
+  void SetKafkaBacklog(const std::string& sink, uint64_t pending, double oldest_age_seconds,
+                       uint64_t dead_letters);
+
   // Sets presenced_shard_info{index,count} (replacing the previous series on a reload).
   void SetShard(int index, int count);
 
@@ -75,7 +87,9 @@ class Metrics {
 
  private:
   struct Impl;
+  struct KafkaSeries;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<KafkaSeries> kafka_;  // refers to impl_'s registry: destroyed first
 };
 
 }  // namespace presenced

@@ -9,6 +9,7 @@
 
 #include "common/mutex.h"
 #include "config/presence_options.h"
+#include "presence/channel_events.h"
 #include "presence/diff.h"
 #include "presence/history_apply.h"
 
@@ -44,12 +45,17 @@ struct HistoryRun {
   std::vector<char> snapshot_ok;      // one writer per element
 };
 
-ChannelChange FromHistory(const HistoryChannelInput& input, Applied applied, bool client_events) {
+ChannelChange FromHistory(const HistoryChannelInput& input, Applied applied,
+                          const PresenceConfig& config) {
   ChannelChange change;
   change.events = std::move(applied.events);
   change.delta = std::move(applied.delta);
-  change.clients =
-      AddClientEvents(input.state, change.events, ClientCounting::kSequential, client_events);
+  change.clients = AddClientEvents(input.state, change.events, ClientCounting::kSequential,
+                                   config.client_events);
+  if (config.channel_events) {
+    AddChannelEvents(input.state ? input.state->member_count() : 0, change.events,
+                     ClientCounting::kSequential);
+  }
   return change;
 }
 
@@ -90,7 +96,7 @@ void ReadHistory(HistoryRun& run, PresenceSource& source, const std::atomic<bool
       run.applied[i] = std::move(done);  // the reconcile continues from it
     } else {
       run.applied[i].ok = true;
-      consume(i, FromHistory(input, std::move(done), run.config.client_events));
+      consume(i, FromHistory(input, std::move(done), run.config));
     }
   });
 }
@@ -127,10 +133,12 @@ ChannelChange ReconcileChannel(HistoryRun& run, size_t i, const ChannelPresence&
     MutexLock lock(corrections.mu);
     for (const Event& event : diff.events) ++corrections.by_action[event.action];
   }
-  const bool client_events = run.config.client_events;
-  ChannelChange change = FromHistory(input, std::move(run.applied[i]), client_events);
+  ChannelChange change = FromHistory(input, std::move(run.applied[i]), run.config);
   ClientChanges corrected =
-      AddClientEvents(before, diff.events, ClientCounting::kNet, client_events);
+      AddClientEvents(before, diff.events, ClientCounting::kNet, run.config.client_events);
+  if (run.config.channel_events) {
+    AddChannelEvents(before ? before->member_count() : 0, diff.events, ClientCounting::kNet);
+  }
   std::move(diff.events.begin(), diff.events.end(), std::back_inserter(change.events));
   std::move(corrected.online.begin(), corrected.online.end(),
             std::back_inserter(change.clients.online));
@@ -150,8 +158,7 @@ std::map<Action, uint64_t> Reconcile(HistoryRun& run, PresenceSource& source,
         const size_t i = run.snapshot_of[position];
         if (!got.ok) {
           if (run.applied[i].ok) {
-            consume(
-                i, FromHistory(run.inputs[i], std::move(run.applied[i]), run.config.client_events));
+            consume(i, FromHistory(run.inputs[i], std::move(run.applied[i]), run.config));
           }
           return;
         }

@@ -12,6 +12,7 @@
 #include "config/presence_options.h"
 #include "delivery/router.h"
 #include "presence/channel_delta.h"
+#include "presence/channel_events.h"
 #include "presence/diff.h"
 #include "presence/history_apply.h"
 
@@ -26,7 +27,8 @@ uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapsh
 
 Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked& tracked,
                                        const ChannelPresence& result, const DiffOptions& options,
-                                       int64_t now_ms, bool announce, bool client_events) {
+                                       int64_t now_ms, bool announce,
+                                       const PresenceConfig& presence) {
   // A room that was inactive before: diffed against an empty set, so its members enter.
   static const ChannelState kInactive;
   const ChannelState* stored = tracked.state.get();
@@ -40,7 +42,11 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   }
   ChannelChange change;
   change.events = std::move(diff.events);
-  change.clients = AddClientEvents(before, change.events, ClientCounting::kNet, client_events);
+  change.clients =
+      AddClientEvents(before, change.events, ClientCounting::kNet, presence.client_events);
+  if (presence.channel_events) {
+    AddChannelEvents(before ? before->member_count() : 0, change.events, ClientCounting::kNet);
+  }
   change.delta = std::move(diff.delta);
   Derived derived = Pack(channel, tracked, std::move(change));
   derived.left = std::move(left);
@@ -94,6 +100,7 @@ Poller::Cycle Poller::BeginCycle(const Config& config) {
   Cycle cycle(config);
   cycle.now_ms = clock_.NowMs();
   cycle.history_mode = config.presence.mode == PresenceConfig::Mode::kHistory;
+  cycle.routes = SinkRoutes(config);
   cycle.names = Channels();
   cycle.tracked.reserve(cycle.names.size());
   for (const std::string& name : cycle.names) cycle.tracked.push_back(&channels_.at(name));
@@ -124,7 +131,7 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
     options.build_next = false;
     cycle.derived[index] =
         DeriveSnapshot(cycle.names[index], channel, result, options, cycle.now_ms,
-                       announce_.contains(cycle.names[index]), presence.client_events);
+                       announce_.contains(cycle.names[index]), presence);
   });
 }
 
@@ -147,14 +154,13 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
 
 void Poller::QueueSyncs(Cycle& cycle) {
   // Syncs go after the cycle's events: each is a channel's state once they are applied.
-  const std::vector<WebhookConfig>& webhooks = cycle.config.webhooks;
-  cycle.syncs = syncs_.Due(webhooks, cycle.now_ms);
+  cycle.syncs = syncs_.Due(cycle.routes, cycle.now_ms);
   if (cycle.syncs.empty()) return;
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     const Derived& d = cycle.derived[i];
     // A channel whose fetch failed has an unknown member set: it is in the next sync instead.
     if (!d.ok) continue;
-    const std::vector<std::string> targets = SyncTargets(webhooks, cycle.syncs, cycle.names[i]);
+    const std::vector<std::string> targets = SyncTargets(cycle.routes, cycle.syncs, cycle.names[i]);
     if (targets.empty()) continue;
     // The channel's state after this cycle, encoded once. A full write (always so for a first
     // snapshot, which has no state yet) is the new state.
@@ -165,9 +171,8 @@ void Poller::QueueSyncs(Cycle& cycle) {
       const ChannelState& state = *cycle.tracked[i]->state;
       members = d.write ? Apply(state, d.delta).Encode() : state.Encode();
     }
-    for (const std::string& webhook : targets) {
-      cycle.sync_entries.push_back(
-          {webhook, SyncEvent(webhook, cycle.names[i], members, cycle.now_ms)});
+    for (const std::string& sink : targets) {
+      cycle.sync_entries.push_back({sink, SyncEvent(sink, cycle.names[i], members, cycle.now_ms)});
     }
   }
 }
@@ -202,7 +207,7 @@ void Poller::CollectWrites(Cycle& cycle) {
       cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
     }
   }
-  cycle.outbox = Route(cycle.config.webhooks, cycle.events);
+  cycle.outbox = RouteToSinks(cycle.routes, cycle.events);
   cycle.sync_count = cycle.sync_entries.size();
   std::move(cycle.sync_entries.begin(), cycle.sync_entries.end(), std::back_inserter(cycle.outbox));
 }
@@ -266,7 +271,7 @@ void Poller::Adopt(Cycle& cycle) {
 
 void Poller::Publish(const Cycle& cycle, std::chrono::steady_clock::time_point started) {
   if (cycle.sync_count > 0) {
-    spdlog::info("sync: {} channel member sets queued for {} webhook(s)", cycle.sync_count,
+    spdlog::info("sync: {} channel member sets queued for {} sink(s)", cycle.sync_count,
                  cycle.syncs.size());
     metrics_.AddEvents(Action::kSync, cycle.sync_count);
   }

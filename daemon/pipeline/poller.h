@@ -133,13 +133,14 @@ class Poller {
     const Config& config;
     int64_t now_ms = 0;
     bool history_mode = false;
+    std::vector<SinkRoute> routes;  // every sink's filters (webhooks, kafka)
     std::vector<std::string> names;
     // The tracked channels, by position in `names`: channels_ is not modified while fetching,
     // so the fetch threads may read them.
     std::vector<const Tracked*> tracked;
     std::vector<Derived> derived;
     HistoryCycleResult history;
-    std::set<std::string> syncs;  // webhooks synced this cycle
+    std::set<std::string> syncs;  // sinks synced this cycle
     std::vector<StateStore::OutboxEntry> sync_entries;
     size_t sync_count = 0;  // sync entries in `outbox`
     // What the commit writes:
@@ -156,7 +157,7 @@ class Poller {
   // Fetches every channel and derives its changes (on the fetch threads).
   void DeriveChanges(Cycle& cycle, const std::atomic<bool>& cancel);
   // Queues one `sync` per channel fetched this cycle (its state after the cycle) for each due
-  // webhook whose globs match it. Before CollectWrites, which moves what it reads.
+  // sink whose globs match it. Before CollectWrites, which moves what it reads.
   void QueueSyncs(Cycle& cycle);
   // Moves what was derived into what the commit writes, and routes the events into the outbox.
   void CollectWrites(Cycle& cycle);
@@ -169,10 +170,11 @@ class Poller {
 
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
   // Diffs one fetched channel against its state (against an empty set when `announce` and none
-  // is stored); runs on fetch threads (reads `tracked` only).
+  // is stored), with client and channel events as `presence` asks; runs on fetch threads (reads
+  // `tracked` only).
   static Derived DeriveSnapshot(const std::string& channel, const Tracked& tracked,
                                 const ChannelPresence& result, const DiffOptions& options,
-                                int64_t now_ms, bool announce, bool client_events);
+                                int64_t now_ms, bool announce, const PresenceConfig& presence);
   // Turns one channel's changes into what the commit writes (a delta, or the channel in full
   // when it has no snapshot yet or its deltas outgrew it); runs on fetch threads.
   static Derived Pack(const std::string& channel, const Tracked& tracked, ChannelChange change);

@@ -146,6 +146,10 @@ void Poller::PublishChannelMetrics(const std::string& channel, const Tracked& tr
 
 void Poller::PublishTotals(bool per_channel) {
   metrics_.SetChannels(channels_.size(), stale_.size());
+  metrics_.SetChannelsOccupied(
+      static_cast<uint64_t>(std::count_if(channels_.begin(), channels_.end(), [](const auto& c) {
+        return c.second.state && !c.second.state->empty();
+      })));
   metrics_.SetClientsDistinct(clients_.size());
   if (per_channel) return;
   uint64_t members = 0, clients = 0;

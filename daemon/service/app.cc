@@ -108,10 +108,10 @@ Status App::RequestReload() {
 Status App::RequestSync(Parts& parts, const std::string& webhook) {
   {
     MutexLock lock(mu_);
-    const auto& hooks = config_->webhooks;
-    if (std::none_of(hooks.begin(), hooks.end(),
-                     [&](const WebhookConfig& hook) { return hook.name == webhook; })) {
-      return Error{"no webhook named " + webhook + " in the running config"};
+    const std::vector<SinkRoute> sinks = SinkRoutes(*config_);
+    if (std::none_of(sinks.begin(), sinks.end(),
+                     [&](const SinkRoute& sink) { return sink.name == webhook; })) {
+      return Error{"no webhook named " + webhook + " in the running config (nor a kafka sink)"};
     }
   }
   parts.poller->RequestSync(webhook);
@@ -166,7 +166,8 @@ int App::Run() {
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
   parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
-  parts.dispatcher->Configure(config->webhooks);
+  parts.dispatcher->Configure(config->webhooks,
+                              make.kafka_sinks(config->kafka, *parts.metrics, clock_));
   parts.status = make.status([this, &parts] {
     std::shared_ptr<const Config> current;
     {
@@ -370,7 +371,8 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
-  parts.dispatcher->Configure(next->webhooks);
+  parts.dispatcher->Configure(next->webhooks,
+                              make.kafka_sinks(next->kafka, *parts.metrics, clock_));
   if (next->discovery.prefixes != previous->discovery.prefixes) {
     parts.discovered.clear();
     parts.enumerated.clear();

@@ -1,6 +1,7 @@
 #include "service/app_makers.h"
 
 #include "ably/rest_client.h"
+#include "delivery/kafka/kafka_sink.h"
 
 namespace presenced {
 
@@ -27,6 +28,12 @@ AppMakers StandardMakers(Random& random) {
   make.dispatcher = [&random](StateStore& store, HttpClient& http, Metrics& metrics,
                               const Clock& clock) {
     return std::make_unique<Dispatcher>(store, http, metrics, clock, random);
+  };
+  // Shared by every copy of the makers: the sinks' producers live as long as a sender holds them.
+  auto producers = std::make_shared<KafkaProducers>();
+  make.kafka_sinks = [producers](const std::vector<KafkaConfig>& sinks, Metrics& metrics,
+                                 const Clock& clock) {
+    return KafkaSinks(sinks, *producers, metrics, clock);
   };
   make.status = [](std::function<std::vector<WebhookStatus>()> webhooks) {
     return std::make_unique<StatusModel>(std::move(webhooks));

@@ -52,6 +52,10 @@ struct AppMakers {
       source;
   std::function<std::unique_ptr<Dispatcher>(StateStore&, HttpClient&, Metrics&, const Clock&)>
       dispatcher;
+  // The kafka sinks of a config, for Dispatcher::Configure: at the start and on every reload (a
+  // sink whose config did not change keeps its producer).
+  std::function<std::vector<SinkConfig>(const std::vector<KafkaConfig>&, Metrics&, const Clock&)>
+      kafka_sinks;
   // The status page's model; its argument reads the webhook rows when a page is rendered.
   std::function<std::unique_ptr<StatusModel>(std::function<std::vector<WebhookStatus>()>)> status;
   std::function<std::unique_ptr<Poller>(PresenceSource&, StateStore&, Metrics&, const Clock&,
@@ -65,7 +69,8 @@ struct AppMakers {
 
 // Returns the production makers: StateDirLock and the SQLite StateStore, Poco HTTP clients, the
 // Ably REST client (its fallback host order and retry jitter drawn from `random`, which must
-// outlive every source made), the Dispatcher, StatusModel and Poller, and the Poco HTTP server.
+// outlive every source made), the Dispatcher, librdkafka's Kafka sinks, StatusModel and Poller,
+// and the Poco HTTP server.
 AppMakers StandardMakers(Random& random);
 
 }  // namespace presenced

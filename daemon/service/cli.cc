@@ -44,8 +44,8 @@ constexpr const char* kUsage =
     "                               /etc/presenced/presenced.yaml)\n"
     "  --check-config               validate the config, print a summary, exit 0 or 1\n"
     "  --once                       fetch every channel once, print members as JSON lines\n"
-    "  --dead-letters               list dead-lettered batches per webhook\n"
-    "  --replay-dead-letters NAME   move webhook NAME's dead letters back into its outbox\n"
+    "  --dead-letters               list dead-lettered batches per webhook and kafka sink\n"
+    "  --replay-dead-letters NAME   move sink NAME's dead letters back into its outbox\n"
     "  --version                    print the version\n";
 
 // A stop ends within about half a second: requests in flight are aborted (App::RequestStop), so
@@ -267,13 +267,14 @@ int RunCli(int argc, char** argv) {
       std::fputs(described->c_str(), stdout);
       return 0;
     }
-    const bool configured =
-        std::any_of(config->webhooks.begin(), config->webhooks.end(),
-                    [&](const WebhookConfig& webhook) { return webhook.name == args->webhook; });
-    if (!configured) {
-      // Replayed events would wait for a webhook that is not there to send them.
-      std::fprintf(stderr, "presenced: no webhook named %s in %s\n", args->webhook.c_str(),
-                   config->path.c_str());
+    const std::vector<SinkRoute> sinks = SinkRoutes(*config);
+    const auto sink = std::find_if(sinks.begin(), sinks.end(), [&](const SinkRoute& route) {
+      return route.name == args->webhook;
+    });
+    if (sink == sinks.end()) {
+      // Replayed events would wait for a sink that is not there to send them.
+      std::fprintf(stderr, "presenced: no webhook named %s in %s (nor a kafka sink)\n",
+                   args->webhook.c_str(), config->path.c_str());
       return 1;
     }
     auto moved = ReplayDeadLetters(**store, args->webhook);
@@ -281,14 +282,11 @@ int RunCli(int argc, char** argv) {
       std::fprintf(stderr, "presenced: %s\n", moved.error().message.c_str());
       return 1;
     }
-    std::printf("moved %llu dead-lettered events of webhook %s back into its outbox\n",
+    std::printf("moved %llu dead-lettered events of %s back into its outbox\n",
                 static_cast<unsigned long long>(*moved), args->webhook.c_str());
     if (*moved == 0) return 0;
     // The replayed events are old: a sync after them lets the receiver replace its view.
-    const WebhookConfig& webhook =
-        *std::find_if(config->webhooks.begin(), config->webhooks.end(),
-                      [&](const WebhookConfig& hook) { return hook.name == args->webhook; });
-    auto synced = QueueStoredSyncs(**store, webhook, SystemClock().NowMs());
+    auto synced = QueueStoredSyncs(**store, *sink, SystemClock().NowMs());
     if (!synced.ok()) {
       std::fprintf(stderr, "presenced: replayed, but the sync after them failed: %s\n",
                    synced.error().message.c_str());
