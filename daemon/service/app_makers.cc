@@ -28,8 +28,8 @@ AppMakers StandardMakers(Random& random) {
                               const Clock& clock) {
     return std::make_unique<Dispatcher>(store, http, metrics, clock, random);
   };
-  make.status = [](std::function<std::vector<WebhookStatus>()> webhooks) {
-    return std::make_unique<StatusModel>(std::move(webhooks));
+  make.status = [](StatusInputs inputs) {
+    return std::make_unique<StatusModel>(std::move(inputs));
   };
   make.poller = [](PresenceSource& source, StateStore& store, Metrics& metrics, const Clock& clock,
                    EventSink sink) {

@@ -52,8 +52,8 @@ struct AppMakers {
       source;
   std::function<std::unique_ptr<Dispatcher>(StateStore&, HttpClient&, Metrics&, const Clock&)>
       dispatcher;
-  // The status page's model; its argument reads the webhook rows when a page is rendered.
-  std::function<std::unique_ptr<StatusModel>(std::function<std::vector<WebhookStatus>()>)> status;
+  // The status page's model; its inputs (sink rows, readiness) are read when a page is rendered.
+  std::function<std::unique_ptr<StatusModel>(StatusInputs)> status;
   std::function<std::unique_ptr<Poller>(PresenceSource&, StateStore&, Metrics&, const Clock&,
                                         EventSink)>
       poller;
