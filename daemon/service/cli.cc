@@ -46,7 +46,8 @@ constexpr const char* kUsage =
     "  --once                       fetch every channel once, print members as JSON lines\n"
     "  --dead-letters               list dead-lettered batches per webhook\n"
     "  --replay-dead-letters NAME   move webhook NAME's dead letters back into its outbox\n"
-    "  --version                    print the version\n";
+    "  --version                    print the version\n"
+    "  --help                       print these options\n";
 
 // A stop normally ends within a second, or after an Ably request in flight times out
 // (ably.request_timeout). Past this, something hangs: the process exits 1 anyway, loudly (state

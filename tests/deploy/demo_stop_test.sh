@@ -4,7 +4,8 @@
 # port) three times: Ctrl-C as a terminal sends it (SIGINT to the whole process group), SIGINT to
 # the script alone, SIGTERM to the script alone. Each time, after the first event: the script
 # exits within 15 s with 130 / 143, presenced and the fake Ably server are gone, presenced logged
-# that it stopped cleanly, and every stdout line is a JSON object with an action.
+# that it stopped cleanly, the demo said where the binary is, and every stdout line is a JSON
+# object with an action.
 # Usage: demo_stop_test.sh SOURCE_DIR BUILD_DIR
 set -euo pipefail
 (($# == 2)) || { echo "usage: $0 SOURCE_DIR BUILD_DIR" >&2; exit 2; }
@@ -57,6 +58,7 @@ run() {
     ! kill -0 "$pid" 2>/dev/null || fail "$how: process $pid ($(cat /proc/"$pid"/comm)) still runs"
   done
   grep -q "stopped cleanly" "$err" || fail "$how: presenced did not log 'stopped cleanly'"
+  grep -q "demo: presenced is .*/daemon/presenced" "$err" || fail "$how: the demo did not say where presenced is"
   python3 - "$out" "$how" <<'PY' || fail "$how: stdout is not only events"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()

@@ -3,7 +3,8 @@
 - scripts/demo.sh builds only presenced and fake_ably, in build/, with build.sh's standard flags, and
   installs only the demo's packages; scripts/test.sh builds build/ with the same standard flags (so
   nothing the demo compiled is compiled again) and .ci/run runs exactly scripts/test.sh;
-- the demo's package list has none of the test-only packages.
+- the demo's package list has none of the test-only packages;
+- every stage of scripts/test.sh has an estimate, so that each prints its expected time.
 
 Usage: scripts_lint.py SOURCE_DIR; prints each problem and exits 1."""
 
@@ -30,6 +31,11 @@ def main():
     if 'if [ "$dir" = build ] && [ ${#flags[@]} -eq 0 ]; then flags=("${standard_flags[@]}"); fi' \
             not in build:
         problems.append("build.sh no longer gives build/ its standard flags")
+    estimates = re.search(r"declare -A estimate=\(([^)]*)\)", test)
+    known = set(re.findall(r"\[([a-z-]+)\]=\d+", estimates.group(1))) if estimates else set()
+    for key in re.findall(r'^stage ([a-z-]+) "', test, re.M):
+        if key != "done" and key not in known:
+            problems.append(f"test.sh's stage {key} has no estimate to print before it runs")
     if not re.search(r"^exec scripts/test.sh$", ci, re.M):
         problems.append(".ci/run does not run exactly scripts/test.sh")
     demo_list = re.search(r"demo_packages=\(([^)]*)\)", deps).group(1).split()
