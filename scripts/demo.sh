@@ -42,11 +42,31 @@ if [ "${1:-}" = "--print-config" ]; then
 fi
 
 say() { echo "demo: $*" >&2; }
+workdir="" build_pid="" fake_pid="" presenced_pid=""
+# Stops what this script started (the build, or presenced and the fake Ably server; presenced
+# stops cleanly on SIGTERM) and waits for it. Set before anything starts, so that a stop during
+# the build ends the compilers too. A package install is let finish: dpkg must not be cut off.
+stop() {
+  trap - INT TERM EXIT
+  for pid in $build_pid $presenced_pid $fake_pid; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in $build_pid $presenced_pid $fake_pid; do wait "$pid" 2>/dev/null || true; done
+  if [ -n "$workdir" ]; then rm -rf "$workdir"; fi
+  say "stopped"
+}
+trap 'stop; exit 130' INT
+trap 'stop; exit 143' TERM
+trap stop EXIT
+
 started=$SECONDS
 if [ -z "${PRESENCED_DEMO_SKIP_BUILD:-}" ]; then
   scripts/install-deps.sh --demo
-  # The standard flags of build/ (scripts/build.sh): scripts/test.sh reuses these objects.
-  scripts/build.sh --targets "presenced fake_ably" --progress "$build_dir/demo-build.log" "$build_dir"
+  # The standard flags of build/ (scripts/build.sh): scripts/test.sh reuses these objects. In the
+  # background, so that a signal reaches the trap at once.
+  scripts/build.sh --targets "presenced fake_ably" --progress "$build_dir/demo-build.log" \
+    "$build_dir" &
+  build_pid=$!
+  wait "$build_pid"
+  build_pid=""
 fi
 presenced_bin=$build_dir/daemon/presenced
 say "presenced is $PWD/$presenced_bin (ready in $((SECONDS - started))s); status page http://$listen/"
@@ -59,23 +79,11 @@ if [ -n "${ABLY_API_KEY:-}" ]; then
     config=.demo-state/presenced.yaml
     say "polling Ably for ${PRESENCED_DEMO_CHANNELS:-chat:lobby} every 15s; events below; Ctrl-C stops"
   fi
+  trap - INT TERM EXIT
   exec "$presenced_bin" --config "$config"
 fi
 
 workdir=$(mktemp -d)
-fake_pid="" presenced_pid=""
-# Stops what this script started, presenced first (it stops cleanly on SIGTERM), and waits for it.
-stop() {
-  trap - INT TERM EXIT
-  for pid in $presenced_pid $fake_pid; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in $presenced_pid $fake_pid; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$workdir"
-  say "stopped"
-}
-trap 'stop; exit 130' INT
-trap 'stop; exit 143' TERM
-trap stop EXIT
-
 key="demo.key:demo-secret"
 # Background commands of a script ignore SIGINT: stop() ends them with SIGTERM.
 "$build_dir/tests/fakes/fake_ably/fake_ably" --port 0 --key "$key" \

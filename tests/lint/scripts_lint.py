@@ -21,7 +21,7 @@ def main():
     problems = []
     if 'build_dir=${PRESENCED_DEMO_BUILD_DIR:-build}' not in demo:
         problems.append("demo.sh does not build in build/")
-    if not re.search(r'^  scripts/build.sh --targets "presenced fake_ably" --progress \S+ "\$build_dir"$',
+    if not re.search(r'^  scripts/build.sh --targets "presenced fake_ably" --progress \S+ \\\n +"\$build_dir" &$',
                      demo, re.M):
         problems.append("demo.sh does not build exactly presenced and fake_ably with the standard flags")
     if "scripts/install-deps.sh --demo" not in demo:
