@@ -40,11 +40,18 @@ std::string RenderChart(const std::vector<LastHour::Minute>& minutes) {
       "<rect x=\"0\" y=\"0\" width=\"640\" height=\"150\" fill=\"#fafafa\"/>"
       "<line x1=\"8\" y1=\"122\" x2=\"632\" y2=\"122\" stroke=\"#bbb\"/>";
   std::string line;  // the members' polyline points; a gap starts a new polyline
+  size_t points = 0;
+  double last_x = 0, last_y = 0;
   auto flush = [&] {
-    if (line.empty()) return;
-    out +=
-        "<polyline fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2\" points=\"" + line + "\"/>";
+    if (points == 1) {  // a polyline of one point draws nothing: a dot instead
+      out += "<circle cx=\"" + Number(last_x) + "\" cy=\"" + Number(last_y) +
+             "\" r=\"2.5\" fill=\"#1f5fa8\"/>";
+    } else if (points > 1) {
+      out +=
+          "<polyline fill=\"none\" stroke=\"#1f5fa8\" stroke-width=\"2\" points=\"" + line + "\"/>";
+    }
     line.clear();
+    points = 0;
   };
   for (size_t i = 0; i < minutes.size(); ++i) {
     const LastHour::Minute& m = minutes[i];
@@ -56,8 +63,11 @@ std::string RenderChart(const std::vector<LastHour::Minute>& minutes) {
              "\" fill=\"#f0b46e\"/>";
     }
     if (m.sampled) {
+      last_x = x + slot / 2;
+      last_y = y_of(m.members, max_members);
       if (!line.empty()) line += ' ';
-      line += Number(x + slot / 2) + ',' + Number(y_of(m.members, max_members));
+      line += Number(last_x) + ',' + Number(last_y);
+      ++points;
     } else {
       flush();
     }

@@ -47,7 +47,7 @@ PROBE = r"""(() => {
     hasEventsHour: /events, last hour\s+enter \d/.test(text),
     hasAblyErrors: /Ably errors, last hour/.test(text) && text.includes('injected'),
     chartTitles: document.querySelectorAll('svg rect title').length,
-    chartLines: document.querySelectorAll('svg polyline').length,
+    chartLines: document.querySelectorAll('svg polyline, svg circle').length,
     timesWithTitle: [...document.querySelectorAll('time')]
         .filter(t => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(t.getAttribute('title') || '')).length,
     sinks: position('Sinks'), stale: position('Stale channels'), recent: position('Recent events'),

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "web/status_chart.h"
 #include "web/status_text.h"
 
 namespace presenced {
@@ -77,6 +78,26 @@ TEST(StatusTextTest, EscapeCutBoundsTheEscapedBytes) {
   EXPECT_EQ(Ago(0, 5), "never");
   EXPECT_EQ(Ago(1000, 3'726'000), "1h 2m ago");
   EXPECT_EQ(IsoTime(1'700'000'000'000), "2023-11-14T22:13:20Z");
+}
+
+TEST(StatusChartTest, MembersAreALineOrADotAndEveryMinuteHasAHoverTitle) {
+  LastHour hour;
+  hour.AddCycle(kT0, 10, {});
+  std::string svg = RenderChart(hour.Minutes(kT0));
+  EXPECT_EQ(svg.find("<polyline"), std::string::npos);  // one sample: a dot
+  EXPECT_NE(svg.find("<circle"), std::string::npos);
+  hour.AddCycle(kT0 + kMinute, 20, {});
+  hour.AddEvents(kT0 + kMinute, Action::kEnter, 4);
+  svg = RenderChart(hour.Minutes(kT0 + kMinute));
+  EXPECT_NE(svg.find("<polyline"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("UTC: 20 members, 4 events</title>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("members (top: 20)"), std::string::npos);
+  size_t titles = 0;
+  for (size_t at = svg.find("</title></rect>"); at != std::string::npos;
+       at = svg.find("</title></rect>", at + 1)) {
+    ++titles;
+  }
+  EXPECT_EQ(titles, 60u);
 }
 
 }  // namespace
