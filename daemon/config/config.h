@@ -109,6 +109,7 @@ struct HttpConfig {
   std::string host = "0.0.0.0";  // parsed from listen
   uint16_t port = 9847;          // parsed from listen; 0 = any free port
   bool lifecycle = false;        // POST /-/reload and /-/sync allowed (else 403)
+  bool status_members = false;   // clientIds, connectionIds and data on / and /api/v1/status
 };
 
 struct MetricsConfig {

@@ -169,7 +169,7 @@ void DecodeSections(const MapReader& top, Config* config) {
     state.Fail("dir", "must not be empty");
   }
 
-  MapReader http = top.Map("http", {"listen", "lifecycle"});
+  MapReader http = top.Map("http", {"listen", "lifecycle", "status_members"});
   std::string listen;
   if (http.String("listen", &listen)) {
     if (auto address = config_internal::ParseListenAddress(listen)) {
@@ -181,6 +181,7 @@ void DecodeSections(const MapReader& top, Config* config) {
     }
   }
   http.Bool("lifecycle", &config->http.lifecycle);
+  http.Bool("status_members", &config->http.status_members);
   top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
   config_internal::DecodeWebhooks(top, &config->webhooks);
   config_internal::DecodeKafkaSinks(top, config->webhooks, &config->kafka);

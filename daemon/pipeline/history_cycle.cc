@@ -43,6 +43,7 @@ struct HistoryRun {
   std::vector<Applied> applied;
   std::vector<ChannelState> removed;  // by each channel's reconcile
   std::vector<char> snapshot_ok;      // one writer per element
+  std::vector<AblyError> errors;      // one writer per element and phase
 };
 
 ChannelChange FromHistory(const HistoryChannelInput& input, Applied applied,
@@ -66,6 +67,7 @@ void Plan(HistoryRun& run) {
   run.applied.resize(n);
   run.removed.resize(n);
   run.snapshot_ok.assign(n, 0);
+  run.errors.resize(n);
   for (size_t i = 0; i < n; ++i) {
     const HistoryChannelInput& input = run.inputs[i];
     run.plans[i] = PlanHistoryCycle(input.track, input.state != nullptr, run.config.reconcile_every,
@@ -86,7 +88,10 @@ void ReadHistory(HistoryRun& run, PresenceSource& source, const std::atomic<bool
                  const Consume& consume) {
   source.StreamHistory(run.requests, cancel, [&](size_t position, const ChannelHistory& history) {
     const size_t i = run.history_of[position];
-    if (!history.ok) return;
+    if (!history.ok) {
+      run.errors[i] = history.error;
+      return;
+    }
     const HistoryChannelInput& input = run.inputs[i];
     HistoryApplyResult result =
         ApplyHistory(run.channels[i], *input.state, history.messages, run.config.update_on,
@@ -157,6 +162,7 @@ std::map<Action, uint64_t> Reconcile(HistoryRun& run, PresenceSource& source,
       run.snapshot_names, cancel, [&](size_t position, const ChannelPresence& got) {
         const size_t i = run.snapshot_of[position];
         if (!got.ok) {
+          run.errors[i] = got.error;
           if (run.applied[i].ok) {
             consume(i, FromHistory(run.inputs[i], std::move(run.applied[i]), run.config));
           }
@@ -182,6 +188,7 @@ HistoryCycleResult RunHistoryCycle(PresenceSource& source, const std::vector<std
   HistoryCycleResult result;
   result.corrections = Reconcile(run, source, cancel, consume);
   if (cancel) return {};
+  result.errors = std::move(run.errors);
   result.tracks.resize(channels.size());
   for (size_t i = 0; i < channels.size(); ++i) {
     result.tracks[i] = AdvanceHistoryTrack(inputs[i].track, run.plans[i], run.applied[i].ok,

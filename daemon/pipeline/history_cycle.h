@@ -39,6 +39,9 @@ struct HistoryChannelInput {
 struct HistoryCycleResult {
   std::vector<HistoryTrack> tracks;        // per channel, to adopt once committed
   std::map<Action, uint64_t> corrections;  // reconcile events of channels with a state
+  // Per channel, the error of its last failed read this cycle (code 0 and no message when none
+  // failed): the status page's "last error" of a channel left stale.
+  std::vector<AblyError> errors;
 };
 
 // Runs the history and snapshot reads of one cycle and calls `consume(index, change)` once for

@@ -87,6 +87,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   QueueSyncs(cycle);
   CollectWrites(cycle);
   report.failed = cycle.failed.size();
+  report.errors = std::move(cycle.errors);
   if (!Commit(cycle)) return report;
   report.committed = true;
   report.events = cycle.events.size();
@@ -121,7 +122,10 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
   const bool present_initial =
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
-    if (!result.ok) return;
+    if (!result.ok) {
+      cycle.derived[index].error = result.error;
+      return;
+    }
     // `present` for the first snapshot of a channel tracked from the start that has none
     // stored, even when its first fetches failed; channels added later by a reload start as a
     // baseline.
@@ -150,6 +154,9 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
       [&](size_t index, ChannelChange change) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
+  for (size_t i = 0; i < cycle.history.errors.size(); ++i) {
+    if (!cycle.derived[i].ok) cycle.derived[i].error = cycle.history.errors[i];
+  }
 }
 
 void Poller::QueueSyncs(Cycle& cycle) {
@@ -185,6 +192,9 @@ void Poller::CollectWrites(Cycle& cycle) {
     Derived& d = cycle.derived[i];
     if (!d.ok) {
       cycle.failed.insert(cycle.names[i]);
+      ErrorTally& tally = cycle.errors[d.error.code];
+      ++tally.count;
+      tally.message = d.error.message;
       continue;
     }
     // The history cursor goes with the events and state it produced.
@@ -236,7 +246,11 @@ void Poller::Adopt(Cycle& cycle) {
     // tombstones of the members it removed.
     channel.history = cycle.history_mode ? cycle.history.tracks[i]
                                          : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
-    if (!d.ok) continue;
+    if (!d.ok) {
+      channel.last_error = std::move(d.error);
+      channel.last_error_ms = cycle.now_ms;
+      continue;
+    }
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ably/presence_source.h"
@@ -48,12 +49,30 @@ namespace presenced {
 // wake-up).
 using EventSink = std::function<void(const std::vector<Event>&)>;
 
+// How many channels of a cycle failed with one Ably error code, and the last message seen.
+struct ErrorTally {
+  size_t count = 0;
+  std::string message;
+};
+
 struct CycleReport {
   size_t channels = 0;
   size_t failed = 0;
   size_t events = 0;
   size_t members = 0;
   bool committed = false;  // false when the cycle was cancelled or the store refused the commit
+  std::map<int, ErrorTally> errors;  // the failed channels by Ably error code (0: no Ably code)
+};
+
+// One tracked channel as the status page shows it (Poller::ForEachChannel); valid during the call.
+struct ChannelReport {
+  std::string_view name;
+  size_t members = 0;
+  size_t clients = 0;
+  bool stale = false;                     // its last fetch failed
+  int64_t last_success_ms = 0;            // 0 = never
+  int64_t last_error_ms = 0;              // 0 = no failed fetch since the start
+  const AblyError* last_error = nullptr;  // the last failed fetch's error, null when none
 };
 
 class Poller {
@@ -94,10 +113,8 @@ class Poller {
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
   size_t stale_count() const { return stale_.size(); }
-  // Calls `visit(name, members, clients, stale, last_success_ms)` for every tracked channel (the
-  // status page).
-  void ForEachChannel(
-      const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const;
+  // Calls `visit` for every tracked channel, by name (the status page).
+  void ForEachChannel(const std::function<void(const ChannelReport&)>& visit) const;
   size_t member_total() const;
 
  private:
@@ -111,10 +128,13 @@ class Poller {
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
     HistoryTrack history;         // presence.mode: history (cursor restored from the store)
+    AblyError last_error;         // of its last failed fetch (committed cycles only)
+    int64_t last_error_ms = 0;    // 0 = none since the start
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
   struct Derived {
     bool ok = false;  // false: the fetch failed (or never came back)
+    AblyError error;  // why, when !ok
     std::vector<Event> events;
     bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
@@ -150,6 +170,7 @@ class Poller {
     std::vector<Event> events;  // every channel's, in channel order
     std::vector<StateStore::OutboxEntry> outbox;
     std::set<std::string> failed;
+    std::map<int, ErrorTally> errors;  // the failed channels by Ably error code
   };
 
   // The steps of RunCycle, in order.

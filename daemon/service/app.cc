@@ -33,11 +33,30 @@ std::string BuildLine(const Config& config) {
 // Publishes every tracked channel to the status page.
 void PublishChannels(const Poller& poller, StatusModel& status) {
   std::vector<ChannelStatus> channels;
-  poller.ForEachChannel([&](const std::string& name, size_t members, size_t clients, bool stale,
-                            int64_t last_success_ms) {
-    channels.push_back({name, members, clients, stale, last_success_ms});
+  poller.ForEachChannel([&](const ChannelReport& c) {
+    ChannelStatus row;
+    row.name = c.name;
+    row.members = c.members;
+    row.clients = c.clients;
+    row.stale = c.stale;
+    row.last_success_ms = c.last_success_ms;
+    if (c.last_error != nullptr) {
+      row.last_error_ms = c.last_error_ms;
+      row.last_error_code = c.last_error->code;
+      row.last_error = c.last_error->message;
+    }
+    channels.push_back(std::move(row));
   });
   status.PublishChannels(std::move(channels));
+}
+
+// The status page's record of a finished cycle.
+CycleStatus CycleRecord(const CycleReport& report, int64_t at_ms, double seconds, bool overrun) {
+  CycleStatus cycle{at_ms, seconds, overrun, report.channels, report.failed, report.members, {}};
+  for (const auto& [code, tally] : report.errors) {
+    cycle.errors.push_back({code, tally.count, tally.message});
+  }
+  return cycle;
 }
 
 std::string Summary(const CycleReport& report, size_t stale, double seconds) {
@@ -168,18 +187,23 @@ int App::Run() {
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks,
                               make.kafka_sinks(config->kafka, *parts.metrics, clock_));
-  parts.status = make.status([this, &parts] {
+  StatusInputs status_inputs;
+  status_inputs.sinks = [this, &parts] {
     std::shared_ptr<const Config> current;
     {
       MutexLock lock(mu_);
       current = config_;
     }
-    return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
-  });
-  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
+    return ReadSinkStatus(*parts.store, ConfiguredSinks(*current), clock_.NowMs());
+  };
+  status_inputs.not_ready = [this] { return readiness_.NotReadyReason(); };
+  status_inputs.started_ms = clock_.NowMs();
+  parts.status = make.status(std::move(status_inputs));
+  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config),
+                           config->http.status_members);
   parts.poller = make.poller(*parts.source, *parts.store, *parts.metrics, clock_,
                              [this, &parts](const std::vector<Event>& events) {
-                               parts.status->AddEvents(events);
+                               parts.status->AddEvents(events, clock_.NowMs());
                                bool to_stdout;
                                {
                                  MutexLock lock(mu_);
@@ -309,6 +333,9 @@ bool App::Loop(Parts& parts) {
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
     PublishChannels(*parts.poller, *parts.status);
+    parts.status->CycleFinished(
+        CycleRecord(report, clock_.NowMs(), seconds,
+                    seconds * 1000 > static_cast<double>(config->poll.interval.count())));
     UpdateAblyReadiness(parts, &report, *config);
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
@@ -380,7 +407,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                                                               next->shard.index, next->shard.count);
   }
   parts.metrics->SetShard(next->shard.index, next->shard.count);
-  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next));
+  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next), next->http.status_members);
   parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
   spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
                next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());

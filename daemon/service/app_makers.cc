@@ -35,8 +35,8 @@ AppMakers StandardMakers(Random& random) {
                                  const Clock& clock) {
     return KafkaSinks(sinks, *producers, metrics, clock);
   };
-  make.status = [](std::function<std::vector<WebhookStatus>()> webhooks) {
-    return std::make_unique<StatusModel>(std::move(webhooks));
+  make.status = [](StatusInputs inputs) {
+    return std::make_unique<StatusModel>(std::move(inputs));
   };
   make.poller = [](PresenceSource& source, StateStore& store, Metrics& metrics, const Clock& clock,
                    EventSink sink) {

@@ -56,8 +56,8 @@ struct AppMakers {
   // sink whose config did not change keeps its producer).
   std::function<std::vector<SinkConfig>(const std::vector<KafkaConfig>&, Metrics&, const Clock&)>
       kafka_sinks;
-  // The status page's model; its argument reads the webhook rows when a page is rendered.
-  std::function<std::unique_ptr<StatusModel>(std::function<std::vector<WebhookStatus>()>)> status;
+  // The status page's model; its inputs (sink rows, readiness) are read when a page is rendered.
+  std::function<std::unique_ptr<StatusModel>(StatusInputs)> status;
   std::function<std::unique_ptr<Poller>(PresenceSource&, StateStore&, Metrics&, const Clock&,
                                         EventSink)>
       poller;

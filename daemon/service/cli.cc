@@ -46,7 +46,8 @@ constexpr const char* kUsage =
     "  --once                       fetch every channel once, print members as JSON lines\n"
     "  --dead-letters               list dead-lettered batches per webhook and kafka sink\n"
     "  --replay-dead-letters NAME   move sink NAME's dead letters back into its outbox\n"
-    "  --version                    print the version\n";
+    "  --version                    print the version\n"
+    "  --help                       print these options\n";
 
 // A stop ends within about half a second: requests in flight are aborted (App::RequestStop), so
 // no timeout holds it up. Past this, something hangs (a name lookup cannot be cut short): the

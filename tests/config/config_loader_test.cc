@@ -54,6 +54,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9847);
   EXPECT_FALSE(config.http.lifecycle);
+  EXPECT_FALSE(config.http.status_members);
   EXPECT_TRUE(config.metrics.per_channel);
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_EQ(config.log.level, "info");
@@ -107,6 +108,7 @@ state:
 http:
   listen: "[::1]:0"
   lifecycle: true
+  status_members: true
 metrics:
   per_channel: false
 webhooks:
@@ -161,6 +163,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.http.host, "::1");
   EXPECT_EQ(config.http.port, 0);
   EXPECT_TRUE(config.http.lifecycle);
+  EXPECT_TRUE(config.http.status_members);
   EXPECT_FALSE(config.metrics.per_channel);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.format, "json");
@@ -318,6 +321,7 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
   EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
+  EXPECT_EQ(example.http.status_members, expected.http.status_members);
   EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);

@@ -46,6 +46,8 @@ class DaemonHarness {
   // Adds `http.lifecycle: true` to the harness lines (POST /-/reload allowed) and rewrites the
   // config with it.
   void EnableLifecycle();
+  // Adds `http.status_members: true` (clientIds and data on the status page) likewise.
+  void EnableStatusMembers();
 
   ChildProcess& process() { return *process_; }
   uint16_t port() const { return port_; }
@@ -59,6 +61,7 @@ class DaemonHarness {
   std::string config_path_;
   std::string config_body_;
   bool lifecycle_ = false;
+  bool status_members_ = false;
   uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

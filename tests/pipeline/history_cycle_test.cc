@@ -210,5 +210,21 @@ TEST_F(HistoryCycleTest, TheCursorIsStoredAndARestartReadsOnFromItAndReconciles)
   EXPECT_EQ(Snapshots(), snapshots + 1);  // a restart reconciles
 }
 
+// A failed history read gives its channel a last error for the status page, as a snapshot does.
+TEST_F(HistoryCycleTest, AFailedHistoryReadIsTheChannelsLastError) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  source_.failing_history.insert("a");
+  Change(MessageAction::kEnter, "carol", 1000);
+  clock_.Advance(std::chrono::seconds(15));
+  const CycleReport report = poller_->RunCycle(config_, cancel_);
+  EXPECT_EQ(report.errors.count(50003), 1u);
+  int code = 0;
+  poller_->ForEachChannel([&](const ChannelReport& c) {
+    if (c.name == "a" && c.stale && c.last_error != nullptr) code = c.last_error->code;
+  });
+  EXPECT_EQ(code, 50003);
+}
+
 }  // namespace
 }  // namespace presenced
