@@ -22,7 +22,8 @@ ChannelHistory Failed(const HistoryRequest& request, AblyError error) {
 }  // namespace
 
 ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
-                           const HistoryRequest& request, const std::atomic<bool>& cancel) {
+                           const HistoryRequest& request, const std::atomic<bool>& cancel,
+                           const SendCheck& first_page_check) {
   int limit = kPageLimit;
   auto first_page = [&] {
     return transport.base_path() + "/channels/" + PercentEncode(request.channel) +
@@ -34,9 +35,14 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
   ChannelHistory out;
   out.channel = request.channel;
   for (int page = 0; page < kMaxPages; ++page) {
-    AblyAnswer answer = transport.Get(target, cancel);
+    AblyAnswer answer = transport.Get(target, cancel, page == 0 ? first_page_check : SendCheck{});
     if (answer.kind == AblyAnswer::Kind::kCancelled) {
       return Failed(request, {0, 0, "not fetched: cancelled"});
+    }
+    if (answer.kind == AblyAnswer::Kind::kNotSent) {
+      ChannelHistory not_sent = Failed(request, std::move(answer.error));
+      not_sent.out_of_retention = true;
+      return not_sent;
     }
     if (answer.kind == AblyAnswer::Kind::kTooLarge && limit > 1) {
       limit /= 2;  // pages of big messages: smaller pages, from the first one again
@@ -60,8 +66,10 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
       target = ResolveTarget(target, next);
       continue;
     }
-    spdlog::warn("Ably presence history of channel {} (page {}) from {} failed: {}",
-                 request.channel, page + 1, answer.host, error.message);
+    if (!IsCapabilityError(error)) {
+      spdlog::warn("Ably presence history of channel {} (page {}) from {} failed: {}",
+                   request.channel, page + 1, answer.host, error.message);
+    }
     metrics.ChannelFetchError(error.code);
     return Failed(request, std::move(error));
   }

@@ -129,8 +129,10 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
                  channel.state == nullptr && channel.initial && present_initial,
                  announce_.contains(cycle.names[i])};
   }
+  // Windows are on Ably's clock when the source knows it (CONTRACT §1 "Presence history").
+  const auto ably_now = [&] { return source_->ServerNowMs().value_or(clock_.NowMs()); };
   cycle.history = RunHistoryCycle(
-      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, cancel,
+      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, ably_now, cancel,
       [&](size_t index, ChannelChange change) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
@@ -170,7 +172,8 @@ void Poller::CollectWrites(Cycle& cycle) {
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     if (!d.ok) {
-      cycle.failed.insert(cycle.names[i]);
+      // A channel with nothing to read this cycle was not fetched: that is not a failure.
+      if (!Idle(cycle, i)) cycle.failed.insert(cycle.names[i]);
       continue;
     }
     // The history cursor goes with the events and state it produced.
@@ -216,7 +219,7 @@ void Poller::Adopt(Cycle& cycle) {
     Tracked& channel = channels_[cycle.names[i]];
     // A snapshot-mode cycle leaves no history to continue from if the mode changes back.
     channel.history = cycle.history_mode ? cycle.history.tracks[i] : HistoryTrack{};
-    if (!d.ok) continue;
+    if (!d.ok) continue;  // failed, or idle: its stale mark and last success stay as they were
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {

@@ -56,6 +56,9 @@ class App {
   struct Parts;
   // Runs cycles until stop; false when the state store file was deleted or replaced.
   bool Loop(Parts& parts);
+  // Measures the offset to Ably's clock (GET /time) and logs it; a failure is logged and tried
+  // again a minute later (AblyClock::MeasureDue).
+  void MeasureAblyClock(Parts& parts, const AblyConfig& ably);
   // Counts a failed state commit and keeps /-/ready at 503 until a commit succeeds.
   void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);

@@ -28,6 +28,7 @@ CONTRACT_METRICS = {
     "presenced_api_rate_limit_requests_per_second", "presenced_ably_token_renewals_total",
     "presenced_reconcile_corrections_total", "presenced_state_bytes_written_total",
     "presenced_state_commit_failures_total", "presenced_shard_info",
+    "presenced_ably_clock_offset_seconds",
 }
 HISTOGRAMS = {"presenced_poll_cycle_duration_seconds", "presenced_api_request_duration_seconds",
               "presenced_webhook_delivery_duration_seconds"}
