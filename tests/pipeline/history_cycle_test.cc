@@ -169,7 +169,7 @@ TEST_F(HistoryCycleTest, AReconcileLeavesToHistoryWhatHistoryHasNotReadYet) {
 TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave) {
   source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
   EXPECT_EQ(Cycle(), Events{});
-  clock_.Advance(std::chrono::minutes(3));  // a gap past the retention
+  clock_.Advance(std::chrono::minutes(3));                  // a gap past the retention
   Change(MessageAction::kUpdate, "bob", 14'000, R"("c")");  // after the next window's end
   Change(MessageAction::kLeave, "bob", 14'500);
   const Events reconciled = Cycle();
@@ -229,6 +229,49 @@ TEST_F(HistoryCycleTest, TheCursorIsStoredAndARestartReadsOnFromItAndReconciles)
   const size_t snapshots = Snapshots();
   EXPECT_EQ(Cycle(), (Events{"enter carol 16000", "leave carol 17000"}));
   EXPECT_EQ(Snapshots(), snapshots + 1);  // a restart reconciles
+}
+
+// A channel with nothing to read this cycle (the clock its windows are on stepped back) was not
+// fetched: not a failure, no stale channel, nothing emitted.
+TEST_F(HistoryCycleTest, AChannelWithNothingToReadIsNotAFailure) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.StepWall(std::chrono::seconds(-60));  // the host's clock jumps back a minute
+  const size_t reads = HistoryReads();
+  for (int i = 0; i < 3; ++i) {
+    emitted_.clear();
+    clock_.Advance(std::chrono::seconds(15));
+    const CycleReport report = poller_->RunCycle(config_, cancel_);
+    EXPECT_TRUE(report.committed);
+    EXPECT_EQ(report.failed, 0u);
+    EXPECT_EQ(poller_->stale_count(), 0u);
+  }
+  EXPECT_EQ(HistoryReads(), reads);  // nothing planned: the window ended before the cursor
+  clock_.StepWall(std::chrono::seconds(60));  // corrected
+  Change(MessageAction::kLeave, "bob", 1000);
+  const Events events = Cycle();  // history goes on from the cursor
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].starts_with("leave bob")) << events[0];
+  EXPECT_EQ(poller_->stale_count(), 0u);
+}
+
+// The plan saw the window inside the retention, but the read would leave after it had gone (a
+// slow cycle): it is not sent, and the channel is compared with a snapshot in the same cycle.
+TEST_F(HistoryCycleTest, AReadThatWouldLeaveAfterTheRetentionBecomesASnapshotAtOnce) {
+  source_.server_now = [this] { return clock_.NowMs(); };
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.Advance(std::chrono::seconds(100));  // still inside the 2 minutes at the next start
+  source_.Leave("a", "bob");                  // and history lost it
+  source_.send_delay_ms = 10'000;             // the read would leave 10 s into the cycle
+  const size_t reads = HistoryReads();
+  const Events events = Cycle();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].starts_with("leave bob")) << events[0];
+  EXPECT_EQ(HistoryReads(), reads + 1);  // asked for, not sent
+  EXPECT_EQ(Corrections("leave"), 1);
+  EXPECT_EQ(poller_->stale_count(), 0u);
 }
 
 }  // namespace
