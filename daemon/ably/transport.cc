@@ -179,8 +179,21 @@ AblyAnswer AblyTransport::Send(const std::string& target, const std::string& aut
   request.keep_alive_idle = std::chrono::seconds(120);
   const auto start = clock_.SteadyNow();
   std::optional<AblyAnswer> last;
+  // The caller's check before the rate limiter's wait (no slot taken for a request that will
+  // not leave) and again after it, when the request is about to leave.
+  auto refused = [&]() -> std::optional<AblyAnswer> {
+    if (!check) return std::nullopt;
+    std::optional<AblyError> error = check();
+    if (!error) return std::nullopt;
+    AblyAnswer not_sent;
+    not_sent.kind = AblyAnswer::Kind::kNotSent;
+    not_sent.error = std::move(*error);
+    not_sent.host = endpoint_.host;
+    return not_sent;
+  };
   for (const std::string& host : hosts_.Order()) {
     if (last && clock_.SteadyNow() - start >= kMaxRetryDuration) break;
+    if (auto not_sent = refused()) return std::move(*not_sent);
     if (!limiter_.Wait(cancel, config_.request_timeout)) {
       if (cancel.load()) {
         AblyAnswer cancelled;
@@ -193,15 +206,7 @@ AblyAnswer AblyTransport::Send(const std::string& target, const std::string& aut
       paused.host = endpoint_.host;
       return paused;
     }
-    if (check) {
-      if (std::optional<AblyError> refused = check()) {
-        AblyAnswer not_sent;
-        not_sent.kind = AblyAnswer::Kind::kNotSent;
-        not_sent.error = std::move(*refused);
-        not_sent.host = endpoint_.host;
-        return not_sent;
-      }
-    }
+    if (auto not_sent = refused()) return std::move(*not_sent);
     request.url = UrlFor(host, target);
     const auto sent = clock_.SteadyNow();
     HttpResult result = http_.Send(request);

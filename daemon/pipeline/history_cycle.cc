@@ -86,7 +86,8 @@ std::vector<const PendingReconcile*> Due(const HistoryRun& run, size_t i) {
 // Reads and applies history (with the reconciles it now covers), and consumes each channel that
 // read it. A read not sent because its window had left the retention becomes a direct snapshot.
 std::map<Action, uint64_t> ReadHistory(HistoryRun& run, PresenceSource& source,
-                                       const std::atomic<bool>& cancel, const Consume& consume) {
+                                       const std::atomic<bool>& cancel, const Consume& consume,
+                                       size_t& compared) {
   Mutex mu;
   std::map<Action, uint64_t> corrections;
   source.StreamHistory(run.requests, cancel, [&](size_t position, const ChannelHistory& history) {
@@ -98,11 +99,13 @@ std::map<Action, uint64_t> ReadHistory(HistoryRun& run, PresenceSource& source,
     }
     if (!history.ok) return;
     const HistoryChannelInput& input = run.inputs[i];
+    const std::vector<const PendingReconcile*> due = Due(run, i);
     HistoryReconcileResult result = ApplyHistoryWithReconciles(
-        run.channels[i], *input.state, history.messages, Due(run, i),
-        DiffOptionsFrom(run.config, false), run.now_ms, input.track.tombstones);
-    if (!result.corrections.empty()) {
+        run.channels[i], *input.state, history.messages, due, DiffOptionsFrom(run.config, false),
+        run.now_ms, input.track.tombstones);
+    if (!due.empty()) {
       MutexLock lock(mu);
+      compared += due.size();
       for (const auto& [action, count] : result.corrections) corrections[action] += count;
     }
     run.history_ok[i] = 1;
@@ -201,7 +204,7 @@ HistoryCycleResult RunHistoryCycle(PresenceSource& source, const std::vector<std
   HistoryRun run(channels, inputs, config, now_ms, ably_now());
   Plan(run);
   HistoryCycleResult result;
-  result.corrections = ReadHistory(run, source, cancel, consume);
+  result.corrections = ReadHistory(run, source, cancel, consume, result.compared);
   if (cancel) return {};
   for (const auto& [action, count] : TakeSnapshots(run, source, ably_now, cancel, consume)) {
     result.corrections[action] += count;

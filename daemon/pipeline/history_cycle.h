@@ -43,6 +43,7 @@ struct HistoryCycleResult {
   std::vector<HistoryTrack> tracks;        // per channel, to adopt once committed
   std::map<Action, uint64_t> corrections;  // reconcile events of channels with a state
   std::vector<char> idle;                  // per channel: nothing was planned (not a failure)
+  size_t compared = 0;                     // reconcile snapshots compared this cycle
 };
 
 // Runs the history and snapshot reads of one cycle and calls `consume(index, change)` once for

@@ -262,8 +262,14 @@ void Poller::Publish(const Cycle& cycle, std::chrono::steady_clock::time_point s
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
   for (const Event& event : cycle.events) ++by_action[event.action];
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
+  uint64_t corrections = 0;
   for (const auto& [action, count] : cycle.history.corrections) {
     metrics_.AddReconcileCorrections(action, count);
+    corrections += count;
+  }
+  if (cycle.history.compared > 0) {
+    spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
+                  cycle.history.compared, corrections);
   }
   if (!cycle.events.empty()) sink_(cycle.events);
   const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
