@@ -39,7 +39,7 @@ class AblyClock final : public Clock {
   // Ably's time now (ms since the epoch); the host's wall clock until a measurement.
   int64_t NowMs() const override;
   std::chrono::steady_clock::time_point SteadyNow() const override { return host_.SteadyNow(); }
-  bool WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+  bool WaitUntil(std::condition_variable& cv, ClockLock& lock,
                  std::chrono::steady_clock::time_point deadline,
                  const std::function<bool()>& woken) const override {
     return host_.WaitUntil(cv, lock, deadline, woken);

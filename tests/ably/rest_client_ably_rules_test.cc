@@ -122,9 +122,10 @@ TEST_F(AblyRulesTest, AHistoryReadIsNotSentOnceItsWindowHasLeftTheRetentionWhenI
   http_.SetResponder([](const HttpRequest&) { return Reply(200, "[]"); });
   const int64_t now = clock_.NowMs();
   // The first read leaves at once; the second waits a second for the rate limit, by which time
-  // its window, 119.5 s old when the cycle started, is past the 120 s retention.
+  // its window, 118.5 s old when the cycle started (inside the 120 s retention, with the 1 s
+  // margin), has left it.
   const std::vector<HistoryRequest> requests = {{"a", now - 60'000, now - 5'000, 120'000},
-                                                {"b", now - 119'500, now - 5'000, 120'000}};
+                                                {"b", now - 118'500, now - 5'000, 120'000}};
   std::vector<ChannelHistory> out(requests.size());
   auto client = Client();
   std::thread read([&] {
