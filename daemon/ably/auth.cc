@@ -72,7 +72,7 @@ Result<std::string> AblyAuth::Authorization(const std::atomic<bool>& cancel) {
     const bool usable = UsableLocked();
     const bool due = force_ || !usable || (renew_at_ms_ > 0 && now >= renew_at_ms_);
     if (due && !renewing_ && clock_.SteadyNow() >= next_attempt_) {
-      RenewFromAuthUrl(lock);
+      RenewFromAuthUrl();
       continue;
     }
     if (usable) return header_;  // a renewal is due but the current token still works
@@ -91,13 +91,15 @@ Result<std::string> AblyAuth::Authorization(const std::atomic<bool>& cancel) {
   }
 }
 
-void AblyAuth::RenewFromAuthUrl(MutexLock& lock) {
+void AblyAuth::RenewFromAuthUrl() {
   const bool renewal = have_token_;
   renewing_ = true;
   force_ = false;
-  lock.Unlock();
+  // Without the lock while the fetch waits on the network (the caller's MutexLock owns it again
+  // when this returns); renewing_ makes the others wait meanwhile.
+  mu_.Unlock();
   Result<Fetched> fetched = FetchFromAuthUrl();
-  lock.Lock();
+  mu_.Lock();
   renewing_ = false;
   std::string why;
   if (!fetched.ok()) {

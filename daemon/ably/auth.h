@@ -85,8 +85,8 @@ class AblyAuth {
   Result<Fetched> FetchFromAuthUrl() const;
   Result<Fetched> ExchangeTokenRequest(const std::string& key_name,
                                        const std::string& request_json) const;
-  // Runs one auth_url fetch as the single flight: releases `lock` while it runs.
-  void RenewFromAuthUrl(MutexLock& lock) REQUIRES(mu_);
+  // Runs one auth_url fetch as the single flight, without holding mu_ while it runs.
+  void RenewFromAuthUrl() REQUIRES(mu_);
   // Re-reads token_file if it changed (or `force`); `after_rejection` counts a failure.
   Status ReloadTokenFileLocked(bool force, bool after_rejection) REQUIRES(mu_);
   // True when the current token may be sent: known, not refused, not past `expires`.
