@@ -152,8 +152,8 @@ int App::Run() {
   parts.store = parts.state.store.get();
   parts.ably_http = make.http({config->ably.ca_file});
   parts.webhook_http = make.http({config->ably.ca_file});
+  // Measured by the loop before its first cycle (history windows and token expiry need it then).
   parts.ably_clock = std::make_unique<AblyClock>(clock_, *parts.metrics);
-  MeasureAblyClock(parts, config->ably);
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
   parts.source =
       make.source(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);

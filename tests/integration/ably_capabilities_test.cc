@@ -85,6 +85,25 @@ TEST(AblyCapabilitiesTest, HistoryWithoutTheHistoryCapabilityIsNamedOnce) {
       << daemon.process().Stderr();
 }
 
+TEST(AblyCapabilitiesTest, EnumerationWithoutChannelMetadataOnTheWildcardIsLoggedOnce) {
+  FakeAblyServer fake(FakeOptions(R"({"*":["subscribe"],"room:*":["channel-metadata"]})"));
+  fake.Start();
+  fake.Enter("room:a", "bob", "kb", R"("x")");
+  TempDir dir;
+  DaemonHarness daemon(
+      dir,
+      AblyTestConfig(
+          fake, "", "channels: [lobby]\ndiscovery:\n  prefixes: [\"room:\"]\n  interval: 200ms\n"));
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(
+      WaitFor([&] { return daemon.Metric(R"(presenced_api_requests_total{status="401"})") >= 4; },
+              seconds(10)));
+  const std::string log = daemon.process().Stderr();
+  EXPECT_EQ(Count(log, "missing capability `channel-metadata` on the resource \"*\""), 2u)
+      << "the client's notice and discovery's warning, once each: " << log;
+  EXPECT_EQ(Count(log, "discovery: prefix room:: channel enumeration failed"), 1u) << log;
+}
+
 TEST(AblyCheckTest, ReportsEveryProbeTheOffsetAndExitsZeroWithTheAdvisedCapability) {
   FakeAblyServer fake(FakeOptions(kAdvisedCapability));
   fake.Start();
