@@ -141,7 +141,7 @@ TEST_F(AuthTest, NoRequestWithATokenPastItsExpiry) {
   clock_.Advance(seconds(95));
   EXPECT_EQ(Header(auth), Bearer("t1"));
   EXPECT_EQ(Hits(), 2);
-  clock_.Advance(seconds(5));  // now past `expires`, the auth server still down
+  clock_.Advance(seconds(5));                      // now past `expires`, the auth server still down
   EXPECT_FALSE(auth.Authorization(cancel_).ok());  // tried again (5 s later), failed: not sent
   EXPECT_EQ(Hits(), 3);
   EXPECT_TRUE(auth.Problem());

@@ -247,7 +247,7 @@ TEST_F(HistoryCycleTest, AChannelWithNothingToReadIsNotAFailure) {
     EXPECT_EQ(report.failed, 0u);
     EXPECT_EQ(poller_->stale_count(), 0u);
   }
-  EXPECT_EQ(HistoryReads(), reads);  // nothing planned: the window ended before the cursor
+  EXPECT_EQ(HistoryReads(), reads);           // nothing planned: the window ended before the cursor
   clock_.StepWall(std::chrono::seconds(60));  // corrected
   Change(MessageAction::kLeave, "bob", 1000);
   const Events events = Cycle();  // history goes on from the cursor
