@@ -25,7 +25,8 @@ ChannelHistory Failed(const HistoryRequest& request, AblyError error) {
 }  // namespace
 
 ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
-                           const HistoryRequest& request, const std::atomic<bool>& cancel) {
+                           const HistoryRequest& request, const std::atomic<bool>& cancel,
+                           const SendCheck& first_page_check) {
   int limit = kPageLimit;
   auto first_page = [&] {
     return transport.base_path() + "/channels/" + PercentEncode(request.channel) +
@@ -37,9 +38,15 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
   ChannelHistory out;
   out.channel = request.channel;
   while (true) {
-    AblyAnswer answer = transport.Get(walk.target(), cancel);
+    AblyAnswer answer =
+        transport.Get(walk.target(), cancel, walk.page() == 1 ? first_page_check : SendCheck{});
     if (answer.kind == AblyAnswer::Kind::kCancelled) {
       return Failed(request, {0, 0, "not fetched: cancelled"});
+    }
+    if (answer.kind == AblyAnswer::Kind::kNotSent) {
+      ChannelHistory not_sent = Failed(request, std::move(answer.error));
+      not_sent.out_of_retention = true;
+      return not_sent;
     }
     if (answer.kind == AblyAnswer::Kind::kTooLarge && limit > 1) {
       limit /= 2;  // pages of big messages: smaller pages, from the first one again
@@ -65,9 +72,12 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
       error = {0, answer.response.status, more.error().message};
     }
     // The whole window fails (a partial read could hide a leave or an enter): it is read again
-    // next cycle, and a reconcile corrects the channel meanwhile.
-    spdlog::warn("Ably presence history of channel {} failed at page {} from {}: {}",
-                 request.channel, page, answer.host, error.message);
+    // next cycle, and a reconcile corrects the channel meanwhile. A missing capability is said
+    // once by the caller.
+    if (!IsCapabilityError(error)) {
+      spdlog::warn("Ably presence history of channel {} failed at page {} from {}: {}",
+                   request.channel, page, answer.host, error.message);
+    }
     metrics.ChannelFetchError(error.code);
     return Failed(request, std::move(error));
   }

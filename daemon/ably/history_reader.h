@@ -7,7 +7,9 @@
 // bodies). Items are billed one message each (presenced_ably_billable_messages_total) as pages
 // arrive; a failed, unparsable or cut-short read is a failure of the whole window (no messages),
 // counted in presenced_channel_fetch_errors_total and logged with the channel and the reason.
-// Thread-safe (the transport is).
+// `first_page_check` runs right before the first page is sent: when it refuses, nothing is sent
+// and the outcome is out_of_retention (not a failure). A missing capability (40160) is not logged
+// here: the caller says it once. Thread-safe (the transport is).
 
 #include <atomic>
 
@@ -18,6 +20,7 @@
 namespace presenced {
 
 ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
-                           const HistoryRequest& request, const std::atomic<bool>& cancel);
+                           const HistoryRequest& request, const std::atomic<bool>& cancel,
+                           const SendCheck& first_page_check = {});
 
 }  // namespace presenced

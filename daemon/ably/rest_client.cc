@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ably/capability_advice.h"
 #include "ably/channel_list_parser.h"
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
@@ -37,6 +38,9 @@ constexpr int kMaxBusyRetries = 4;
 constexpr int kMaxEnumerationRestarts = 3;
 constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
+// A history read is refused this long before its start leaves Ably's retention: the offset to
+// Ably's clock is known to within about half a round trip, and Ably needs a moment to serve it.
+constexpr int64_t kRetentionMarginMs = 1'000;
 
 std::string Describe(const AblyAnswer& answer) {
   if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
@@ -63,6 +67,7 @@ class AblyRestClient final : public PresenceSource {
   void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>& cancel,
                      const HistoryConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
+  std::optional<int64_t> ServerNowMs() const override { return clock_.NowMs(); }
 
  private:
   struct Job {
@@ -96,10 +101,13 @@ class AblyRestClient final : public PresenceSource {
                   const std::atomic<bool>& cancel);
   void MapResults(BatchPresenceResult& parsed, const std::vector<std::string>& channels,
                   const Indices& indices, std::vector<ChannelPresence>& out) const;
-  // Counts the channels in the metrics; logs per-channel failures unless the request as a whole
-  // failed (already logged).
-  void Record(const std::vector<ChannelPresence>& out, const Indices& indices,
-              const std::string& host, bool request_failed) const;
+  // Counts the failed channels in the metrics and turns a missing capability into advice (logged
+  // once per channel); logs the other per-channel failures unless the request as a whole failed
+  // (already logged). Billable members are counted where the answers arrive.
+  void Record(std::vector<ChannelPresence>& out, const Indices& indices, const std::string& host,
+              bool request_failed);
+  // The SendCheck of a history read: refuses it once its start has left Ably's retention.
+  SendCheck RetentionCheck(const HistoryRequest& request) const;
   void SleepBeforeRetry(int retry);
 
   const AblyConfig config_;
@@ -118,6 +126,7 @@ class AblyRestClient final : public PresenceSource {
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
   const std::atomic<bool> never_{false};
+  CapabilityNotices notices_;  // each missing capability logged once per channel
 };
 
 AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
@@ -234,7 +243,14 @@ void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
                                    const HistoryConsumer& consume) {
   std::vector<char> handed_over(requests.size(), 0);  // one writer per element
   pool_.Run(requests.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t i) {
-    consume(i, ReadHistory(transport_, metrics_, requests[i], cancel));
+    ChannelHistory history =
+        ReadHistory(transport_, metrics_, requests[i], cancel, RetentionCheck(requests[i]));
+    if (!history.ok && IsCapabilityError(history.error)) {
+      history.error.message =
+          CapabilityAdvice(AblyOperation::kHistory, requests[i].channel, history.error);
+      notices_.Note(AblyOperation::kHistory, requests[i].channel, history.error.message);
+    }
+    consume(i, history);
     handed_over[i] = 1;
   });
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -244,6 +260,18 @@ void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
     cancelled.error.message = "not fetched: cancelled";
     consume(i, cancelled);
   }
+}
+
+SendCheck AblyRestClient::RetentionCheck(const HistoryRequest& request) const {
+  if (request.retention_ms <= 0) return {};
+  return [this, &request]() -> std::optional<AblyError> {
+    const int64_t age = clock_.NowMs() - request.start_ms;
+    if (age + kRetentionMarginMs <= request.retention_ms) return std::nullopt;
+    return AblyError{0, 0,
+                     "not read: the window starts " + std::to_string(age / 1000) +
+                         "s ago on Ably's clock, past presence.history_retention (" +
+                         std::to_string(request.retention_ms / 1000) + "s)"};
+  };
 }
 
 void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
@@ -308,7 +336,13 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   BatchPresenceResult parsed = ParseBatchPresence(
       response.status, response.body, response.Header("X-Ably-ErrorCode"),
       response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
-  if (parsed.ok) RememberSizes(parsed, response.body.size());
+  if (parsed.ok) {
+    RememberSizes(parsed, response.body.size());
+    // Billed: every member Ably returned, whatever becomes of the channel here.
+    uint64_t members = 0;
+    for (const ChannelPresence& channel : parsed.channels) members += channel.members.size();
+    metrics_.AddBillableMessages(members);
+  }
   if (!parsed.ok) {
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);
@@ -352,11 +386,14 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
     }
     AblyError error;
     const int page = walk.page();
+    const size_t before = members.size();
     if (!answer.ok()) {
       error = answer.error;
     } else if (!ParsePresencePage(answer.response.body, members, error)) {
       error.status_code = answer.response.status;
     } else {
+      // Billed as the page arrives: a later page that fails does not unbill this one.
+      metrics_.AddBillableMessages(members.size() - before);
       Result<bool> more = walk.Next(answer.response);
       if (more.ok() && *more) continue;
       if (more.ok()) {
@@ -367,9 +404,11 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
       }
       error = {0, answer.response.status, more.error().message};
     }
-    spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page,
-                 answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
-                                                                           : Describe(answer));
+    if (!IsCapabilityError(error)) {  // said once by Record
+      spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page,
+                   answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
+                                                                             : Describe(answer));
+    }
     out.ok = false;
     out.members.clear();
     out.error = error;
@@ -399,16 +438,19 @@ void AblyRestClient::MapResults(BatchPresenceResult& parsed,
   }
 }
 
-void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indices& indices,
-                            const std::string& host, bool request_failed) const {
+void AblyRestClient::Record(std::vector<ChannelPresence>& out, const Indices& indices,
+                            const std::string& host, bool request_failed) {
   size_t failed = 0;
   const ChannelPresence* first_failed = nullptr;
   for (size_t i : indices) {
-    if (out[i].ok) {
-      metrics_.AddBillableMessages(out[i].members.size());
-      continue;
-    }
+    if (out[i].ok) continue;
     metrics_.ChannelFetchError(out[i].error.code);
+    if (IsCapabilityError(out[i].error)) {
+      out[i].error.message =
+          CapabilityAdvice(AblyOperation::kSubscribe, out[i].channel, out[i].error);
+      notices_.Note(AblyOperation::kSubscribe, out[i].channel, out[i].error.message);
+      continue;  // said once, not every cycle
+    }
     if (failed++ == 0) first_failed = &out[i];
   }
   if (first_failed != nullptr && !request_failed) {
@@ -453,6 +495,12 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
         names.clear();
         walk.Restart(first);
         continue;
+      }
+      if (answer.kind == AblyAnswer::Kind::kResponse && IsCapabilityError(answer.error)) {
+        const std::string advice =
+            CapabilityAdvice(AblyOperation::kChannelMetadata, prefix, answer.error);
+        notices_.Note(AblyOperation::kChannelMetadata, prefix, advice);
+        return Error{"channel enumeration failed: " + advice};
       }
       return Error{"channel enumeration failed: " + Describe(answer)};
     }

@@ -94,6 +94,10 @@ struct PresenceConfig {
   int reconcile_every = 20;
   bool client_events = false;   // also `online`/`offline` per clientId
   bool channel_events = false;  // also `occupied`/`vacated` per channel
+  // History mode: read up to Ably's now minus this (a message becomes readable a little after
+  // its timestamp), and how long Ably keeps presence history (2 minutes without persistence).
+  Duration history_lag{5'000};
+  Duration history_retention{120'000};
 };
 
 struct OutputConfig {

@@ -140,6 +140,11 @@ struct Metrics::Impl {
                           .Help("Current Ably request-rate ceiling (0 = none).")
                           .Register(registry)
                           .Add({});
+  Gauge& clock_offset = prometheus::BuildGauge()
+                            .Name("presenced_ably_clock_offset_seconds")
+                            .Help("Ably's clock minus this host's, from GET /time.")
+                            .Register(registry)
+                            .Add({});
   Family<Gauge>& last_success = prometheus::BuildGauge()
                                     .Name("presenced_channel_last_success_timestamp_seconds")
                                     .Help("Unix time of the last successful fetch.")
@@ -320,6 +325,8 @@ void Metrics::TokenRenewal(bool ok) {
 void Metrics::SetRateLimit(double requests_per_second) {
   impl_->rate_limit.Set(requests_per_second);
 }
+
+void Metrics::SetAblyClockOffset(double seconds) { impl_->clock_offset.Set(seconds); }
 
 void Metrics::WebhookRequest(const std::string& webhook, std::string_view status, double seconds) {
   {

@@ -55,6 +55,8 @@ class Metrics {
   void TokenRenewal(bool ok);
   // The current Ably request-rate ceiling in requests per second (0 = none).
   void SetRateLimit(double requests_per_second);
+  // Ably's clock minus this host's, in seconds, as last measured with GET /time.
+  void SetAblyClockOffset(double seconds);
 
   // Webhooks. `status` is the HTTP status as text, or "error".
   void WebhookRequest(const std::string& webhook, std::string_view status, double seconds);

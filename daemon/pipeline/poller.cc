@@ -149,8 +149,10 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
                  channel.state == nullptr && channel.initial && present_initial,
                  announce_.contains(cycle.names[i])};
   }
+  // Windows are on Ably's clock when the source knows it (CONTRACT §1 "Presence history").
+  const auto ably_now = [&] { return source_->ServerNowMs().value_or(clock_.NowMs()); };
   cycle.history = RunHistoryCycle(
-      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, cancel,
+      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, ably_now, cancel,
       [&](size_t index, ChannelChange change) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
@@ -191,6 +193,8 @@ void Poller::CollectWrites(Cycle& cycle) {
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     if (!d.ok) {
+      // A channel with nothing to read this cycle was not fetched: that is not a failure.
+      if (Idle(cycle, i)) continue;
       cycle.failed.insert(cycle.names[i]);
       ErrorTally& tally = cycle.errors[d.error.code];
       ++tally.count;
@@ -247,8 +251,11 @@ void Poller::Adopt(Cycle& cycle) {
     channel.history = cycle.history_mode ? cycle.history.tracks[i]
                                          : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
     if (!d.ok) {
-      channel.last_error = std::move(d.error);
-      channel.last_error_ms = cycle.now_ms;
+      // Failed (idle channels were not fetched: their stale mark and last success stay).
+      if (!Idle(cycle, i)) {
+        channel.last_error = std::move(d.error);
+        channel.last_error_ms = cycle.now_ms;
+      }
       continue;
     }
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
@@ -293,8 +300,14 @@ void Poller::Publish(const Cycle& cycle, std::chrono::steady_clock::time_point s
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
   for (const Event& event : cycle.events) ++by_action[event.action];
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
+  uint64_t corrections = 0;
   for (const auto& [action, count] : cycle.history.corrections) {
     metrics_.AddReconcileCorrections(action, count);
+    corrections += count;
+  }
+  if (cycle.history.compared > 0) {
+    spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
+                  cycle.history.compared, corrections);
   }
   if (!cycle.events.empty()) sink_(cycle.events);
   const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();

@@ -205,6 +205,10 @@ class Poller {
   // DeriveChanges in presence.mode: history (history_cycle.h); also sets the channels' next
   // history tracks and the reconcile corrections, to adopt once committed.
   void DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel);
+  // True when channel i had nothing planned this cycle (history mode): not fetched, not failed.
+  static bool Idle(const Cycle& cycle, size_t i) {
+    return cycle.history_mode && i < cycle.history.idle.size() && cycle.history.idle[i] != 0;
+  }
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
 

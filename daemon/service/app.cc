@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ably/ably_clock.h"
 #include "common/shard.h"
 #include "common/version.h"
 #include "pipeline/schedule.h"
@@ -74,6 +75,8 @@ struct App::Parts {
   StateStore* store = nullptr;  // state.store
   std::unique_ptr<HttpClient> ably_http;
   std::unique_ptr<HttpClient> webhook_http;
+  // Ably's clock (GET /time): history windows and token expiry are on it. Outlives auth, source.
+  std::unique_ptr<AblyClock> ably_clock;
   std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -83,7 +86,8 @@ struct App::Parts {
   SystemdNotifier* notifier = nullptr;
   std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
   std::set<std::string> enumerated;  // prefixes with a successful enumeration since the start
-  std::chrono::steady_clock::time_point last_fetch{};  // last cycle that fetched a channel
+  std::map<std::string, std::string> discovery_errors;  // prefix → last error logged
+  std::chrono::steady_clock::time_point last_fetch{};   // last cycle that fetched a channel
   std::chrono::steady_clock::time_point next_discovery{};
   std::chrono::steady_clock::time_point grid_start{};
 };
@@ -182,8 +186,11 @@ int App::Run() {
   parts.ably_http = make.http({config->ably.ca_file});
   SetAblyHttp(parts.ably_http.get());
   parts.webhook_http = make.http({config->ably.ca_file});
-  parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
-  parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  // Measured by the loop before its first cycle (history windows and token expiry need it then).
+  parts.ably_clock = std::make_unique<AblyClock>(clock_, *parts.metrics);
+  parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
+  parts.source =
+      make.source(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks,
                               make.kafka_sinks(config->kafka, *parts.metrics, clock_));
@@ -306,6 +313,7 @@ bool App::Loop(Parts& parts) {
         continue;
       }
     }
+    if (parts.ably_clock->MeasureDue()) MeasureAblyClock(parts, config->ably);
     if (clock_.SteadyNow() >= parts.next_discovery) Discover(parts, *config);
     // Only this shard's channels (all of them with shard.count 1).
     const ShardConfig shard = config->shard;
@@ -354,6 +362,21 @@ bool App::Loop(Parts& parts) {
   return true;
 }
 
+void App::MeasureAblyClock(Parts& parts, const AblyConfig& ably) {
+  Status measured = parts.ably_clock->Measure(*parts.ably_http, ably);
+  if (!measured.ok()) {
+    spdlog::warn(
+        "cannot measure Ably's clock ({}); history windows and token expiry use this "
+        "host's clock until it works (tried again in a minute)",
+        measured.error().message);
+    return;
+  }
+  const double offset = static_cast<double>(parts.ably_clock->OffsetMs().value_or(0)) / 1000.0;
+  spdlog::info("Ably's clock is {:.3f}s {} this host's (GET /time, round trip {}ms)",
+               offset < 0 ? -offset : offset, offset < 0 ? "behind" : "ahead of",
+               parts.ably_clock->RoundTrip().value_or(std::chrono::milliseconds(0)).count());
+}
+
 void App::RecordCommit(bool committed) {
   if (committed) {
     readiness_.Clear("state_commit");
@@ -394,8 +417,13 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     SetAblyHttp(http.get());  // before the old client goes
     parts.ably_http = std::move(http);
   }
-  if (new_auth) parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, clock_);
-  parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  if (now.endpoint != was.endpoint) MeasureAblyClock(parts, now);
+  if (new_auth) {
+    parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, *parts.ably_clock);
+  } else {
+    parts.auth->RenewNow();  // a reload renews the token, whatever the backoff
+  }
+  parts.source = make.source(now, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks,
@@ -419,10 +447,15 @@ void App::Discover(Parts& parts, const Config& config) {
   for (const auto& prefix : config.discovery.prefixes) {
     auto names = parts.source->ListChannels(prefix);
     if (!names.ok()) {
-      spdlog::warn("discovery: prefix {}: {}; keeping the {} channels found before", prefix,
-                   names.error().message, parts.discovered[prefix].size());
+      // The same error again (a missing capability, an outage) is logged once, not every round.
+      std::string& last = parts.discovery_errors[prefix];
+      const auto level = last == names.error().message ? spdlog::level::debug : spdlog::level::warn;
+      spdlog::log(level, "discovery: prefix {}: {}; keeping the {} channels found before", prefix,
+                  names.error().message, parts.discovered[prefix].size());
+      last = names.error().message;
       continue;
     }
+    parts.discovery_errors.erase(prefix);
     std::sort(names->begin(), names->end());
     std::vector<std::string>& known = parts.discovered[prefix];
     if (parts.enumerated.contains(prefix)) {

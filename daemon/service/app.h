@@ -62,6 +62,9 @@ class App {
   bool Loop(Parts& parts);
   // Makes `http` the Ably client a stop aborts (at once when the stop came already).
   void SetAblyHttp(HttpClient* http);
+  // Measures the offset to Ably's clock (GET /time) and logs it; a failure is logged and tried
+  // again a minute later (AblyClock::MeasureDue).
+  void MeasureAblyClock(Parts& parts, const AblyConfig& ably);
   // Counts a failed state commit and keeps /-/ready at 503 until a commit succeeds.
   void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);

@@ -28,6 +28,7 @@
 #include "presence/diff.h"
 #include "service/app.h"
 #include "service/app_makers.h"
+#include "service/check_ably.h"
 #include "service/logging.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
@@ -38,11 +39,13 @@ namespace presenced {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: presenced [--config PATH] [--check-config | --once | --dead-letters |\n"
-    "                  --replay-dead-letters NAME | --version]\n"
+    "usage: presenced [--config PATH] [--check-config | --check-ably | --once |\n"
+    "                  --dead-letters | --replay-dead-letters NAME | --version]\n"
     "  --config PATH                config file (default: $PRESENCED_CONFIG, else\n"
     "                               /etc/presenced/presenced.yaml)\n"
     "  --check-config               validate the config, print a summary, exit 0 or 1\n"
+    "  --check-ably                 check the credentials against Ably (time, enumeration,\n"
+    "                               batch presence, history) and print the hourly cost; 0 or 1\n"
     "  --once                       fetch every channel once, print members as JSON lines\n"
     "  --dead-letters               list dead-lettered batches per webhook and kafka sink\n"
     "  --replay-dead-letters NAME   move sink NAME's dead letters back into its outbox\n"
@@ -55,7 +58,7 @@ constexpr const char* kUsage =
 // lost). Below systemd's TimeoutStopSec.
 constexpr std::chrono::milliseconds kStopLastResort{25'000};
 
-enum class Mode { kRun, kCheckConfig, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
+enum class Mode { kRun, kCheckConfig, kCheckAbly, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
 
 struct Args {
   Mode mode = Mode::kRun;
@@ -79,6 +82,8 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       args.config_path = arg.substr(9);
     } else if (arg == "--check-config") {
       args.mode = Mode::kCheckConfig, ++modes;
+    } else if (arg == "--check-ably") {
+      args.mode = Mode::kCheckAbly, ++modes;
     } else if (arg == "--once") {
       args.mode = Mode::kOnce, ++modes;
     } else if (arg == "--dead-letters") {
@@ -241,6 +246,10 @@ int RunCli(int argc, char** argv) {
   }
   SetupLogging(config->log);
   if (args->mode == Mode::kOnce) return RunOnce(*config);
+  if (args->mode == Mode::kCheckAbly) {
+    SeededRandom random(std::random_device{}());
+    return RunCheckAbly(*config, random, stdout);
+  }
   if (args->mode == Mode::kDeadLetters || args->mode == Mode::kReplay) {
     // Listing only reads and may run beside the daemon; a replay writes the outbox, so it needs
     // the daemon stopped (StateDirLock).

@@ -32,6 +32,7 @@ class RestClientFakeAblyTest : public ::testing::Test {
   static testing::FakeAblyOptions Options() {
     testing::FakeAblyOptions options;
     options.key = "app.key:secret";
+    options.capability = R"({"*":["subscribe","history","channel-metadata"]})";
     return options;
   }
 

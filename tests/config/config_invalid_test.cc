@@ -83,6 +83,13 @@ const InvalidCase kInvalidCases[] = {
     {"bad-initial-snapshot", "presence.initial_snapshot: must be baseline or present (line 3)"},
     {"bad-presence-mode", "presence.mode: must be snapshot or history (line 3)"},
     {"reconcile-every-zero", "presence.reconcile_every: must be between 1 and 1000000 (line 3)"},
+    {"history-lag-zero", "presence.history_lag: must be greater than 0 (line 3)"},
+    // A read sent up to a cycle late must still start inside Ably's retention.
+    {"history-interval-past-retention",
+     "poll.interval: with presence.mode history, must be at most 57500ms "
+     "((presence.history_retention "
+     "2m − presence.history_lag 5s) / 2) so that every history read starts inside Ably's retention "
+     "(line 3)"},
     {"bad-log-level", "log.level: must be trace, debug, info, warn or error (line 3)"},
     {"bad-log-format", "log.format: must be text or json (line 3)"},
     {"no-channels", "channels: at least one channel or one discovery prefix is required (line 1)"},

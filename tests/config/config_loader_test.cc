@@ -130,6 +130,27 @@ log:
   format: json
 )";
 
+TEST(ParseConfigTest, HistoryLagAndRetentionDefaultAndBoundThePollInterval) {
+  Config config = MustParse("channels: [a]\n");
+  EXPECT_EQ(config.presence.history_lag, Duration(5'000));
+  EXPECT_EQ(config.presence.history_retention, Duration(120'000));
+  // Persisted presence history keeps 24 h: a minute between polls is then fine.
+  config = MustParse(
+      "channels: [a]\npoll: {interval: 60s}\npresence:\n  mode: history\n  history_lag: 3s\n"
+      "  history_retention: 24h\n");
+  EXPECT_EQ(config.presence.history_lag, Duration(3'000));
+  EXPECT_EQ(config.presence.history_retention, Duration(24 * 3'600'000));
+  // (2m − 5s) / 2 = 57.5s is the longest interval that keeps every read inside 2 minutes.
+  EXPECT_TRUE(ParseConfig("channels: [a]\npoll: {interval: 57500ms}\npresence: {mode: history}\n",
+                          "p.yaml", KeyEnv())
+                  .ok());
+  EXPECT_FALSE(ParseConfig("channels: [a]\npoll: {interval: 57501ms}\npresence: {mode: history}\n",
+                           "p.yaml", KeyEnv())
+                   .ok());
+  // Snapshot mode reads no history: any interval.
+  EXPECT_TRUE(ParseConfig("channels: [a]\npoll: {interval: 5m}\n", "p.yaml", KeyEnv()).ok());
+}
+
 TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   Config config =
       MustParse(kFullConfig, FakeEnv({{"MY_KEY", "app.key:secret"},
@@ -318,6 +339,8 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.presence.mode, expected.presence.mode);
   EXPECT_EQ(example.presence.reconcile_every, expected.presence.reconcile_every);
   EXPECT_EQ(example.presence.client_events, expected.presence.client_events);
+  EXPECT_EQ(example.presence.history_lag, expected.presence.history_lag);
+  EXPECT_EQ(example.presence.history_retention, expected.presence.history_retention);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
   EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);

@@ -30,6 +30,7 @@ CONTRACT_METRICS = {
     "presenced_state_commit_failures_total", "presenced_shard_info",
     "presenced_channels_occupied", "presenced_kafka_messages_total", "presenced_kafka_pending_events",
     "presenced_kafka_oldest_pending_age_seconds", "presenced_kafka_dead_letter_events",
+    "presenced_ably_clock_offset_seconds",
     # Not in CONTRACT §7 (yet): the cause of each failed Kafka delivery attempt (issue 20).
     "presenced_kafka_errors_total",
 }

@@ -17,11 +17,16 @@
 namespace presenced::testing {
 
 inline constexpr const char* kFakeKey = "fakeapp.fakekey:fakesecret";
+// The capability the README advises for kFakeKey (CONTRACT §1 "Capabilities"): presence sets
+// (`subscribe`), presence history (`history`) and enumeration (`channel-metadata` on `*`).
+inline constexpr const char* kAdvisedCapability =
+    R"({"*":["subscribe","history","channel-metadata"]})";
 
-// Options for a FakeAblyServer that expects kFakeKey.
-inline FakeAblyServer::Options FakeOptions() {
+// Options for a FakeAblyServer that expects kFakeKey with `capability`.
+inline FakeAblyServer::Options FakeOptions(const std::string& capability = kAdvisedCapability) {
   FakeAblyServer::Options options;
   options.key = kFakeKey;
+  options.capability = capability;
   return options;
 }
 

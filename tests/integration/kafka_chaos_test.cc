@@ -34,7 +34,8 @@ class KafkaChaosTest : public ::testing::TestWithParam<std::string> {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
            "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\nchannels: [c0, c1, c2]\n"
            "presence:\n  mode: " +
-           GetParam() + "\n  reconcile_every: 5\nkafka:\n  - name: stream\n    brokers: \"" +
+           GetParam() +
+           "\n  reconcile_every: 5\n  history_lag: 2s\nkafka:\n  - name: stream\n    brokers: \"" +
            kafka_.bootstrap() + "\"\n    topic: presence\n";
   }
 
@@ -108,8 +109,9 @@ TEST_P(KafkaChaosTest, KillNineAtRandomMomentsLosesNothing) {
   DaemonHarness daemon(dir_, Config());
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
-  // History mode reads up to now - 5 s: enough 200 ms cycles to read past the last change.
-  ASSERT_TRUE(daemon.WaitCycles(GetParam() == "history" ? 15 : 2, seconds(30)));
+  // History mode reads up to now − 2 s, and compares a reconcile once history was read past it
+  // (1 s later): enough 200 ms cycles to read past the last change and the restart's reconcile.
+  ASSERT_TRUE(daemon.WaitCycles(GetParam() == "history" ? 25 : 2, seconds(30)));
   ASSERT_TRUE(WaitFor(
       [&] { return daemon.Metric(R"(presenced_kafka_pending_events{sink="stream"})") == 0; },
       seconds(30)));

@@ -24,6 +24,7 @@ class ModeSwitchTest : public ::testing::Test {
     store_ = std::move(*store);
     config_.channels = {"a"};
     config_.presence.reconcile_every = 1000;
+    config_.presence.history_lag = std::chrono::seconds(2);  // history reads up to now − 2 s
     poller_ = std::make_unique<Poller>(
         source_, *store_, metrics_, clock_, [this](const std::vector<Event>& events) {
           emitted_.insert(emitted_.end(), events.begin(), events.end());

@@ -22,7 +22,7 @@ TEST(SnapshotModeTrackTest, KeepsTheMembersSnapshotsRemovedForAWhileAndNoCursor)
   EXPECT_EQ(next.cursor_ms, 0);
   EXPECT_TRUE(next.need_snapshot);
   // A switch to history mode plans a reconcile first, and no read from the old cursor.
-  const HistoryPlan plan = PlanHistoryCycle(next, true, 20, kNow + 1000);
+  const HistoryPlan plan = PlanHistoryCycle(next, true, HistorySettings{}, kNow + 1000);
   EXPECT_TRUE(plan.snapshot);
   EXPECT_FALSE(plan.read_history);
   ASSERT_EQ(next.tombstones.member_count(), 1u);
