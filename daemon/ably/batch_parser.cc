@@ -7,6 +7,10 @@
 // JSON of the wrong shape. Both are caught here and become a whole-request failure. Field names
 // are matched on their raw JSON text (no unescaping): Ably never escapes its field names, and a
 // name that did not match would only make a message malformed, never silently change a member.
+//
+// Text that is not valid Unicode never fails more than it must (json_text.h): a body with invalid
+// UTF-8, which simdjson refuses as a whole, is parsed again with U+FFFD in place of each bad
+// sequence, and a string with a lone surrogate escape is decoded with U+FFFD in its place.
 
 #include "ably/batch_parser.h"
 
@@ -15,10 +19,13 @@
 #include <charconv>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+
+#include "ably/json_text.h"
 
 namespace presenced {
 namespace {
@@ -57,7 +64,8 @@ void ReleaseLargeBuffers() {
   if (buffers.padded.capacity() > kKeepParserCapacity) std::string().swap(buffers.padded);
 }
 
-od::document Iterate(std::string_view body, size_t readable_past_end) {
+// Starts parsing `body` into the thread's buffers (copying it when it lacks the padding).
+simdjson::simdjson_result<od::document> Start(std::string_view body, size_t readable_past_end) {
   ParseBuffers& buffers = ThreadBuffers();
   if (readable_past_end >= simdjson::SIMDJSON_PADDING) {
     return buffers.parser.iterate(body.data(), body.size(), body.size() + readable_past_end);
@@ -68,6 +76,18 @@ od::document Iterate(std::string_view body, size_t readable_past_end) {
   std::memcpy(buffers.padded.data(), body.data(), body.size());
   std::memset(buffers.padded.data() + body.size(), 0, simdjson::SIMDJSON_PADDING);
   return buffers.parser.iterate(buffers.padded.data(), body.size(), buffers.padded.size());
+}
+
+// Starts parsing `body`; throws simdjson_error when it is not JSON. A body with invalid UTF-8 is
+// parsed with U+FFFD in place of each ill-formed sequence (copied once; only then).
+od::document Iterate(std::string_view body, size_t readable_past_end) {
+  simdjson::simdjson_result<od::document> started = Start(body, readable_past_end);
+  if (started.error() == simdjson::UTF8_ERROR) {
+    if (std::optional<std::string> repaired = ReplaceInvalidUtf8(body)) {
+      started = Start(*repaired, 0);  // copied into the thread's padded buffer
+    }
+  }
+  return std::move(started).value();  // throws on any other error
 }
 
 BatchPresenceResult WholeFailure(AblyError error) {
@@ -149,11 +169,21 @@ std::string_view RawJson(od::value value) {
   return raw;
 }
 
-// Reads a string field; false (and `out` untouched) when the value is null or not a string.
+// Reads a string field; false (and `out` untouched) when the value is null or not a string. A
+// string the strict decoder refuses (a lone surrogate escape such as \ud800) is decoded with
+// U+FFFD in place of what cannot be represented.
 bool GetString(od::value value, std::string& out) {
+  const std::string_view token = value.raw_json_token();  // before get_string consumes it
   std::string_view text;
-  if (value.get_string().get(text) != simdjson::SUCCESS) return false;
-  out.assign(text);
+  const simdjson::error_code error = value.get_string().get(text);
+  if (error == simdjson::SUCCESS) {
+    out.assign(text);
+    return true;
+  }
+  if (error != simdjson::STRING_ERROR) return false;
+  std::optional<std::string> decoded = DecodeJsonStringLeniently(token);
+  if (!decoded) return false;
+  out = std::move(*decoded);
   return true;
 }
 
@@ -177,11 +207,11 @@ AblyError ParseError(od::value value) {
 }
 
 // Fills `member` from one presence message and `action` with its action (1 when absent).
-// Returns why the message is malformed (a missing clientId or connectionId, an invalid action or
-// timestamp), or nullptr.
+// Returns why the message is malformed (a clientId or connectionId missing or not a string, an
+// invalid action or timestamp), or nullptr.
 const char* ParseMember(od::object message, Member& member, int64_t& action) {
-  bool has_client = false;
-  bool has_connection = false;
+  bool has_client = false, has_connection = false;
+  bool saw_client = false, saw_connection = false;
   const char* problem = nullptr;
   action = 1;
   for (auto field : message) {
@@ -189,8 +219,10 @@ const char* ParseMember(od::object message, Member& member, int64_t& action) {
     od::value value = field.value();
     const char* field_problem = nullptr;
     if (key == "clientId") {
+      saw_client = true;
       has_client = GetString(value, member.client_id);
     } else if (key == "connectionId") {
+      saw_connection = true;
       has_connection = GetString(value, member.connection_id);
     } else if (key == "id") {
       GetString(value, member.id);
@@ -206,8 +238,10 @@ const char* ParseMember(od::object message, Member& member, int64_t& action) {
     if (problem == nullptr) problem = field_problem;
   }
   if (problem != nullptr) return problem;
-  if (!has_client) return "clientId missing";
-  if (!has_connection) return "connectionId missing";
+  if (!has_client) return saw_client ? "clientId is not a string" : "clientId missing";
+  if (!has_connection) {
+    return saw_connection ? "connectionId is not a string" : "connectionId missing";
+  }
   return nullptr;
 }
 

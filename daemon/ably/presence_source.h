@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,16 @@ namespace presenced {
 // `presence` is valid only during the call.
 using ChannelConsumer = std::function<void(size_t index, const ChannelPresence& presence)>;
 
-// One channel's presence history to read: messages with start_ms ≤ timestamp ≤ end_ms.
+// One channel's presence history to read: messages with start_ms ≤ timestamp ≤ end_ms (Ably's
+// timestamps: when Ably received each message).
 struct HistoryRequest {
   std::string channel;
   int64_t start_ms = 0;
   int64_t end_ms = 0;
+  // Ably keeps presence history this long (presence.history_retention); 0 = not checked. The
+  // read is not sent when, at the moment it would leave, start_ms is already older than that on
+  // Ably's clock: what Ably held of the window's start is gone (out_of_retention).
+  int64_t retention_ms = 0;
 };
 
 // The outcome of one HistoryRequest: every message of the window in order when ok; else the
@@ -36,6 +42,8 @@ struct HistoryRequest {
 struct ChannelHistory {
   std::string channel;
   bool ok = false;
+  // Not sent: the window's start had left Ably's retention (see HistoryRequest::retention_ms).
+  bool out_of_retention = false;
   AblyError error;
   std::vector<PresenceMessage> messages;
 };
@@ -69,6 +77,9 @@ class PresenceSource {
     const std::atomic<bool> never{false};
     return ListChannels(prefix, never);
   }
+  // Returns Ably's time now (ms since the epoch), the clock history windows are computed on;
+  // nullopt for a source without one (the caller then uses its own clock).
+  virtual std::optional<int64_t> ServerNowMs() const { return std::nullopt; }
 
   // Returns exactly one ChannelPresence per input channel, in input order (StreamPresence
   // collected; for callers that want every channel at once, such as --once).

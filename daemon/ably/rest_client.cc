@@ -13,6 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "ably/capability_advice.h"
 #include "ably/channel_list_parser.h"
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
@@ -24,7 +25,12 @@
 namespace presenced {
 namespace {
 
-constexpr int kMaxPages = 1000;
+// Bounds of one paged read (PageWalk): a channel's members (20,000 at most on Ably's biggest
+// plans, 1,000 a page) and an enumeration's names.
+constexpr int kMaxPresencePages = 100;
+constexpr uint64_t kMaxPresenceReadBytes = 512ull << 20;
+constexpr int kMaxEnumerationPages = 1000;
+constexpr uint64_t kMaxEnumerationBytes = 256ull << 20;
 constexpr size_t kMaxUriBytes = 8 * 1024;  // longer request URIs are refused by Ably's edge
 constexpr int kTooManyChannels = 90010;
 constexpr int kEnumerationBusy = 42912;
@@ -33,12 +39,12 @@ constexpr int kMaxBusyRetries = 4;
 constexpr int kMaxEnumerationRestarts = 3;
 constexpr std::chrono::milliseconds kBusyBaseDelay{500};
 constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoint (Ably's max)
+// A history read is refused this long before its start leaves Ably's retention: the offset to
+// Ably's clock is known to within about half a round trip, and Ably needs a moment to serve it.
+constexpr int64_t kRetentionMarginMs = 1'000;
 
 std::string Describe(const AblyAnswer& answer) {
-  if (answer.kind != AblyAnswer::Kind::kResponse) {
-    return answer.detail.empty() ? answer.error.message
-                                 : answer.error.message + " (" + answer.detail + ")";
-  }
+  if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
   return "HTTP " + std::to_string(answer.response.status) + ", code " +
          std::to_string(answer.error.code) + ": " + answer.error.message;
 }
@@ -64,6 +70,7 @@ class AblyRestClient final : public PresenceSource {
   Result<std::vector<std::string>> ListChannels(const std::string& prefix,
                                                 const std::atomic<bool>& cancel) override;
   using PresenceSource::ListChannels;
+  std::optional<int64_t> ServerNowMs() const override { return clock_.NowMs(); }
 
  private:
   struct Job {
@@ -97,10 +104,13 @@ class AblyRestClient final : public PresenceSource {
                   const std::atomic<bool>& cancel);
   void MapResults(BatchPresenceResult& parsed, const std::vector<std::string>& channels,
                   const Indices& indices, std::vector<ChannelPresence>& out) const;
-  // Counts the channels in the metrics; logs per-channel failures unless the request as a whole
-  // failed (already logged).
-  void Record(const std::vector<ChannelPresence>& out, const Indices& indices,
-              const std::string& host, bool request_failed) const;
+  // Counts the failed channels in the metrics and turns a missing capability into advice (logged
+  // once per channel); logs the other per-channel failures unless the request as a whole failed
+  // (already logged). Billable members are counted where the answers arrive.
+  void Record(std::vector<ChannelPresence>& out, const Indices& indices, const std::string& host,
+              bool request_failed);
+  // The SendCheck of a history read: refuses it once its start has left Ably's retention.
+  SendCheck RetentionCheck(const HistoryRequest& request) const;
   // Waits a jittered delay before retrying a busy enumeration; false when cancelled.
   bool SleepBeforeRetry(int retry, const std::atomic<bool>& cancel);
 
@@ -119,6 +129,7 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
+  CapabilityNotices notices_;  // each missing capability logged once per channel
 };
 
 AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
@@ -235,7 +246,14 @@ void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
                                    const HistoryConsumer& consume) {
   std::vector<char> handed_over(requests.size(), 0);  // one writer per element
   pool_.Run(requests.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t i) {
-    consume(i, ReadHistory(transport_, metrics_, requests[i], cancel));
+    ChannelHistory history =
+        ReadHistory(transport_, metrics_, requests[i], cancel, RetentionCheck(requests[i]));
+    if (!history.ok && IsCapabilityError(history.error)) {
+      history.error.message =
+          CapabilityAdvice(AblyOperation::kHistory, requests[i].channel, history.error);
+      notices_.Note(AblyOperation::kHistory, requests[i].channel, history.error.message);
+    }
+    consume(i, history);
     handed_over[i] = 1;
   });
   for (size_t i = 0; i < requests.size(); ++i) {
@@ -245,6 +263,18 @@ void AblyRestClient::StreamHistory(const std::vector<HistoryRequest>& requests,
     cancelled.error.message = "not fetched: cancelled";
     consume(i, cancelled);
   }
+}
+
+SendCheck AblyRestClient::RetentionCheck(const HistoryRequest& request) const {
+  if (request.retention_ms <= 0) return {};
+  return [this, &request]() -> std::optional<AblyError> {
+    const int64_t age = clock_.NowMs() - request.start_ms;
+    if (age + kRetentionMarginMs <= request.retention_ms) return std::nullopt;
+    return AblyError{0, 0,
+                     "not read: the window starts " + std::to_string(age / 1000) +
+                         "s ago on Ably's clock, past presence.history_retention (" +
+                         std::to_string(request.retention_ms / 1000) + "s)"};
+  };
 }
 
 void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
@@ -301,7 +331,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
     const LogFields fields{{"host", answer.host}};
-    spdlog::warn("Ably batch presence request to {} failed: {}", answer.host, Describe(answer));
+    spdlog::warn("Ably batch presence of {} channels: {}", indices.size(), Describe(answer));
     fail_all(answer.error);
     Record(out, indices, answer.host, true);
     return;
@@ -310,7 +340,13 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   BatchPresenceResult parsed = ParseBatchPresence(
       response.status, response.body, response.Header("X-Ably-ErrorCode"),
       response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
-  if (parsed.ok) RememberSizes(parsed, response.body.size());
+  if (parsed.ok) {
+    RememberSizes(parsed, response.body.size());
+    // Billed: every member Ably returned, whatever becomes of the channel here.
+    uint64_t members = 0;
+    for (const ChannelPresence& channel : parsed.channels) members += channel.members.size();
+    metrics_.AddBillableMessages(members);
+  }
   if (!parsed.ok) {
     const LogFields fields{
         {"host", answer.host}, {"status", response.status}, {"code", parsed.error.code}};
@@ -343,45 +379,48 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
     return transport_.base_path() + "/channels/" + PercentEncode(channel) +
            "/presence?limit=" + std::to_string(limit);
   };
-  std::string target = first_page();
+  PageWalk walk(first_page(), kMaxPresencePages, kMaxPresenceReadBytes);
   std::vector<Member> members;
-  for (int page = 0; page < kMaxPages; ++page) {
-    AblyAnswer answer = transport_.Get(target, cancel);
+  while (true) {
+    AblyAnswer answer = transport_.Get(walk.target(), cancel);
     if (answer.kind == AblyAnswer::Kind::kCancelled) return;
     if (answer.kind == AblyAnswer::Kind::kTooLarge && limit > 1) {
       limit /= 2;  // pages of big members: smaller pages, from the first one again
       members.clear();
-      target = first_page();
+      walk.Restart(first_page());
       continue;
     }
     AblyError error;
+    const int page = walk.page();
+    const size_t before = members.size();
     if (!answer.ok()) {
       error = answer.error;
     } else if (!ParsePresencePage(answer.response.body, members, error)) {
       error.status_code = answer.response.status;
     } else {
-      const std::string next = NextLink(answer.response.headers);
-      if (next.empty()) {
+      // Billed as the page arrives: a later page that fails does not unbill this one.
+      metrics_.AddBillableMessages(members.size() - before);
+      Result<bool> more = walk.Next(answer.response);
+      if (more.ok() && *more) continue;
+      if (more.ok()) {
         out.ok = true;
         out.error = {};
         out.members = std::move(members);
         return;
       }
-      target = ResolveTarget(target, next);
-      continue;
+      error = {0, answer.response.status, more.error().message};
     }
-    const LogFields fields{{"channel", channel}, {"code", error.code}};
-    spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page + 1,
-                 answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
-                                                                           : Describe(answer));
+    if (!IsCapabilityError(error)) {  // said once by Record
+      const LogFields fields{{"channel", channel}, {"code", error.code}};
+      spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page,
+                   answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
+                                                                             : Describe(answer));
+    }
     out.ok = false;
     out.members.clear();
     out.error = error;
     return;
   }
-  out.ok = false;
-  out.members.clear();
-  out.error = {0, 0, "more than " + std::to_string(kMaxPages) + " presence pages"};
 }
 
 void AblyRestClient::MapResults(BatchPresenceResult& parsed,
@@ -406,16 +445,19 @@ void AblyRestClient::MapResults(BatchPresenceResult& parsed,
   }
 }
 
-void AblyRestClient::Record(const std::vector<ChannelPresence>& out, const Indices& indices,
-                            const std::string& host, bool request_failed) const {
+void AblyRestClient::Record(std::vector<ChannelPresence>& out, const Indices& indices,
+                            const std::string& host, bool request_failed) {
   size_t failed = 0;
   const ChannelPresence* first_failed = nullptr;
   for (size_t i : indices) {
-    if (out[i].ok) {
-      metrics_.AddBillableMessages(out[i].members.size());
-      continue;
-    }
+    if (out[i].ok) continue;
     metrics_.ChannelFetchError(out[i].error.code);
+    if (IsCapabilityError(out[i].error)) {
+      out[i].error.message =
+          CapabilityAdvice(AblyOperation::kSubscribe, out[i].channel, out[i].error);
+      notices_.Note(AblyOperation::kSubscribe, out[i].channel, out[i].error.message);
+      continue;  // said once, not every cycle
+    }
     if (failed++ == 0) first_failed = &out[i];
   }
   if (first_failed != nullptr && !request_failed) {
@@ -442,13 +484,14 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
                                                               const std::atomic<bool>& cancel) {
   const std::string first =
       transport_.base_path() + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
-  std::string target = first;
+  // Enumeration links may lead to another path (Ably's `/abs/path?…` form): any path is followed.
+  PageWalk walk(first, kMaxEnumerationPages, kMaxEnumerationBytes, /*stay_on_resource=*/false);
   std::vector<std::string> names;
   int busy_retries = 0, restarts = 0;
-  for (int page = 0; page < kMaxPages;) {
-    const Error cancelled{"channel enumeration cancelled: presenced is stopping"};
+  const Error cancelled{"channel enumeration cancelled: presenced is stopping"};
+  while (true) {
     if (cancel) return cancelled;
-    AblyAnswer answer = transport_.Get(target, cancel);
+    AblyAnswer answer = transport_.Get(walk.target(), cancel);
     if (!answer.ok()) {
       if (cancel) return cancelled;
       const int code = answer.kind == AblyAnswer::Kind::kResponse ? answer.error.code : 0;
@@ -465,24 +508,32 @@ Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string&
             "starting again from the first page");
         ++restarts;
         names.clear();
-        target = first;
-        page = 0;
+        walk.Restart(first);
         continue;
+      }
+      if (answer.kind == AblyAnswer::Kind::kResponse && IsCapabilityError(answer.error)) {
+        const std::string advice =
+            CapabilityAdvice(AblyOperation::kChannelMetadata, prefix, answer.error);
+        notices_.Note(AblyOperation::kChannelMetadata, prefix, advice);
+        return Error{"channel enumeration failed: " + advice};
       }
       return Error{"channel enumeration failed: " + Describe(answer)};
     }
+    const size_t known = names.size();
     Status parsed = ParseChannelList(answer.response.body, names);
     if (!parsed.ok()) return Error{"channel enumeration failed: " + parsed.error().message};
-    const std::string next = NextLink(answer.response.headers);
-    if (next.empty()) {
+    const int page = walk.page();
+    Result<bool> more = walk.Next(answer.response, /*may_repeat=*/names.size() == known);
+    if (!more.ok()) {
+      return Error{"channel enumeration failed at page " + std::to_string(page) + ": " +
+                   more.error().message};
+    }
+    if (!*more) {
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());
       return names;
     }
-    target = ResolveTarget(target, next);
-    ++page;
   }
-  return Error{"channel enumeration failed: more than " + std::to_string(kMaxPages) + " pages"};
 }
 
 }  // namespace

@@ -150,4 +150,55 @@ std::string ResolveTarget(const std::string& current, const std::string& referen
   return resolved.ok() ? resolved->target : reference;
 }
 
+namespace {
+
+std::string PathOf(std::string_view target) {
+  return std::string(target.substr(0, target.find('?')));
+}
+
+// A server's link as logs show it: at most 200 bytes of it.
+std::string Shown(const std::string& link) {
+  return link.size() <= 200 ? link : link.substr(0, 200) + "…";
+}
+
+}  // namespace
+
+PageWalk::PageWalk(std::string first, int max_pages, uint64_t max_bytes, bool stay_on_resource)
+    : max_pages_(max_pages), max_bytes_(max_bytes), stay_on_resource_(stay_on_resource) {
+  Restart(std::move(first));
+}
+
+void PageWalk::Restart(std::string first) {
+  first_path_ = PathOf(first);
+  target_ = std::move(first);
+  pages_ = 0;
+  bytes_ = 0;
+  seen_ = {target_};
+}
+
+Result<bool> PageWalk::Next(const HttpResponse& response, bool may_repeat) {
+  ++pages_;
+  bytes_ += response.body.size();
+  const std::string link = NextLink(response.headers);
+  if (link.empty()) return false;
+  // Ably's links are relative to the request ("./history?…", "/channels/…?…"). An absolute URL,
+  // a path with "." or ".." segments, another path: none is the resource this read asked for.
+  const std::string next = ResolveTarget(target_, link);
+  if (stay_on_resource_ && (link.find("://") != std::string::npos || link.starts_with("//") ||
+                            PathOf(next) != first_path_)) {
+    return Error{"its next link leaves the resource read (" + Shown(link) + ")"};
+  }
+  if (!seen_.insert(next).second && !may_repeat) {
+    return Error{"its next link repeats a page already read (" + Shown(link) + ")"};
+  }
+  if (pages_ >= max_pages_) {
+    return Error{"more than " + std::to_string(max_pages_) + " pages in one read"};
+  }
+  if (bytes_ > max_bytes_) {
+    return Error{"more than " + std::to_string(max_bytes_ >> 20) + " MiB in one read"};
+  }
+  target_ = next;
+  return true;
+}
+
 }  // namespace presenced

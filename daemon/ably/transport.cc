@@ -16,7 +16,8 @@ namespace {
 constexpr std::chrono::seconds kMaxRetryDuration{15};
 constexpr int kEnumerationBusy = 42912;      // one enumeration per app at a time: not a rate limit
 constexpr int kFirstCapabilityCode = 40160;  // 40160-40199: the key lacks a capability
-constexpr int kNoToken = 40170;              // Ably's "error from authUrl/authCallback"
+constexpr int kLastCapabilityCode = 40199;
+constexpr int kNoToken = 40170;  // Ably's "error from authUrl/authCallback"
 
 const char* FailureName(TransportFailure failure) {
   switch (failure) {
@@ -30,6 +31,8 @@ const char* FailureName(TransportFailure failure) {
       return "protocol error";
     case TransportFailure::kReset:
       return "connection reset";
+    case TransportFailure::kAborted:
+      return "aborted";
   }
   return "unknown";
 }
@@ -71,8 +74,8 @@ AblyAnswer ToAnswer(HttpResult result, std::string host) {
   const TransportError& error = result.error();
   answer.kind = error.failure == TransportFailure::kTooLarge ? AblyAnswer::Kind::kTooLarge
                                                              : AblyAnswer::Kind::kFailed;
-  answer.error.message = std::string("request failed: ") + FailureName(error.failure);
-  answer.detail = error.message;
+  // The transport's words name the host and the reason ("…: connection refused").
+  answer.error.message = "request failed: " + error.message;
   return answer;
 }
 
@@ -80,6 +83,10 @@ AblyAnswer ToAnswer(HttpResult result, std::string host) {
 
 bool IsTokenError(const AblyError& error) {
   return error.status_code == 401 && error.code >= 40140 && error.code <= 40149;
+}
+
+bool IsCapabilityError(const AblyError& error) {
+  return error.code >= kFirstCapabilityCode && error.code <= kLastCapabilityCode;
 }
 
 AblyTransport::AblyTransport(const AblyConfig& config, HttpClient& http, Metrics& metrics,
@@ -112,7 +119,8 @@ std::string AblyTransport::UrlFor(const std::string& host, const std::string& ta
   return authority + target;
 }
 
-AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>& cancel) {
+AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>& cancel,
+                              const SendCheck& check) {
   if (!endpoint_error_.empty()) {
     AblyAnswer answer;
     answer.error.message = endpoint_error_;
@@ -120,41 +128,50 @@ AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>
     return answer;
   }
   for (int attempt = 0;; ++attempt) {
-    Result<std::string> authorization = auth_.Authorization();
+    Result<std::string> authorization = auth_.Authorization(cancel);
     if (!authorization.ok()) {
       AblyAnswer answer;
-      answer.error = {kNoToken, 401, "no Ably token: " + authorization.error().message};
+      if (cancel.load()) {
+        answer.kind = AblyAnswer::Kind::kCancelled;
+        answer.error.message = "cancelled";
+        return answer;
+      }
+      // Not sent: no request goes out with credentials known to be bad.
+      answer.error = {kNoToken, 401,
+                      "not sent, no usable Ably token: " + authorization.error().message};
       answer.host = endpoint_.host;
       return answer;
     }
-    AblyAnswer answer = Send(target, *authorization, cancel);
+    AblyAnswer answer = Send(target, *authorization, cancel, check);
     if (answer.kind != AblyAnswer::Kind::kResponse) return answer;
-    const int status = answer.response.status;
-    if (status == 401) {
-      if (answer.error.status_code == 0) answer.error.status_code = 401;
-      if (IsTokenError(answer.error) && attempt == 0 &&
-          auth_.RenewAfterTokenError(*authorization, answer.error)) {
-        continue;  // RSA4b: one renewal, then the same request again
-      }
-      if (answer.error.code < kFirstCapabilityCode) auth_.Rejected(answer.error);
-    } else {
-      auth_.Accepted();
+    if (answer.response.status != 401) {
+      auth_.Accepted(*authorization);
+      return answer;
     }
-    if (status == 429 && answer.error.code != kEnumerationBusy) {
-      const auto retry_after =
-          ParseRetryAfter(answer.response.Header("Retry-After"), clock_.NowMs());
-      limiter_.OnRateLimited(retry_after);
-      const LogFields fields{{"code", answer.error.code}};
-      spdlog::warn("Ably rate limit (HTTP 429, code {}): request rate now at most {:.1f}/s{}",
-                   answer.error.code, limiter_.ceiling(),
-                   retry_after ? ", pausing " + std::to_string(retry_after->count()) + "ms" : "");
+    if (answer.error.status_code == 0) answer.error.status_code = 401;
+    if (IsCapabilityError(answer.error)) {
+      auth_.Accepted(*authorization);  // the credentials are good, they lack an operation
+      return answer;
     }
+    // Any other 401: these credentials are not used again; RSA4b: one more try with new ones.
+    if (auth_.OnRejected(*authorization, answer.error) && attempt == 0) continue;
     return answer;
   }
 }
 
+void AblyTransport::LearnRateLimit(const HttpResponse& response) {
+  const AblyError error = ErrorOf(response);
+  if (error.code == kEnumerationBusy) return;
+  const auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.NowMs());
+  limiter_.OnRateLimited(retry_after);
+  const LogFields fields{{"code", error.code}};
+  spdlog::warn("Ably rate limit (HTTP 429, code {}{}): request rate now at most {:.1f}/s{}",
+               error.code, FromCloudFront(response) ? ", from CloudFront" : "", limiter_.ceiling(),
+               retry_after ? ", pausing " + std::to_string(retry_after->count()) + "ms" : "");
+}
+
 AblyAnswer AblyTransport::Send(const std::string& target, const std::string& authorization,
-                               const std::atomic<bool>& cancel) {
+                               const std::atomic<bool>& cancel, const SendCheck& check) {
   HttpRequest request;
   request.headers = headers_;
   request.headers.emplace_back("Authorization", authorization);
@@ -166,8 +183,21 @@ AblyAnswer AblyTransport::Send(const std::string& target, const std::string& aut
   request.keep_alive_idle = std::chrono::seconds(120);
   const auto start = clock_.SteadyNow();
   std::optional<AblyAnswer> last;
+  // The caller's check before the rate limiter's wait (no slot taken for a request that will
+  // not leave) and again after it, when the request is about to leave.
+  auto refused = [&]() -> std::optional<AblyAnswer> {
+    if (!check) return std::nullopt;
+    std::optional<AblyError> error = check();
+    if (!error) return std::nullopt;
+    AblyAnswer not_sent;
+    not_sent.kind = AblyAnswer::Kind::kNotSent;
+    not_sent.error = std::move(*error);
+    not_sent.host = endpoint_.host;
+    return not_sent;
+  };
   for (const std::string& host : hosts_.Order()) {
     if (last && clock_.SteadyNow() - start >= kMaxRetryDuration) break;
+    if (auto not_sent = refused()) return std::move(*not_sent);
     if (!limiter_.Wait(cancel, config_.request_timeout)) {
       if (cancel.load()) {
         AblyAnswer cancelled;
@@ -180,12 +210,15 @@ AblyAnswer AblyTransport::Send(const std::string& target, const std::string& aut
       paused.host = endpoint_.host;
       return paused;
     }
+    if (auto not_sent = refused()) return std::move(*not_sent);
     request.url = UrlFor(host, target);
     const auto sent = clock_.SteadyNow();
     HttpResult result = http_.Send(request);
+    const std::string host_name = host.empty() ? endpoint_.host : host;
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - sent).count();
     metrics_.ApiRequest(result.ok() ? std::to_string(result.response().status) : "error", seconds);
-    const std::string host_name = host.empty() ? endpoint_.host : host;
+    // Every 429 teaches the limiter at once, a CloudFront one retried on a fallback host too.
+    if (result.ok() && result.response().status == 429) LearnRateLimit(result.response());
     if (!Retryable(result)) {
       hosts_.Succeeded(host);
       return ToAnswer(std::move(result), host_name);

@@ -2,18 +2,23 @@
 
 // AblyTransport: sends one logical Ably REST GET and returns its answer after the retries the
 // contract allows (CONTRACT §1, Ably client spec RSC15, RSA4b):
-//  - every attempt waits for the RateLimiter first; a 429 rate-limit answer (not 42912, which
-//    is about concurrent enumerations) lowers the ceiling and honours Retry-After;
+//  - every attempt waits for the RateLimiter first; every 429 rate-limit answer (not 42912,
+//    which is about concurrent enumerations) lowers the ceiling and honours Retry-After at once,
+//    a CloudFront one too before it is retried on a fallback host;
 //  - a connect failure, a timeout, a connection reset mid-response, HTTP 500-504, and an answer
 //    >= 400 from CloudFront (`Server: CloudFront`, RSC15l4) are retried on the fallback hosts,
 //    at most three retries within 15 s; any other 4xx never is;
-//  - a token error (401, 40140-40149) renews the token once (AblyAuth) and sends the request
-//    again; a 401 that renewal does not fix marks the credentials rejected (/-/ready).
+//  - credentials come from AblyAuth, which never hands out a token known to be bad: without one
+//    the request is not sent (kFailed, code 40170); a 401 other than a missing capability
+//    (40160-40199) tells AblyAuth the credentials were refused, and the request is sent once
+//    more when a new token can be had at once (RSA4b).
 // Every attempt is counted in presenced_api_requests_total and the latency histogram.
 // Thread-safe.
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "ably/auth.h"
@@ -36,17 +41,23 @@ struct AblyAnswer {
     kTooLarge,   // the body was over ably.max_response_bytes
     kFailed,     // no usable answer (network, timeout, no credentials, rate-limit pause)
     kCancelled,  // `cancel` was set before it was sent
+    kNotSent,    // the caller's SendCheck refused to send it (`error` says why)
   };
   Kind kind = Kind::kFailed;
   HttpResponse response;
-  AblyError error;     // the Ably error of a non-2xx response, else why there is no answer
-  std::string detail;  // for logs: the transport's own words when there is no answer
+  // The Ably error of a non-2xx response, else why there is no answer (naming the host and the
+  // reason: "request failed: rest.ably.io:443: connection refused").
+  AblyError error;
   std::string host;
 
   bool ok() const {
     return kind == Kind::kResponse && response.status >= 200 && response.status <= 299;
   }
 };
+
+// Asked right before each attempt is sent (after the rate limiter's wait): an error stops the
+// request there (AblyAnswer::Kind::kNotSent), e.g. a history window that left Ably's retention.
+using SendCheck = std::function<std::optional<AblyError>()>;
 
 class AblyTransport {
  public:
@@ -57,14 +68,17 @@ class AblyTransport {
 
   // Sends GET {endpoint}{target}; `target` starts with '/' and is relative to the endpoint's
   // path. A Retry-After pause longer than the request timeout fails it at once.
-  AblyAnswer Get(const std::string& target, const std::atomic<bool>& cancel);
+  AblyAnswer Get(const std::string& target, const std::atomic<bool>& cancel,
+                 const SendCheck& check = {});
 
   // Returns the endpoint's path without a trailing '/', often "" (prefix of every target).
   const std::string& base_path() const { return base_path_; }
 
  private:
   AblyAnswer Send(const std::string& target, const std::string& authorization,
-                  const std::atomic<bool>& cancel);
+                  const std::atomic<bool>& cancel, const SendCheck& check);
+  // Lowers the request rate after a 429 rate-limit answer (not 42912).
+  void LearnRateLimit(const HttpResponse& response);
   std::string UrlFor(const std::string& host, const std::string& target) const;
 
   const AblyConfig config_;
@@ -82,5 +96,7 @@ class AblyTransport {
 
 // True for Ably's token errors: HTTP 401 with a code in 40140-40149 (RSA4b).
 bool IsTokenError(const AblyError& error);
+// True for a missing capability (40160-40199, e.g. 40160): the credentials are valid.
+bool IsCapabilityError(const AblyError& error);
 
 }  // namespace presenced

@@ -16,6 +16,9 @@
 
 namespace presenced {
 
+// The lock Clock::WaitUntil takes (MutexLock::native()).
+using ClockLock = std::unique_lock<std::mutex>;
+
 class Clock {
  public:
   virtual ~Clock() = default;

@@ -107,7 +107,12 @@ struct PresenceConfig {
   InitialSnapshot initial_snapshot = InitialSnapshot::kBaseline;
   Mode mode = Mode::kSnapshot;
   int reconcile_every = 20;
-  bool client_events = false;  // also `online`/`offline` per clientId
+  bool client_events = false;   // also `online`/`offline` per clientId
+  bool channel_events = false;  // also `occupied`/`vacated` per channel
+  // History mode: read up to Ably's now minus this (a message becomes readable a little after
+  // its timestamp), and how long Ably keeps presence history (2 minutes without persistence).
+  Duration history_lag{5'000};
+  Duration history_retention{120'000};
 };
 
 struct OutputConfig {
@@ -133,6 +138,7 @@ struct HttpConfig {
   std::string host = "0.0.0.0";  // parsed from listen
   uint16_t port = 9847;          // parsed from listen; 0 = any free port
   bool lifecycle = false;        // POST /-/reload and /-/sync allowed (else 403)
+  bool status_members = false;   // clientIds, connectionIds and data on / and /api/v1/status
   HttpTlsConfig tls;
   // name → bcrypt hash ($2a$/$2b$/$2y$); when set, every endpoint but /-/healthy and /-/ready
   // needs HTTP basic auth.
@@ -170,6 +176,35 @@ struct WebhookConfig {
   Duration sync_every{0};  // 0: never; else a `sync` event per channel at this period
 };
 
+// `kafka:` — one stream of events into a Kafka topic (daemon/delivery/kafka/).
+struct KafkaConfig {
+  // kChannel: a channel's events share a key, so one partition holds them in order. kMember: a
+  // member's events share a key (channel events and syncs are keyed by the channel).
+  enum class Key { kChannel, kMember };
+  using Format = WebhookConfig::Format;
+  std::string name;     // unique across webhooks and kafka sinks
+  std::string brokers;  // librdkafka's bootstrap.servers
+  std::string topic;
+  Key key = Key::kChannel;
+  Format format = Format::kEvents;
+  std::vector<std::string> channels{"*"};  // glob patterns: `*` and `?`
+  std::vector<Action> actions{Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent};
+  // librdkafka client properties, values resolved ({env: NAME} / {file: PATH}). Any value may be a
+  // credential (sasl.password): Secret, never logged.
+  std::map<std::string, Secret> properties;
+  // Property values the file gives as {env: NAME} or {file: PATH}, until the loader resolves them
+  // into `properties`; empty in every Config the loader returns.
+  struct PropertySource {
+    bool file = false;  // `name` is a file path, else an environment variable
+    std::string name;
+    bool operator==(const PropertySource& other) const = default;
+  };
+  std::map<std::string, PropertySource> property_sources;
+  Duration retry_give_up_after{72ll * 3600 * 1000};
+  Duration sync_every{0};  // 0: never; else a `sync` event per channel at this period
+  bool operator==(const KafkaConfig& other) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";   // trace|debug|info|warn|error
   std::string format = "text";  // text|json
@@ -189,10 +224,33 @@ struct Config {
   HttpConfig http;
   MetricsConfig metrics;
   std::vector<WebhookConfig> webhooks;
+  std::vector<KafkaConfig> kafka;
   LogConfig log;
   // What `--check-config` warns about when it was asked to (ParseOptions): credentials that the
   // running service reads from its environment or $CREDENTIALS_DIRECTORY but this shell lacks.
   std::vector<std::string> warnings;
 };
+
+// What routing needs of any sink, whatever its kind: its name (unique across kinds), which
+// events it takes and how often it gets a `sync`.
+struct SinkRoute {
+  std::string name;
+  std::vector<std::string> channels;
+  std::vector<Action> actions;
+  Duration sync_every{0};
+};
+
+// Returns the routes of every configured sink: the webhooks, then the kafka sinks, in file order.
+inline std::vector<SinkRoute> SinkRoutes(const Config& config) {
+  std::vector<SinkRoute> routes;
+  routes.reserve(config.webhooks.size() + config.kafka.size());
+  for (const WebhookConfig& w : config.webhooks) {
+    routes.push_back({w.name, w.channels, w.actions, w.sync_every});
+  }
+  for (const KafkaConfig& k : config.kafka) {
+    routes.push_back({k.name, k.channels, k.actions, k.sync_every});
+  }
+  return routes;
+}
 
 }  // namespace presenced

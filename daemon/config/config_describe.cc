@@ -90,12 +90,22 @@ std::string DescribeHttp(const HttpConfig& http) {
   return text;
 }
 
+std::string DescribeKafka(const std::vector<KafkaConfig>& sinks) {
+  std::string text = Count(sinks.size(), "kafka sink", "kafka sinks") + " (";
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += sinks[i].name + " → " + sinks[i].topic + " on " + sinks[i].brokers;
+  }
+  return text + ")";
+}
+
 }  // namespace
 
 std::string DescribeConfig(const Config& config) {
   std::string text = "config " + config.path + " is valid: " + DescribeSources(config) + ", " +
                      DescribePolling(config.ably, config.poll) + "; " +
                      DescribeWebhooks(config.webhooks);
+  if (!config.kafka.empty()) text += "; " + DescribeKafka(config.kafka);
   text += DescribeProxy(config.proxy);
   if (config.output.stdout_events) text += "; events on stdout";
   text += "; state in " + config.state.dir + "; " + DescribeHttp(config.http) + ".";

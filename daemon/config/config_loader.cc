@@ -147,8 +147,9 @@ void DecodeSections(const MapReader& top, const EnvLookup& env, Config* config) 
   }
 
   using Presence = PresenceConfig;
-  MapReader presence = top.Map("presence", {"update_on", "leave_after_misses", "initial_snapshot",
-                                            "mode", "reconcile_every", "client_events"});
+  MapReader presence = top.Map(
+      "presence", {"update_on", "leave_after_misses", "initial_snapshot", "mode", "reconcile_every",
+                   "client_events", "channel_events", "history_lag", "history_retention"});
   presence.Enum<Presence::UpdateOn>(
       "update_on", {{"data", Presence::UpdateOn::kData}, {"any", Presence::UpdateOn::kAny}},
       &config->presence.update_on);
@@ -163,6 +164,9 @@ void DecodeSections(const MapReader& top, const EnvLookup& env, Config* config) 
       &config->presence.mode);
   presence.Int("reconcile_every", 1, 1'000'000, &config->presence.reconcile_every);
   presence.Bool("client_events", &config->presence.client_events);
+  presence.Bool("channel_events", &config->presence.channel_events);
+  presence.Duration("history_lag", kGreaterThanZero, &config->presence.history_lag);
+  presence.Duration("history_retention", kGreaterThanZero, &config->presence.history_retention);
 
   top.Map("output", {"stdout"}).Bool("stdout", &config->output.stdout_events);
   MapReader state = top.Map("state", {"dir"});
@@ -170,7 +174,8 @@ void DecodeSections(const MapReader& top, const EnvLookup& env, Config* config) 
     state.Fail("dir", "must not be empty");
   }
 
-  MapReader http = top.Map("http", {"listen", "lifecycle", "tls", "basic_auth_users"});
+  MapReader http =
+      top.Map("http", {"listen", "lifecycle", "status_members", "tls", "basic_auth_users"});
   std::string listen;
   if (http.String("listen", &listen)) {
     if (auto address = config_internal::ParseListenAddress(listen)) {
@@ -182,10 +187,12 @@ void DecodeSections(const MapReader& top, const EnvLookup& env, Config* config) 
     }
   }
   http.Bool("lifecycle", &config->http.lifecycle);
+  http.Bool("status_members", &config->http.status_members);
   config_internal::DecodeHttpSecurity(http, &config->http);
   config->metrics.per_channel_explicit =
       top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
   config_internal::DecodeWebhooks(top, env, &config->webhooks);
+  config_internal::DecodeKafkaSinks(top, config->webhooks, &config->kafka);
 
   MapReader log = top.Map("log", {"level", "format"});
   std::string_view level = config->log.level;
@@ -226,6 +233,24 @@ void ResolveShard(const EnvLookup& env, Diagnostics* diagnostics, ShardConfig* s
   }
 }
 
+// History mode reads each channel's window when its request is sent: up to a cycle after the
+// cycle started, whose window began where the previous one ended (history_lag earlier). A read
+// must start inside Ably's retention, or what it held for the gap is gone.
+void CheckHistoryWindow(Diagnostics* diagnostics, const Config& config) {
+  const PresenceConfig& presence = config.presence;
+  if (presence.mode != PresenceConfig::Mode::kHistory) return;
+  const Duration longest = (presence.history_retention - presence.history_lag) / 2;
+  if (config.poll.interval <= longest) return;
+  using config_internal::FormatDuration;
+  diagnostics->FailAt("poll.interval",
+                      "with presence.mode history, must be at most " +
+                          (longest.count() > 0 ? FormatDuration(longest) : std::string("0s")) +
+                          " ((presence.history_retention " +
+                          FormatDuration(presence.history_retention) + " − presence.history_lag " +
+                          FormatDuration(presence.history_lag) +
+                          ") / 2) so that every history read starts inside Ably's retention");
+}
+
 // The checks that need the whole decoded file or the environment.
 void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* config) {
   if (config->channels.empty() && config->discovery.prefixes.empty()) {
@@ -236,8 +261,10 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
   config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
   config_internal::ResolveHttpTls(env, diagnostics, &config->http.tls);
   config_internal::ResolveProxy(env, diagnostics, &config->proxy);
+  config_internal::ResolveKafkaProperties(env, diagnostics, &config->kafka);
   config_internal::ResolveStateDir(env, &config->state);
   ResolveShard(env, diagnostics, &config->shard);
+  CheckHistoryWindow(diagnostics, *config);
 }
 
 }  // namespace
@@ -253,7 +280,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
   try {
     MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
                   {"ably", "proxy", "poll", "channels", "discovery", "shard", "presence", "output",
-                   "state", "http", "metrics", "webhooks", "log"},
+                   "state", "http", "metrics", "webhooks", "kafka", "log"},
                   &diagnostics);
     DecodeSections(top, env, &config);
     // Structural errors first: credentials and cross-field rules are only checked on a file

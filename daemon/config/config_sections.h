@@ -39,6 +39,16 @@ std::optional<std::string> ReadCredentialFile(const EnvLookup& env, const std::s
                                               const std::string& config_path,
                                               Diagnostics* diagnostics);
 
+// Returns the value a `{env: NAME}` (from_file false) or `{file: PATH}` (from_file true) source
+// names, without its trailing whitespace: the environment variable, or the file (see
+// CredentialPath). An unset or empty variable, or a file that cannot be read, is reported as
+// MissingCredential at `config_path` (naming the variable or the file, never a value) and returns
+// nullopt. The one resolver of such values: headers, kafka properties.
+std::optional<std::string> ResolveCredentialSource(const EnvLookup& env, bool from_file,
+                                                   const std::string& name,
+                                                   const std::string& config_path,
+                                                   Diagnostics* diagnostics);
+
 // Reads the mapping of extra request headers at `key` of `r` (webhooks[].headers,
 // ably.auth_headers); names for which `reserved` (may be null) is true are refused. A value is a
 // string, {env: NAME} or {file: PATH}, resolved here. Values are never echoed: they often hold
@@ -59,6 +69,18 @@ void DecodeProxy(const MapReader& top, ProxyConfig* proxy);
 // Resolves the proxy per scheme: proxy.url, else the environment as curl reads it.
 void ResolveProxy(const EnvLookup& env, Diagnostics* diagnostics, ProxyConfig* proxy);
 
+// Decodes the `kafka` list of the top-level mapping; a sink's name must not be one of
+// `webhooks`' either (they share the outbox and the metrics' keys).
+void DecodeKafkaSinks(const MapReader& top, const std::vector<WebhookConfig>& webhooks,
+                      std::vector<KafkaConfig>* sinks);
+
+// Returns whether `action` can be chosen in a sink's `actions` filter: every action but `sync`,
+// which sync_every and POST /-/sync send on their own.
+bool IsSelectableAction(std::string_view action);
+// The message for an action IsSelectableAction refuses.
+inline constexpr std::string_view kSelectableActions =
+    "must be enter, leave, update, present, online, offline, occupied or vacated";
+
 // Reads a whole file of at most 4 MiB; the Error is "cannot read <path>: <reason>".
 Result<std::string> ReadTextFile(const std::string& path);
 
@@ -68,6 +90,10 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
 // Resolves each webhook's secret_env or secret_file into its secret.
 void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,
                            std::vector<WebhookConfig>* webhooks);
+// Resolves each kafka sink's `{env: NAME}` / `{file: PATH}` property values and checks every
+// value against librdkafka.
+void ResolveKafkaProperties(const EnvLookup& env, Diagnostics* diagnostics,
+                            std::vector<KafkaConfig>* sinks);
 // Applies $STATE_DIRECTORY (set by systemd's StateDirectory=), which wins over state.dir.
 void ResolveStateDir(const EnvLookup& env, StateConfig* state);
 

@@ -1,7 +1,8 @@
 // Values the config file names instead of holding: `*_file` paths (relative ones are read from
-// $CREDENTIALS_DIRECTORY, where systemd's LoadCredential= puts them) and request header values
-// written as a string, {env: NAME} or {file: PATH}. No message here contains a value: variable
-// names and paths are not secrets and are named so the user knows what to fix.
+// $CREDENTIALS_DIRECTORY, where systemd's LoadCredential= puts them), and values written as
+// {env: NAME} or {file: PATH} (request headers here; kafka properties in kafka_decoder.cc use the
+// same ResolveCredentialSource). No message here contains a value: variable names and paths are
+// not secrets and are named so the user knows what to fix.
 
 #include <algorithm>
 #include <cctype>
@@ -37,23 +38,15 @@ std::optional<std::string> ReadHeaderValue(const Located& value, const EnvLookup
   std::string name, file;
   ReadEnvName(source, "env", &name);
   source.String("file", &file);
-  std::optional<std::string> text;
-  std::string origin;
-  if (!name.empty()) {
-    origin = "environment variable " + name;
-    text = StripTrailingWhitespace(env(name).value_or(""));
-    if (text->empty()) {
-      diagnostics->MissingCredential(value.path, origin + " is not set or empty");
-      return std::nullopt;
-    }
-  } else if (!file.empty()) {
-    origin = CredentialPath(env, file);
-    text = ReadCredentialFile(env, file, value.path, diagnostics);
-    if (!text) return std::nullopt;
-  } else {
+  if (name.empty() && file.empty()) {
     if (diagnostics->ok()) diagnostics->Fail(value.path, "names no variable or file", value.line);
     return std::nullopt;
   }
+  const bool from_file = name.empty();
+  std::optional<std::string> text =
+      ResolveCredentialSource(env, from_file, from_file ? file : name, value.path, diagnostics);
+  if (!text) return std::nullopt;
+  const std::string origin = from_file ? CredentialPath(env, file) : "environment variable " + name;
   if (!IsHeaderValue(*text)) {
     diagnostics->Fail(value.path, origin + " holds control characters", value.line);
     return std::nullopt;
@@ -79,6 +72,20 @@ std::optional<std::string> ReadCredentialFile(const EnvLookup& env, const std::s
     return std::nullopt;
   }
   return StripTrailingWhitespace(std::move(*text));
+}
+
+std::optional<std::string> ResolveCredentialSource(const EnvLookup& env, bool from_file,
+                                                   const std::string& name,
+                                                   const std::string& config_path,
+                                                   Diagnostics* diagnostics) {
+  if (from_file) return ReadCredentialFile(env, name, config_path, diagnostics);
+  std::string text = StripTrailingWhitespace(env(name).value_or(""));
+  if (text.empty()) {
+    diagnostics->MissingCredential(config_path,
+                                   "environment variable " + name + " is not set or empty");
+    return std::nullopt;
+  }
+  return text;
 }
 
 void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(std::string_view),

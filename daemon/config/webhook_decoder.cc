@@ -12,13 +12,6 @@ constexpr Duration kGreaterThanZero{1};
 
 bool IsNotEmpty(std::string_view text) { return !text.empty(); }
 
-// The actions a webhook can select: every event kind except `sync`, which `sync_every` and
-// POST /-/sync send on their own.
-bool IsActionName(std::string_view text) {
-  const std::optional<Action> action = ParseActionName(text);
-  return action && *action != Action::kSync;
-}
-
 void DecodeWebhook(const Located& item, const EnvLookup& env, Diagnostics* diagnostics,
                    WebhookConfig* hook) {
   if (!item.node.IsMap()) {
@@ -60,8 +53,7 @@ void DecodeWebhook(const Located& item, const EnvLookup& env, Diagnostics* diagn
   std::vector<std::string> actions;
   if (r.StringList(
           "actions",
-          ListRules{IsActionName, "must be enter, leave, update, present, online or offline",
-                    /*unique=*/true, /*non_empty=*/true},
+          ListRules{IsSelectableAction, kSelectableActions, /*unique=*/true, /*non_empty=*/true},
           &actions)) {
     hook->actions.clear();
     for (const std::string& action : actions) hook->actions.push_back(*ParseActionName(action));
@@ -87,6 +79,11 @@ void DecodeWebhook(const Located& item, const EnvLookup& env, Diagnostics* diagn
 }
 
 }  // namespace
+
+bool IsSelectableAction(std::string_view text) {
+  const std::optional<Action> action = ParseActionName(text);
+  return action && *action != Action::kSync;
+}
 
 void DecodeWebhooks(const MapReader& top, const EnvLookup& env,
                     std::vector<WebhookConfig>* webhooks) {

@@ -32,18 +32,17 @@ Result<std::string> DescribeDeadLetters(StateStore& store) {
   return out;
 }
 
-Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& webhook) {
-  return store.ReplayDeadLetters(webhook);
+Result<uint64_t> ReplayDeadLetters(StateStore& store, const std::string& sink) {
+  return store.ReplayDeadLetters(sink);
 }
 
-Result<uint64_t> QueueStoredSyncs(StateStore& store, const WebhookConfig& webhook, int64_t now_ms) {
+Result<uint64_t> QueueStoredSyncs(StateStore& store, const SinkRoute& sink, int64_t now_ms) {
   std::vector<StateStore::OutboxEntry> syncs;
   Status visited = store.VisitSnapshots([&](const StateStore::StoredSnapshotView& snapshot) {
-    if (!MatchesAnyGlob(webhook.channels, snapshot.channel)) return;
+    if (!MatchesAnyGlob(sink.channels, snapshot.channel)) return;
     Result<ChannelState> state = RestoreState(snapshot.encoded, snapshot.deltas);
     if (!state.ok()) return;  // unreadable: the daemon starts it again as a baseline
-    syncs.push_back(
-        {webhook.name, SyncEvent(webhook.name, snapshot.channel, state->Encode(), now_ms)});
+    syncs.push_back({sink.name, SyncEvent(sink.name, snapshot.channel, state->Encode(), now_ms)});
   });
   if (!visited.ok()) return visited.error();
   if (syncs.empty()) return uint64_t{0};

@@ -31,12 +31,14 @@ Dispatcher::~Dispatcher() {
   for (auto& worker : retired_) worker->Join();
 }
 
-void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks) {
+void Dispatcher::Configure(const std::vector<WebhookConfig>& webhooks,
+                           std::vector<SinkConfig> others) {
   std::vector<SinkConfig> sinks;
-  sinks.reserve(webhooks.size());
+  sinks.reserve(webhooks.size() + others.size());
   for (const WebhookConfig& webhook : webhooks) {
     sinks.push_back(WebhookSink(webhook, make_webhook_sender_, metrics_));
   }
+  std::move(others.begin(), others.end(), std::back_inserter(sinks));
   ConfigureSinks(sinks);
 }
 

@@ -3,7 +3,8 @@
 // Dispatcher: runs one OutboxWorker (one thread) per configured sink and keeps that set in step
 // with the config. The poller commits events to the outbox (StateStore::CommitCycle) and then
 // calls Notify(); the workers do the rest (see outbox_worker.h). A sink is a SinkConfig
-// (sender.h): today webhooks, each an HttpWebhookSender (webhook_sender.h).
+// (sender.h): webhooks, each an HttpWebhookSender (webhook_sender.h), and the sinks the caller
+// makes (Kafka: delivery/kafka/kafka_sink.h).
 //
 // A sink removed from the config stops being delivered and its series are removed at once; its
 // undelivered events stay in the store and go out again if a sink of that name is configured
@@ -55,8 +56,9 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // ConfigureSinks with `webhooks` as the only sinks (call at start and on every reload).
-  void Configure(const std::vector<WebhookConfig>& webhooks);
+  // ConfigureSinks with `webhooks` and then `others` as the sinks (call at start and on every
+  // reload).
+  void Configure(const std::vector<WebhookConfig>& webhooks, std::vector<SinkConfig> others = {});
   // Starts, stops and updates workers to match `sinks` (names unique across kinds): a sink that
   // is still there gets its new settings and a new sender from its next attempt on. Outboxes of
   // sinks that still exist are kept as they are. No-op after Stop.

@@ -82,22 +82,29 @@ std::string BatchId(std::string_view webhook, const std::vector<Event>& events) 
 namespace {
 
 // What one item of the `ably` envelope carries: a run of member events (`presence.message`), a run
-// of online/offline events (`presence.client`) or one `sync` (`presence.sync`).
-enum class ItemKind { kMessage, kClient, kSync };
+// of online/offline events (`presence.client`), one `sync` (`presence.sync`) or one
+// occupied/vacated (`channel.occupied` / `channel.vacated`, as Ably's channel lifecycle items).
+enum class ItemKind { kMessage, kClient, kSync, kLifecycle };
 
 ItemKind KindOf(Action action) {
   if (action == Action::kSync) return ItemKind::kSync;
+  if (IsChannelAction(action)) return ItemKind::kLifecycle;
   return IsAblyAction(action) ? ItemKind::kMessage : ItemKind::kClient;
 }
 
-std::string_view ItemName(ItemKind kind) {
-  switch (kind) {
+// An item of this kind holds one event only.
+bool IsSingle(ItemKind kind) { return kind == ItemKind::kSync || kind == ItemKind::kLifecycle; }
+
+std::string ItemName(const Event& first) {
+  switch (KindOf(first.action)) {
     case ItemKind::kMessage:
       return "presence.message";
     case ItemKind::kClient:
       return "presence.client";
     case ItemKind::kSync:
       return "presence.sync";
+    case ItemKind::kLifecycle:
+      return "channel." + std::string(ActionName(first.action));
   }
   return "";
 }
@@ -110,6 +117,52 @@ void AppendSyncMembers(std::string& out, const Event& sync) {
     if (i > 0) out += ',';
     AppendMessage(out, "", members->member(i), "1");
   }
+}
+
+// Appends one item of the envelope for `events` (of one channel and one kind, in order; one event
+// for the single kinds).
+void AppendItem(std::string& out, std::string_view webhook, std::string_view serial,
+                int64_t timestamp, const std::vector<const Event*>& events) {
+  const Event& first = *events.front();
+  const ItemKind kind = KindOf(first.action);
+  out += "{\"webhookId\":";
+  AppendJsonString(out, webhook);
+  out += kind == ItemKind::kLifecycle ? ",\"source\":\"channel.lifecycle\""
+                                      : ",\"source\":\"channel.presence\"";
+  out += ",\"serial\":";
+  AppendJsonString(out, serial);
+  out += ",\"timestamp\":";
+  AppendInt(out, timestamp);
+  out += ",\"name\":";
+  AppendJsonString(out, ItemName(first));
+  out += ",\"data\":{\"channelId\":";
+  AppendJsonString(out, first.channel);
+  if (kind == ItemKind::kLifecycle) {
+    out += ",\"name\":";
+    AppendJsonString(out, first.channel);
+  }
+  out += ",\"site\":\"presenced\"";
+  if (IsSingle(kind)) {
+    out += ",\"id\":";
+    AppendJsonString(out, first.id);
+  }
+  if (kind == ItemKind::kLifecycle) {
+    out += ",\"timestamp\":";
+    AppendInt(out, first.timestamp);
+    out += first.action == Action::kOccupied ? ",\"status\":{\"isActive\":true}}}"
+                                             : ",\"status\":{\"isActive\":false}}}";
+    return;
+  }
+  out += ",\"presence\":[";
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (i > 0) out += ',';
+    if (kind == ItemKind::kSync) {
+      AppendSyncMembers(out, *events[i]);
+    } else {
+      AppendEventMessage(out, *events[i]);
+    }
+  }
+  out += "]}}";
 }
 
 }  // namespace
@@ -126,50 +179,31 @@ std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_
   }
   std::string out = "{\"items\":[";
   size_t n = 0;
+  std::vector<const Event*> item;
+  auto flush = [&] {
+    if (item.empty()) return;
+    if (n > 0) out += ',';
+    AppendItem(out, webhook, std::string(batch_id) + ":" + std::to_string(n++), batch_created_ms,
+               item);
+    item.clear();
+  };
   for (std::string_view channel : channels) {
-    bool open = false;
-    ItemKind kind = ItemKind::kMessage;
     for (const Event& event : events) {
       if (event.channel != channel) continue;
-      const ItemKind next = KindOf(event.action);
-      const bool new_item = !open || next != kind || next == ItemKind::kSync;
-      if (new_item) {
-        if (open) out += "]}}";
-        if (n > 0) out += ',';
-        open = true;
-        kind = next;
-        out += "{\"webhookId\":";
-        AppendJsonString(out, webhook);
-        out += ",\"source\":\"channel.presence\",\"serial\":";
-        AppendJsonString(out, std::string(batch_id) + ":" + std::to_string(n++));
-        out += ",\"timestamp\":";
-        AppendInt(out, batch_created_ms);
-        out += ",\"name\":";
-        AppendJsonString(out, ItemName(kind));
-        out += ",\"data\":{\"channelId\":";
-        AppendJsonString(out, channel);
-        out += ",\"site\":\"presenced\"";
-        if (kind == ItemKind::kSync) {
-          out += ",\"id\":";
-          AppendJsonString(out, event.id);
-        }
-        out += ",\"presence\":[";
-      } else {
-        out += ',';
-      }
-      switch (kind) {
-        case ItemKind::kMessage:
-        case ItemKind::kClient:
-          AppendEventMessage(out, event);
-          break;
-        case ItemKind::kSync:
-          AppendSyncMembers(out, event);
-          break;
-      }
+      const ItemKind kind = KindOf(event.action);
+      if (!item.empty() && (IsSingle(kind) || KindOf(item.front()->action) != kind)) flush();
+      item.push_back(&event);
+      if (IsSingle(kind)) flush();
     }
-    if (open) out += "]}}";
+    flush();
   }
   out += "]}";
+  return out;
+}
+
+std::string AblyItem(std::string_view sink, const Event& event) {
+  std::string out;
+  AppendItem(out, sink, event.id, event.observed_at, {&event});
   return out;
 }
 

@@ -21,9 +21,15 @@ std::string BatchId(std::string_view webhook, const std::vector<Event>& events);
 // `batch_created_ms` (stable across retries). A channel's member events form one
 // `presence.message` item with numeric actions; online/offline events go in `presence.client`
 // items (action "online"/"offline"), and each sync is a `presence.sync` item whose `presence`
-// holds the members with action 1 and whose data carries the sync's `id`.
+// holds the members with action 1 and whose data carries the sync's `id`. Each occupied/vacated
+// is a `channel.occupied` / `channel.vacated` item of source `channel.lifecycle`, as Ably's
+// channel lifecycle webhooks: data {channelId, name, site, id, timestamp, status: {isActive}}.
 std::string AblyBody(std::string_view webhook, std::string_view batch_id, int64_t batch_created_ms,
                      const std::vector<Event>& events);
+
+// Returns one item of the `format: ably` envelope holding `event` alone, as a Kafka message of
+// sink `sink` carries it: serial is the event's id, timestamp its observedAt.
+std::string AblyItem(std::string_view sink, const Event& event);
 
 // Returns the `format: events` body: {"events":[<EventToJson>, …]}.
 std::string EventsBody(const std::vector<Event>& events);

@@ -31,12 +31,12 @@ bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view chan
                      [&](const std::string& glob) { return GlobMatch(glob, channel); });
 }
 
-std::vector<std::string> SyncTargets(const std::vector<WebhookConfig>& webhooks,
+std::vector<std::string> SyncTargets(const std::vector<SinkRoute>& sinks,
                                      const std::set<std::string>& due, std::string_view channel) {
   std::vector<std::string> targets;
-  for (const WebhookConfig& webhook : webhooks) {
-    if (due.contains(webhook.name) && MatchesAnyGlob(webhook.channels, channel)) {
-      targets.push_back(webhook.name);
+  for (const SinkRoute& sink : sinks) {
+    if (due.contains(sink.name) && MatchesAnyGlob(sink.channels, channel)) {
+      targets.push_back(sink.name);
     }
   }
   return targets;
@@ -44,25 +44,31 @@ std::vector<std::string> SyncTargets(const std::vector<WebhookConfig>& webhooks,
 
 namespace {
 
-bool Accepts(const WebhookConfig& webhook, const Event& event) {
-  if (std::find(webhook.actions.begin(), webhook.actions.end(), event.action) ==
-      webhook.actions.end()) {
+bool Accepts(const SinkRoute& sink, const Event& event) {
+  if (std::find(sink.actions.begin(), sink.actions.end(), event.action) == sink.actions.end()) {
     return false;
   }
-  return MatchesAnyGlob(webhook.channels, event.channel);
+  return MatchesAnyGlob(sink.channels, event.channel);
 }
 
 }  // namespace
 
-std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
-                                           const std::vector<Event>& events) {
+std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& sinks,
+                                                  const std::vector<Event>& events) {
   std::vector<StateStore::OutboxEntry> entries;
   for (const Event& event : events) {
-    for (const WebhookConfig& webhook : webhooks) {
-      if (Accepts(webhook, event)) entries.push_back({webhook.name, event});
+    for (const SinkRoute& sink : sinks) {
+      if (Accepts(sink, event)) entries.push_back({sink.name, event});
     }
   }
   return entries;
+}
+
+std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
+                                           const std::vector<Event>& events) {
+  Config config;
+  config.webhooks = webhooks;
+  return RouteToSinks(SinkRoutes(config), events);
 }
 
 }  // namespace presenced

@@ -1,7 +1,7 @@
 #pragma once
 
-// Routing: which webhooks receive which events (CONTRACT §3 webhooks[].channels / actions).
-// Pure functions, thread-safe.
+// Routing: which sinks receive which events (CONTRACT §3 webhooks[] and kafka[] channels /
+// actions). Pure functions, thread-safe.
 
 #include <set>
 #include <string>
@@ -21,14 +21,17 @@ bool GlobMatch(std::string_view pattern, std::string_view text);
 // Returns whether `channel` matches one of `globs` (a sink's `channels` filter).
 bool MatchesAnyGlob(const std::vector<std::string>& globs, std::string_view channel);
 
-// Returns the webhooks of `due` (names) that take a `sync` of `channel`: those whose globs
-// match it, in the order of `webhooks`.
-std::vector<std::string> SyncTargets(const std::vector<WebhookConfig>& webhooks,
+// Returns the sinks of `due` (names) that take a `sync` of `channel`: those whose globs match it,
+// in the order of `sinks`.
+std::vector<std::string> SyncTargets(const std::vector<SinkRoute>& sinks,
                                      const std::set<std::string>& due, std::string_view channel);
 
-// Returns one OutboxEntry per (webhook, event) pair whose channel matches one of the webhook's
-// globs and whose action is one of its actions. Events keep their order; for each event the
-// entries follow the order of `webhooks`.
+// Returns one OutboxEntry per (sink, event) pair whose channel matches one of the sink's globs
+// and whose action is one of its actions. Events keep their order; for each event the entries
+// follow the order of `sinks`.
+std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& sinks,
+                                                  const std::vector<Event>& events);
+// RouteToSinks with `webhooks` as the only sinks.
 std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
                                            const std::vector<Event>& events);
 

@@ -22,7 +22,10 @@ HttpRequest HttpWebhookSender::BuildRequest(const OutboxBatch& batch, int64_t no
                       : EventsBody(batch.events);
   request.request_timeout = config_.timeout;
   request.connect_timeout = std::min(config_.timeout, Duration(4'000));
-  request.max_response_bytes = 1 << 20;  // the body is ignored; cap what a receiver can push
+  // The body is ignored: a 2xx status line acknowledges the batch whatever follows it. At most
+  // this much of a body is read (a longer one closes the connection instead).
+  request.max_response_bytes = 1 << 20;
+  request.accept_truncated = true;
   const int64_t timestamp = now_ms / 1000;
   request.headers = {{"Content-Type", "application/json"},
                      {"User-Agent", std::string("presenced/") + kVersion},

@@ -4,9 +4,9 @@
 // WebhookSinkMetrics writes the presenced_webhook_* series. WebhookSink puts them together with
 // the webhook's batch and retry settings for the Dispatcher.
 //
-// Outcomes: any 2xx is acknowledged; every other status, a timeout and a connection error is
-// kRetry (with the receiver's Retry-After when it sent one), so a webhook is retried until
-// give_up_after. A webhook never rejects a batch: a 4xx may be a receiver's passing
+// Outcomes: any 2xx is acknowledged, whatever its body; every other status, a timeout and a
+// connection error is kRetry (with the receiver's Retry-After when it sent one), so a webhook is
+// retried until give_up_after. A webhook never rejects a batch: a 4xx may be a receiver's passing
 // misconfiguration, and CONTRACT §5 retries it like the rest.
 
 #include <functional>
@@ -25,7 +25,8 @@ namespace presenced {
 // Standard Webhooks headers (webhook-id = the batch id, webhook-timestamp = this attempt, and
 // with a secret webhook-signature, plus X-Ably-Signature for format: ably), the configured
 // headers but the reserved ones, and the body in the webhook's format. The response body is
-// ignored and capped at 1 MiB.
+// ignored: a 2xx status line acknowledges the batch however big its body (reading stops at 1 MiB
+// and the connection is closed).
 //
 // Thread-safety: as Sender (one Send at a time). Lifetime: `http` and `clock` must outlive it.
 class HttpWebhookSender final : public Sender {

@@ -13,6 +13,7 @@
 
 #include "common/mutex.h"
 #include "common/version.h"
+#include "metrics/kafka_series.h"
 #include "metrics/process_metrics.h"
 
 namespace presenced {
@@ -67,6 +68,11 @@ struct Metrics::Impl {
                                .Name("presenced_clients")
                                .Help("Distinct clientIds present.")
                                .Register(registry);
+  Gauge& channels_occupied = prometheus::BuildGauge()
+                                 .Name("presenced_channels_occupied")
+                                 .Help("Channels with at least one member.")
+                                 .Register(registry)
+                                 .Add({});
   Gauge& clients_distinct = prometheus::BuildGauge()
                                 .Name("presenced_clients_distinct")
                                 .Help("Distinct clientIds present across all channels.")
@@ -135,6 +141,11 @@ struct Metrics::Impl {
                           .Help("Current Ably request-rate ceiling (0 = none).")
                           .Register(registry)
                           .Add({});
+  Gauge& clock_offset = prometheus::BuildGauge()
+                            .Name("presenced_ably_clock_offset_seconds")
+                            .Help("Ably's clock minus this host's, from GET /time.")
+                            .Register(registry)
+                            .Add({});
   Family<Gauge>& last_success = prometheus::BuildGauge()
                                     .Name("presenced_channel_last_success_timestamp_seconds")
                                     .Help("Unix time of the last successful fetch.")
@@ -189,10 +200,13 @@ struct Metrics::Impl {
   }
 };
 
-Metrics::Metrics(bool per_channel) : impl_(std::make_unique<Impl>(per_channel)) {
+Metrics::Metrics(bool per_channel)
+    : impl_(std::make_unique<Impl>(per_channel)),
+      kafka_(std::make_unique<KafkaSeries>(impl_->registry)) {
   impl_->build_info.Add({{"version", kVersion}, {"revision", kRevision}}).Set(1);
-  for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent,
-                        Action::kOnline, Action::kOffline, Action::kSync}) {
+  for (Action action :
+       {Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent, Action::kOnline,
+        Action::kOffline, Action::kSync, Action::kOccupied, Action::kVacated}) {
     impl_->events.Add({{"action", std::string(ActionName(action))}});
   }
   for (Action action : {Action::kEnter, Action::kLeave, Action::kUpdate}) {
@@ -260,6 +274,10 @@ void Metrics::ClearOtherChannels() {
   }
 }
 
+void Metrics::SetChannelsOccupied(uint64_t channels) {
+  impl_->channels_occupied.Set(static_cast<double>(channels));
+}
+
 void Metrics::SetClientsDistinct(uint64_t clients) {
   impl_->clients_distinct.Set(static_cast<double>(clients));
 }
@@ -324,6 +342,8 @@ void Metrics::TokenRenewal(bool ok) {
 void Metrics::SetRateLimit(double requests_per_second) {
   impl_->rate_limit.Set(requests_per_second);
 }
+
+void Metrics::SetAblyClockOffset(double seconds) { impl_->clock_offset.Set(seconds); }
 
 void Metrics::WebhookRequest(const std::string& webhook, std::string_view status, double seconds) {
   {

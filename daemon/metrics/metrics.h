@@ -38,6 +38,8 @@ class Metrics {
   // the total. ClearOtherChannels removes them once every channel has its own.
   void SetOtherChannels(uint64_t members, uint64_t clients, double oldest_success_unix_seconds);
   void ClearOtherChannels();
+  // Channels with at least one member.
+  void SetChannelsOccupied(uint64_t channels);
   // Distinct clientIds across all channels (always unlabelled).
   void SetClientsDistinct(uint64_t clients);
   void SetChannelLastSuccess(const std::string& channel, double unix_seconds);
@@ -60,6 +62,8 @@ class Metrics {
   void TokenRenewal(bool ok);
   // The current Ably request-rate ceiling in requests per second (0 = none).
   void SetRateLimit(double requests_per_second);
+  // Ably's clock minus this host's, in seconds, as last measured with GET /time.
+  void SetAblyClockOffset(double seconds);
 
   // Webhooks. `status` is the HTTP status as text, or "error".
   void WebhookRequest(const std::string& webhook, std::string_view status, double seconds);
@@ -70,6 +74,16 @@ class Metrics {
   void AddWebhook(const std::string& webhook);
   // Removes a webhook's series (webhook removed from the config).
   void RemoveWebhook(const std::string& webhook);
+
+  // Kafka sinks (metrics/kafka_series.cc). Creates a sink's series at zero (sink configured).
+  void AddKafkaSink(const std::string& sink);
+  // Removes a sink's series (sink removed from the config).
+  void RemoveKafkaSink(const std::string& sink);
+  // Counts one delivery attempt of `messages` messages: acknowledged (`ok`) or not, and when not,
+  // its cause (`error`, a bounded name such as "broker_down" or "authentication").
+  void KafkaAttempt(const std::string& sink, bool ok, uint64_t messages, std::string_view error);
+  void SetKafkaBacklog(const std::string& sink, uint64_t pending, double oldest_age_seconds,
+                       uint64_t dead_letters);
 
   // Sets presenced_shard_info{index,count} (replacing the previous series on a reload).
   void SetShard(int index, int count);
@@ -82,7 +96,9 @@ class Metrics {
 
  private:
   struct Impl;
+  struct KafkaSeries;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<KafkaSeries> kafka_;  // refers to impl_'s registry: destroyed first
 };
 
 }  // namespace presenced

@@ -3,7 +3,8 @@
 // HttpClient: the one seam for outgoing HTTP, used by the Ably REST client and the webhook
 // sender. The production implementation (PocoHttpClient) keeps persistent keep-alive connections
 // per host, verifies TLS against the system CAs plus an optional bundle, and enforces connect and
-// request timeouts and a response size cap. Tests use fakes or real local servers on port 0.
+// request timeouts and a response size cap; Abort() ends every request in progress (a stop).
+// Tests use fakes or real local servers on port 0.
 
 #include <chrono>
 #include <cstdint>
@@ -27,6 +28,10 @@ struct HttpRequest {
   std::chrono::milliseconds connect_timeout{4'000};
   std::chrono::milliseconds request_timeout{10'000};
   uint64_t max_response_bytes = 64ull << 20;
+  // What a body over max_response_bytes gives: false, a TransportError (kTooLarge), for callers
+  // that need the body whole; true, the answer with HttpResponse::truncated set, for callers that
+  // need only the status line (a webhook). Either way the rest of the body is not read.
+  bool accept_truncated = false;
   // A pooled keep-alive connection idle for longer than this is closed instead of reused. Keep it
   // above the interval between requests to the same origin (a poll interval), or every request
   // pays a new connection (and TLS handshake); a connection the server closed earlier costs one
@@ -42,6 +47,10 @@ struct HttpResponse {
   int status = 0;
   Headers headers;
   std::string body;  // PocoHttpClient: capacity() >= size() + kBodyPadding, the excess zeroed
+  // Only with HttpRequest::accept_truncated: the body was longer than max_response_bytes, reading
+  // stopped there, and `body` holds at most that many of its first bytes (none when
+  // Content-Length already said so). The status line and the headers are whole.
+  bool truncated = false;
 
   // Returns the first header with this name (case-insensitive), or "" when absent.
   std::string Header(std::string_view name) const;
@@ -51,14 +60,18 @@ struct HttpResponse {
 enum class TransportFailure {
   kConnect,   // DNS, refused, unreachable, TLS handshake/verification
   kTimeout,   // connect or request timeout
-  kTooLarge,  // body over max_response_bytes
+  kTooLarge,  // body over max_response_bytes (unless accept_truncated)
   kProtocol,  // malformed HTTP, truncated body
   kReset,     // the connection was reset after the request was sent (ECONNRESET)
+  kAborted,   // HttpClient::Abort() ended it, or it was sent after Abort()
 };
 
 struct TransportError {
   TransportFailure failure;
-  std::string message;  // never contains headers (they carry credentials)
+  // For people: the host and the system's reason, e.g. "api.example.com:443: connection
+  // refused", "…: name not found", "…: TLS: certificate verify failed (…)", "…: timed out …".
+  // Never contains headers (they carry credentials).
+  std::string message;
   // The whole request had been written when the exchange failed, so the server may have acted on
   // it: a POST that failed this way may have been delivered. false = it cannot have been.
   bool possibly_delivered = false;
@@ -88,6 +101,12 @@ class HttpClient {
   // separate connections. A request is sent once, except a GET or HEAD that failed on a reused
   // keep-alive connection before any response arrived: that is sent once more on a new one.
   virtual HttpResult Send(const HttpRequest& request) = 0;
+  // Ends every request in progress at once (a connect, a TLS handshake, a write or a read) and
+  // fails every later one before it is sent: both with TransportFailure::kAborted. For a stop,
+  // so that no timeout, however long, holds it up; there is no way back. Thread-safe; returns
+  // without waiting for the requests to return. A name lookup in progress is not cut short.
+  // This default does nothing (test fakes); PocoHttpClient implements it.
+  virtual void Abort() {}
 };
 
 // How the production client reaches servers.

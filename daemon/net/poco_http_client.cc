@@ -3,8 +3,15 @@
 // Each Send takes a pooled keep-alive session for the URL's origin or opens a new one, sends the
 // request, and reads the body in small chunks, re-arming the socket's receive timeout with the
 // time left before the request deadline, so a slow server cannot stretch a request much past
-// request_timeout. Every Poco exception is caught here and becomes a TransportError. Error
-// messages carry Poco's text (host and reason), never request headers.
+// request_timeout. A body over max_response_bytes is not read further and its connection is
+// closed: the answer comes back marked `truncated` (accept_truncated) or as kTooLarge. Every Poco
+// exception is caught here and becomes a TransportError worded by poco_errors.h (host and reason,
+// never request headers).
+//
+// Abort: every request registers its socket in `in_flight_` (InFlightSockets) as soon as the
+// socket exists: a pooled session's at once, a new connection's inside Session::connect, which
+// opens the TCP connection itself (non-blocking, registered before it waits) and only then puts
+// TLS on it, so Abort() reaches a request in any phase but the name lookup.
 
 #include <Poco/Exception.h>
 #include <Poco/Net/Context.h>
@@ -26,6 +33,9 @@
 #include <string>
 
 #include "net/http_client.h"
+#include "net/in_flight.h"
+#include "net/poco_errors.h"
+#include "net/poco_session.h"
 #include "net/proxy.h"
 #include "net/session_pool.h"
 #include "net/url.h"
@@ -40,9 +50,7 @@ constexpr size_t kReadChunk = 16 * 1024;
 // The most one system call reads of a body of known length.
 constexpr size_t kRawReadChunk = 1024 * 1024;
 
-// Where an exchange failed: while writing the request, after the whole request was written but
-// before the response head arrived, or while reading the body.
-enum class Phase { kSend, kHead, kBody };
+using Phase = ExchangePhase;
 
 struct Outcome {
   HttpResult result;
@@ -50,16 +58,22 @@ struct Outcome {
   bool reusable = false;  // the session may serve another request
 };
 
-Poco::Timespan ToTimespan(milliseconds ms) {
-  return Poco::Timespan(std::max<int64_t>(ms.count(), 1) * 1000);
-}
-
 milliseconds Remaining(SteadyTime deadline) {
   return std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
 }
 
 // Returns false when a pooled connection is no longer usable: an idle keep-alive connection has
 // nothing to read, so a readable one was closed by the server (or sent something unasked).
+// The outcome of an answer whose body went over max_response_bytes. The rest of the body is left
+// unread on the connection, so the connection is never kept.
+Outcome Truncated(HttpResponse response, const HttpRequest& request, const std::string& where) {
+  if (request.accept_truncated) return {HttpResult(std::move(response)), ExchangePhase::kBody};
+  return {TransportError{TransportFailure::kTooLarge,
+                         where + ": answer over " + std::to_string(request.max_response_bytes) +
+                             " bytes (HTTP " + std::to_string(response.status) + ")"},
+          ExchangePhase::kBody};
+}
+
 bool StillOpen(Poco::Net::HTTPClientSession& session) {
   try {
     return session.connected() &&
@@ -68,19 +82,6 @@ bool StillOpen(Poco::Net::HTTPClientSession& session) {
   } catch (const Poco::Exception&) {
     return false;
   }
-}
-
-TransportError Classify(const Poco::Exception& e, Phase phase) {
-  if (dynamic_cast<const Poco::TimeoutException*>(&e) != nullptr) {
-    return {TransportFailure::kTimeout, "timeout: " + e.displayText()};
-  }
-  if (phase == Phase::kSend || dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr) {
-    return {TransportFailure::kConnect, "connect failed: " + e.displayText()};
-  }
-  if (dynamic_cast<const Poco::Net::ConnectionResetException*>(&e) != nullptr) {
-    return {TransportFailure::kReset, "connection reset: " + e.displayText()};
-  }
-  return {TransportFailure::kProtocol, "bad response: " + e.displayText()};
 }
 
 // Sets the connect timeout and the send/receive timeouts of the session, and of its socket when
@@ -100,47 +101,33 @@ std::string HostHeader(const Url& url) {
   return default_port ? host : host + ":" + std::to_string(url.port);
 }
 
-// Reads a session's bytes past the response head, bypassing Poco's body stream. That stream
-// reads the connection 4 KiB at a time (one system call each: 37,000 per 150 MB of answers); a
-// body of known length is read with this instead, straight into the caller's buffer, as much per
-// call as the connection has.
-class RawBodyReader {
- public:
-  virtual ~RawBodyReader() = default;
-  // Reads up to `length` bytes (the session's buffered ones first); 0 at the end of the stream.
-  virtual int ReadRaw(char* buffer, std::streamsize length) = 0;
-};
-
-// A Poco session (plain or TLS) that is also a RawBodyReader.
-template <typename Base>
-class Session final : public Base, public RawBodyReader {
- public:
-  using Base::Base;
-  int ReadRaw(char* buffer, std::streamsize length) override { return this->read(buffer, length); }
-};
-
 class PocoHttpClient final : public HttpClient {
  public:
   explicit PocoHttpClient(const HttpClientOptions& options);
 
   HttpResult Send(const HttpRequest& request) override;
+  void Abort() override { in_flight_.Abort(); }
 
  private:
   std::unique_ptr<Poco::Net::HTTPClientSession> NewSession(const Url& url) const;
-  Outcome Exchange(Poco::Net::HTTPClientSession& session, const Url& url,
+  Outcome Exchange(Poco::Net::HTTPClientSession& session, InFlightRequest& tracked, const Url& url,
                    const HttpRequest& request, SteadyTime deadline) const;
   Outcome ReadBody(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head,
-                   std::istream& body, const HttpRequest& request, SteadyTime deadline) const;
+                   std::istream& body, const Url& url, const HttpRequest& request,
+                   SteadyTime deadline) const;
   // Reads a body of unknown length (chunked, or until the connection closes) through Poco's
-  // stream into `text`; returns why it failed, or nullopt.
+  // stream into `text`, up to max_response_bytes (then `truncated`); returns why it failed, or
+  // nullopt.
   static std::optional<TransportError> ReadStream(std::istream& body, std::string& text,
-                                                  const HttpRequest& request, SteadyTime deadline,
+                                                  bool& truncated, const HttpRequest& request,
+                                                  const Url& url, SteadyTime deadline,
                                                   Poco::Net::HTTPClientSession& session);
 
   Poco::Net::Context::Ptr tls_context_;  // null when TLS setup failed (then tls_error_ says why)
   std::string tls_error_;
   const ProxySettings proxy_;
   SessionPool pool_;
+  InFlightSockets in_flight_;
 };
 
 PocoHttpClient::PocoHttpClient(const HttpClientOptions& options) : proxy_(options.proxy) {
@@ -166,8 +153,8 @@ std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const U
   } else {
     session = std::make_unique<Session<Poco::Net::HTTPClientSession>>(url.host, url.port);
   }
-  // Through a proxy (net/proxy.h): Poco tunnels https with CONNECT and sends http to it with the
-  // absolute URL, with Proxy-Authorization: Basic when the proxy URL has user info.
+  // Through a proxy (net/proxy.h): https in a CONNECT tunnel (Session::connect), http sent to it
+  // with the absolute URL; Proxy-Authorization: Basic when the proxy URL has user info.
   if (const std::optional<ProxyRoute> proxy = ProxyFor(proxy_, url)) {
     session->setProxy(proxy->host, proxy->port);
     if (!proxy->username.empty()) session->setProxyCredentials(proxy->username, proxy->password);
@@ -179,9 +166,14 @@ std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const U
 HttpResult PocoHttpClient::Send(const HttpRequest& request) {
   Result<Url> url = ParseUrl(request.url);
   if (!url.ok()) return TransportError{TransportFailure::kConnect, url.error().message};
+  const std::string where = url->host + ":" + std::to_string(url->port);
   if (url->scheme == "https" && !tls_context_) {
-    return TransportError{TransportFailure::kConnect, tls_error_};
+    return TransportError{TransportFailure::kConnect, where + ": " + tls_error_};
   }
+  const TransportError aborted{TransportFailure::kAborted, where + ": aborted (stopping)"};
+  const std::optional<InFlightSockets::Id> id = in_flight_.Begin();
+  if (!id) return aborted;
+  InFlightRequest tracked(in_flight_, *id);
   const SteadyTime deadline = std::chrono::steady_clock::now() + request.request_timeout;
   const std::string origin = url->Origin();
   const bool idempotent = request.method == "GET" || request.method == "HEAD";
@@ -189,13 +181,22 @@ HttpResult PocoHttpClient::Send(const HttpRequest& request) {
     std::unique_ptr<Poco::Net::HTTPClientSession> session = pool_.Take(origin);
     if (session && !StillOpen(*session)) session.reset();
     const bool reused = session != nullptr;
-    if (!reused) session = NewSession(*url);
+    if (!reused) {
+      session = NewSession(*url);
+    } else if (!tracked.Attach(session->socket().impl()->sockfd())) {
+      return aborted;
+    }
     // Poco reconnects, instead of reusing the session, once it has been idle this long.
     session->setKeepAliveTimeout(ToTimespan(request.keep_alive_idle));
-    Outcome outcome = Exchange(*session, *url, request, deadline);
+    Outcome outcome = Exchange(*session, tracked, *url, request, deadline);
     if (outcome.result.ok()) {
       if (outcome.reusable) pool_.Put(origin, std::move(session));
       return std::move(outcome.result);
+    }
+    if (in_flight_.aborted()) {
+      TransportError error = aborted;
+      error.possibly_delivered = outcome.phase != Phase::kSend;
+      return error;
     }
     outcome.result.error().possibly_delivered = outcome.phase != Phase::kSend;
     // A pooled connection that the server closed while it sat idle fails before any response
@@ -211,13 +212,25 @@ HttpResult PocoHttpClient::Send(const HttpRequest& request) {
   }
 }
 
-Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, const Url& url,
-                                 const HttpRequest& request, SteadyTime deadline) const {
+Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, InFlightRequest& tracked,
+                                 const Url& url, const HttpRequest& request,
+                                 SteadyTime deadline) const {
+  const std::string where = url.host + ":" + std::to_string(url.port);
+  auto timed_out = [&](Phase phase) -> Outcome {
+    return {TransportError{TransportFailure::kTimeout,
+                           where + ": timed out waiting for the answer (timeout " +
+                               std::to_string(request.request_timeout.count()) + " ms)"},
+            phase};
+  };
+  auto* hooks = dynamic_cast<SessionHooks*>(&session);
   Phase phase = Phase::kSend;
   try {
     milliseconds left = Remaining(deadline);
-    if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+    if (left.count() <= 0) return timed_out(phase);
     ApplyTimeouts(session, std::min(request.connect_timeout, left), left);
+    if (hooks != nullptr) {
+      hooks->Serve(&tracked, &in_flight_, std::min(request.connect_timeout, left), left);
+    }
 
     Poco::Net::HTTPRequest head(request.method, url.target, Poco::Net::HTTPMessage::HTTP_1_1);
     head.set("Host", HostHeader(url));
@@ -236,34 +249,43 @@ Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, const Ur
 
     phase = Phase::kHead;
     left = Remaining(deadline);
-    if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+    if (left.count() <= 0) return timed_out(phase);
     ApplyTimeouts(session, std::min(request.connect_timeout, left), left);
     Poco::Net::HTTPResponse response_head;
     std::istream& body = session.receiveResponse(response_head);
-    return ReadBody(session, response_head, body, request, deadline);
+    return ReadBody(session, response_head, body, url, request, deadline);
   } catch (const Poco::Exception& e) {
-    return {Classify(e, phase), phase};
+    if (hooks != nullptr && !hooks->connect_failure().empty()) {
+      const bool timeout = hooks->connect_timed_out();
+      return {TransportError{timeout ? TransportFailure::kTimeout : TransportFailure::kConnect,
+                             where + ": " + hooks->connect_failure()},
+              phase};
+    }
+    return {DescribeFailure(e, phase, where, request.request_timeout.count()), phase};
   } catch (const std::exception& e) {
-    return {TransportError{TransportFailure::kProtocol, std::string("bad response: ") + e.what()},
+    return {TransportError{TransportFailure::kProtocol, where + ": bad answer: " + e.what()},
             phase};
   }
 }
 
 Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
-                                 Poco::Net::HTTPResponse& head, std::istream& body,
+                                 Poco::Net::HTTPResponse& head, std::istream& body, const Url& url,
                                  const HttpRequest& request, SteadyTime deadline) const {
   const Phase phase = Phase::kBody;
+  const std::string where = url.host + ":" + std::to_string(url.port);
   const int64_t declared = head.hasContentLength() ? head.getContentLength64() : -1;
-  if (declared >= 0 && static_cast<uint64_t>(declared) > request.max_response_bytes) {
-    return {TransportError{TransportFailure::kTooLarge, "response body over the size cap"}, phase};
-  }
   HttpResponse response;
   response.status = static_cast<int>(head.getStatus());
   for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
+  if (declared >= 0 && static_cast<uint64_t>(declared) > request.max_response_bytes) {
+    response.truncated = true;  // announced over the cap: not read at all
+    response.body.reserve(kBodyPadding);
+    return Truncated(std::move(response), request, where);
+  }
   std::string& text = response.body;
   if (declared > 0) text.reserve(static_cast<size_t>(declared) + kReadChunk + kBodyPadding);
 
-  auto* raw = dynamic_cast<RawBodyReader*>(&session);
+  auto* raw = dynamic_cast<SessionHooks*>(&session);
   // Poco's stream knows the answers that have no body whatever their Content-Length says.
   const int status = response.status;
   const bool may_have_body =
@@ -274,7 +296,12 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
     size_t got = 0;
     while (got < text.size()) {
       const milliseconds left = Remaining(deadline);
-      if (left.count() <= 0) return {TransportError{TransportFailure::kTimeout, "timeout"}, phase};
+      if (left.count() <= 0) {
+        return {TransportError{TransportFailure::kTimeout,
+                               where + ": timed out reading the answer (timeout " +
+                                   std::to_string(request.request_timeout.count()) + " ms)"},
+                phase};
+      }
       session.socket().setReceiveTimeout(ToTimespan(left));
       const size_t want = std::min(text.size() - got, kRawReadChunk);
       const int n = raw->ReadRaw(text.data() + got, static_cast<std::streamsize>(want));
@@ -282,31 +309,39 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
       got += static_cast<size_t>(n);
     }
     text.resize(got);
-  } else if (auto failed = ReadStream(body, text, request, deadline, session)) {
-    return {std::move(*failed), phase};  // ReadStream enforces the size cap; `declared` was checked
+  } else if (auto failed =
+                 ReadStream(body, text, response.truncated, request, url, deadline, session)) {
+    return {std::move(*failed), phase};
   }
   // Zero kBodyPadding bytes past the end, keeping them allocated (see kBodyPadding).
   const size_t length = text.size();
   text.resize(length + kBodyPadding);
   text.resize(length);
   if (declared >= 0 && response.body.size() != static_cast<uint64_t>(declared)) {
-    return {TransportError{TransportFailure::kProtocol,
-                           "truncated response body: got " + std::to_string(response.body.size()) +
-                               " of " + std::to_string(declared) + " bytes"},
-            phase};
+    return {
+        TransportError{TransportFailure::kProtocol,
+                       where + ": truncated answer: got " + std::to_string(response.body.size()) +
+                           " of " + std::to_string(declared) + " bytes"},
+        phase};
   }
-  const bool reusable = head.getKeepAlive();
-  return {HttpResult(std::move(response)), phase, reusable};
+  if (response.truncated) return Truncated(std::move(response), request, where);
+  return {HttpResult(std::move(response)), phase, head.getKeepAlive()};
 }
 
 std::optional<TransportError> PocoHttpClient::ReadStream(std::istream& body, std::string& text,
-                                                         const HttpRequest& request,
+                                                         bool& truncated,
+                                                         const HttpRequest& request, const Url& url,
                                                          SteadyTime deadline,
                                                          Poco::Net::HTTPClientSession& session) {
   body.exceptions(std::ios::badbit);
   while (true) {
     const milliseconds left = Remaining(deadline);
-    if (left.count() <= 0) return TransportError{TransportFailure::kTimeout, "timeout"};
+    if (left.count() <= 0) {
+      return TransportError{TransportFailure::kTimeout,
+                            url.host + ":" + std::to_string(url.port) +
+                                ": timed out reading the answer (timeout " +
+                                std::to_string(request.request_timeout.count()) + " ms)"};
+    }
     session.socket().setReceiveTimeout(ToTimespan(left));
     // Read straight into the body: no intermediate chunk buffer, no copy.
     const size_t had = text.size();
@@ -315,7 +350,9 @@ std::optional<TransportError> PocoHttpClient::ReadStream(std::istream& body, std
     const auto n = static_cast<size_t>(body.gcount());
     text.resize(had + n);
     if (text.size() > request.max_response_bytes) {
-      return TransportError{TransportFailure::kTooLarge, "response body over the size cap"};
+      text.resize(request.max_response_bytes);
+      truncated = true;
+      return std::nullopt;
     }
     if (body.eof()) return std::nullopt;
   }

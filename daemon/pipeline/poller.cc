@@ -12,7 +12,9 @@
 #include "config/presence_options.h"
 #include "delivery/router.h"
 #include "presence/channel_delta.h"
+#include "presence/channel_events.h"
 #include "presence/diff.h"
+#include "presence/history_apply.h"
 
 namespace presenced {
 
@@ -25,17 +27,30 @@ uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapsh
 
 Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked& tracked,
                                        const ChannelPresence& result, const DiffOptions& options,
-                                       int64_t now_ms, bool announce, bool client_events) {
+                                       int64_t now_ms, bool announce,
+                                       const PresenceConfig& presence) {
   // A room that was inactive before: diffed against an empty set, so its members enter.
   static const ChannelState kInactive;
   const ChannelState* stored = tracked.state.get();
   const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
   DiffResult diff = Diff(channel, before, result.members, options, now_ms);
+  ChannelState left;  // tombstones for a later switch to history mode (SnapshotModeTrack)
+  if (stored != nullptr) {
+    diff.delta.removals.ForEach([&](const MemberView& gone) {
+      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) left.Append(*last);
+    });
+  }
   ChannelChange change;
   change.events = std::move(diff.events);
-  change.clients = AddClientEvents(before, change.events, ClientCounting::kNet, client_events);
+  change.clients =
+      AddClientEvents(before, change.events, ClientCounting::kNet, presence.client_events);
+  if (presence.channel_events) {
+    AddChannelEvents(before ? before->member_count() : 0, change.events, ClientCounting::kNet);
+  }
   change.delta = std::move(diff.delta);
-  return Pack(channel, tracked, std::move(change));
+  Derived derived = Pack(channel, tracked, std::move(change));
+  derived.left = std::move(left);
+  return derived;
 }
 
 Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
@@ -72,6 +87,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   QueueSyncs(cycle);
   CollectWrites(cycle);
   report.failed = cycle.failed.size();
+  report.errors = std::move(cycle.errors);
   report.committed = Commit(cycle);
   if (report.committed) {
     report.events = cycle.events.size();
@@ -90,6 +106,7 @@ Poller::Cycle Poller::BeginCycle(const Config& config) {
   Cycle cycle(config);
   cycle.now_ms = clock_.NowMs();
   cycle.history_mode = config.presence.mode == PresenceConfig::Mode::kHistory;
+  cycle.routes = SinkRoutes(config);
   cycle.names = Channels();
   cycle.tracked.reserve(cycle.names.size());
   for (const std::string& name : cycle.names) cycle.tracked.push_back(&channels_.at(name));
@@ -110,7 +127,10 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
   const bool present_initial =
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
-    if (!result.ok) return;
+    if (!result.ok) {
+      cycle.derived[index].error = result.error;
+      return;
+    }
     // `present` for the first snapshot of a channel tracked from the start that has none
     // stored, even when its first fetches failed; channels added later by a reload start as a
     // baseline.
@@ -120,7 +140,7 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
     options.build_next = false;
     cycle.derived[index] =
         DeriveSnapshot(cycle.names[index], channel, result, options, cycle.now_ms,
-                       announce_.contains(cycle.names[index]), presence.client_events);
+                       announce_.contains(cycle.names[index]), presence);
   });
 }
 
@@ -134,23 +154,27 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
                  channel.state == nullptr && channel.initial && present_initial,
                  announce_.contains(cycle.names[i])};
   }
+  // Windows are on Ably's clock when the source knows it (CONTRACT §1 "Presence history").
+  const auto ably_now = [&] { return source_->ServerNowMs().value_or(clock_.NowMs()); };
   cycle.history = RunHistoryCycle(
-      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, cancel,
+      *source_, cycle.names, inputs, cycle.config.presence, cycle.now_ms, ably_now, cancel,
       [&](size_t index, ChannelChange change) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
+  for (size_t i = 0; i < cycle.history.errors.size(); ++i) {
+    if (!cycle.derived[i].ok) cycle.derived[i].error = cycle.history.errors[i];
+  }
 }
 
 void Poller::QueueSyncs(Cycle& cycle) {
   // Syncs go after the cycle's events: each is a channel's state once they are applied.
-  const std::vector<WebhookConfig>& webhooks = cycle.config.webhooks;
-  cycle.syncs = syncs_.Due(webhooks, cycle.now_ms);
+  cycle.syncs = syncs_.Due(cycle.routes, cycle.now_ms);
   if (cycle.syncs.empty()) return;
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     const Derived& d = cycle.derived[i];
     // A channel whose fetch failed has an unknown member set: it is in the next sync instead.
     if (!d.ok) continue;
-    const std::vector<std::string> targets = SyncTargets(webhooks, cycle.syncs, cycle.names[i]);
+    const std::vector<std::string> targets = SyncTargets(cycle.routes, cycle.syncs, cycle.names[i]);
     if (targets.empty()) continue;
     // The channel's state after this cycle, encoded once. A full write (always so for a first
     // snapshot, which has no state yet) is the new state.
@@ -161,9 +185,8 @@ void Poller::QueueSyncs(Cycle& cycle) {
       const ChannelState& state = *cycle.tracked[i]->state;
       members = d.write ? Apply(state, d.delta).Encode() : state.Encode();
     }
-    for (const std::string& webhook : targets) {
-      cycle.sync_entries.push_back(
-          {webhook, SyncEvent(webhook, cycle.names[i], members, cycle.now_ms)});
+    for (const std::string& sink : targets) {
+      cycle.sync_entries.push_back({sink, SyncEvent(sink, cycle.names[i], members, cycle.now_ms)});
     }
   }
 }
@@ -175,7 +198,12 @@ void Poller::CollectWrites(Cycle& cycle) {
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     if (!d.ok) {
+      // A channel with nothing to read this cycle was not fetched: that is not a failure.
+      if (Idle(cycle, i)) continue;
       cycle.failed.insert(cycle.names[i]);
+      ErrorTally& tally = cycle.errors[d.error.code];
+      ++tally.count;
+      tally.message = d.error.message;
       continue;
     }
     // The history cursor goes with the events and state it produced.
@@ -184,6 +212,10 @@ void Poller::CollectWrites(Cycle& cycle) {
     if (track != nullptr &&
         (track->cursor_ms != was.cursor_ms || !(track->tombstones == was.tombstones))) {
       cycle.cursors.push_back({cycle.names[i], track->cursor_ms, track->tombstones.Encode()});
+    } else if (track == nullptr && was.cursor_ms != 0) {
+      // Snapshot mode forgets a stored cursor: history read from it after a restart in history
+      // mode would report again what these snapshots report.
+      cycle.cursors.push_back({cycle.names[i], 0, ""});
     }
     std::move(d.events.begin(), d.events.end(), std::back_inserter(cycle.events));
     std::vector<Event>().swap(d.events);
@@ -194,7 +226,7 @@ void Poller::CollectWrites(Cycle& cycle) {
       cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
     }
   }
-  cycle.outbox = Route(cycle.config.webhooks, cycle.events);
+  cycle.outbox = RouteToSinks(cycle.routes, cycle.events);
   cycle.sync_count = cycle.sync_entries.size();
   std::move(cycle.sync_entries.begin(), cycle.sync_entries.end(), std::back_inserter(cycle.outbox));
 }
@@ -218,9 +250,18 @@ void Poller::Adopt(Cycle& cycle) {
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     Tracked& channel = channels_[cycle.names[i]];
-    // A snapshot-mode cycle leaves no history to continue from if the mode changes back.
-    channel.history = cycle.history_mode ? cycle.history.tracks[i] : HistoryTrack{};
-    if (!d.ok) continue;
+    // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
+    // tombstones of the members it removed.
+    channel.history = cycle.history_mode ? cycle.history.tracks[i]
+                                         : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
+    if (!d.ok) {
+      // Failed (idle channels were not fetched: their stale mark and last success stay).
+      if (!Idle(cycle, i)) {
+        channel.last_error = std::move(d.error);
+        channel.last_error_ms = cycle.now_ms;
+      }
+      continue;
+    }
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {
@@ -255,7 +296,7 @@ void Poller::Adopt(Cycle& cycle) {
 
 void Poller::Publish(const Cycle& cycle) {
   if (cycle.sync_count > 0) {
-    spdlog::info("sync: {} channel member sets queued for {} webhook(s)", cycle.sync_count,
+    spdlog::info("sync: {} channel member sets queued for {} sink(s)", cycle.sync_count,
                  cycle.syncs.size());
     metrics_.AddEvents(Action::kSync, cycle.sync_count);
   }
@@ -263,8 +304,14 @@ void Poller::Publish(const Cycle& cycle) {
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
   for (const Event& event : cycle.events) ++by_action[event.action];
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
+  uint64_t corrections = 0;
   for (const auto& [action, count] : cycle.history.corrections) {
     metrics_.AddReconcileCorrections(action, count);
+    corrections += count;
+  }
+  if (cycle.history.compared > 0) {
+    spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
+                  cycle.history.compared, corrections);
   }
   if (!cycle.events.empty()) sink_(cycle.events);
 }

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ably/presence_source.h"
@@ -48,12 +49,30 @@ namespace presenced {
 // wake-up).
 using EventSink = std::function<void(const std::vector<Event>&)>;
 
+// How many channels of a cycle failed with one Ably error code, and the last message seen.
+struct ErrorTally {
+  size_t count = 0;
+  std::string message;
+};
+
 struct CycleReport {
   size_t channels = 0;
   size_t failed = 0;
   size_t events = 0;
   size_t members = 0;
   bool committed = false;  // false when the cycle was cancelled or the store refused the commit
+  std::map<int, ErrorTally> errors;  // the failed channels by Ably error code (0: no Ably code)
+};
+
+// One tracked channel as the status page shows it (Poller::ForEachChannel); valid during the call.
+struct ChannelReport {
+  std::string_view name;
+  size_t members = 0;
+  size_t clients = 0;
+  bool stale = false;                     // its last fetch failed
+  int64_t last_success_ms = 0;            // 0 = never
+  int64_t last_error_ms = 0;              // 0 = no failed fetch since the start
+  const AblyError* last_error = nullptr;  // the last failed fetch's error, null when none
 };
 
 class Poller {
@@ -94,10 +113,8 @@ class Poller {
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
   size_t stale_count() const { return stale_.size(); }
-  // Calls `visit(name, members, clients, stale, last_success_ms)` for every tracked channel (the
-  // status page).
-  void ForEachChannel(
-      const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const;
+  // Calls `visit` for every tracked channel, by name (the status page).
+  void ForEachChannel(const std::function<void(const ChannelReport&)>& visit) const;
   size_t member_total() const;
 
  private:
@@ -112,16 +129,20 @@ class Poller {
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
     HistoryTrack history;         // presence.mode: history (cursor restored from the store)
+    AblyError last_error;         // of its last failed fetch (committed cycles only)
+    int64_t last_error_ms = 0;    // 0 = none since the start
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
   struct Derived {
     bool ok = false;  // false: the fetch failed (or never came back)
+    AblyError error;  // why, when !ok
     std::vector<Event> events;
     bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
     ChannelDelta delta;  // else applied to the state after the commit
     std::string encoded;
     ClientChanges clients;  // clientIds that came online / went offline in the channel
+    ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
@@ -133,13 +154,14 @@ class Poller {
     const Config& config;
     int64_t now_ms = 0;
     bool history_mode = false;
+    std::vector<SinkRoute> routes;  // every sink's filters (webhooks, kafka)
     std::vector<std::string> names;
     // The tracked channels, by position in `names`: channels_ is not modified while fetching,
     // so the fetch threads may read them.
     std::vector<const Tracked*> tracked;
     std::vector<Derived> derived;
     HistoryCycleResult history;
-    std::set<std::string> syncs;  // webhooks synced this cycle
+    std::set<std::string> syncs;  // sinks synced this cycle
     std::vector<StateStore::OutboxEntry> sync_entries;
     size_t sync_count = 0;  // sync entries in `outbox`
     // What the commit writes:
@@ -149,6 +171,7 @@ class Poller {
     std::vector<Event> events;  // every channel's, in channel order
     std::vector<StateStore::OutboxEntry> outbox;
     std::set<std::string> failed;
+    std::map<int, ErrorTally> errors;  // the failed channels by Ably error code
   };
 
   // The steps of RunCycle, in order.
@@ -156,7 +179,7 @@ class Poller {
   // Fetches every channel and derives its changes (on the fetch threads).
   void DeriveChanges(Cycle& cycle, const std::atomic<bool>& cancel);
   // Queues one `sync` per channel fetched this cycle (its state after the cycle) for each due
-  // webhook whose globs match it. Before CollectWrites, which moves what it reads.
+  // sink whose globs match it. Before CollectWrites, which moves what it reads.
   void QueueSyncs(Cycle& cycle);
   // Moves what was derived into what the commit writes, and routes the events into the outbox.
   void CollectWrites(Cycle& cycle);
@@ -169,10 +192,11 @@ class Poller {
 
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
   // Diffs one fetched channel against its state (against an empty set when `announce` and none
-  // is stored); runs on fetch threads (reads `tracked` only).
+  // is stored), with client and channel events as `presence` asks; runs on fetch threads (reads
+  // `tracked` only).
   static Derived DeriveSnapshot(const std::string& channel, const Tracked& tracked,
                                 const ChannelPresence& result, const DiffOptions& options,
-                                int64_t now_ms, bool announce, bool client_events);
+                                int64_t now_ms, bool announce, const PresenceConfig& presence);
   // Turns one channel's changes into what the commit writes (a delta, or the channel in full
   // when it has no snapshot yet or its deltas outgrew it); runs on fetch threads.
   static Derived Pack(const std::string& channel, const Tracked& tracked, ChannelChange change);
@@ -182,6 +206,10 @@ class Poller {
   // DeriveChanges in presence.mode: history (history_cycle.h); also sets the channels' next
   // history tracks and the reconcile corrections, to adopt once committed.
   void DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel);
+  // True when channel i had nothing planned this cycle (history mode): not fetched, not failed.
+  static bool Idle(const Cycle& cycle, size_t i) {
+    return cycle.history_mode && i < cycle.history.idle.size() && cycle.history.idle[i] != 0;
+  }
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
 

@@ -111,12 +111,17 @@ Poller::Tracked& Poller::Track(const std::string& name) {
   return it->second;
 }
 
-void Poller::ForEachChannel(
-    const std::function<void(const std::string&, size_t, size_t, bool, int64_t)>& visit) const {
+void Poller::ForEachChannel(const std::function<void(const ChannelReport&)>& visit) const {
   for (const auto& [name, tracked] : channels_) {
-    const size_t members = tracked.state ? tracked.state->member_count() : 0;
-    const size_t clients = tracked.state ? tracked.state->client_count() : 0;
-    visit(name, members, clients, stale_.count(name) > 0, tracked.last_success_ms);
+    ChannelReport report;
+    report.name = name;
+    report.members = tracked.state ? tracked.state->member_count() : 0;
+    report.clients = tracked.state ? tracked.state->client_count() : 0;
+    report.stale = stale_.count(name) > 0;
+    report.last_success_ms = tracked.last_success_ms;
+    report.last_error_ms = tracked.last_error_ms;
+    if (tracked.last_error_ms != 0) report.last_error = &tracked.last_error;
+    visit(report);
   }
 }
 
@@ -152,6 +157,10 @@ void Poller::PublishChannelMetrics(const std::string& channel, Tracked& tracked,
 
 void Poller::PublishTotals(const MetricsConfig& config) {
   metrics_.SetChannels(channels_.size(), stale_.size());
+  metrics_.SetChannelsOccupied(
+      static_cast<uint64_t>(std::count_if(channels_.begin(), channels_.end(), [](const auto& c) {
+        return c.second.state && !c.second.state->empty();
+      })));
   metrics_.SetClientsDistinct(clients_.size());
   uint64_t members = 0, clients = 0;
   int64_t oldest_success = 0;

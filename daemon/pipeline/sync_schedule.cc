@@ -7,15 +7,14 @@ void SyncSchedule::Request(const std::string& webhook) {
   requested_.insert(webhook);
 }
 
-std::set<std::string> SyncSchedule::Due(const std::vector<WebhookConfig>& webhooks,
-                                        int64_t now_ms) {
+std::set<std::string> SyncSchedule::Due(const std::vector<SinkRoute>& sinks, int64_t now_ms) {
   std::set<std::string> due;
   {
     MutexLock lock(mu_);
     due = requested_;
   }
   std::map<std::string, Entry> periodic;
-  for (const WebhookConfig& webhook : webhooks) {
+  for (const SinkRoute& webhook : sinks) {
     if (webhook.sync_every.count() == 0) continue;
     auto it = periodic_.find(webhook.name);
     Entry entry = it != periodic_.end() ? it->second : Entry{};

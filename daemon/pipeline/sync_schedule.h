@@ -1,8 +1,9 @@
 #pragma once
 
-// SyncSchedule: which webhooks get a `sync` of every channel in a cycle (CONTRACT §4 `sync`):
-// those whose `sync_every` period is due, and those asked for by POST /-/sync. A new webhook, or
-// a new period, starts counting when first seen, so a restart or a reload does not sync at once.
+// SyncSchedule: which sinks (webhooks, kafka sinks) get a `sync` of every channel in a cycle
+// (CONTRACT §4 `sync`): those whose `sync_every` period is due, and those asked for by
+// POST /-/sync. A new sink, or a new period, starts counting when first seen, so a restart or a
+// reload does not sync at once.
 // A sync counts as sent only once the cycle that carries it has committed (MarkSent).
 //
 // Thread-safety: Request may be called from any thread (HTTP handlers); Due and MarkSent from the
@@ -21,19 +22,19 @@ namespace presenced {
 
 class SyncSchedule {
  public:
-  // Queues a sync of every channel for `webhook` with the next committed cycle.
-  void Request(const std::string& webhook);
-  // Returns the webhooks to sync in a cycle starting at `now_ms`.
-  std::set<std::string> Due(const std::vector<WebhookConfig>& webhooks, int64_t now_ms);
-  // Records that the syncs of `webhooks` were committed at `now_ms`: their next period starts.
-  void MarkSent(const std::set<std::string>& webhooks, int64_t now_ms);
+  // Queues a sync of every channel for sink `sink` with the next committed cycle.
+  void Request(const std::string& sink);
+  // Returns the sinks to sync in a cycle starting at `now_ms`.
+  std::set<std::string> Due(const std::vector<SinkRoute>& sinks, int64_t now_ms);
+  // Records that the syncs of `sinks` were committed at `now_ms`: their next period starts.
+  void MarkSent(const std::set<std::string>& sinks, int64_t now_ms);
 
  private:
   struct Entry {
     Duration period{0};
     int64_t next_ms = 0;
   };
-  std::map<std::string, Entry> periodic_;  // by webhook name; poll loop only
+  std::map<std::string, Entry> periodic_;  // by sink name; poll loop only
   Mutex mu_;
   std::set<std::string> requested_ GUARDED_BY(mu_);
 };

@@ -47,13 +47,18 @@ std::string_view ActionName(Action action) {
       return "offline";
     case Action::kSync:
       return "sync";
+    case Action::kOccupied:
+      return "occupied";
+    case Action::kVacated:
+      return "vacated";
   }
   return "unknown";
 }
 
 std::optional<Action> ParseActionName(std::string_view name) {
-  for (Action action : {Action::kPresent, Action::kEnter, Action::kLeave, Action::kUpdate,
-                        Action::kOnline, Action::kOffline, Action::kSync}) {
+  for (Action action :
+       {Action::kPresent, Action::kEnter, Action::kLeave, Action::kUpdate, Action::kOnline,
+        Action::kOffline, Action::kSync, Action::kOccupied, Action::kVacated}) {
     if (name == ActionName(action)) return action;
   }
   return std::nullopt;
@@ -144,6 +149,16 @@ Event MakeEvent(std::string_view channel, Action action, std::string_view client
   return e;
 }
 
+Event ChannelEvent(const Event& cause, Action action) {
+  Event e;
+  e.id = EventId(cause.channel, cause.client_id, cause.connection_id, action, cause.member_id);
+  e.channel = cause.channel;
+  e.action = action;
+  e.timestamp = cause.timestamp;
+  e.observed_at = cause.observed_at;
+  return e;
+}
+
 Event SyncEvent(std::string_view webhook, std::string_view channel, std::string members,
                 int64_t observed_at_ms) {
   Event e;
@@ -213,7 +228,16 @@ std::string EventToJson(const Event& event) {
   AppendJsonString(out, event.channel);
   out.append(",\"action\":\"");
   out.append(ActionName(event.action));
-  out.append("\",\"clientId\":");
+  out.push_back('"');
+  if (IsChannelAction(event.action)) {
+    out.append(",\"timestamp\":");
+    AppendInt(out, event.timestamp);
+    out.append(",\"observedAt\":");
+    AppendInt(out, event.observed_at);
+    out.push_back('}');
+    return out;
+  }
+  out.append(",\"clientId\":");
   AppendJsonString(out, event.client_id);
   out.append(",\"connectionId\":");
   AppendJsonString(out, event.connection_id);

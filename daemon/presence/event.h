@@ -11,8 +11,9 @@
 namespace presenced {
 
 // Values 1–4 are Ably's presence actions (TP2), used as-is in the `ably` webhook format. The others
-// are presenced's own: `online`/`offline` per clientId (presence.client_events) and `sync` (the
-// whole member set of a channel); Ably has no number for them.
+// are presenced's own: `online`/`offline` per clientId (presence.client_events), `sync` (the
+// whole member set of a channel) and `occupied`/`vacated` per channel (presence.channel_events);
+// Ably has no number for them.
 enum class Action : uint8_t {
   kPresent = 1,
   kEnter = 2,
@@ -21,6 +22,8 @@ enum class Action : uint8_t {
   kOnline = 5,
   kOffline = 6,
   kSync = 7,
+  kOccupied = 8,
+  kVacated = 9,
 };
 
 // Returns true for the actions Ably itself has (present, enter, leave, update).
@@ -28,7 +31,13 @@ inline bool IsAblyAction(Action action) {
   return static_cast<uint8_t>(action) >= 1 && static_cast<uint8_t>(action) <= 4;
 }
 
-// Returns "present", "enter", "leave", "update", "online", "offline" or "sync".
+// Returns true for `occupied` and `vacated`: events about the channel, without member fields.
+inline bool IsChannelAction(Action action) {
+  return action == Action::kOccupied || action == Action::kVacated;
+}
+
+// Returns "present", "enter", "leave", "update", "online", "offline", "sync", "occupied" or
+// "vacated".
 std::string_view ActionName(Action action);
 // Parses an action name as written in the config; nullopt for anything else.
 std::optional<Action> ParseActionName(std::string_view name);
@@ -60,6 +69,12 @@ Event MakeEvent(std::string_view channel, Action action, std::string_view client
                 std::string_view connection_id, std::string_view member_id, std::string_view data,
                 std::string_view encoding, int64_t timestamp, int64_t observed_at_ms);
 
+// Returns the `occupied` or `vacated` event (`action`) that `cause`, a member event of its channel,
+// brought about: the channel and the cause's timestamps, no member fields. Its id hashes the
+// cause's member (EventId with this action), so it is as deterministic as the cause and differs
+// each time the channel is occupied again.
+Event ChannelEvent(const Event& cause, Action action);
+
 // Returns the `sync` event of `channel` for webhook `webhook`: the member set `members`
 // (ChannelState::Encode() bytes) as observed at `observed_at_ms`. Its id hashes the channel, the
 // webhook and that time: stable across retries, new for every sync.
@@ -67,7 +82,8 @@ Event SyncEvent(std::string_view webhook, std::string_view channel, std::string 
                 int64_t observed_at_ms);
 
 // Serialises an event as the one-line JSON object of CONTRACT §4 (no trailing newline); a `sync`
-// event as {"id","channel","action":"sync","members":[…],"observedAt"}.
+// event as {"id","channel","action":"sync","members":[…],"observedAt"}; `occupied`/`vacated` as
+// {"id","channel","action","timestamp","observedAt"}.
 std::string EventToJson(const Event& event);
 
 // Appends `s` to `out` as a JSON string literal (quotes included), escaping as RFC 8259 requires.

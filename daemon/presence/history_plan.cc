@@ -7,14 +7,20 @@
 
 namespace presenced {
 
-HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state, int reconcile_every,
-                             int64_t now_ms) {
+HistoryPlan PlanHistoryCycle(const HistoryTrack& track, bool has_state,
+                             const HistorySettings& settings, int64_t now_ms) {
   HistoryPlan plan;
-  plan.end_ms = now_ms - kHistoryLagMs;
-  const bool covered = track.cursor_ms > 0 && plan.end_ms - track.cursor_ms < kHistoryRetentionMs;
+  plan.end_ms = now_ms - settings.lag_ms;
+  // Whether Ably still holds the window's start (checked again when the read is sent).
+  const bool covered = track.cursor_ms > 0 && now_ms - track.cursor_ms < settings.retention_ms;
   plan.read_history = has_state && covered && track.cursor_ms <= plan.end_ms;
-  plan.snapshot = !has_state || !covered || track.need_snapshot ||
-                  track.cycles_since_snapshot + 1 >= std::max(reconcile_every, 1);
+  if (!has_state || !covered) {
+    plan.snapshot = plan.direct = true;
+    return plan;
+  }
+  plan.snapshot = (track.need_snapshot ||
+                   track.cycles_since_snapshot + 1 >= std::max(settings.reconcile_every, 1)) &&
+                  track.pending.size() < kMaxPendingReconciles;
   return plan;
 }
 
@@ -39,6 +45,13 @@ ChannelState NextTombstones(const ChannelState& old, const ChannelState& removed
 
 }  // namespace
 
+HistoryTrack SnapshotModeTrack(const HistoryTrack& track, const ChannelState& left,
+                               int64_t now_ms) {
+  HistoryTrack next;
+  next.tombstones = NextTombstones(track.tombstones, left, now_ms, now_ms);
+  return next;
+}
+
 HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& plan,
                                  bool history_ok, bool snapshot_ok, const ChannelState& removed,
                                  int64_t now_ms) {
@@ -53,9 +66,13 @@ HistoryTrack AdvanceHistoryTrack(const HistoryTrack& track, const HistoryPlan& p
   if (plan.snapshot && snapshot_ok) {
     next.need_snapshot = false;
     next.cycles_since_snapshot = 0;
-    // Nothing older to read (a first snapshot, or a gap history no longer holds): the snapshot
-    // reflects everything up to now, and history continues from the end of this cycle's window.
-    if (!plan.read_history) next.cursor_ms = std::max(track.cursor_ms, plan.end_ms + 1);
+    if (plan.direct) {
+      // Nothing older to read (a first snapshot, or a gap history no longer holds): the snapshot
+      // reflects everything up to now, and history continues from the end of this cycle's
+      // window. Reconciles still waiting are older than it: moot.
+      next.cursor_ms = std::max(track.cursor_ms, plan.end_ms + 1);
+      next.pending.clear();
+    }
   } else {
     if (plan.snapshot) next.need_snapshot = true;  // a reconcile that failed is tried again
     ++next.cycles_since_snapshot;

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "ably/ably_clock.h"
 #include "common/log_fields.h"
 #include "common/shard.h"
 #include "common/version.h"
@@ -19,16 +20,11 @@ namespace presenced {
 
 namespace {
 
-// What a webhook request in flight gets at stop; the rest of the outbox waits for the next start.
+// What a webhook request in flight gets at stop before it is aborted; the rest of the outbox
+// waits for the next start.
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
-
-// How the HTTP clients (Ably's and the webhooks') reach servers: the CA bundle and the proxy.
-HttpClientOptions ClientOptions(const Config& config) {
-  return {config.ably.ca_file,
-          ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}};
-}
 
 // How long the poll loop may go without progress before it counts as hung (/-/healthy answers
 // 503, the systemd watchdog stops its pings): a poll interval plus the worst-case request time,
@@ -46,11 +42,30 @@ std::string BuildLine(const Config& config) {
 // Publishes every tracked channel to the status page.
 void PublishChannels(const Poller& poller, StatusModel& status) {
   std::vector<ChannelStatus> channels;
-  poller.ForEachChannel([&](const std::string& name, size_t members, size_t clients, bool stale,
-                            int64_t last_success_ms) {
-    channels.push_back({name, members, clients, stale, last_success_ms});
+  poller.ForEachChannel([&](const ChannelReport& c) {
+    ChannelStatus row;
+    row.name = c.name;
+    row.members = c.members;
+    row.clients = c.clients;
+    row.stale = c.stale;
+    row.last_success_ms = c.last_success_ms;
+    if (c.last_error != nullptr) {
+      row.last_error_ms = c.last_error_ms;
+      row.last_error_code = c.last_error->code;
+      row.last_error = c.last_error->message;
+    }
+    channels.push_back(std::move(row));
   });
   status.PublishChannels(std::move(channels));
+}
+
+// The status page's record of a finished cycle.
+CycleStatus CycleRecord(const CycleReport& report, int64_t at_ms, double seconds, bool overrun) {
+  CycleStatus cycle{at_ms, seconds, overrun, report.channels, report.failed, report.members, {}};
+  for (const auto& [code, tally] : report.errors) {
+    cycle.errors.push_back({code, tally.count, tally.message});
+  }
+  return cycle;
 }
 
 std::string Summary(const CycleReport& report, size_t stale, double seconds) {
@@ -66,9 +81,11 @@ struct App::Parts {
   Metrics* metrics = nullptr;
   OpenedState state;            // the lock is held for the whole run: one daemon per state.dir
   StateStore* store = nullptr;  // state.store
-  // Replaced in place when a reload changes ClientOptions: every holder uses the new one.
+  // Replaced in place when a reload changes HttpClientOptionsFor: every holder uses the new one.
   std::unique_ptr<ReplaceableHttpClient> ably_http;
   std::unique_ptr<ReplaceableHttpClient> webhook_http;
+  // Ably's clock (GET /time): history windows and token expiry are on it. Outlives auth, source.
+  std::unique_ptr<AblyClock> ably_clock;
   std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
   std::unique_ptr<PresenceSource> source;
   std::unique_ptr<Dispatcher> dispatcher;
@@ -78,7 +95,8 @@ struct App::Parts {
   SystemdNotifier* notifier = nullptr;
   std::map<std::string, std::vector<std::string>> discovered;  // prefix → channels
   std::set<std::string> enumerated;  // prefixes with a successful enumeration since the start
-  std::chrono::steady_clock::time_point last_fetch{};  // last cycle that fetched a channel
+  std::map<std::string, std::string> discovery_errors;  // prefix → last error logged
+  std::chrono::steady_clock::time_point last_fetch{};   // last cycle that fetched a channel
   std::chrono::steady_clock::time_point next_discovery{};
   std::chrono::steady_clock::time_point grid_start{};
 };
@@ -130,10 +148,10 @@ Status App::RequestReload() {
 Status App::RequestSync(Parts& parts, const std::string& webhook) {
   {
     MutexLock lock(mu_);
-    const auto& hooks = config_->webhooks;
-    if (std::none_of(hooks.begin(), hooks.end(),
-                     [&](const WebhookConfig& hook) { return hook.name == webhook; })) {
-      return Error{"no webhook named " + webhook + " in the running config"};
+    const std::vector<SinkRoute> sinks = SinkRoutes(*config_);
+    if (std::none_of(sinks.begin(), sinks.end(),
+                     [&](const SinkRoute& sink) { return sink.name == webhook; })) {
+      return Error{"no webhook named " + webhook + " in the running config (nor a kafka sink)"};
     }
   }
   parts.poller->RequestSync(webhook);
@@ -147,8 +165,16 @@ void App::RequestStop() {
     // set between their test and their wait would otherwise be missed until a timeout.
     MutexLock lock(mu_);
     stop_ = true;
+    // The cycle in progress is abandoned: its answers would be discarded anyway.
+    if (ably_http_ != nullptr) ably_http_->Abort();
   }
   wake_.notify_all();
+}
+
+void App::SetAblyHttp(HttpClient* http) {
+  MutexLock lock(mu_);
+  ably_http_ = http;
+  if (stop_ && http != nullptr) http->Abort();
 }
 
 int App::Run() {
@@ -158,6 +184,11 @@ int App::Run() {
     config = config_;
   }
   Parts parts;
+  // Destroyed before `parts`: once Run returns, a stop has no Ably client left to abort.
+  struct ForgetAblyHttp {
+    App* app;
+    ~ForgetAblyHttp() { app->SetAblyHttp(nullptr); }
+  } forget_ably_http{this};
   parts.notifier = notifier_.get();
   parts.metrics = metrics_.get();
 
@@ -169,24 +200,36 @@ int App::Run() {
   }
   parts.state = std::move(*state);
   parts.store = parts.state.store.get();
-  parts.ably_http = std::make_unique<ReplaceableHttpClient>(make.http(ClientOptions(*config)));
-  parts.webhook_http = std::make_unique<ReplaceableHttpClient>(make.http(ClientOptions(*config)));
-  parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, clock_);
-  parts.source = make.source(config->ably, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  parts.ably_http =
+      std::make_unique<ReplaceableHttpClient>(make.http(HttpClientOptionsFor(*config)));
+  SetAblyHttp(parts.ably_http.get());  // the same object for the whole run: reloads replace inside
+  parts.webhook_http =
+      std::make_unique<ReplaceableHttpClient>(make.http(HttpClientOptionsFor(*config)));
+  // Measured by the loop before its first cycle (history windows and token expiry need it then).
+  parts.ably_clock = std::make_unique<AblyClock>(clock_, *parts.metrics);
+  parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
+  parts.source =
+      make.source(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
-  parts.dispatcher->Configure(config->webhooks);
-  parts.status = make.status([this, &parts] {
+  parts.dispatcher->Configure(config->webhooks,
+                              make.kafka_sinks(config->kafka, *parts.metrics, clock_));
+  StatusInputs status_inputs;
+  status_inputs.sinks = [this, &parts] {
     std::shared_ptr<const Config> current;
     {
       MutexLock lock(mu_);
       current = config_;
     }
-    return ReadWebhookStatus(*parts.store, current->webhooks, clock_.NowMs());
-  });
-  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config));
+    return ReadSinkStatus(*parts.store, ConfiguredSinks(*current), clock_.NowMs());
+  };
+  status_inputs.not_ready = [this] { return readiness_.NotReadyReason(); };
+  status_inputs.started_ms = clock_.NowMs();
+  parts.status = make.status(std::move(status_inputs));
+  parts.status->SetSummary(BuildLine(*config), DescribeConfig(*config),
+                           config->http.status_members);
   parts.poller = make.poller(*parts.source, *parts.store, *parts.metrics, clock_,
                              [this, &parts](const std::vector<Event>& events) {
-                               parts.status->AddEvents(events);
+                               parts.status->AddEvents(events, clock_.NowMs());
                                bool to_stdout;
                                {
                                  MutexLock lock(mu_);
@@ -228,6 +271,7 @@ int App::Run() {
   if (!server.ok()) {
     spdlog::critical("{}", server.error().message);
     parts.dispatcher->Stop(kWebhookStopDeadline);
+    parts.webhook_http->Abort();
     return 1;
   }
   parts.server = std::move(*server);
@@ -249,6 +293,9 @@ int App::Run() {
   spdlog::info("stopping: delivery gets {}ms for the request in flight, the rest stays queued",
                kWebhookStopDeadline.count());
   parts.dispatcher->Stop(kWebhookStopDeadline);
+  // A webhook request still in flight was abandoned by Stop (its outcome is discarded and its
+  // batch stays in the outbox): end it now, so joining its worker does not wait for its timeout.
+  parts.webhook_http->Abort();
   parts.server->Stop();
   if (watchdog.joinable()) watchdog.join();
   if (state_lost) {
@@ -290,6 +337,7 @@ bool App::Loop(Parts& parts) {
         continue;
       }
     }
+    if (parts.ably_clock->MeasureDue()) MeasureAblyClock(parts, config->ably);
     if (clock_.SteadyNow() >= parts.next_discovery) Discover(parts, *config);
     // Only this shard's channels (all of them with shard.count 1).
     const ShardConfig shard = config->shard;
@@ -317,6 +365,9 @@ bool App::Loop(Parts& parts) {
     const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
     readiness_.Clear("first_cycle");
     PublishChannels(*parts.poller, *parts.status);
+    parts.status->CycleFinished(
+        CycleRecord(report, clock_.NowMs(), seconds,
+                    seconds * 1000 > static_cast<double>(config->poll.interval.count())));
     UpdateAblyReadiness(parts, &report, *config);
     const std::string status = Summary(report, parts.poller->stale_count(), seconds);
     parts.notifier->Send("STATUS=" + status);
@@ -334,6 +385,21 @@ bool App::Loop(Parts& parts) {
     }
   }
   return true;
+}
+
+void App::MeasureAblyClock(Parts& parts, const AblyConfig& ably) {
+  Status measured = parts.ably_clock->Measure(*parts.ably_http, ably);
+  if (!measured.ok()) {
+    spdlog::warn(
+        "cannot measure Ably's clock ({}); history windows and token expiry use this "
+        "host's clock until it works (tried again in a minute)",
+        measured.error().message);
+    return;
+  }
+  const double offset = static_cast<double>(parts.ably_clock->OffsetMs().value_or(0)) / 1000.0;
+  spdlog::info("Ably's clock is {:.3f}s {} this host's (GET /time, round trip {}ms)",
+               offset < 0 ? -offset : offset, offset < 0 ? "behind" : "ahead of",
+               parts.ably_clock->RoundTrip().value_or(std::chrono::milliseconds(0)).count());
 }
 
 void App::RecordCommit(bool committed) {
@@ -367,7 +433,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   }
   const AblyConfig& was = previous->ably;
   const AblyConfig& now = next->ably;
-  const bool new_http = ClientOptions(*next) != ClientOptions(*previous);
+  const bool new_http = HttpClientOptionsFor(*next) != HttpClientOptionsFor(*previous);
   // A token fetched from auth_url is kept across reloads that do not change how it is obtained.
   const bool new_auth = new_http || now.auth != was.auth || now.credential != was.credential ||
                         now.token_file != was.token_file || now.auth_url != was.auth_url ||
@@ -378,15 +444,22 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   const AppMakers& make = deps_.makers;
   if (new_http) {
     // The webhooks' senders hold webhook_http: they send through the new client from their next
-    // request on (a new ably.ca_file or proxy reaches them too).
-    parts.ably_http->Replace(make.http(ClientOptions(*next)));
-    parts.webhook_http->Replace(make.http(ClientOptions(*next)));
+    // request on (a new ably.ca_file or proxy reaches them too). A stop aborts both the new
+    // client and requests still in flight on the old one (ReplaceableHttpClient::Abort).
+    parts.ably_http->Replace(make.http(HttpClientOptionsFor(*next)));
+    parts.webhook_http->Replace(make.http(HttpClientOptionsFor(*next)));
   }
-  if (new_auth) parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, clock_);
-  parts.source = make.source(now, *parts.ably_http, *parts.metrics, clock_, *parts.auth);
+  if (now.endpoint != was.endpoint) MeasureAblyClock(parts, now);
+  if (new_auth) {
+    parts.auth = make.auth(now, *parts.ably_http, *parts.metrics, *parts.ably_clock);
+  } else {
+    parts.auth->RenewNow();  // a reload renews the token, whatever the backoff
+  }
+  parts.source = make.source(now, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
-  parts.dispatcher->Configure(next->webhooks);
+  parts.dispatcher->Configure(next->webhooks,
+                              make.kafka_sinks(next->kafka, *parts.metrics, clock_));
   if (next->discovery.prefixes != previous->discovery.prefixes) {
     parts.discovered.clear();
     parts.enumerated.clear();
@@ -394,7 +467,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
                                                               next->shard.index, next->shard.count);
   }
   parts.metrics->SetShard(next->shard.index, next->shard.count);
-  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next));
+  parts.status->SetSummary(BuildLine(*next), DescribeConfig(*next), next->http.status_members);
   parts.metrics->ConfigReloaded(true, UnixSeconds(clock_));
   spdlog::info("reload: config {} applied ({} channels, {} prefixes, {} webhooks)", next->path,
                next->channels.size(), next->discovery.prefixes.size(), next->webhooks.size());
@@ -407,11 +480,16 @@ void App::Discover(Parts& parts, const Config& config) {
     auto names = parts.source->ListChannels(prefix, stop_);
     if (stop_) return;
     if (!names.ok()) {
+      // The same error again (a missing capability, an outage) is logged once, not every round.
       const LogFields fields{{"prefix", prefix}};
-      spdlog::warn("discovery: prefix {}: {}; keeping the {} channels found before", prefix,
-                   names.error().message, parts.discovered[prefix].size());
+      std::string& last = parts.discovery_errors[prefix];
+      const auto level = last == names.error().message ? spdlog::level::debug : spdlog::level::warn;
+      spdlog::log(level, "discovery: prefix {}: {}; keeping the {} channels found before", prefix,
+                  names.error().message, parts.discovered[prefix].size());
+      last = names.error().message;
       continue;
     }
+    parts.discovery_errors.erase(prefix);
     std::sort(names->begin(), names->end());
     std::vector<std::string>& known = parts.discovered[prefix];
     if (parts.enumerated.contains(prefix)) {

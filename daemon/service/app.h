@@ -51,12 +51,21 @@ class App {
 
   // Re-reads the config file; on success the new config applies from the next cycle.
   Status RequestReload();
+  // Stops: the cycle in progress is abandoned (its Ably requests in flight are aborted at once:
+  // nothing of it was committed, so the next start derives it again), a webhook request in
+  // flight gets kWebhookStopDeadline and is then aborted (its batch stays in the outbox). Run
+  // returns within about half a second, whatever the configured timeouts.
   void RequestStop();
 
  private:
   struct Parts;
   // Runs cycles until stop; false when the state store file was deleted or replaced.
   bool Loop(Parts& parts);
+  // Makes `http` the Ably client a stop aborts (at once when the stop came already).
+  void SetAblyHttp(HttpClient* http);
+  // Measures the offset to Ably's clock (GET /time) and logs it; a failure is logged and tried
+  // again a minute later (AblyClock::MeasureDue).
+  void MeasureAblyClock(Parts& parts, const AblyConfig& ably);
   // Counts a failed state commit and keeps /-/ready at 503 until a commit succeeds.
   void RecordCommit(bool committed);
   void ApplyConfig(Parts& parts, std::shared_ptr<const Config> next);
@@ -82,6 +91,9 @@ class App {
   // Validated by RequestReload, applied by the loop.
   std::shared_ptr<const Config> pending_ GUARDED_BY(mu_);
   std::atomic<bool> stop_{false};
+  // The Ably client in use (the source's and auth's requests): a stop aborts its requests in
+  // flight at once (HttpClient::Abort), whatever ably.request_timeout says.
+  HttpClient* ably_http_ GUARDED_BY(mu_) = nullptr;
   Readiness readiness_;  // GET /-/ready: "first_cycle" is set until a first cycle finished
   std::atomic<int64_t> heartbeat_ms_{0};  // last time the loop made progress (watchdog)
 };

@@ -1,8 +1,14 @@
 #include "service/app_makers.h"
 
 #include "ably/rest_client.h"
+#include "delivery/kafka/kafka_sink.h"
 
 namespace presenced {
+
+HttpClientOptions HttpClientOptionsFor(const Config& config) {
+  return {config.ably.ca_file,
+          ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}};
+}
 
 AppMakers StandardMakers(Random& random) {
   AppMakers make;
@@ -28,8 +34,14 @@ AppMakers StandardMakers(Random& random) {
                               const Clock& clock) {
     return std::make_unique<Dispatcher>(store, http, metrics, clock, random);
   };
-  make.status = [](std::function<std::vector<WebhookStatus>()> webhooks) {
-    return std::make_unique<StatusModel>(std::move(webhooks));
+  // Shared by every copy of the makers: the sinks' producers live as long as a sender holds them.
+  auto producers = std::make_shared<KafkaProducers>();
+  make.kafka_sinks = [producers](const std::vector<KafkaConfig>& sinks, Metrics& metrics,
+                                 const Clock& clock) {
+    return KafkaSinks(sinks, *producers, metrics, clock);
+  };
+  make.status = [](StatusInputs inputs) {
+    return std::make_unique<StatusModel>(std::move(inputs));
   };
   make.poller = [](PresenceSource& source, StateStore& store, Metrics& metrics, const Clock& clock,
                    EventSink sink) {

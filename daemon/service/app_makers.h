@@ -52,8 +52,12 @@ struct AppMakers {
       source;
   std::function<std::unique_ptr<Dispatcher>(StateStore&, HttpClient&, Metrics&, const Clock&)>
       dispatcher;
-  // The status page's model; its argument reads the webhook rows when a page is rendered.
-  std::function<std::unique_ptr<StatusModel>(std::function<std::vector<WebhookStatus>()>)> status;
+  // The kafka sinks of a config, for Dispatcher::Configure: at the start and on every reload (a
+  // sink whose config did not change keeps its producer).
+  std::function<std::vector<SinkConfig>(const std::vector<KafkaConfig>&, Metrics&, const Clock&)>
+      kafka_sinks;
+  // The status page's model; its inputs (sink rows, readiness) are read when a page is rendered.
+  std::function<std::unique_ptr<StatusModel>(StatusInputs)> status;
   std::function<std::unique_ptr<Poller>(PresenceSource&, StateStore&, Metrics&, const Clock&,
                                         EventSink)>
       poller;
@@ -63,9 +67,14 @@ struct AppMakers {
       server;
 };
 
+// How every HTTP client of a config (Ably's, the webhooks', --once's and --check-ably's) reaches
+// servers: ably.ca_file and the proxy.
+HttpClientOptions HttpClientOptionsFor(const Config& config);
+
 // Returns the production makers: StateDirLock and the SQLite StateStore, Poco HTTP clients, the
 // Ably REST client (its fallback host order and retry jitter drawn from `random`, which must
-// outlive every source made), the Dispatcher, StatusModel and Poller, and the Poco HTTP server.
+// outlive every source made), the Dispatcher, librdkafka's Kafka sinks, StatusModel and Poller,
+// and the Poco HTTP server.
 AppMakers StandardMakers(Random& random);
 
 }  // namespace presenced

@@ -29,6 +29,7 @@
 #include "presence/diff.h"
 #include "service/app.h"
 #include "service/app_makers.h"
+#include "service/check_ably.h"
 #include "service/logging.h"
 #include "service/systemd_notify.h"
 #include "state/state_dir_lock.h"
@@ -39,22 +40,26 @@ namespace presenced {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: presenced [--config PATH] [--check-config | --once | --dead-letters |\n"
-    "                  --replay-dead-letters NAME | --version]\n"
+    "usage: presenced [--config PATH] [--check-config | --check-ably | --once |\n"
+    "                  --dead-letters | --replay-dead-letters NAME | --version]\n"
     "  --config PATH                config file (default: $PRESENCED_CONFIG, else\n"
     "                               /etc/presenced/presenced.yaml)\n"
     "  --check-config               validate the config, print a summary, exit 0 or 1\n"
+    "  --check-ably                 check the credentials against Ably (time, enumeration,\n"
+    "                               batch presence, history) and print the hourly cost; 0 or 1\n"
     "  --once                       fetch every channel once, print members as JSON lines\n"
-    "  --dead-letters               list dead-lettered batches per webhook\n"
-    "  --replay-dead-letters NAME   move webhook NAME's dead letters back into its outbox\n"
-    "  --version                    print the version and git revision\n";
+    "  --dead-letters               list dead-lettered batches per webhook and kafka sink\n"
+    "  --replay-dead-letters NAME   move sink NAME's dead letters back into its outbox\n"
+    "  --version                    print the version and git revision\n"
+    "  --help                       print these options\n";
 
-// A stop normally ends within a second, or after an Ably request in flight times out
-// (ably.request_timeout). Past this, something hangs: the process exits 1 anyway, loudly (state
-// is committed transactionally, so nothing accepted is lost). Below systemd's TimeoutStopSec.
+// A stop ends within about half a second: requests in flight are aborted (App::RequestStop), so
+// no timeout holds it up. Past this, something hangs (a name lookup cannot be cut short): the
+// process exits 1 anyway, loudly (state is committed transactionally, so nothing accepted is
+// lost). Below systemd's TimeoutStopSec.
 constexpr std::chrono::milliseconds kStopLastResort{25'000};
 
-enum class Mode { kRun, kCheckConfig, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
+enum class Mode { kRun, kCheckConfig, kCheckAbly, kOnce, kDeadLetters, kReplay, kVersion, kHelp };
 
 struct Args {
   Mode mode = Mode::kRun;
@@ -73,9 +78,9 @@ Result<Args> ParseArgs(int argc, char** argv) {
       out = argv[++i];
       return true;
     };
-    const bool is_mode = arg == "--check-config" || arg == "--once" || arg == "--dead-letters" ||
-                         arg == "--replay-dead-letters" || arg == "--version" || arg == "--help" ||
-                         arg == "-h";
+    const bool is_mode = arg == "--check-config" || arg == "--check-ably" || arg == "--once" ||
+                         arg == "--dead-letters" || arg == "--replay-dead-letters" ||
+                         arg == "--version" || arg == "--help" || arg == "-h";
     if (is_mode && !first_mode.empty()) {
       return Error{arg + " cannot be combined with " + first_mode};
     }
@@ -86,6 +91,8 @@ Result<Args> ParseArgs(int argc, char** argv) {
       args.config_path = arg.substr(9);
     } else if (arg == "--check-config") {
       args.mode = Mode::kCheckConfig;
+    } else if (arg == "--check-ably") {
+      args.mode = Mode::kCheckAbly;
     } else if (arg == "--once") {
       args.mode = Mode::kOnce;
     } else if (arg == "--dead-letters") {
@@ -113,9 +120,7 @@ int RunOnce(const Config& config) {
   Metrics metrics(false);
   SystemClock clock;
   SeededRandom random(std::random_device{}());
-  auto http = MakePocoHttpClient(
-      {config.ably.ca_file,
-       ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}});
+  auto http = MakePocoHttpClient(HttpClientOptionsFor(config));
   auto source = MakeAblyRestClient(config.ably, *http, metrics, clock, random);
   std::vector<std::string> channels = config.channels;
   bool failed = false;
@@ -135,8 +140,10 @@ int RunOnce(const Config& config) {
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
       const LogFields fields{{"channel", result.channel}, {"code", result.error.code}};
-      spdlog::error("channel {}: fetch failed: {} (code {})", result.channel, result.error.message,
-                    result.error.code);
+      spdlog::error("channel {}: fetch failed: {}{}", result.channel, result.error.message,
+                    result.error.code != 0
+                        ? " (Ably error " + std::to_string(result.error.code) + ")"
+                        : std::string());
       failed = true;
       continue;
     }
@@ -270,6 +277,10 @@ int RunCli(int argc, char** argv) {
   }
   SetupLogging(config->log);
   if (args->mode == Mode::kOnce) return RunOnce(*config);
+  if (args->mode == Mode::kCheckAbly) {
+    SeededRandom random(std::random_device{}());
+    return RunCheckAbly(*config, random, stdout);
+  }
   if (args->mode == Mode::kDeadLetters || args->mode == Mode::kReplay) {
     // Listing only reads and may run beside the daemon; a replay writes the outbox, so it needs
     // the daemon stopped (StateDirLock).
@@ -297,13 +308,14 @@ int RunCli(int argc, char** argv) {
       std::fputs(described->c_str(), stdout);
       return 0;
     }
-    const bool configured =
-        std::any_of(config->webhooks.begin(), config->webhooks.end(),
-                    [&](const WebhookConfig& webhook) { return webhook.name == args->webhook; });
-    if (!configured) {
-      // Replayed events would wait for a webhook that is not there to send them.
-      std::fprintf(stderr, "presenced: no webhook named %s in %s\n", args->webhook.c_str(),
-                   config->path.c_str());
+    const std::vector<SinkRoute> sinks = SinkRoutes(*config);
+    const auto sink = std::find_if(sinks.begin(), sinks.end(), [&](const SinkRoute& route) {
+      return route.name == args->webhook;
+    });
+    if (sink == sinks.end()) {
+      // Replayed events would wait for a sink that is not there to send them.
+      std::fprintf(stderr, "presenced: no webhook named %s in %s (nor a kafka sink)\n",
+                   args->webhook.c_str(), config->path.c_str());
       return 1;
     }
     auto moved = ReplayDeadLetters(**store, args->webhook);
@@ -311,14 +323,11 @@ int RunCli(int argc, char** argv) {
       std::fprintf(stderr, "presenced: %s\n", moved.error().message.c_str());
       return 1;
     }
-    std::printf("moved %llu dead-lettered events of webhook %s back into its outbox\n",
+    std::printf("moved %llu dead-lettered events of %s back into its outbox\n",
                 static_cast<unsigned long long>(*moved), args->webhook.c_str());
     if (*moved == 0) return 0;
     // The replayed events are old: a sync after them lets the receiver replace its view.
-    const WebhookConfig& webhook =
-        *std::find_if(config->webhooks.begin(), config->webhooks.end(),
-                      [&](const WebhookConfig& hook) { return hook.name == args->webhook; });
-    auto synced = QueueStoredSyncs(**store, webhook, SystemClock().NowMs());
+    auto synced = QueueStoredSyncs(**store, *sink, SystemClock().NowMs());
     if (!synced.ok()) {
       std::fprintf(stderr, "presenced: replayed, but the sync after them failed: %s\n",
                    synced.error().message.c_str());

@@ -558,6 +558,60 @@ INSTANTIATE_TEST_SUITE_P(
                       HostileField{"ActionArray", R"("action":[1])"}),
     [](const auto& info) { return info.param.name; });
 
+// A member whose text is not valid Unicode is kept, with U+FFFD in place of what cannot be
+// represented: invalid UTF-8 anywhere (which simdjson refuses for the whole document) and a lone
+// surrogate escape in a string. No channel fails because of it, in any of the three parsers.
+TEST(BatchParserUnicodeTest, AMemberThatIsNotValidUnicodeIsKeptWithReplacementCharacters) {
+  const std::string r = "\xEF\xBF\xBD";
+  const std::string bad_bytes = R"({"id":"k1:1:0","clientId":"bad)"
+                                "\xFF"
+                                R"(","connectionId":"k1","data":"caf)"
+                                "\xC3"
+                                R"((","action":1})";
+  const std::string lone =
+      R"({"id":"k2:1:0","clientId":"lone\ud800x","connectionId":"k2","data":"\ud800","action":1})";
+  const std::string body = R"({"results":[)" + kA + "," + kB + R"(,{"channel":"x","presence":[)" +
+                           bad_bytes + "," + lone + "]}]}";
+  BatchPresenceResult result = ParseBatchPresence(200, body);
+  ASSERT_TRUE(result.ok) << result.error.message;
+  ASSERT_EQ(result.channels.size(), 3u);
+  EXPECT_TRUE(result.channels[0].ok);
+  EXPECT_TRUE(result.channels[1].ok);
+  const ChannelPresence& x = result.channels[2];
+  ASSERT_TRUE(x.ok) << x.error.message;
+  ASSERT_EQ(x.members.size(), 2u);
+  EXPECT_EQ(x.members[0].client_id, "bad" + r);
+  EXPECT_EQ(x.members[0].data, "\"caf" + r + "(\"");
+  EXPECT_EQ(x.members[1].client_id, "lone" + r + "x");
+  EXPECT_EQ(x.members[1].data, R"("\ud800")") << "data passes through as Ably sent it";
+
+  std::vector<Member> members;
+  AblyError error;
+  ASSERT_TRUE(ParsePresencePage("[" + bad_bytes + "," + lone + "]", members, error))
+      << error.message;
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0].client_id, "bad" + r);
+  EXPECT_EQ(members[1].client_id, "lone" + r + "x");
+  std::vector<PresenceMessage> messages;
+  ASSERT_TRUE(ParseHistoryPage("[" + bad_bytes + "," + lone + "]", messages, error))
+      << error.message;
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].member.client_id, "lone" + r + "x");
+}
+
+TEST(BatchParserUnicodeTest, AClientIdThatIsNotAStringSaysSo) {
+  const std::string body =
+      R"({"results":[{"channel":"x","presence":[{"clientId":7,"connectionId":"k"}]},)"
+      R"({"channel":"y","presence":[{"connectionId":"k"}]}]})";
+  BatchPresenceResult result = ParseBatchPresence(200, body);
+  ASSERT_TRUE(result.ok);
+  ASSERT_EQ(result.channels.size(), 2u);
+  EXPECT_FALSE(result.channels[0].ok);
+  EXPECT_EQ(result.channels[0].error.message,
+            "malformed presence message: clientId is not a string");
+  EXPECT_EQ(result.channels[1].error.message, "malformed presence message: clientId missing");
+}
+
 // No strict prefix of a valid response may parse as a successful one.
 TEST(BatchParserFieldsTest, EveryTruncationIsAWholeFailure) {
   const std::string body =

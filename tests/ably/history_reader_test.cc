@@ -165,5 +165,42 @@ TEST_F(HistoryReaderTest, CancelledReadsAreReportedFailed) {
   EXPECT_EQ(results[2].channel, "c");
 }
 
+TEST_F(HistoryReaderTest, ALinkBackToAPageAlreadyReadFailsTheWindowAtOnce) {
+  http_.SetResponder([](const HttpRequest& request) {
+    return Reply(200, "[]", {{"Link", "<" + Target(request) + R"(>; rel="next")"}});
+  });
+  const auto results = Read({{"room:1", 0, 9000}});
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_EQ(http_.requests().size(), 1u);
+  EXPECT_NE(results[0].error.message.find("repeats a page already read"), std::string::npos)
+      << results[0].error.message;
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_channel_fetch_errors_total{code="0"})"), 1);
+}
+
+TEST_F(HistoryReaderTest, ALinkOutOfTheHistoryResourceFailsTheWindowWithoutFollowingIt) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Reply(200, kPage1, {{"Link", R"(<../../../channels?prefix=x>; rel="next")"}});
+  });
+  const auto results = Read({{"room:1", 0, 9000}});
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_TRUE(results[0].messages.empty());
+  EXPECT_EQ(http_.requests().size(), 1u);
+  EXPECT_NE(results[0].error.message.find("leaves the resource read"), std::string::npos)
+      << results[0].error.message;
+}
+
+TEST_F(HistoryReaderTest, EndlessNewPagesStopAtTheBound) {
+  std::atomic<int> served{0};
+  http_.SetResponder([&](const HttpRequest&) {
+    return Reply(200, kPage2,
+                 {{"Link", "<./history?cursor=" + std::to_string(++served) + R"(>; rel="next")"}});
+  });
+  const auto results = Read({{"room:1", 0, 9000}});
+  EXPECT_FALSE(results[0].ok);
+  EXPECT_TRUE(results[0].messages.empty());
+  EXPECT_EQ(http_.requests().size(), 100u);
+  EXPECT_EQ(results[0].error.message, "more than 100 pages in one read");
+}
+
 }  // namespace
 }  // namespace presenced

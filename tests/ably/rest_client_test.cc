@@ -487,7 +487,8 @@ TEST_F(RestClientTest, FailedRequestMarksOnlyItsChannels) {
     } else {
       EXPECT_FALSE(results[i].ok) << i;
       EXPECT_EQ(results[i].error.code, 0);
-      EXPECT_EQ(results[i].error.message, "request failed: timeout");
+      // The transport's own words (host and reason) follow.
+      EXPECT_EQ(results[i].error.message, "request failed: timeout after 10s");
     }
     EXPECT_TRUE(results[i].ok || results[i].members.empty());
   }
@@ -664,6 +665,37 @@ TEST_F(RestClientTest, ListChannelsStopsAtThePageCap) {
   Result<std::vector<std::string>> names = Client(Config())->ListChannels("");
   ASSERT_FALSE(names.ok());
   EXPECT_EQ(http_.requests().size(), 1000u);
+}
+
+// A channel too big for a batch is read page by page; its next links are followed only on its
+// own presence resource (PageWalk): a link out of it fails the channel instead of reading an
+// unrelated answer as its last page.
+TEST_F(RestClientTest, PagedPresenceFollowsOnlyLinksOnTheChannelsResource) {
+  for (const std::string link : {"./presence?limit=1000&cursor=2", "../other/presence?cursor=2"}) {
+    SCOPED_TRACE(link);
+    http_.SetResponder([link](const HttpRequest& request) -> HttpResult {
+      const std::string target = request.url.substr(request.url.find(".net") + 4);
+      if (target.starts_with("/presence?")) {
+        return TransportError{TransportFailure::kTooLarge, "over the cap"};
+      }
+      if (target == "/channels/big/presence?limit=1000") {
+        return Respond(200, R"([{"id":"a:1:0","action":1,"clientId":"a","connectionId":"a"}])",
+                       {{"Link", "<" + link + R"(>; rel="next")"}});
+      }
+      return Respond(200, R"([{"id":"b:1:0","action":1,"clientId":"b","connectionId":"b"}])");
+    });
+    const std::vector<ChannelPresence> results = Fetch(*Client(Config()), {"big"});
+    ASSERT_EQ(results.size(), 1u);
+    if (link.starts_with("./")) {
+      ASSERT_TRUE(results[0].ok) << results[0].error.message;
+      EXPECT_EQ(results[0].members.size(), 2u);
+    } else {
+      EXPECT_FALSE(results[0].ok);
+      EXPECT_TRUE(results[0].members.empty());
+      EXPECT_NE(results[0].error.message.find("leaves the resource read"), std::string::npos)
+          << results[0].error.message;
+    }
+  }
 }
 
 }  // namespace

@@ -43,10 +43,12 @@ const InvalidCase kInvalidCases[] = {
     {"webhook-bad-name", "webhooks[0].name: must match [a-z0-9_-]+ (line 3)"},
     {"webhook-missing-url", "webhooks[0].url: is required (line 3)"},
     {"webhook-bad-action",
-     "webhooks[0].actions[1]: must be enter, leave, update, present, online or offline (line 7)"},
+     "webhooks[0].actions[1]: must be enter, leave, update, present, online, offline, occupied "
+     "or vacated (line 7)"},
     // `sync` is sent by sync_every and POST /-/sync, never selected as an action.
     {"webhook-sync-action",
-     "webhooks[0].actions[1]: must be enter, leave, update, present, online or offline (line 5)"},
+     "webhooks[0].actions[1]: must be enter, leave, update, present, online, offline, occupied "
+     "or vacated (line 5)"},
     {"webhook-sync-every-too-short",
      "webhooks[0].sync_every: must be 0s (never) or at least 1s (line 5)"},
     {"webhook-empty-actions", "webhooks[0].actions: must not be empty (line 5)"},
@@ -81,6 +83,13 @@ const InvalidCase kInvalidCases[] = {
     {"bad-initial-snapshot", "presence.initial_snapshot: must be baseline or present (line 3)"},
     {"bad-presence-mode", "presence.mode: must be snapshot or history (line 3)"},
     {"reconcile-every-zero", "presence.reconcile_every: must be between 1 and 1000000 (line 3)"},
+    {"history-lag-zero", "presence.history_lag: must be greater than 0 (line 3)"},
+    // A read sent up to a cycle late must still start inside Ably's retention.
+    {"history-interval-past-retention",
+     "poll.interval: with presence.mode history, must be at most 57500ms "
+     "((presence.history_retention "
+     "2m − presence.history_lag 5s) / 2) so that every history read starts inside Ably's retention "
+     "(line 3)"},
     {"bad-log-level", "log.level: must be trace, debug, info, warn or error (line 3)"},
     {"bad-log-format", "log.format: must be text or json (line 3)"},
     {"no-channels", "channels: at least one channel or one discovery prefix is required (line 1)"},
@@ -112,6 +121,33 @@ const InvalidCase kInvalidCases[] = {
      "shard.index: \"auto\" needs $HOSTNAME to end in a number (like presenced-2), got \"\" "
      "(line 4)"},
     {"shard-count-zero", "shard.count: must be between 1 and 1000 (line 3)"},
+    {"kafka-duplicate-name", "kafka[0].name: duplicate of webhooks[0].name (line 6)"},
+    {"kafka-missing-topic", "kafka[0].topic: is required (line 3)"},
+    {"kafka-bad-topic",
+     "kafka[0].topic: must be 1 to 249 of a-z, A-Z, 0-9, '.', '_' and '-' (line 5)"},
+    {"kafka-bad-brokers",
+     "kafka[0].brokers: must be host:port[,host:port…] without spaces (line 4)"},
+    {"kafka-bad-key", "kafka[0].key: must be channel or member (line 6)"},
+    {"kafka-unknown-property",
+     "kafka[0].properties.lingr.ms: librdkafka refuses it: No such configuration property: "
+     "\"lingr.ms\" (line 8)"},
+    // The value is cut out of librdkafka's message: any property may hold a credential.
+    {"kafka-property-value",
+     "kafka[0].properties.security.protocol: librdkafka refuses it: Invalid value \"…\" for "
+     "configuration property \"security.protocol\" (line 7)"},
+    {"kafka-reserved-property",
+     "kafka[0].properties.acks: is set by presenced (brokers; idempotent producer, acks=all) and "
+     "cannot be overridden (line 7)"},
+    {"kafka-property-shape",
+     "kafka[0].properties.sasl.password: must be a string, {env: NAME} or {file: PATH} (line 7)"},
+    {"kafka-property-env-missing",
+     "kafka[0].properties.sasl.password: environment variable KAFKA_PASSWORD is not set or empty "
+     "(line 8)"},
+    {"kafka-sync-action",
+     "kafka[0].actions[1]: must be enter, leave, update, present, online, offline, occupied or "
+     "vacated (line 6)"},
+    {"kafka-unknown-key", "kafka[0].batch: unknown key (line 6)"},
+    {"kafka-give-up-zero", "kafka[0].retry.give_up_after: must be greater than 0 (line 6)"},
     {"discovery-duplicate-prefix",
      "discovery.prefixes[2]: duplicate of discovery.prefixes[0] (line 2)"},
 };

@@ -54,6 +54,7 @@ TEST(ParseConfigTest, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(config.http.host, "0.0.0.0");
   EXPECT_EQ(config.http.port, 9847);
   EXPECT_FALSE(config.http.lifecycle);
+  EXPECT_FALSE(config.http.status_members);
   EXPECT_TRUE(config.metrics.per_channel);
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_EQ(config.log.level, "info");
@@ -107,6 +108,7 @@ state:
 http:
   listen: "[::1]:0"
   lifecycle: true
+  status_members: true
 metrics:
   per_channel: false
 webhooks:
@@ -127,6 +129,27 @@ log:
   level: debug
   format: json
 )";
+
+TEST(ParseConfigTest, HistoryLagAndRetentionDefaultAndBoundThePollInterval) {
+  Config config = MustParse("channels: [a]\n");
+  EXPECT_EQ(config.presence.history_lag, Duration(5'000));
+  EXPECT_EQ(config.presence.history_retention, Duration(120'000));
+  // Persisted presence history keeps 24 h: a minute between polls is then fine.
+  config = MustParse(
+      "channels: [a]\npoll: {interval: 60s}\npresence:\n  mode: history\n  history_lag: 3s\n"
+      "  history_retention: 24h\n");
+  EXPECT_EQ(config.presence.history_lag, Duration(3'000));
+  EXPECT_EQ(config.presence.history_retention, Duration(24 * 3'600'000));
+  // (2m − 5s) / 2 = 57.5s is the longest interval that keeps every read inside 2 minutes.
+  EXPECT_TRUE(ParseConfig("channels: [a]\npoll: {interval: 57500ms}\npresence: {mode: history}\n",
+                          "p.yaml", KeyEnv())
+                  .ok());
+  EXPECT_FALSE(ParseConfig("channels: [a]\npoll: {interval: 57501ms}\npresence: {mode: history}\n",
+                           "p.yaml", KeyEnv())
+                   .ok());
+  // Snapshot mode reads no history: any interval.
+  EXPECT_TRUE(ParseConfig("channels: [a]\npoll: {interval: 5m}\n", "p.yaml", KeyEnv()).ok());
+}
 
 TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   Config config =
@@ -161,6 +184,7 @@ TEST(ParseConfigTest, FullConfigSetsEveryKey) {
   EXPECT_EQ(config.http.host, "::1");
   EXPECT_EQ(config.http.port, 0);
   EXPECT_TRUE(config.http.lifecycle);
+  EXPECT_TRUE(config.http.status_members);
   EXPECT_FALSE(config.metrics.per_channel);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.format, "json");
@@ -315,9 +339,12 @@ TEST(LoadConfigFileTest, ExampleFileIsValidAndDocumentsTheDefaults) {
   EXPECT_EQ(example.presence.mode, expected.presence.mode);
   EXPECT_EQ(example.presence.reconcile_every, expected.presence.reconcile_every);
   EXPECT_EQ(example.presence.client_events, expected.presence.client_events);
+  EXPECT_EQ(example.presence.history_lag, expected.presence.history_lag);
+  EXPECT_EQ(example.presence.history_retention, expected.presence.history_retention);
   EXPECT_EQ(example.state.dir, expected.state.dir);
   EXPECT_EQ(example.http.listen, expected.http.listen);
   EXPECT_EQ(example.http.lifecycle, expected.http.lifecycle);
+  EXPECT_EQ(example.http.status_members, expected.http.status_members);
   EXPECT_EQ(example.metrics.per_channel, expected.metrics.per_channel);
   ASSERT_EQ(example.webhooks.size(), 1u);
   EXPECT_EQ(example.webhooks[0].actions, expected.webhooks[0].actions);

@@ -78,6 +78,43 @@ TEST(PayloadTest, AblyBodyCutsAChannelIntoItemsWhereTheKindOfEventChanges) {
           R"({"clientId":"bob","connectionId":"c1","timestamp":2000,"action":1,"data":{"a":1},"encoding":"json","memberId":"c1:0:0"}]}}]})");
 }
 
+TEST(PayloadTest, OccupiedAndVacatedAreChannelLifecycleItemsOfTheirOwn) {
+  Event enter = MakeEvent("room:1", Action::kEnter, "bob", "", "");
+  enter.id = "e1";
+  const Event occupied = ChannelEvent(enter, Action::kOccupied);
+  Event enter2 = MakeEvent("room:1", Action::kEnter, "cat", "", "");
+  enter2.id = "e2";
+  const Event vacated = ChannelEvent(enter2, Action::kVacated);
+  EXPECT_EQ(
+      AblyBody("main", "msg_abc", 1700000000123, {enter, occupied, enter2, vacated}),
+      R"({"items":[)"
+      R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:0","timestamp":1700000000123,)"
+      R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+      R"({"id":"e1","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":2,"memberId":"conn1:2:0"}]}},)"
+      R"({"webhookId":"main","source":"channel.lifecycle","serial":"msg_abc:1","timestamp":1700000000123,)"
+      R"("name":"channel.occupied","data":{"channelId":"room:1","name":"room:1","site":"presenced","id":")" +
+          occupied.id +
+          R"(","timestamp":1633985256512,"status":{"isActive":true}}},)"
+          R"({"webhookId":"main","source":"channel.presence","serial":"msg_abc:2","timestamp":1700000000123,)"
+          R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+          R"({"id":"e2","clientId":"cat","connectionId":"conn1","timestamp":1633985256512,"action":2,"memberId":"conn1:2:0"}]}},)"
+          R"({"webhookId":"main","source":"channel.lifecycle","serial":"msg_abc:3","timestamp":1700000000123,)"
+          R"("name":"channel.vacated","data":{"channelId":"room:1","name":"room:1","site":"presenced","id":")" +
+          vacated.id + R"(","timestamp":1633985256512,"status":{"isActive":false}}}]})");
+}
+
+TEST(PayloadTest, AblyItemIsOneEventsItemWithItsIdAsSerial) {
+  Event enter = MakeEvent("room:1", Action::kEnter, "bob", R"("hi")", "");
+  EXPECT_EQ(
+      AblyItem("stream", enter),
+      R"({"webhookId":"stream","source":"channel.presence","serial":")" + enter.id +
+          R"(","timestamp":1633985260000,)"
+          R"("name":"presence.message","data":{"channelId":"room:1","site":"presenced","presence":[)"
+          R"({"id":")" +
+          enter.id +
+          R"(","clientId":"bob","connectionId":"conn1","timestamp":1633985256512,"action":2,"data":"hi","memberId":"conn1:2:0"}]}})");
+}
+
 TEST(PayloadTest, EventsBodyCarriesSyncMembers) {
   const Event sync = TwoMemberSync("lobby");
   EXPECT_EQ(

@@ -71,5 +71,32 @@ TEST(RouteTest, NoWebhooksOrNoEventsRouteNothing) {
   EXPECT_TRUE(Route({Hook("w", {"*"}, {Action::kEnter})}, {}).empty());
 }
 
+TEST(RouteTest, KafkaSinksAreRoutedLikeWebhooksAfterThem) {
+  Config config;
+  config.webhooks = {Hook("hook", {"*"}, {Action::kEnter})};
+  KafkaConfig stream;
+  stream.name = "stream";
+  stream.channels = {"room:*"};
+  stream.actions = {Action::kEnter, Action::kOccupied};
+  stream.sync_every = Duration(60'000);
+  config.kafka = {stream};
+  const std::vector<SinkRoute> routes = SinkRoutes(config);
+  ASSERT_EQ(routes.size(), 2u);
+  EXPECT_EQ(routes[0].name, "hook");
+  EXPECT_EQ(routes[1].name, "stream");
+  EXPECT_EQ(routes[1].sync_every, Duration(60'000));
+  Event occupied = MakeEvent("room:1", Action::kOccupied, "");
+  const std::vector<Event> events = {MakeEvent("room:1", Action::kEnter, "a"), occupied,
+                                     MakeEvent("lobby", Action::kEnter, "b")};
+  std::vector<std::string> got;
+  for (const auto& entry : RouteToSinks(routes, events)) {
+    got.push_back(entry.webhook + "/" + std::string(ActionName(entry.event.action)));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{"hook/enter", "stream/enter", "stream/occupied",
+                                           "hook/enter"}));
+  EXPECT_EQ(SyncTargets(routes, {"stream"}, "room:9"), std::vector<std::string>{"stream"});
+  EXPECT_TRUE(SyncTargets(routes, {"stream"}, "lobby").empty());
+}
+
 }  // namespace
 }  // namespace presenced

@@ -24,9 +24,10 @@ struct OutcomeCase {
   std::optional<milliseconds> retry_after;
 };
 
-HttpResult Answer(int status, std::string retry_after = "") {
+HttpResult Answer(int status, std::string retry_after = "", bool truncated = false) {
   HttpResponse r;
   r.status = status;
+  r.truncated = truncated;
   if (!retry_after.empty()) r.headers.emplace_back("Retry-After", retry_after);
   return r;
 }
@@ -57,6 +58,19 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         OutcomeCase{"ok", [] { return Answer(200); }, kAck, "200", "", {}},
         OutcomeCase{"no_content", [] { return Answer(204); }, kAck, "204", "", {}},
+        // A 2xx acknowledges whatever its body: one over the cap was cut short, not refused.
+        OutcomeCase{"ok_with_a_body_over_the_cap",
+                    [] { return Answer(200, "", true); },
+                    kAck,
+                    "200",
+                    "",
+                    {}},
+        OutcomeCase{"unavailable_with_a_body_over_the_cap",
+                    [] { return Answer(503, "", true); },
+                    kRetry,
+                    "503",
+                    "HTTP 503",
+                    {}},
         OutcomeCase{"unavailable", [] { return Answer(503); }, kRetry, "503", "HTTP 503", {}},
         OutcomeCase{"too_many", [] { return Answer(429, "7"); }, kRetry, "429", "HTTP 429",
                     milliseconds(7'000)},
@@ -90,6 +104,7 @@ TEST(WebhookSenderTest, BuildsTheSignedRequestOfOneAttempt) {
   EXPECT_EQ(r.request_timeout, milliseconds(2'000));
   EXPECT_EQ(r.connect_timeout, milliseconds(2'000));
   EXPECT_EQ(r.max_response_bytes, 1u << 20);
+  EXPECT_TRUE(r.accept_truncated) << "a 2xx status line is enough, however big the body";
   const HttpResponse headers{0, r.headers, ""};
   EXPECT_EQ(headers.Header("webhook-id"), "msg_1");
   EXPECT_EQ(headers.Header("webhook-timestamp"), "1700000000");

@@ -28,6 +28,11 @@ CONTRACT_METRICS = {
     "presenced_api_rate_limit_requests_per_second", "presenced_ably_token_renewals_total",
     "presenced_reconcile_corrections_total", "presenced_state_bytes_written_total",
     "presenced_state_commit_failures_total", "presenced_shard_info",
+    "presenced_channels_occupied", "presenced_kafka_messages_total", "presenced_kafka_pending_events",
+    "presenced_kafka_oldest_pending_age_seconds", "presenced_kafka_dead_letter_events",
+    "presenced_ably_clock_offset_seconds",
+    # Not in CONTRACT §7 (yet): the cause of each failed Kafka delivery attempt (issue 20).
+    "presenced_kafka_errors_total",
 }
 HISTOGRAMS = {"presenced_poll_cycle_duration_seconds", "presenced_api_request_duration_seconds",
               "presenced_webhook_delivery_duration_seconds"}
@@ -35,7 +40,9 @@ HISTOGRAMS = {"presenced_poll_cycle_duration_seconds", "presenced_api_request_du
 MUST_CHART = {"presenced_clients_distinct", "presenced_api_rate_limit_requests_per_second",
               "presenced_ably_token_renewals_total", "presenced_reconcile_corrections_total",
               "presenced_state_bytes_written_total", "presenced_state_commit_failures_total",
-              "presenced_shard_info"}
+              "presenced_shard_info", "presenced_channels_occupied", "presenced_kafka_messages_total",
+              "presenced_kafka_pending_events", "presenced_kafka_oldest_pending_age_seconds",
+              "presenced_kafka_dead_letter_events", "presenced_kafka_errors_total"}
 KNOWN = CONTRACT_METRICS | {h + s for h in HISTOGRAMS for s in ("_bucket", "_sum", "_count")}
 
 errors = []

@@ -21,7 +21,7 @@ namespace presenced::testing {
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(int64_t start_ms = 1'700'000'000'000) : now_ms_(start_ms) {}
-  int64_t NowMs() const override { return now_ms_.load(); }
+  int64_t NowMs() const override { return now_ms_.load() + wall_step_ms_.load(); }
   std::chrono::steady_clock::time_point SteadyNow() const override {
     return std::chrono::steady_clock::time_point(std::chrono::milliseconds(now_ms_.load()));
   }
@@ -44,6 +44,9 @@ class FakeClock final : public Clock {
   }
   // Moves both clocks forward.
   void Advance(std::chrono::milliseconds by) { now_ms_ += by.count(); }
+  // Steps the wall clock only (NowMs), as an NTP correction or an operator does; the steady clock
+  // goes on as before.
+  void StepWall(std::chrono::milliseconds by) { wall_step_ms_ += by.count(); }
   // Returns how long from now the earliest waiting thread waits (nullopt: nobody waits; a
   // wait without deadline counts as time_point::max()).
   std::optional<std::chrono::milliseconds> EarliestWait() const {
@@ -68,6 +71,7 @@ class FakeClock final : public Clock {
   }
 
   std::atomic<int64_t> now_ms_;
+  std::atomic<int64_t> wall_step_ms_{0};
   mutable std::mutex mu_;  // guards waiters_
   mutable Waiters waiters_;
 };

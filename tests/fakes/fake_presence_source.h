@@ -2,12 +2,14 @@
 
 // FakeSource: a scripted PresenceSource for service tests. Snapshots answer each channel's
 // current `members`; history answers the scripted `history` messages inside the requested
-// window; channels in `failing` fail both, those in `failing_history` only history reads.
+// window; channels in `failing` fail both, those in `failing_history` only history reads. With
+// `server_now` set, a read whose window would leave after the retention is not sent.
 
 #include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +41,12 @@ class FakeSource final : public PresenceSource {
     for (size_t i = 0; i < requests.size(); ++i) {
       ChannelHistory result;
       result.channel = requests[i].channel;
+      if (requests[i].retention_ms > 0 && server_now &&
+          server_now() + send_delay_ms - requests[i].start_ms > requests[i].retention_ms) {
+        result.out_of_retention = true;  // not sent: its window left the retention
+        consume(i, result);
+        continue;
+      }
       if (failing.count(requests[i].channel) || failing_history.count(requests[i].channel)) {
         result.error = {50003, 503, "timeout"};
       } else {
@@ -57,6 +65,10 @@ class FakeSource final : public PresenceSource {
   Result<std::vector<std::string>> ListChannels(const std::string&,
                                                 const std::atomic<bool>&) override {
     return std::vector<std::string>{};
+  }
+  std::optional<int64_t> ServerNowMs() const override {
+    if (server_now) return server_now();
+    return std::nullopt;
   }
 
   // Called at the start of every StreamPresence (a test may block the poll loop in it).
@@ -92,6 +104,10 @@ class FakeSource final : public PresenceSource {
     history[channel].push_back({action, m});
   }
 
+  // Ably's clock; unset: the source has none (the poller uses its own clock).
+  std::function<int64_t()> server_now;
+  // History reads leave this long after the cycle started (a slow cycle), as server_now sees it.
+  int64_t send_delay_ms = 0;
   std::map<std::string, std::vector<Member>> members;
   std::map<std::string, std::vector<PresenceMessage>> history;
   std::set<std::string> failing;          // snapshots and history fail

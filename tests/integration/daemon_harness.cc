@@ -29,6 +29,7 @@ DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
 void DaemonHarness::RewriteConfig(const std::string& config_body) {
   config_body_ = config_body;
   const std::string http = std::string("http:\n") + (lifecycle_ ? "  lifecycle: true\n" : "") +
+                           (status_members_ ? "  status_members: true\n" : "") +
                            "  listen: 127.0.0.1:0\n" + http_lines_;
   config_path_ = dir_.WriteFile("presenced.yaml",
                                 "state:\n  dir: " + dir_.path() + "/state\n" + http + config_body);
@@ -41,6 +42,11 @@ void DaemonHarness::AddHttpLines(const std::string& lines) {
 
 void DaemonHarness::EnableLifecycle() {
   lifecycle_ = true;
+  RewriteConfig(config_body_);
+}
+
+void DaemonHarness::EnableStatusMembers() {
+  status_members_ = true;
   RewriteConfig(config_body_);
 }
 

@@ -17,11 +17,16 @@
 namespace presenced::testing {
 
 inline constexpr const char* kFakeKey = "fakeapp.fakekey:fakesecret";
+// The capability the README advises for kFakeKey (CONTRACT §1 "Capabilities"): presence sets
+// (`subscribe`), presence history (`history`) and enumeration (`channel-metadata` on `*`).
+inline constexpr const char* kAdvisedCapability =
+    R"({"*":["subscribe","history","channel-metadata"]})";
 
-// Options for a FakeAblyServer that expects kFakeKey.
-inline FakeAblyServer::Options FakeOptions() {
+// Options for a FakeAblyServer that expects kFakeKey with `capability`.
+inline FakeAblyServer::Options FakeOptions(const std::string& capability = kAdvisedCapability) {
   FakeAblyServer::Options options;
   options.key = kFakeKey;
+  options.capability = capability;
   return options;
 }
 
@@ -46,6 +51,8 @@ class DaemonHarness {
   // Adds `http.lifecycle: true` to the harness lines (POST /-/reload allowed) and rewrites the
   // config with it.
   void EnableLifecycle();
+  // Adds `http.status_members: true` (clientIds and data on the status page) likewise.
+  void EnableStatusMembers();
   // Adds `lines` (indented keys such as "  basic_auth_users: {...}\n") to the harness's `http:`
   // section and rewrites the config with them.
   void AddHttpLines(const std::string& lines);
@@ -63,6 +70,7 @@ class DaemonHarness {
   std::string config_body_;
   bool lifecycle_ = false;
   std::string http_lines_;
+  bool status_members_ = false;
   uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;
 };

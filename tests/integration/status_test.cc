@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "daemon_harness.h"
@@ -39,6 +40,7 @@ TEST(StatusTest, JsonAndHtmlShowChannelsWebhooksEventsAndNoSecrets) {
                            "?token=querysecret\n    secret_env: HOOK_SECRET\n"
                            "    retry: {initial_backoff: 100ms, max_backoff: 200ms}\n",
                        {{"ABLY_API_KEY", kFakeKey}, {"HOOK_SECRET", "whsec_aG9va3NlY3JldA=="}});
+  daemon.EnableStatusMembers();
   ASSERT_TRUE(daemon.Start());
   ASSERT_TRUE(daemon.WaitReady());
   fake.Enter("chat:lobby", "dave", "kd", R"("z")");
@@ -51,8 +53,9 @@ TEST(StatusTest, JsonAndHtmlShowChannelsWebhooksEventsAndNoSecrets) {
   EXPECT_TRUE(
       Has(json, R"({"name":"chat:lobby","members":3,"clients":3,"stale":false,"lastSuccess":)"))
       << json;
-  EXPECT_TRUE(
-      Has(json, R"({"name":"chat:broken","members":0,"clients":0,"stale":true,"lastSuccess":0})"))
+  EXPECT_TRUE(Has(
+      json,
+      R"({"name":"chat:broken","members":0,"clients":0,"stale":true,"lastSuccess":0,"lastError":"boom","lastErrorCode":50000,"lastErrorAt":)"))
       << json;
   EXPECT_TRUE(Has(json, R"({"name":"main","pending":1,)")) << json;
   EXPECT_TRUE(Has(json, R"("action":"enter")")) << json;
@@ -182,6 +185,89 @@ TEST(StatusTest, TenThousandChannelsArePagedBoundedAndAllInTheJson) {
   EXPECT_TRUE(Has(Request(daemon.port(), "GET", "/?sort=x&page=3").body, "(page 3 of 100)"));
   EXPECT_TRUE(
       Has(Request(daemon.port(), "GET", "/?page=99999999999999999999").body, "(page 100 of 100)"));
+}
+
+// By default (no http.status_members) the status page and JSON show counts, channels and event
+// actions only: no clientId, connectionId or data of an end user (issue 18).
+TEST(StatusTest, MemberIdentitiesAreHiddenByDefault) {
+  FakeAblyServer fake(FakeOptions());
+  fake.Start();
+  fake.Enter("chat:lobby", "bob-the-user", "conn-of-bob", R"({"email":"bob@example.com"})");
+  TempDir dir;
+  DaemonHarness daemon(dir, "ably:\n  endpoint: " + fake.BaseUrl() +
+                                "\npoll:\n  interval: 200ms\nchannels: [chat:lobby]\n");
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  fake.Enter("chat:lobby", "carol-the-user", "conn-of-carol", R"({"email":"carol@example.com"})");
+  std::string json;
+  ASSERT_TRUE(WaitFor([&] {
+    json = Request(daemon.port(), "GET", "/api/v1/status").body;
+    return Has(json, R"("action":"enter")");
+  })) << json;
+  const std::string html = Request(daemon.port(), "GET", "/").body;
+  for (const std::string& text : {json, html}) {
+    for (const char* hidden : {"-the-user", "conn-of-", "example.com"}) {
+      EXPECT_FALSE(Has(text, hidden)) << hidden << " in " << text;
+    }
+  }
+  EXPECT_TRUE(Has(json, R"("channel":"chat:lobby","action":"enter")")) << json;
+  EXPECT_TRUE(Has(json, R"("statusMembers":false)")) << json;
+  EXPECT_TRUE(Has(html, "<td>chat:lobby</td><td class=\"k\">enter</td>")) << html;
+}
+
+// Resident memory of a process (VmHWM: its peak), in KiB.
+long PeakRssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+// 100 recent events with 60 KB clientIds (issue 23): every long field is cut with a marker, the
+// page stays under 256 KiB (README), the JSON small, and memory does not follow the fields' size
+// (uncut, they made the page 6 MB, the JSON 6–12 MB and the peak RSS 98–160 MB).
+TEST(StatusTest, HugeClientIdsAreCutSoPageJsonAndMemoryStayBounded) {
+  FakeAblyServer fake(FakeOptions());
+  fake.Start();
+  TempDir dir;
+  DaemonHarness daemon(dir, "ably:\n  endpoint: " + fake.BaseUrl() +
+                                "\npoll:\n  interval: 300ms\nmetrics:\n  per_channel: false\n"
+                                "channels: [big:0, big:1, big:2, big:3, big:4]\n");
+  daemon.EnableStatusMembers();
+  ASSERT_TRUE(daemon.Start());
+  ASSERT_TRUE(daemon.WaitReady());
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = std::to_string(i) + std::string(60'000, 'x');
+    fake.Enter("big:" + std::to_string(i % 5), id, "c" + std::to_string(i), R"("d")");
+  }
+  std::string json;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        json = Request(daemon.port(), "GET", "/api/v1/status").body;
+        const Poco::JSON::Object::Ptr status = ParseObject(json);
+        return status->getArray("events")->size() == 100;
+      },
+      std::chrono::seconds(60)))
+      << json.substr(0, 2000);
+  std::string html;
+  for (int i = 0; i < 5; ++i) {  // renders repeated, as a dashboard would
+    html = Request(daemon.port(), "GET", "/").body;
+    json = Request(daemon.port(), "GET", "/api/v1/status").body;
+  }
+  EXPECT_LT(html.size(), 256u * 1024u);
+  EXPECT_LT(json.size(), 100u * 1024u);
+  EXPECT_TRUE(Has(html, "more bytes]")) << html.substr(0, 3000);
+  const Poco::JSON::Object::Ptr status = ParseObject(json);
+  const std::string client =
+      status->getArray("events")->getObject(0)->getValue<std::string>("clientId");
+  EXPECT_TRUE(Has(client, "more bytes]")) << client;
+  EXPECT_LT(client.size(), 300u);
+  const long peak = PeakRssKib(daemon.process().pid());
+  EXPECT_GT(peak, 0);
+  // About 57 MiB here (the 6 MB of clientIds are held by the state, a batch answer and a cycle's
+  // events); 98 MiB when the status model kept and rendered every field whole.
+  EXPECT_LT(peak, 80 * 1024) << "peak RSS " << peak << " KiB";
 }
 
 }  // namespace

@@ -50,7 +50,7 @@ class WebhookTest : public ::testing::Test {
     receiver_.Start();
   }
 
-  // `mode` is presence.mode (history mode reconciles every 5 cycles).
+  // `mode` is presence.mode (history mode reconciles every 5 cycles and reads up to 2 s ago).
   std::string Config(const std::string& give_up_after = "1h", int max_events = 4,
                      const std::string& mode = "snapshot") {
     return "ably:\n  endpoint: " + fake_.BaseUrl() +
@@ -58,7 +58,7 @@ class WebhookTest : public ::testing::Test {
            "channels: [c0, c1, c2]\n"
            "presence:\n  mode: " +
            mode +
-           "\n  reconcile_every: 5\n"
+           "\n  reconcile_every: 5\n  history_lag: 2s\n"
            "webhooks:\n"
            "  - name: main\n    url: " +
            receiver_.Url() +

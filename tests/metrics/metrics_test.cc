@@ -133,6 +133,46 @@ TEST(MetricsTest, WebhookSeriesComeAndGoWithTheWebhook) {
   EXPECT_EQ(metrics.Serialize().find("webhook=\"main\""), std::string::npos);
 }
 
+TEST(MetricsTest, KafkaSeriesComeAndGoWithTheSink) {
+  Metrics metrics(true);
+  metrics.AddKafkaSink("stream");
+  std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_messages_total{result="ok",sink="stream"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_messages_total{result="error",sink="stream"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_pending_events{sink="stream"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_oldest_pending_age_seconds{sink="stream"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_dead_letter_events{sink="stream"})"), 0);
+  metrics.KafkaAttempt("stream", true, 100, "");
+  metrics.KafkaAttempt("stream", false, 40, "broker_down");
+  metrics.KafkaAttempt("stream", false, 40, "broker_down");
+  metrics.KafkaAttempt("stream", false, 1, "authentication");
+  metrics.SetKafkaBacklog("stream", 40, 3.5, 7);
+  text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_messages_total{result="ok",sink="stream"})"), 100);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_messages_total{result="error",sink="stream"})"), 81);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_errors_total{error="broker_down",sink="stream"})"), 2);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_errors_total{error="authentication",sink="stream"})"),
+            1);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_pending_events{sink="stream"})"), 40);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_oldest_pending_age_seconds{sink="stream"})"), 3.5);
+  EXPECT_EQ(Sample(text, R"(presenced_kafka_dead_letter_events{sink="stream"})"), 7);
+  metrics.RemoveKafkaSink("stream");
+  EXPECT_EQ(metrics.Serialize().find("sink=\"stream\""), std::string::npos);
+}
+
+TEST(MetricsTest, ChannelsOccupiedAndChannelEventCounters) {
+  Metrics metrics(true);
+  std::string text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, "presenced_channels_occupied"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_events_total{action="occupied"})"), 0);
+  EXPECT_EQ(Sample(text, R"(presenced_events_total{action="vacated"})"), 0);
+  metrics.SetChannelsOccupied(3);
+  metrics.AddEvents(Action::kVacated, 2);
+  text = metrics.Serialize();
+  EXPECT_EQ(Sample(text, "presenced_channels_occupied"), 3);
+  EXPECT_EQ(Sample(text, R"(presenced_events_total{action="vacated"})"), 2);
+}
+
 TEST(MetricsTest, ReloadOutcome) {
   Metrics metrics(true);
   metrics.ConfigReloaded(true, 1700000000);

@@ -1,21 +1,30 @@
 // The proxy (net/proxy.h): which requests go through it, as curl decides, and requests really
 // sent through a real proxy (tinyproxy): http:// with the absolute URL, https:// in a CONNECT
-// tunnel with TLS verified end to end, credentials from the proxy URL, and NO_PROXY going direct.
+// tunnel with TLS verified end to end, credentials from the proxy URL, and NO_PROXY going direct;
+// Abort() ends a tunnelled request too, and a failure to reach the proxy names the proxy.
 
 #include "net/proxy.h"
 
 #include <Poco/Net/Context.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <future>
+
 #include "local_server.h"
 #include "net/http_client.h"
+#include "test_support.h"
 #include "tinyproxy.h"
 
 namespace presenced {
 namespace {
 
+using testing::BoundPort;
 using testing::LocalServer;
 using testing::TinyProxy;
+using testing::WaitFor;
+using namespace std::chrono_literals;
 
 TEST(NoProxyTest, MatchesAsCurl) {
   struct Case {
@@ -176,6 +185,60 @@ TEST_F(TinyProxyTest, CredentialsFromTheProxyUrlAndNoProxyGoesDirect) {
   ASSERT_TRUE(direct.ok()) << direct.error().message;
   EXPECT_EQ(proxy.Log().find("/direct", logged), std::string::npos);
   EXPECT_EQ(proxy.Log().size(), logged) << proxy.Log();
+}
+
+// The tunnel's socket is the one HttpClient::Abort() knows (net/poco_session.h): a stop ends an
+// https request through the proxy at once, as it ends a direct one.
+TEST_F(TinyProxyTest, AbortEndsARequestInTheTunnel) {
+  TinyProxy proxy;
+  ASSERT_TRUE(proxy.Start()) << proxy.error();
+  std::atomic<int> arrived{0};
+  LocalServer silent(
+      [&](Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&) {
+        ++arrived;
+        silent.gate().Wait();
+      },
+      ServerContext());
+  auto client = MakePocoHttpClient({.ca_file = Cert(), .proxy = {proxy.Url(), "", ""}});
+  HttpRequest request = Get(silent.Url("/slow", "localhost"));
+  request.request_timeout = 30s;
+  auto sent = std::async(std::launch::async, [&] { return client->Send(request); });
+  ASSERT_TRUE(WaitFor([&] { return arrived > 0; }, 10s)) << "the request never reached the origin";
+  const auto aborted_at = std::chrono::steady_clock::now();
+  client->Abort();
+  ASSERT_EQ(sent.wait_for(2s), std::future_status::ready) << "Abort did not end the request";
+  EXPECT_LT(std::chrono::steady_clock::now() - aborted_at, 1s);
+  HttpResult result = sent.get();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().failure, TransportFailure::kAborted) << result.error().message;
+}
+
+// A failure on the way to the origin says whether the proxy failed: unreachable, or refusing the
+// tunnel (its status, never the proxy's password).
+TEST_F(TinyProxyTest, FailuresNameTheProxy) {
+  BoundPort closed;  // bound, not listening: connections are refused
+  const std::string where = "127.0.0.1:" + std::to_string(closed.port());
+  auto unreachable =
+      MakePocoHttpClient({.ca_file = "", .proxy = {"http://" + where, "http://" + where, ""}});
+  HttpResult refused = unreachable->Send(Get("https://localhost:1/"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().failure, TransportFailure::kConnect);
+  EXPECT_EQ(refused.error().message, "localhost:1: proxy " + where + ": connection refused");
+
+  TinyProxy proxy("presenced", "s3cret");
+  ASSERT_TRUE(proxy.Start()) << proxy.error();
+  LocalServer server(ShowVia, ServerContext());
+  const std::string wrong = "http://presenced:wr0ng@127.0.0.1:" + std::to_string(proxy.port());
+  auto denied = MakePocoHttpClient({.ca_file = Cert(), .proxy = {wrong, wrong, ""}});
+  HttpResult tunnel = denied->Send(Get(server.Url("/auth", "localhost")));
+  ASSERT_FALSE(tunnel.ok());
+  EXPECT_EQ(tunnel.error().failure, TransportFailure::kConnect);
+  const std::string target = "localhost:" + std::to_string(server.port());
+  // tinyproxy answers a wrong password with 401 (a missing one with 407): any 4xx is the proxy's.
+  const std::string refusal = target + ": proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+                              ": refused the tunnel to " + target + ": HTTP 4";
+  EXPECT_EQ(tunnel.error().message.rfind(refusal, 0), 0u) << tunnel.error().message;
+  EXPECT_EQ(tunnel.error().message.find("wr0ng"), std::string::npos);
 }
 
 }  // namespace

@@ -27,6 +27,7 @@ class HistoryCycleTest : public ::testing::Test {
     config_.channels = {"a"};
     config_.presence.mode = PresenceConfig::Mode::kHistory;
     config_.presence.reconcile_every = 4;
+    config_.presence.history_lag = Duration(2'000);
     poller_ = MakePoller();
   }
 
@@ -117,7 +118,10 @@ TEST_F(HistoryCycleTest, AReconcileCorrectsWhatHistoryMissedAndCountsIt) {
   source_.Enter("a", "dave", R"("d")");
   source_.Leave("a", "bob");
   for (int i = 0; i < 3; ++i) EXPECT_EQ(Cycle(), Events{});
-  const Events reconciled = Cycle();  // the 5th cycle reconciles
+  const size_t snapshots = Snapshots();
+  EXPECT_EQ(Cycle(), Events{});  // the 5th cycle takes the reconcile snapshot...
+  EXPECT_EQ(Snapshots(), snapshots + 1);
+  const Events reconciled = Cycle();  // ...compared once history has been read past it
   ASSERT_EQ(reconciled.size(), 2u);
   EXPECT_TRUE(reconciled[0].starts_with("leave bob")) << reconciled[0];
   EXPECT_TRUE(reconciled[1].starts_with("enter dave")) << reconciled[1];
@@ -143,12 +147,29 @@ TEST_F(HistoryCycleTest, AFailedHistoryReadEmitsNothingAndIsReadAgainWithAReconc
   EXPECT_EQ(poller_->stale_count(), 0u);
 }
 
-// A reconcile sees changes history has not been read up to yet; reading history over them must
-// not bring back a member the reconcile saw leave (seen first by the chaos test).
-TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave) {
+// A reconcile snapshot shows changes history has not been read up to yet: it waits for history,
+// which reports them, and then finds nothing (no "corrections" on a clean run).
+TEST_F(HistoryCycleTest, AReconcileLeavesToHistoryWhatHistoryHasNotReadYet) {
   config_.presence.reconcile_every = 1;
   source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
   EXPECT_EQ(Cycle(), Events{});
+  Change(MessageAction::kUpdate, "bob", 14'000, R"("c")");  // after the next window's end
+  Change(MessageAction::kLeave, "bob", 14'500);
+  Change(MessageAction::kEnter, "carol", 14'600);
+  EXPECT_EQ(Cycle(), Events{});  // the snapshot already shows them: nothing until history does
+  EXPECT_EQ(Cycle(), (Events{"update bob 14000", "leave bob 14500", "enter carol 14600"}));
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Cycle(), Events{});
+  for (const char* action : {"enter", "leave", "update"}) EXPECT_EQ(Corrections(action), 0);
+}
+
+// A snapshot compared at once (after a gap history no longer holds) sees changes history has not
+// been read up to yet; reading history over them must not bring back a member it saw leave (seen
+// first by the chaos test).
+TEST_F(HistoryCycleTest, HistoryReadAfterAReconcileDoesNotBringBackWhoItSawLeave) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.Advance(std::chrono::minutes(3));                  // a gap past the retention
   Change(MessageAction::kUpdate, "bob", 14'000, R"("c")");  // after the next window's end
   Change(MessageAction::kLeave, "bob", 14'500);
   const Events reconciled = Cycle();
@@ -208,6 +229,65 @@ TEST_F(HistoryCycleTest, TheCursorIsStoredAndARestartReadsOnFromItAndReconciles)
   const size_t snapshots = Snapshots();
   EXPECT_EQ(Cycle(), (Events{"enter carol 16000", "leave carol 17000"}));
   EXPECT_EQ(Snapshots(), snapshots + 1);  // a restart reconciles
+}
+
+// A failed history read gives its channel a last error for the status page, as a snapshot does.
+TEST_F(HistoryCycleTest, AFailedHistoryReadIsTheChannelsLastError) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  source_.failing_history.insert("a");
+  Change(MessageAction::kEnter, "carol", 1000);
+  clock_.Advance(std::chrono::seconds(15));
+  const CycleReport report = poller_->RunCycle(config_, cancel_);
+  EXPECT_EQ(report.errors.count(50003), 1u);
+  int code = 0;
+  poller_->ForEachChannel([&](const ChannelReport& c) {
+    if (c.name == "a" && c.stale && c.last_error != nullptr) code = c.last_error->code;
+  });
+  EXPECT_EQ(code, 50003);
+}
+
+// A channel with nothing to read this cycle (the clock its windows are on stepped back) was not
+// fetched: not a failure, no stale channel, nothing emitted.
+TEST_F(HistoryCycleTest, AChannelWithNothingToReadIsNotAFailure) {
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.StepWall(std::chrono::seconds(-60));  // the host's clock jumps back a minute
+  const size_t reads = HistoryReads();
+  for (int i = 0; i < 3; ++i) {
+    emitted_.clear();
+    clock_.Advance(std::chrono::seconds(15));
+    const CycleReport report = poller_->RunCycle(config_, cancel_);
+    EXPECT_TRUE(report.committed);
+    EXPECT_EQ(report.failed, 0u);
+    EXPECT_EQ(poller_->stale_count(), 0u);
+  }
+  EXPECT_EQ(HistoryReads(), reads);           // nothing planned: the window ended before the cursor
+  clock_.StepWall(std::chrono::seconds(60));  // corrected
+  Change(MessageAction::kLeave, "bob", 1000);
+  const Events events = Cycle();  // history goes on from the cursor
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].starts_with("leave bob")) << events[0];
+  EXPECT_EQ(poller_->stale_count(), 0u);
+}
+
+// The plan saw the window inside the retention, but the read would leave after it had gone (a
+// slow cycle): it is not sent, and the channel is compared with a snapshot in the same cycle.
+TEST_F(HistoryCycleTest, AReadThatWouldLeaveAfterTheRetentionBecomesASnapshotAtOnce) {
+  source_.server_now = [this] { return clock_.NowMs(); };
+  source_.Change("a", MessageAction::kEnter, "bob", R"("b")", kNow - 60'000);
+  EXPECT_EQ(Cycle(), Events{});
+  clock_.Advance(std::chrono::seconds(100));  // still inside the 2 minutes at the next start
+  source_.Leave("a", "bob");                  // and history lost it
+  source_.send_delay_ms = 10'000;             // the read would leave 10 s into the cycle
+  const size_t reads = HistoryReads();
+  const Events events = Cycle();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].starts_with("leave bob")) << events[0];
+  EXPECT_EQ(HistoryReads(), reads + 1);  // asked for, not sent
+  EXPECT_EQ(Corrections("leave"), 1);
+  EXPECT_EQ(poller_->stale_count(), 0u);
 }
 
 }  // namespace

@@ -347,5 +347,35 @@ TEST_F(PollerTest, ACycleWhoseCommitFailsIsStillCounted) {
   EXPECT_EQ(MetricValue(metrics_, "presenced_poll_cycle_duration_seconds_count"), 2);
 }
 
+// The status page's "last error" of a channel (CONTRACT §6): the error of its last failed fetch,
+// kept with its time after a later success; each cycle reports its failures by Ably code.
+TEST_F(PollerTest, AFailedChannelKeepsItsLastErrorAndTheCycleCountsItByCode) {
+  auto last_error = [this](const std::string& channel) {
+    std::string seen = "none";
+    poller_->ForEachChannel([&](const ChannelReport& c) {
+      if (c.name != channel) return;
+      seen = (c.stale ? "stale " : "ok ") +
+             (c.last_error ? std::to_string(c.last_error->code) + " " + c.last_error->message +
+                                 " at " + std::to_string(c.last_error_ms)
+                           : std::string("no error"));
+    });
+    return seen;
+  };
+  Cycle();
+  EXPECT_EQ(last_error("a"), "ok no error");
+  source_.failing = {"a"};
+  clock_.Advance(std::chrono::seconds(15));
+  const int64_t failed_at = clock_.NowMs();
+  const CycleReport report = poller_->RunCycle(config_, cancel_);
+  ASSERT_EQ(report.errors.size(), 1u);
+  EXPECT_EQ(report.errors.at(50003).count, 1u);
+  EXPECT_EQ(report.errors.at(50003).message, "timeout");
+  EXPECT_EQ(last_error("a"), "stale 50003 timeout at " + std::to_string(failed_at));
+  EXPECT_EQ(last_error("b"), "ok no error");
+  source_.failing.clear();
+  Cycle();
+  EXPECT_EQ(last_error("a"), "ok 50003 timeout at " + std::to_string(failed_at));
+}
+
 }  // namespace
 }  // namespace presenced

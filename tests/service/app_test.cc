@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -100,6 +101,110 @@ TEST(AppTest, RunsOnTheInjectedPartsAndBuildsANewSourceOnAReload) {
   app.RequestStop();
   run.join();
   EXPECT_EQ(exit_code, 0);
+}
+
+// An HTTP client without network that records Abort() and lets a test wait for it.
+class AbortRecorder final : public HttpClient {
+ public:
+  HttpResult Send(const HttpRequest& request) override { return NoNetwork(request); }
+  void Abort() override {
+    std::lock_guard lock(mu_);
+    aborted_ = true;
+    cv_.notify_all();
+  }
+  // Waits up to `deadline` for Abort(); returns whether it came.
+  bool WaitAborted(std::chrono::milliseconds deadline) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, deadline, [this] { return aborted_; });
+  }
+  bool aborted() {
+    std::lock_guard lock(mu_);
+    return aborted_;
+  }
+
+ private:
+  std::mutex mu_;  // guards aborted_
+  std::condition_variable cv_;
+  bool aborted_ = false;
+};
+
+// An HTTP client App owns that forwards to a recorder the test owns (it outlives the App's).
+class Forwarding final : public HttpClient {
+ public:
+  explicit Forwarding(AbortRecorder& to) : to_(to) {}
+  HttpResult Send(const HttpRequest& request) override { return to_.Send(request); }
+  void Abort() override { to_.Abort(); }
+
+ private:
+  AbortRecorder& to_;
+};
+
+// A source whose every fetch hangs, as a request to an Ably that never answers does, until its
+// HTTP client is aborted (or 20 s pass).
+class HangingSource final : public PresenceSource {
+ public:
+  explicit HangingSource(AbortRecorder& http) : http_(http) {}
+  void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>&,
+                      const ChannelConsumer& consume) override {
+    fetching = true;
+    http_.WaitAborted(20s);
+    for (size_t i = 0; i < channels.size(); ++i) {
+      ChannelPresence failed;
+      failed.channel = channels[i];
+      consume(i, failed);
+    }
+  }
+  void StreamHistory(const std::vector<HistoryRequest>&, const std::atomic<bool>&,
+                     const HistoryConsumer&) override {}
+  Result<std::vector<std::string>> ListChannels(const std::string&,
+                                                const std::atomic<bool>&) override {
+    return std::vector<std::string>{};
+  }
+  std::atomic<bool> fetching{false};
+
+ private:
+  AbortRecorder& http_;
+};
+
+TEST(AppTest, AStopAbortsTheAblyRequestsInFlightAtOnceAndTheWebhooksAfterTheDeadline) {
+  TempDir dir;
+  const SystemClock clock;
+  SeededRandom random(1);
+  AbortRecorder clients[2];  // [0] Ably, [1] webhooks (made in that order)
+  int made = 0;
+  std::atomic<HangingSource*> source{nullptr};
+  AppDeps deps;
+  deps.load_config = [&](const std::string&) -> Result<Config> {
+    return ConfigWith(dir.path(), "[room:a]");
+  };
+  deps.clock = &clock;
+  deps.metrics = std::make_unique<Metrics>(false);
+  deps.notifier = std::make_unique<SystemdNotifier>("");
+  deps.makers = StandardMakers(random);
+  deps.makers.http = [&](const TlsOptions&) {
+    return std::make_unique<Forwarding>(clients[std::min(made++, 1)]);
+  };
+  // The source gets App's ReplaceableHttpClient around clients[0] (the Ably client, made first).
+  deps.makers.source = [&](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
+    auto hanging = std::make_unique<HangingSource>(clients[0]);
+    source = hanging.get();
+    return hanging;
+  };
+  App app(std::make_shared<const Config>(ConfigWith(dir.path(), "[room:a]")), std::move(deps));
+  std::atomic<bool> returned{false};
+  std::thread run([&] {
+    EXPECT_EQ(app.Run(), 0);
+    returned = true;
+  });
+  ASSERT_TRUE(WaitFor([&] { return source != nullptr && source.load()->fetching; }));
+  const auto stop = std::chrono::steady_clock::now();
+  app.RequestStop();
+  EXPECT_TRUE(clients[0].WaitAborted(1s)) << "the Ably client is aborted at once";
+  EXPECT_TRUE(WaitFor([&] { return returned.load(); }, 3s));
+  EXPECT_LT(std::chrono::steady_clock::now() - stop, 2s);
+  EXPECT_TRUE(clients[1].aborted()) << "the webhook client is aborted once delivery stopped";
+  run.join();
+  EXPECT_EQ(made, 2);
 }
 
 // An HTTP server that serves nothing: the test calls the handlers App gave it. It records the TLS

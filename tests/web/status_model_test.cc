@@ -30,25 +30,33 @@ std::vector<ChannelStatus> Channels(int count, int stale_count) {
   for (int i = 0; i < count; ++i) {
     char name[16];
     std::snprintf(name, sizeof name, "ch%04d", i);
-    channels.push_back({name, 1, 1, i < stale_count, i < stale_count ? 0 : kNow});
+    ChannelStatus channel;
+    channel.name = name;
+    channel.members = channel.clients = 1;
+    channel.stale = i < stale_count;
+    channel.last_success_ms = channel.stale ? 0 : kNow;
+    channels.push_back(channel);
   }
   return channels;
 }
 
-StatusModel Model(std::vector<WebhookStatus> webhooks = {}) {
-  return StatusModel([webhooks] { return webhooks; });
+StatusModel Model(std::vector<SinkStatus> sinks = {}) {
+  return StatusModel(StatusInputs{[sinks] { return sinks; }, [] { return std::nullopt; }, kNow});
 }
 
 TEST(StatusModelTest, HostileNamesAreEscapedInHtmlAndValidInJson) {
   const std::string hostile = "<script>alert(\"x\")</script>&\n\x01";
-  StatusModel status = Model({{"main", 1, 2.5, 0, "HTTP 500: <b>" + hostile}});
-  status.PublishChannels({{hostile, 1, 1, false, kNow}});
+  StatusModel status = Model({{"webhook", "main", 1, 2.5, 0, "HTTP 500: <b>" + hostile}});
+  status.SetSummary("presenced", "config", /*show_members=*/true);
+  std::vector<ChannelStatus> channels = Channels(1, 0);
+  channels[0].name = hostile;
+  status.PublishChannels(channels);
   Event event;
   event.channel = hostile;
   event.client_id = hostile;
   event.connection_id = "\"><img src=x onerror=alert(1)>";
   event.observed_at = kNow;
-  status.AddEvents({event});
+  status.AddEvents({event}, kNow);
 
   const std::string html = status.Html(1, kNow);
   EXPECT_FALSE(Has(html, "<script")) << html;

@@ -3,11 +3,14 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <sstream>
+#include <stdexcept>
 
 #include "fake_ably/json_writer.h"
 
@@ -75,17 +78,28 @@ bool WantsV3(const FakeRequest& request) {
   return !version.empty() && std::strtod(version.c_str(), nullptr) >= 3.0;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+constexpr int kCapabilityDenied = 40160;  // the credentials lack the operation (errors.json)
+constexpr char kDeniedMessage[] = "Given credentials do not have the required capability";
+
+Capability ParseKeyCapability(const std::string& json) {
+  std::optional<Capability> parsed = Capability::Parse(json);
+  if (!parsed) throw std::invalid_argument("fake_ably: not a capability: " + json);
+  return *parsed;
+}
+
+// A whole-request 401/40160 naming what was missing, as Ably's messages do.
+FakeResponse Denied(const std::string& what) {
+  return ErrorResponse(kCapabilityDenied, 401, std::string(kDeniedMessage) + " (" + what + ")");
 }
 
 }  // namespace
 
-AblyApi::AblyApi(FakeAblyState& state, FakeServiceRules& rules, const FakeAblyOptions& options)
+AblyApi::AblyApi(FakeAblyState& state, FakeServiceRules& rules, const FakeAblyOptions& options,
+                 const FakeAblyClock& clock)
     : state_(state),
       rules_(rules),
+      clock_(clock),
+      key_capability_(ParseKeyCapability(options.capability)),
       key_name_(options.key.substr(0, options.key.find(':'))),
       expected_basic_(options.key.empty() ? "" : "Basic " + Base64(options.key)),
       expected_bearer_(options.token.empty() ? "" : "Bearer " + Base64(options.token)) {}
@@ -112,7 +126,7 @@ FakeResponse AblyApi::Handle(const FakeRequest& request) {
   const std::string authorization = request.Header("Authorization");
   record.has_authorization = !authorization.empty();
   record.auth_scheme = authorization.substr(0, authorization.find(' '));
-  record.received_at_ms = NowMs();
+  record.received_at_ms = clock_.NowMs();
   record.host = request.Header("Host");
   state_.Record(std::move(record));
 
@@ -120,10 +134,19 @@ FakeResponse AblyApi::Handle(const FakeRequest& request) {
   if (request.path.size() + request.query.size() + 1 > kMaxUriBytes) {
     return ErrorResponse(40000, 414, "URI too long");
   }
+  if (request.method == "GET" && request.path == "/time") {
+    // RSC16: no credentials needed, not billed; Ably's time now.
+    FakeResponse response;
+    response.body = "[" + std::to_string(clock_.NowMs()) + "]";
+    return response;
+  }
   const bool token_request = request.method == "POST" && request.path.starts_with("/keys/") &&
                              request.path.ends_with("/requestToken");
+  Capability capability;
   if (!token_request) {
-    if (auto denied = CheckAuth(request)) return *denied;
+    auto checked = CheckAuth(request);
+    if (auto* refused = std::get_if<FakeResponse>(&checked)) return *refused;
+    capability = std::get<Capability>(std::move(checked));
   }
   if (auto failure = state_.TakeFailure()) {
     FakeResponse response;
@@ -141,7 +164,7 @@ FakeResponse AblyApi::Handle(const FakeRequest& request) {
     return response;
   }
 
-  FakeResponse response = Route(request, params, channels);
+  FakeResponse response = Route(request, params, channels, capability);
   if (state_.TakeGarbage()) {
     response.status = 200;
     response.body = kGarbageBody;
@@ -158,32 +181,66 @@ FakeResponse AblyApi::HandleAuthUrl(const FakeRequest& request) {
   rules_.CountAuthRequest();
   const QueryParams params = ParseQuery(request.query);
   const std::string as = FindParam(params, "as").value_or("token");
-  const auto ttl = rules_.token_ttl();
+  auto ttl = rules_.token_ttl();
   FakeResponse response;
+  switch (rules_.auth_url_mode()) {
+    case FakeServiceRules::AuthUrlMode::kNormal:
+      break;
+    case FakeServiceRules::AuthUrlMode::kFail:
+      response.status = 500;
+      response.content_type = "text/plain";
+      response.body = "auth server error";
+      return response;
+    case FakeServiceRules::AuthUrlMode::kHang:
+      rules_.WaitWhileHanging();
+      response.status = 503;
+      response.content_type = "text/plain";
+      response.body = "auth server gave up";
+      return response;
+    case FakeServiceRules::AuthUrlMode::kExpired:
+      ttl = std::chrono::milliseconds(-60'000);
+      break;
+    case FakeServiceRules::AuthUrlMode::kUnknown:
+      // What a misconfigured auth server sends: a body taken as a token, unknown to Ably.
+      response.content_type = "text/plain";
+      response.body = "Unauthorized";
+      return response;
+  }
+  const std::string capability = TokenCapabilityFor(FindParam(params, "capability").value_or(""));
   if (as == "request") {
     // A TokenRequest as an auth server signs it with the key (the fake checks only keyName).
+    const int64_t now = clock_.NowMs();
     response.body = "{\"keyName\":";
     AppendJsonString(response.body, key_name_);
-    response.body +=
-        ",\"ttl\":" + std::to_string(ttl.count()) +
-        ",\"capability\":\"{\\\"*\\\":[\\\"*\\\"]}\",\"timestamp\":" + std::to_string(NowMs()) +
-        ",\"nonce\":\"n" + std::to_string(NowMs()) + "\",\"mac\":\"fake-mac\"}";
+    response.body += ",\"ttl\":" + std::to_string(ttl.count()) + ",\"capability\":";
+    AppendJsonString(response.body, capability.empty() ? "{\"*\":[\"*\"]}" : capability);
+    response.body += ",\"timestamp\":" + std::to_string(now) + ",\"nonce\":\"n" +
+                     std::to_string(now) + "\",\"mac\":\"fake-mac\"}";
     return response;
   }
-  const std::string token = rules_.IssueToken(ttl);
+  const std::string token = rules_.IssueToken(ttl, capability);
   if (as == "details") {
     response.body = "{\"token\":";
     AppendJsonString(response.body, token);
     response.body += ",\"keyName\":";
     AppendJsonString(response.body, key_name_);
-    response.body += ",\"issued\":" + std::to_string(NowMs()) +
+    response.body += ",\"issued\":" + std::to_string(clock_.NowMs()) +
                      ",\"expires\":" + std::to_string(rules_.TokenExpiry(token)) +
-                     ",\"capability\":\"{\\\"*\\\":[\\\"*\\\"]}\"}";
+                     ",\"capability\":";
+    AppendJsonString(response.body, capability.empty() ? key_capability_.Json() : capability);
+    response.body += "}";
     return response;
   }
   response.content_type = "text/plain";
   response.body = token;
   return response;
+}
+
+std::string AblyApi::TokenCapabilityFor(const std::string& requested) const {
+  if (requested.empty()) return "";
+  std::optional<Capability> wanted = Capability::Parse(requested);
+  if (!wanted) return "{}";
+  return key_capability_.Intersect(*wanted).Json();
 }
 
 FakeResponse AblyApi::RequestToken(const std::string& key_name, const std::string& body) {
@@ -194,28 +251,48 @@ FakeResponse AblyApi::RequestToken(const std::string& key_name, const std::strin
   const std::string ttl_text = JsonField(body, "ttl");
   const auto ttl =
       ttl_text.empty() ? rules_.token_ttl() : std::chrono::milliseconds(std::stoll(ttl_text));
-  const std::string token = rules_.IssueToken(ttl);
+  // The capability is a JSON string inside the JSON body: read it with a real parser.
+  std::string requested;
+  try {
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(body).extract<Poco::JSON::Object::Ptr>();
+    if (object->has("capability")) requested = object->getValue<std::string>("capability");
+  } catch (const Poco::Exception&) {
+  } catch (const std::exception&) {
+  }
+  const std::string capability = TokenCapabilityFor(requested);
+  if (capability == "{}") {
+    // "The token request will fail if the intersection is empty" (capabilities.mdx).
+    return Denied("the requested capability has nothing in common with the key's");
+  }
+  const std::string token = rules_.IssueToken(ttl, capability);
   FakeResponse response;
   response.body = "{\"token\":";
   AppendJsonString(response.body, token);
   response.body += ",\"keyName\":";
   AppendJsonString(response.body, key_name_);
-  response.body += ",\"issued\":" + std::to_string(NowMs()) +
-                   ",\"expires\":" + std::to_string(rules_.TokenExpiry(token)) + "}";
+  response.body += ",\"issued\":" + std::to_string(clock_.NowMs()) +
+                   ",\"expires\":" + std::to_string(rules_.TokenExpiry(token)) + ",\"capability\":";
+  AppendJsonString(response.body, capability.empty() ? key_capability_.Json() : capability);
+  response.body += "}";
   return response;
 }
 
-std::optional<FakeResponse> AblyApi::CheckAuth(const FakeRequest& request) const {
-  if (expected_basic_.empty() && expected_bearer_.empty()) return std::nullopt;
+std::variant<Capability, FakeResponse> AblyApi::CheckAuth(const FakeRequest& request) const {
+  if (expected_basic_.empty() && expected_bearer_.empty()) return key_capability_;
   const std::string authorization = request.Header("Authorization");
   if (!authorization.empty() &&
       (authorization == expected_basic_ || authorization == expected_bearer_)) {
-    return std::nullopt;
+    return key_capability_;
   }
   if (authorization.starts_with("Bearer ")) {
-    switch (rules_.CheckToken(Base64Decode(authorization.substr(7)))) {
-      case FakeServiceRules::TokenCheck::kValid:
-        return std::nullopt;
+    const std::string token = Base64Decode(authorization.substr(7));
+    switch (rules_.CheckToken(token)) {
+      case FakeServiceRules::TokenCheck::kValid: {
+        const std::string json = rules_.TokenCapability(token);
+        if (json.empty()) return key_capability_;
+        return Capability::Parse(json).value_or(Capability{});
+      }
       case FakeServiceRules::TokenCheck::kExpired:
         return ErrorResponse(40142, 401, "Token expired");
       case FakeServiceRules::TokenCheck::kUnknown:
@@ -226,7 +303,8 @@ std::optional<FakeResponse> AblyApi::CheckAuth(const FakeRequest& request) const
 }
 
 FakeResponse AblyApi::Route(const FakeRequest& request, const QueryParams& params,
-                            const std::vector<std::string>& channels) {
+                            const std::vector<std::string>& channels,
+                            const Capability& capability) {
   static constexpr std::string_view kChannelsPrefix = "/channels/";
   static constexpr std::string_view kPresenceSuffix = "/presence";
   static constexpr std::string_view kKeysPrefix = "/keys/";
@@ -240,27 +318,38 @@ FakeResponse AblyApi::Route(const FakeRequest& request, const QueryParams& param
     return RequestToken(PercentDecode(encoded), request.body);
   }
   if (request.method != "GET") return ErrorResponse(40500, 405, "Method not allowed");
-  if (request.path == "/presence") return BatchPresence(request, channels);
-  if (request.path == "/channels") return Enumerate(params);
+  if (request.path == "/presence") return BatchPresence(request, channels, capability);
+  if (request.path == "/channels") {
+    if (!capability.AllowsOnWildcard("channel-metadata")) {
+      return ErrorResponse(kCapabilityDenied, 401,
+                           "Listing channels requires the channel-metadata capability");
+    }
+    return Enumerate(params);
+  }
   const std::string& path = request.path;
   static constexpr std::string_view kHistorySuffix = "/presence/history";
   if (path.size() > kChannelsPrefix.size() + kHistorySuffix.size() &&
       path.starts_with(kChannelsPrefix) && path.ends_with(kHistorySuffix)) {
     const std::string_view encoded = std::string_view(path).substr(
         kChannelsPrefix.size(), path.size() - kChannelsPrefix.size() - kHistorySuffix.size());
-    return ChannelHistory(PercentDecode(encoded), params);
+    const std::string channel = PercentDecode(encoded);
+    if (!capability.Allows(channel, "history")) return Denied("history on " + channel);
+    return ChannelHistory(channel, params);
   }
   if (path.size() > kChannelsPrefix.size() + kPresenceSuffix.size() &&
       path.starts_with(kChannelsPrefix) && path.ends_with(kPresenceSuffix)) {
     const std::string_view encoded = std::string_view(path).substr(
         kChannelsPrefix.size(), path.size() - kChannelsPrefix.size() - kPresenceSuffix.size());
-    return ChannelPresence(PercentDecode(encoded), params);
+    const std::string channel = PercentDecode(encoded);
+    if (!capability.Allows(channel, "subscribe")) return Denied("subscribe on " + channel);
+    return ChannelPresence(channel, params);
   }
   return ErrorResponse(40400, 404, "Not found");
 }
 
 FakeResponse AblyApi::BatchPresence(const FakeRequest& request,
-                                    const std::vector<std::string>& channels) {
+                                    const std::vector<std::string>& channels,
+                                    const Capability& capability) {
   if (channels.empty()) return ErrorResponse(40000, 400, "channels parameter is required");
   const size_t limit = state_.max_channels();
   if (channels.size() > limit) {
@@ -270,7 +359,10 @@ FakeResponse AblyApi::BatchPresence(const FakeRequest& request,
   }
   std::string items;
   items.reserve(channels.size() * 256);
-  const size_t failures = state_.RenderBatchItems(channels, items);
+  // Each channel needs `subscribe` (its presence set); a channel without it fails on its own.
+  const size_t failures = state_.RenderBatchItems(channels, items, [&](const std::string& name) {
+    return !capability.Allows(name, "subscribe");
+  });
 
   FakeResponse response;
   if (WantsV3(request)) {
@@ -312,7 +404,7 @@ FakeResponse AblyApi::ChannelHistory(const std::string& channel, const QueryPara
     return text && !text->empty() ? std::strtoll(text->c_str(), nullptr, 10) : fallback;
   };
   const int64_t start = number("start", 0);
-  const int64_t end = number("end", NowMs());
+  const int64_t end = number("end", clock_.NowMs());
   const std::string direction = FindParam(params, "direction").value_or("backwards");
   if (direction != "forwards" && direction != "backwards") {
     return ErrorResponse(40003, 400, "direction must be forwards or backwards");

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include <chrono>
+#include <map>
 #include <sstream>
 
 #include "fake_ably/json_writer.h"
@@ -161,6 +162,28 @@ FakeResponse ControlApi::Handle(const FakeRequest& request) {
       const int ms = GetInt(body, "ms", -1);
       if (ms < 0) return BadRequest("ms must be at least 0");
       state_.SetHistoryRetention(std::chrono::milliseconds(ms));
+      return OkReply();
+    }
+    if (action == "clock") {
+      if (body.has("offsetMs"))
+        clock_.SetOffset(std::chrono::milliseconds(GetInt(body, "offsetMs", 0)));
+      if (body.has("visibilityDelayMs")) {
+        const int ms = GetInt(body, "visibilityDelayMs", -1);
+        if (ms < 0) return BadRequest("visibilityDelayMs must be at least 0");
+        clock_.SetVisibilityDelay(std::chrono::milliseconds(ms));
+      }
+      return OkReply();
+    }
+    if (action == "auth-url") {
+      using Mode = FakeServiceRules::AuthUrlMode;
+      static const std::map<std::string, Mode> kModes = {{"normal", Mode::kNormal},
+                                                         {"fail", Mode::kFail},
+                                                         {"hang", Mode::kHang},
+                                                         {"expired", Mode::kExpired},
+                                                         {"unknown", Mode::kUnknown}};
+      auto mode = kModes.find(GetString(body, "mode"));
+      if (mode == kModes.end()) return BadRequest("mode must be normal|fail|hang|expired|unknown");
+      rules_.SetAuthUrlMode(mode->second);
       return OkReply();
     }
     if (action == "truncate") {

@@ -13,6 +13,9 @@
 //   POST /_fake/truncate {count}   POST /_fake/garbage {count}   POST /_fake/empty-pages {count}
 //   POST /_fake/limit   {maxChannels}
 //   POST /_fake/history-retention {ms}   how long presence history is kept
+//   POST /_fake/clock   {offsetMs?, visibilityDelayMs?}   Ably's clock minus the host's; how long
+//                       a message takes to become readable in presence history
+//   POST /_fake/auth-url {mode}   normal | fail | hang | expired | unknown (the /auth stand-in)
 //   GET  /_fake/requests  → JSON array of recorded requests
 //   GET  /_fake/channels  → {"channel": memberCount, …}
 //   GET  /_fake/bill      → {"snapshot": N, "history": M, "recorded": {"enter","leave","update"}}
@@ -21,20 +24,25 @@
 // `data` is any JSON value and is stored as its compact JSON text; `dataRaw` (a string) is stored
 // verbatim instead, for byte-exact tests. Thread-safe (all state is in FakeAblyState).
 
+#include "fake_ably/ably_clock.h"
 #include "fake_ably/fake_ably_state.h"
 #include "fake_ably/fake_types.h"
+#include "fake_ably/service_rules.h"
 
 namespace presenced::testing {
 
 class ControlApi {
  public:
-  explicit ControlApi(FakeAblyState& state) : state_(state) {}
+  ControlApi(FakeAblyState& state, FakeServiceRules& rules, FakeAblyClock& clock)
+      : state_(state), rules_(rules), clock_(clock) {}
 
   // Answers one request whose path starts with /_fake/.
   FakeResponse Handle(const FakeRequest& request);
 
  private:
   FakeAblyState& state_;
+  FakeServiceRules& rules_;
+  FakeAblyClock& clock_;
 };
 
 }  // namespace presenced::testing

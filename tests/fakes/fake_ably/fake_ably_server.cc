@@ -103,9 +103,10 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
 FakeAblyServer::FakeAblyServer(Options options)
     : options_(std::move(options)),
-      state_(options_),
-      api_(std::make_unique<AblyApi>(state_, rules_, options_)),
-      control_(std::make_unique<ControlApi>(state_)) {}
+      state_(options_, clock_),
+      rules_(clock_),
+      api_(std::make_unique<AblyApi>(state_, rules_, options_, clock_)),
+      control_(std::make_unique<ControlApi>(state_, rules_, clock_)) {}
 
 FakeAblyServer::~FakeAblyServer() { Stop(); }
 
@@ -138,6 +139,7 @@ uint16_t FakeAblyServer::Start() {
 
 void FakeAblyServer::Stop() {
   state_.Shutdown();
+  rules_.Shutdown();
   if (!server_) return;
   server_->stopAll(/*abortCurrent=*/true);
   pool_->joinAll();
@@ -206,6 +208,8 @@ std::vector<RecordedRequest> FakeAblyServer::Requests() const { return state_.Re
 void FakeAblyServer::Reset() {
   state_.Reset();
   rules_.Reset();
+  clock_.SetOffset(std::chrono::milliseconds(0));
+  clock_.SetVisibilityDelay(std::chrono::milliseconds(0));
 }
 
 }  // namespace presenced::testing

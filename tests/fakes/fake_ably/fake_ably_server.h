@@ -8,7 +8,7 @@
 // request for inspection. The same controls are exposed over HTTP under /_fake/ (ControlApi).
 //
 // Usage:
-//   FakeAblyServer fake({.key = "app.key:secret"});
+//   FakeAblyServer fake({.key = "app.key:secret"});   // capability: FakeAblyOptions::capability
 //   fake.Start();                                   // binds port 0 by default
 //   fake.Enter("chat:lobby", "bob", "conn1", R"("hi")");
 //   ... point presenced at fake.BaseUrl() ...
@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "fake_ably/ably_clock.h"
 #include "fake_ably/fake_ably_state.h"
 #include "fake_ably/fake_types.h"
 #include "fake_ably/service_rules.h"
@@ -99,6 +100,13 @@ class FakeAblyServer {
   uint64_t HistoryRecorded(int action) const;
   FakeBill Bill() const;
 
+  // Ably's clock (FakeAblyClock): its offset from this host's clock (Ably's minus the host's,
+  // settable while serving) and the delay before a message is readable in presence history.
+  void SetClockOffset(std::chrono::milliseconds offset) { clock_.SetOffset(offset); }
+  void SetVisibilityDelay(std::chrono::milliseconds delay) { clock_.SetVisibilityDelay(delay); }
+  // Ably's time now (ms since the epoch).
+  int64_t AblyNowMs() const { return clock_.NowMs(); }
+
   // Service behaviour (see FakeServiceRules): tokens, the auth_url stand-in at
   // BaseUrl() + "/auth?as=token|details|request", enumeration concurrency and pagination,
   // connection resets mid-body.
@@ -115,6 +123,7 @@ class FakeAblyServer {
  private:
   const Options options_;
   uint16_t port_ = 0;
+  FakeAblyClock clock_;
   FakeAblyState state_;
   FakeServiceRules rules_;
   std::unique_ptr<AblyApi> api_;

@@ -12,16 +12,10 @@ namespace {
 // so a long --simulate run does not grow without bound.
 constexpr size_t kMaxIdleConnections = 100000;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
-FakeAblyState::FakeAblyState(const FakeAblyOptions& options)
-    : options_(options), max_channels_(options.max_channels) {}
+FakeAblyState::FakeAblyState(const FakeAblyOptions& options, const FakeAblyClock& clock)
+    : options_(options), clock_(clock), max_channels_(options.max_channels) {}
 
 std::string FakeAblyState::Enter(const std::string& channel, const std::string& client_id,
                                  const std::string& connection_id, const std::string& data_raw,
@@ -48,7 +42,7 @@ std::string FakeAblyState::StoreLocked(const std::string& channel, const std::st
   m.data_raw = data_raw;
   m.encoding = encoding;
   m.id = NextIdLocked(connection_id, inserted);
-  m.timestamp_ms = NowMs();
+  m.timestamp_ms = clock_.NowMs();
   RecordHistoryLocked(channel, inserted ? 2 : 4, m);
   return m.id;
 }
@@ -90,7 +84,7 @@ bool FakeAblyState::Leave(const std::string& channel, const std::string& client_
     left.id = connection_id + ":" + std::to_string(conn_it->second.next_serial++) + ":0";
     if (conn_it->second.members > 0) --conn_it->second.members;
   }
-  left.timestamp_ms = NowMs();
+  left.timestamp_ms = clock_.NowMs();
   RecordHistoryLocked(channel, 3, left);
   return true;
 }
@@ -228,7 +222,11 @@ HistoryPage FakeAblyState::RenderHistory(const std::string& channel, int64_t sta
     error = std::make_pair(error_it->second.code, error_it->second.status_code);
     return {};
   }
-  HistoryPage page = history_.Query(channel, start_ms, end_ms, forwards, limit, cursor, NowMs());
+  const int64_t now = clock_.NowMs();
+  // Not yet readable: messages younger than the visibility delay.
+  const int64_t readable_until = now - clock_.visibility_delay().count();
+  HistoryPage page = history_.Query(channel, start_ms, std::min(end_ms, readable_until), forwards,
+                                    limit, cursor, now);
   out.push_back('[');
   for (size_t i = 0; i < page.messages.size(); ++i) {
     const HistoryMessage& m = *page.messages[i];
@@ -257,14 +255,22 @@ FakeBill FakeAblyState::Bill() const {
   return bill_;
 }
 
-size_t FakeAblyState::RenderBatchItems(const std::vector<std::string>& channels,
-                                       std::string& out) const {
+size_t FakeAblyState::RenderBatchItems(
+    const std::vector<std::string>& channels, std::string& out,
+    const std::function<bool(const std::string&)>& denied) const {
   std::lock_guard lock(mu_);
   size_t failures = 0;
   for (size_t i = 0; i < channels.size(); ++i) {
     if (i > 0) out.push_back(',');
     out.append("{\"channel\":");
     AppendJsonString(out, channels[i]);
+    if (denied && denied(channels[i])) {
+      ++failures;
+      out.append(",\"error\":");
+      AppendAblyError(out, 40160, 401, "Given credentials do not have the required capability");
+      out.push_back('}');
+      continue;
+    }
     auto error_it = channel_errors_.find(channels[i]);
     if (error_it != channel_errors_.end()) {
       ++failures;

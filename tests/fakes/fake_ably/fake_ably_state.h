@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "fake_ably/ably_clock.h"
 #include "fake_ably/fake_types.h"
 #include "fake_ably/presence_history.h"
 
@@ -45,7 +47,8 @@ struct InjectedFailure {
 
 class FakeAblyState {
  public:
-  explicit FakeAblyState(const FakeAblyOptions& options);
+  // `clock` (Ably's time: every timestamp and every history comparison) must outlive it.
+  FakeAblyState(const FakeAblyOptions& options, const FakeAblyClock& clock);
 
   // Members. A member is (channel, clientId, connectionId). Enter and Update store the data (raw
   // JSON text, emitted verbatim; "" omits `data`) with a new message id
@@ -86,8 +89,10 @@ class FakeAblyState {
   bool TakeEmptyPage();
 
   // Appends the comma-separated batch items (`{"channel","presence"}` or `{"channel","error"}`)
-  // for `channels` to `out`; returns the number of failed channels.
-  size_t RenderBatchItems(const std::vector<std::string>& channels, std::string& out) const;
+  // for `channels` to `out`; a channel `denied` says the credentials may not read gets
+  // 401/40160. Returns the number of failed channels.
+  size_t RenderBatchItems(const std::vector<std::string>& channels, std::string& out,
+                          const std::function<bool(const std::string&)>& denied) const;
   // Appends the JSON array of members [offset, offset+limit) of `channel` to `out`; returns the
   // member count of the channel. A channel error, if set, is returned in `error` instead.
   size_t RenderMembers(const std::string& channel, size_t offset, size_t limit, std::string& out,
@@ -100,7 +105,9 @@ class FakeAblyState {
 
   // Presence history: appends the JSON items of one page of `channel`'s history to `out` (see
   // PresenceHistory::Query) and bills them; returns the page (its `messages` are not to be used).
-  // A channel error, if set, is returned in `error` instead.
+  // Only messages older than the clock's visibility delay are readable, and retention is applied
+  // at the moment of the request, both on Ably's clock. A channel error, if set, is returned in
+  // `error` instead.
   HistoryPage RenderHistory(const std::string& channel, int64_t start_ms, int64_t end_ms,
                             bool forwards, size_t limit, uint64_t cursor, std::string& out,
                             std::optional<std::pair<int, int>>& error);
@@ -142,6 +149,7 @@ class FakeAblyState {
   void RecordHistoryLocked(const std::string& channel, int action, const Member& m);
 
   const FakeAblyOptions options_;
+  const FakeAblyClock& clock_;
   mutable std::mutex mu_;  // guards every field below
   std::condition_variable cv_;
   bool shutting_down_ = false;

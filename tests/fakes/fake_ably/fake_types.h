@@ -17,7 +17,11 @@ struct FakeAblyOptions {
   uint16_t port = 0;  // 0: any free port, see FakeAblyServer::Start()
   // "appId.keyId:secret". When key and token are both empty, no authentication is required.
   std::string key;
-  std::string token;          // accepted as `Authorization: Bearer base64(token)`
+  std::string token;  // accepted as `Authorization: Bearer base64(token)`
+  // The key's capability, in Ably's JSON form (capability.h); `token` and requests without
+  // credentials (when key and token are empty) have it too. The default is what presenced
+  // needs: presence sets, presence history and enumeration.
+  std::string capability = R"({"*":["subscribe","history","channel-metadata"]})";
   size_t max_channels = 100;  // per batch presence request; more → HTTP 400, code 90010
   size_t max_recorded_requests = 10000;  // older records are dropped (the count keeps going)
 };

@@ -1,7 +1,8 @@
 // fake_ably: the fake Ably REST server as a program, for the demo, scripts and benchmarks.
 //
 //   fake_ably [--host 127.0.0.1] [--port 0] [--key appId.keyId:secret] [--token T]
-//             [--max-channels 100] [--history-retention-ms 120000]
+//             [--capability JSON] [--max-channels 100] [--history-retention-ms 120000]
+//             [--clock-offset-ms 0] [--visibility-delay-ms 0]
 //             [--simulate channels=N,members=M,churn=C,seed=S[,prefix=sim:]]
 //
 // Prints exactly one line, `fake_ably listening on <host>:<port>`, once it accepts connections,
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "fake_ably/capability.h"
 #include "fake_ably/fake_ably_server.h"
 #include "fake_ably/presence_simulator.h"
 
@@ -28,13 +30,16 @@ using presenced::testing::SimulationOptions;
 
 constexpr char kUsage[] =
     "usage: fake_ably [--host 127.0.0.1] [--port 0] [--key appId.keyId:secret] [--token T]\n"
-    "                 [--max-channels 100] [--history-retention-ms 120000]\n"
+    "                 [--capability JSON] [--max-channels 100] [--history-retention-ms 120000]\n"
+    "                 [--clock-offset-ms 0] [--visibility-delay-ms 0]\n"
     "                 [--simulate channels=N,members=M,churn=C,seed=S[,prefix=sim:]]\n";
 
 struct CommandLine {
   FakeAblyServer::Options options;
   std::optional<SimulationOptions> simulation;
   std::optional<std::chrono::milliseconds> history_retention;
+  std::chrono::milliseconds clock_offset{0};
+  std::chrono::milliseconds visibility_delay{0};
 };
 
 bool ParseCount(const std::string& text, unsigned long max, unsigned long& out) {
@@ -67,6 +72,21 @@ presenced::Result<CommandLine> Parse(int argc, char** argv) {
       line.options.key = value;
     } else if (flag == "--token") {
       line.options.token = value;
+    } else if (flag == "--capability") {
+      if (!presenced::testing::Capability::Parse(value)) {
+        return presenced::Error{"bad --capability " + value};
+      }
+      line.options.capability = value;
+    } else if (flag == "--clock-offset-ms") {
+      char* end = nullptr;
+      const long long offset = std::strtoll(value.c_str(), &end, 10);
+      if (value.empty() || *end != '\0') return presenced::Error{"bad --clock-offset-ms " + value};
+      line.clock_offset = std::chrono::milliseconds(offset);
+    } else if (flag == "--visibility-delay-ms") {
+      if (!ParseCount(value, 600'000, number)) {
+        return presenced::Error{"bad --visibility-delay-ms " + value};
+      }
+      line.visibility_delay = std::chrono::milliseconds(number);
     } else if (flag == "--max-channels") {
       if (!ParseCount(value, 1000000, number) || number == 0) {
         return presenced::Error{"bad --max-channels " + value};
@@ -106,6 +126,8 @@ int main(int argc, char** argv) {
 
   FakeAblyServer server(line->options);
   if (line->history_retention) server.SetHistoryRetention(*line->history_retention);
+  server.SetClockOffset(line->clock_offset);
+  server.SetVisibilityDelay(line->visibility_delay);
   std::unique_ptr<PresenceSimulator> simulator;
   if (line->simulation) {
     simulator = std::make_unique<PresenceSimulator>(server, *line->simulation);

@@ -3,21 +3,14 @@
 #include <utility>
 
 namespace presenced::testing {
-namespace {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
-std::string FakeServiceRules::IssueToken(std::chrono::milliseconds ttl) {
+std::string FakeServiceRules::IssueToken(std::chrono::milliseconds ttl,
+                                         const std::string& capability) {
   std::lock_guard lock(mu_);
+  const int64_t now = clock_.NowMs();
   const std::string token =
-      "faketoken-" + std::to_string(++next_token_) + "-" + std::to_string(NowMs() % 1'000'000);
-  tokens_[token] = NowMs() + ttl.count();
+      "faketoken-" + std::to_string(++next_token_) + "-" + std::to_string(now % 1'000'000);
+  tokens_[token] = Token{now + ttl.count(), capability};
   return token;
 }
 
@@ -25,18 +18,24 @@ FakeServiceRules::TokenCheck FakeServiceRules::CheckToken(const std::string& tok
   std::lock_guard lock(mu_);
   auto it = tokens_.find(token);
   if (it == tokens_.end()) return TokenCheck::kUnknown;
-  return NowMs() < it->second ? TokenCheck::kValid : TokenCheck::kExpired;
+  return clock_.NowMs() < it->second.expires_ms ? TokenCheck::kValid : TokenCheck::kExpired;
+}
+
+std::string FakeServiceRules::TokenCapability(const std::string& token) const {
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(token);
+  return it == tokens_.end() ? "" : it->second.capability;
 }
 
 void FakeServiceRules::ExpireToken(const std::string& token) {
   std::lock_guard lock(mu_);
-  if (auto it = tokens_.find(token); it != tokens_.end()) it->second = NowMs();
+  if (auto it = tokens_.find(token); it != tokens_.end()) it->second.expires_ms = clock_.NowMs();
 }
 
 int64_t FakeServiceRules::TokenExpiry(const std::string& token) const {
   std::lock_guard lock(mu_);
   auto it = tokens_.find(token);
-  return it == tokens_.end() ? 0 : it->second;
+  return it == tokens_.end() ? 0 : it->second.expires_ms;
 }
 
 void FakeServiceRules::SetTokenTtl(std::chrono::milliseconds ttl) {
@@ -52,11 +51,54 @@ std::chrono::milliseconds FakeServiceRules::token_ttl() const {
 void FakeServiceRules::CountAuthRequest() {
   std::lock_guard lock(mu_);
   ++auth_requests_;
+  auth_request_times_.push_back(clock_.NowMs());
 }
 
 int FakeServiceRules::auth_requests() const {
   std::lock_guard lock(mu_);
   return auth_requests_;
+}
+
+std::vector<int64_t> FakeServiceRules::auth_request_times() const {
+  std::lock_guard lock(mu_);
+  return auth_request_times_;
+}
+
+void FakeServiceRules::SetAuthUrlMode(AuthUrlMode mode) {
+  {
+    std::lock_guard lock(mu_);
+    auth_url_mode_ = mode;
+    ++hang_generation_;
+  }
+  hang_cv_.notify_all();
+}
+
+FakeServiceRules::AuthUrlMode FakeServiceRules::auth_url_mode() const {
+  std::lock_guard lock(mu_);
+  return auth_url_mode_;
+}
+
+bool FakeServiceRules::WaitWhileHanging() {
+  std::unique_lock lock(mu_);
+  const uint64_t generation = hang_generation_;
+  hang_cv_.wait(lock, [&] { return shutting_down_ || hang_generation_ != generation; });
+  return !shutting_down_;
+}
+
+void FakeServiceRules::ReleaseHangs() {
+  {
+    std::lock_guard lock(mu_);
+    ++hang_generation_;
+  }
+  hang_cv_.notify_all();
+}
+
+void FakeServiceRules::Shutdown() {
+  {
+    std::lock_guard lock(mu_);
+    shutting_down_ = true;
+  }
+  hang_cv_.notify_all();
 }
 
 void FakeServiceRules::SetEnumerationLease(std::chrono::milliseconds lease) {
@@ -107,9 +149,13 @@ void FakeServiceRules::Reset() {
   tokens_.clear();
   token_ttl_ = std::chrono::milliseconds(3'600'000);
   auth_requests_ = 0;
+  auth_request_times_.clear();
+  auth_url_mode_ = AuthUrlMode::kNormal;
+  ++hang_generation_;
   busy_until_ = {};
   invalidate_pagination_ = false;
   resets_ = 0;
+  hang_cv_.notify_all();
 }
 
 }  // namespace presenced::testing
