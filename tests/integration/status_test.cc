@@ -265,9 +265,12 @@ TEST(StatusTest, HugeClientIdsAreCutSoPageJsonAndMemoryStayBounded) {
   EXPECT_LT(client.size(), 300u);
   const long peak = PeakRssKib(daemon.process().pid());
   EXPECT_GT(peak, 0);
+#if !defined(__SANITIZE_ADDRESS__)
   // About 57 MiB here (the 6 MB of clientIds are held by the state, a batch answer and a cycle's
-  // events); 98 MiB when the status model kept and rendered every field whole.
+  // events); 98 MiB when the status model kept and rendered every field whole. (Under
+  // AddressSanitizer, its shadow memory and the quarantine of freed blocks decide the RSS.)
   EXPECT_LT(peak, 80 * 1024) << "peak RSS " << peak << " KiB";
+#endif
 }
 
 }  // namespace
