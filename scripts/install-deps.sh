@@ -18,9 +18,10 @@ demo_packages=(
 # and lintian to build the Debian package and the image and run them (tests/deploy/boot_test.sh, image_test.sh).
 # clang and its compiler-rt (libFuzzer, sanitizers) build the fuzz targets (scripts/fuzz.sh).
 # chromium renders the status page headless (tests/deploy/status_page_screenshot.sh; ~85 s to install).
-# libbenchmark-dev builds the micro-benchmarks (scripts/bench.sh).
+# libbenchmark-dev builds the micro-benchmarks (scripts/bench.sh); tinyproxy is a real HTTP proxy
+# for the proxy tests.
 test_packages=(prometheus systemd curl clang-format python3 python3-yaml clang libclang-rt-dev
-  debootstrap systemd-container podman lintian dpkg-dev file chromium libbenchmark-dev)
+  tinyproxy debootstrap systemd-container podman lintian dpkg-dev file chromium libbenchmark-dev)
 
 wanted=("${demo_packages[@]}")
 if [ "${1:-}" != "--demo" ]; then wanted+=("${test_packages[@]}"); fi

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ably/rest_request.h"
+#include "common/log_fields.h"
 
 namespace presenced {
 namespace {
@@ -75,6 +76,8 @@ ChannelHistory ReadHistory(AblyTransport& transport, Metrics& metrics,
     // next cycle, and a reconcile corrects the channel meanwhile. A missing capability is said
     // once by the caller.
     if (!IsCapabilityError(error)) {
+      const LogFields fields{
+          {"channel", request.channel}, {"host", answer.host}, {"code", error.code}};
       spdlog::warn("Ably presence history of channel {} failed at page {} from {}: {}",
                    request.channel, page, answer.host, error.message);
     }

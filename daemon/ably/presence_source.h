@@ -68,7 +68,15 @@ class PresenceSource {
   virtual void StreamHistory(const std::vector<HistoryRequest>& requests,
                              const std::atomic<bool>& cancel, const HistoryConsumer& consume) = 0;
   // Lists the active channels whose names start with `prefix`, following every `Link: next` page.
-  virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix) = 0;
+  // Once `cancel` is set it sends no further request and waits no longer for a retry: it returns
+  // an Error (a stop must not wait for a slow enumeration).
+  virtual Result<std::vector<std::string>> ListChannels(const std::string& prefix,
+                                                        const std::atomic<bool>& cancel) = 0;
+  // ListChannels without a cancel.
+  Result<std::vector<std::string>> ListChannels(const std::string& prefix) {
+    const std::atomic<bool> never{false};
+    return ListChannels(prefix, never);
+  }
   // Returns Ably's time now (ms since the epoch), the clock history windows are computed on;
   // nullopt for a source without one (the caller then uses its own clock).
   virtual std::optional<int64_t> ServerNowMs() const { return std::nullopt; }

@@ -18,6 +18,7 @@
 #include "ably/history_reader.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
+#include "common/log_fields.h"
 #include "common/mutex.h"
 #include "common/worker_pool.h"
 
@@ -66,7 +67,9 @@ class AblyRestClient final : public PresenceSource {
                       const ChannelConsumer& consume) override;
   void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>& cancel,
                      const HistoryConsumer& consume) override;
-  Result<std::vector<std::string>> ListChannels(const std::string& prefix) override;
+  Result<std::vector<std::string>> ListChannels(const std::string& prefix,
+                                                const std::atomic<bool>& cancel) override;
+  using PresenceSource::ListChannels;
   std::optional<int64_t> ServerNowMs() const override { return clock_.NowMs(); }
 
  private:
@@ -108,7 +111,8 @@ class AblyRestClient final : public PresenceSource {
               bool request_failed);
   // The SendCheck of a history read: refuses it once its start has left Ably's retention.
   SendCheck RetentionCheck(const HistoryRequest& request) const;
-  void SleepBeforeRetry(int retry);
+  // Waits a jittered delay before retrying a busy enumeration; false when cancelled.
+  bool SleepBeforeRetry(int retry, const std::atomic<bool>& cancel);
 
   const AblyConfig config_;
   Metrics& metrics_;
@@ -125,7 +129,6 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
-  const std::atomic<bool> never_{false};
   CapabilityNotices notices_;  // each missing capability logged once per channel
 };
 
@@ -327,6 +330,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     }
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
+    const LogFields fields{{"host", answer.host}};
     spdlog::warn("Ably batch presence of {} channels: {}", indices.size(), Describe(answer));
     fail_all(answer.error);
     Record(out, indices, answer.host, true);
@@ -344,6 +348,8 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     metrics_.AddBillableMessages(members);
   }
   if (!parsed.ok) {
+    const LogFields fields{
+        {"host", answer.host}, {"status", response.status}, {"code", parsed.error.code}};
     spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
                  response.status, parsed.error.code, parsed.error.message);
     fail_all(parsed.error);
@@ -405,6 +411,7 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
       error = {0, answer.response.status, more.error().message};
     }
     if (!IsCapabilityError(error)) {  // said once by Record
+      const LogFields fields{{"channel", channel}, {"code", error.code}};
       spdlog::warn("Ably presence of channel {} (page {}) failed: {}", channel, page,
                    answer.kind == AblyAnswer::Kind::kResponse && answer.ok() ? error.message
                                                                              : Describe(answer));
@@ -454,37 +461,45 @@ void AblyRestClient::Record(std::vector<ChannelPresence>& out, const Indices& in
     if (failed++ == 0) first_failed = &out[i];
   }
   if (first_failed != nullptr && !request_failed) {
+    const LogFields fields{{"host", host},
+                           {"failed", failed},
+                           {"channel", first_failed->channel},
+                           {"code", first_failed->error.code}};
     spdlog::warn("Ably batch presence from {}: {} of {} channels failed (first: {}, code {}: {})",
                  host, failed, indices.size(), first_failed->channel, first_failed->error.code,
                  first_failed->error.message);
   }
 }
 
-void AblyRestClient::SleepBeforeRetry(int retry) {
+bool AblyRestClient::SleepBeforeRetry(int retry, const std::atomic<bool>& cancel) {
   // Full jitter around an exponential base, so concurrent enumerators do not retry in step.
   // Uniform in [base/2, 3*base/2).
   const auto base = kBusyBaseDelay * (1 << std::min(retry, 2));
   const auto jitter = std::chrono::duration_cast<std::chrono::milliseconds>(
       base / 2 + std::chrono::duration<double, std::milli>(random_.Uniform01() * base.count()));
-  clock_.SleepFor(jitter, never_);
+  return clock_.SleepFor(jitter, cancel);
 }
 
-Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix) {
+Result<std::vector<std::string>> AblyRestClient::ListChannels(const std::string& prefix,
+                                                              const std::atomic<bool>& cancel) {
   const std::string first =
       transport_.base_path() + "/channels?prefix=" + PercentEncode(prefix) + "&by=id&limit=1000";
   // Enumeration links may lead to another path (Ably's `/abs/path?…` form): any path is followed.
   PageWalk walk(first, kMaxEnumerationPages, kMaxEnumerationBytes, /*stay_on_resource=*/false);
   std::vector<std::string> names;
   int busy_retries = 0, restarts = 0;
+  const Error cancelled{"channel enumeration cancelled: presenced is stopping"};
   while (true) {
-    AblyAnswer answer = transport_.Get(walk.target(), never_);
+    if (cancel) return cancelled;
+    AblyAnswer answer = transport_.Get(walk.target(), cancel);
     if (!answer.ok()) {
+      if (cancel) return cancelled;
       const int code = answer.kind == AblyAnswer::Kind::kResponse ? answer.error.code : 0;
       if (code == kEnumerationBusy && busy_retries < kMaxBusyRetries) {
         spdlog::info(
             "discovery: another enumeration of this Ably app is running (42912); "
             "retrying");
-        SleepBeforeRetry(busy_retries++);
+        if (!SleepBeforeRetry(busy_retries++, cancel)) return cancelled;
         continue;
       }
       if (code == kPaginationInvalid && restarts < kMaxEnumerationRestarts) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "ably/rest_request.h"
+#include "common/log_fields.h"
 #include "net/retry_after.h"
 
 namespace presenced {
@@ -163,6 +164,7 @@ void AblyTransport::LearnRateLimit(const HttpResponse& response) {
   if (error.code == kEnumerationBusy) return;
   const auto retry_after = ParseRetryAfter(response.Header("Retry-After"), clock_.NowMs());
   limiter_.OnRateLimited(retry_after);
+  const LogFields fields{{"code", error.code}};
   spdlog::warn("Ably rate limit (HTTP 429, code {}{}): request rate now at most {:.1f}/s{}",
                error.code, FromCloudFront(response) ? ", from CloudFront" : "", limiter_.ceiling(),
                retry_after ? ", pausing " + std::to_string(retry_after->count()) + "ms" : "");

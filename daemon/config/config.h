@@ -43,7 +43,9 @@ struct AblyConfig {
   std::string token_env;
   std::string token_file;
   std::string auth_url;
-  std::map<std::string, std::string> auth_headers;  // sent to auth_url only; never logged
+  // Sent to auth_url only; never logged. Resolved: a value written {env: NAME} or {file: PATH}
+  // holds what the variable or file held.
+  std::map<std::string, std::string> auth_headers;
   std::string endpoint = kDefaultAblyEndpoint;  // scheme://host[:port][/base], no trailing slash
   bool allow_insecure = false;                  // credentials over http:// to a non-loopback host
   // Resolved list: Ably's five fallbacks for the default endpoint unless configured; else as given.
@@ -57,12 +59,25 @@ struct AblyConfig {
   // Batch requests are planned so that each answer is expected to be about this size at most,
   // from each channel's last answer (a channel bigger than it goes alone); 0 = by count only.
   uint64_t batch_response_bytes = 2ull << 20;
-  std::string ca_file;
+  std::string ca_file;  // resolved against $CREDENTIALS_DIRECTORY when relative
 
   // Resolved credentials: "appId.keyId:secret" for kBasic, the token for kBearer and kTokenFile
   // (as read at load time), empty for kAuthUrl.
   Auth auth = Auth::kBasic;
   Secret credential;
+};
+
+// `proxy:` — the HTTP proxy for Ably and the webhooks, resolved from the file or, when the file
+// sets no proxy.url, from the environment as curl reads it (https_proxy/HTTPS_PROXY for https
+// URLs, http_proxy/HTTP_PROXY for http URLs, ALL_PROXY for both, no_proxy/NO_PROXY).
+struct ProxyConfig {
+  std::string url;       // proxy.url as written ("" = none in the file)
+  std::string no_proxy;  // proxy.no_proxy as written
+  // Resolved: the proxy for https:// and for http:// URLs ("" = direct;
+  // http://[user:pass@]host:port, the user info being a credential) and the hosts that go direct.
+  std::string https_proxy;
+  std::string http_proxy;
+  std::string bypass;
 };
 
 struct PollConfig {
@@ -108,16 +123,37 @@ struct StateConfig {
   std::string dir = "/var/lib/presenced";  // $STATE_DIRECTORY wins when set
 };
 
+// `http.tls`: HTTPS on http.listen. The files are re-read on every reload; paths are resolved
+// against $CREDENTIALS_DIRECTORY when relative.
+struct HttpTlsConfig {
+  std::string cert_file;       // PEM certificate chain; "" = plain HTTP
+  std::string key_file;        // PEM private key
+  std::string client_ca_file;  // "" = no client certificate; else one signed by it is required
+  bool enabled() const { return !cert_file.empty(); }
+  bool operator==(const HttpTlsConfig&) const = default;
+};
+
 struct HttpConfig {
   std::string listen = "0.0.0.0:9847";
   std::string host = "0.0.0.0";  // parsed from listen
   uint16_t port = 9847;          // parsed from listen; 0 = any free port
   bool lifecycle = false;        // POST /-/reload and /-/sync allowed (else 403)
   bool status_members = false;   // clientIds, connectionIds and data on / and /api/v1/status
+  HttpTlsConfig tls;
+  // name → bcrypt hash ($2a$/$2b$/$2y$); when set, every endpoint but /-/healthy and /-/ready
+  // needs HTTP basic auth.
+  std::map<std::string, std::string> basic_auth_users;
 };
 
 struct MetricsConfig {
+  // Configured channels get a `channel` label on the member gauges; discovered channels only when
+  // the file sets per_channel: true explicitly (their number is unbounded).
   bool per_channel = true;
+  bool per_channel_explicit = false;  // the file sets metrics.per_channel
+  // Returns whether a channel (discovered or configured) gets series of its own.
+  bool Labelled(bool discovered) const {
+    return per_channel && (!discovered || per_channel_explicit);
+  }
 };
 
 struct WebhookConfig {
@@ -126,10 +162,11 @@ struct WebhookConfig {
   std::string url;
   Format format = Format::kAbly;
   std::string secret_env;
-  Secret secret;                           // resolved from secret_env; empty = unsigned
+  std::string secret_file;                 // resolved against $CREDENTIALS_DIRECTORY if relative
+  Secret secret;                           // resolved from either; empty = unsigned
   std::vector<std::string> channels{"*"};  // glob patterns: `*` and `?`
   std::vector<Action> actions{Action::kEnter, Action::kLeave, Action::kUpdate, Action::kPresent};
-  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> headers;  // resolved like AblyConfig::auth_headers
   int batch_max_events = 100;
   Duration batch_max_delay{1'000};
   Duration timeout{10'000};
@@ -176,6 +213,7 @@ struct LogConfig {
 struct Config {
   std::string path;  // the file it was loaded from
   AblyConfig ably;
+  ProxyConfig proxy;
   PollConfig poll;
   std::vector<std::string> channels;
   DiscoveryConfig discovery;
@@ -188,6 +226,9 @@ struct Config {
   std::vector<WebhookConfig> webhooks;
   std::vector<KafkaConfig> kafka;
   LogConfig log;
+  // What `--check-config` warns about when it was asked to (ParseOptions): credentials that the
+  // running service reads from its environment or $CREDENTIALS_DIRECTORY but this shell lacks.
+  std::vector<std::string> warnings;
 };
 
 // What routing needs of any sink, whatever its kind: its name (unique across kinds), which

@@ -63,6 +63,33 @@ std::string DescribeWebhooks(const std::vector<WebhookConfig>& webhooks) {
   return text + ")";
 }
 
+// Names the proxies (without their user info) and the hosts that bypass them.
+std::string DescribeProxy(const ProxyConfig& proxy) {
+  if (proxy.https_proxy.empty() && proxy.http_proxy.empty()) return "";
+  using config_internal::RedactUrl;
+  std::string text = "; ";
+  if (proxy.https_proxy == proxy.http_proxy) {
+    text += "through proxy " + RedactUrl(proxy.https_proxy);
+  } else {
+    text +=
+        "https through " + (proxy.https_proxy.empty() ? "no proxy" : RedactUrl(proxy.https_proxy)) +
+        ", http through " + (proxy.http_proxy.empty() ? "no proxy" : RedactUrl(proxy.http_proxy));
+  }
+  if (!proxy.bypass.empty()) text += " (direct: " + proxy.bypass + ")";
+  return text;
+}
+
+std::string DescribeHttp(const HttpConfig& http) {
+  std::string text = "metrics on " + http.listen;
+  if (http.tls.enabled()) {
+    text += http.tls.client_ca_file.empty() ? " over TLS" : " over TLS with client certificates";
+  }
+  if (!http.basic_auth_users.empty()) {
+    text += " with basic auth (" + Count(http.basic_auth_users.size(), "user", "users") + ")";
+  }
+  return text;
+}
+
 std::string DescribeKafka(const std::vector<KafkaConfig>& sinks) {
   std::string text = Count(sinks.size(), "kafka sink", "kafka sinks") + " (";
   for (size_t i = 0; i < sinks.size(); ++i) {
@@ -79,8 +106,9 @@ std::string DescribeConfig(const Config& config) {
                      DescribePolling(config.ably, config.poll) + "; " +
                      DescribeWebhooks(config.webhooks);
   if (!config.kafka.empty()) text += "; " + DescribeKafka(config.kafka);
+  text += DescribeProxy(config.proxy);
   if (config.output.stdout_events) text += "; events on stdout";
-  text += "; state in " + config.state.dir + "; metrics on " + config.http.listen + ".";
+  text += "; state in " + config.state.dir + "; " + DescribeHttp(config.http) + ".";
   return text;
 }
 

@@ -70,7 +70,7 @@ const char* const kAblyFallbackHosts[] = {
     "main.c.fallback.ably-realtime.com", "main.d.fallback.ably-realtime.com",
     "main.e.fallback.ably-realtime.com"};
 
-void DecodeAbly(const MapReader& top, AblyConfig* ably) {
+void DecodeAbly(const MapReader& top, const EnvLookup& env, AblyConfig* ably) {
   MapReader r = top.Map(
       "ably", {"key_env", "key_file", "token_env", "token_file", "auth_url", "auth_headers",
                "endpoint", "allow_insecure", "fallback_hosts", "request_timeout", "connect_timeout",
@@ -88,7 +88,7 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
       r.Fail("auth_url", "must be an http or https URL");
     }
   }
-  config_internal::DecodeHeaders(r, "auth_headers", nullptr, &ably->auth_headers);
+  config_internal::DecodeHeaders(r, "auth_headers", nullptr, env, &ably->auth_headers);
   r.Bool("allow_insecure", &ably->allow_insecure);
   std::string endpoint;
   if (r.String("endpoint", &endpoint)) {
@@ -122,11 +122,14 @@ void DecodeAbly(const MapReader& top, AblyConfig* ably) {
   r.Number("max_requests_per_second", 0, &ably->max_requests_per_second);
   r.Size("max_response_bytes", 1, &ably->max_response_bytes);
   r.Size("batch_response_bytes", 0, &ably->batch_response_bytes);
-  r.String("ca_file", &ably->ca_file);
+  if (r.String("ca_file", &ably->ca_file)) {
+    ably->ca_file = config_internal::CredentialPath(env, ably->ca_file);
+  }
 }
 
-void DecodeSections(const MapReader& top, Config* config) {
-  DecodeAbly(top, &config->ably);
+void DecodeSections(const MapReader& top, const EnvLookup& env, Config* config) {
+  DecodeAbly(top, env, &config->ably);
+  config_internal::DecodeProxy(top, &config->proxy);
   top.Map("poll", {"interval"}).Duration("interval", kMinPollInterval, &config->poll.interval);
   ReadChannelNames(top, "channels", &config->channels);
 
@@ -171,7 +174,8 @@ void DecodeSections(const MapReader& top, Config* config) {
     state.Fail("dir", "must not be empty");
   }
 
-  MapReader http = top.Map("http", {"listen", "lifecycle", "status_members"});
+  MapReader http =
+      top.Map("http", {"listen", "lifecycle", "status_members", "tls", "basic_auth_users"});
   std::string listen;
   if (http.String("listen", &listen)) {
     if (auto address = config_internal::ParseListenAddress(listen)) {
@@ -184,8 +188,10 @@ void DecodeSections(const MapReader& top, Config* config) {
   }
   http.Bool("lifecycle", &config->http.lifecycle);
   http.Bool("status_members", &config->http.status_members);
-  top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
-  config_internal::DecodeWebhooks(top, &config->webhooks);
+  config_internal::DecodeHttpSecurity(http, &config->http);
+  config->metrics.per_channel_explicit =
+      top.Map("metrics", {"per_channel"}).Bool("per_channel", &config->metrics.per_channel);
+  config_internal::DecodeWebhooks(top, env, &config->webhooks);
   config_internal::DecodeKafkaSinks(top, config->webhooks, &config->kafka);
 
   MapReader log = top.Map("log", {"level", "format"});
@@ -253,6 +259,8 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
   config_internal::ResolveCredentials(env, diagnostics, &config->ably);
   CheckTransportSecurity(diagnostics, config->ably);
   config_internal::ResolveWebhookSecrets(env, diagnostics, &config->webhooks);
+  config_internal::ResolveHttpTls(env, diagnostics, &config->http.tls);
+  config_internal::ResolveProxy(env, diagnostics, &config->proxy);
   config_internal::ResolveKafkaProperties(env, diagnostics, &config->kafka);
   config_internal::ResolveStateDir(env, &config->state);
   ResolveShard(env, diagnostics, &config->shard);
@@ -262,18 +270,19 @@ void ResolveAndCheck(const EnvLookup& env, Diagnostics* diagnostics, Config* con
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
-                           const EnvLookup& env) {
+                           const EnvLookup& env, ParseOptions options) {
   Result<YAML::Node> root = config_internal::LoadOneDocument(yaml_text);
   if (!root.ok()) return root.error();
   Config config;
   config.path = path;
   Diagnostics diagnostics;
+  if (options.missing_credentials_warn) diagnostics.WarnOnMissingCredentials();
   try {
     MapReader top(Located{*root, "", config_internal::LineOf(*root, 1)},
-                  {"ably", "poll", "channels", "discovery", "shard", "presence", "output", "state",
-                   "http", "metrics", "webhooks", "kafka", "log"},
+                  {"ably", "proxy", "poll", "channels", "discovery", "shard", "presence", "output",
+                   "state", "http", "metrics", "webhooks", "kafka", "log"},
                   &diagnostics);
-    DecodeSections(top, &config);
+    DecodeSections(top, env, &config);
     // Structural errors first: credentials and cross-field rules are only checked on a file
     // that decoded cleanly.
     if (diagnostics.ok()) ResolveAndCheck(env, &diagnostics, &config);
@@ -282,20 +291,22 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
     return Error{std::string("internal error while reading the config: ") + e.what()};
   }
   if (!diagnostics.ok()) return diagnostics.FirstError();
+  config.warnings = diagnostics.warnings();
   return config;
 }
 
 namespace {
 
-Status Check(std::string_view yaml_text, const std::string& path, const EnvLookup& env) {
-  Result<Config> config = ParseConfig(yaml_text, path, env);
+Status Check(std::string_view yaml_text, const std::string& path, const EnvLookup& env,
+             ParseOptions options) {
+  Result<Config> config = ParseConfig(yaml_text, path, env, options);
   if (!config.ok()) return config.error();
   return Ok{};
 }
 
 }  // namespace
 
-void ServeConfigParse(const std::string& path) {
+void ServeConfigParse(const std::string& path, ParseOptions options) {
   std::string text;
   char buffer[65536];
   for (;;) {
@@ -306,23 +317,26 @@ void ServeConfigParse(const std::string& path) {
   }
   const EnvLookup env = ProcessEnv();
   config_internal::ServeContained(config_internal::Bounds{},
-                                  [&] { return Check(text, path, env); });
+                                  [&] { return Check(text, path, env, options); });
 }
 
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
-                                  const EnvLookup& env, const std::string& parse_program) {
+                                  const EnvLookup& env, const std::string& parse_program,
+                                  ParseOptions options) {
   using config_internal::Contained;
   const config_internal::Bounds bounds;
-  const Contained outcome =
-      parse_program.empty()
-          ? config_internal::RunContained(bounds, [&] { return Check(yaml_text, path, env); })
-          : config_internal::RunContainedProgram(
-                bounds, {parse_program, kInternalParseConfigFlag, path}, yaml_text);
+  std::vector<std::string> argv{parse_program, kInternalParseConfigFlag, path};
+  if (options.missing_credentials_warn) argv.push_back(kMissingCredentialsWarnFlag);
+  const Contained outcome = parse_program.empty()
+                                ? config_internal::RunContained(
+                                      bounds, [&] { return Check(yaml_text, path, env, options); })
+                                : config_internal::RunContainedProgram(bounds, argv, yaml_text);
   // A known yaml-cpp 0.7 defect; the file is not valid YAML in a way the parser cannot report.
   const std::string defect = " (a yaml-cpp defect on some malformed YAML): check the file's syntax";
   switch (outcome.kind) {
     case Contained::Kind::kOk:
-      return ParseConfig(yaml_text, path, env);  // the child finished this same parse in bounds
+      // The child finished this same parse in bounds.
+      return ParseConfig(yaml_text, path, env, options);
     case Contained::Kind::kFailed:
       return Error{outcome.message};
     case Contained::Kind::kOutOfMemory:
@@ -338,10 +352,10 @@ Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string&
 }
 
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env,
-                              const std::string& parse_program) {
+                              const std::string& parse_program, ParseOptions options) {
   Result<std::string> text = config_internal::ReadTextFile(path);
   if (!text.ok()) return text.error();
-  return ParseConfigBounded(*text, path, env, parse_program);
+  return ParseConfigBounded(*text, path, env, parse_program, options);
 }
 
 EnvLookup ProcessEnv() {

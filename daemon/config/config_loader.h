@@ -20,10 +20,18 @@ using EnvLookup = std::function<std::optional<std::string>(const std::string& na
 // Returns the process environment lookup (getenv).
 EnvLookup ProcessEnv();
 
+// How ParseConfig treats credentials the file names but this process cannot get (an unset
+// variable, an unreadable *_file): errors by default; with missing_credentials_warn they become
+// Config::warnings and everything else is still checked (`--check-config` from a shell, without
+// the service's environment or $CREDENTIALS_DIRECTORY).
+struct ParseOptions {
+  bool missing_credentials_warn = false;
+};
+
 // Parses and validates `yaml_text` in process. `path` is only used in messages and stored in
 // Config::path. Unbounded: use ParseConfigBounded for text that may be hostile.
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
-                           const EnvLookup& env);
+                           const EnvLookup& env, ParseOptions options = {});
 
 // Parses like ParseConfig, first in a child process held to a memory and a time bound (see
 // config/contained.h): no text can hang or kill the caller. yaml-cpp 0.7 loops or allocates
@@ -33,17 +41,20 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& path,
 // PATH` (RunContainedProgram), which must be a presenced binary (the daemon passes
 // /proc/self/exe); that program reads the process environment, not `env`.
 Result<Config> ParseConfigBounded(std::string_view yaml_text, const std::string& path,
-                                  const EnvLookup& env, const std::string& parse_program = "");
+                                  const EnvLookup& env, const std::string& parse_program = "",
+                                  ParseOptions options = {});
 
 // The parse program's side: reads YAML text from standard input, parses it as the file `path`
-// with the process environment, writes the answer to standard output and exits.
+// with the process environment, writes the answer to standard output and exits. The program gets
+// kMissingCredentialsWarnFlag after the path for ParseOptions::missing_credentials_warn.
 inline constexpr const char* kInternalParseConfigFlag = "--internal-parse-config";
-[[noreturn]] void ServeConfigParse(const std::string& path);
+inline constexpr const char* kMissingCredentialsWarnFlag = "--missing-credentials-warn";
+[[noreturn]] void ServeConfigParse(const std::string& path, ParseOptions options = {});
 
 // Reads the file at `path` and parses it with ParseConfigBounded; a missing or unreadable file (or
 // one larger than 4 MiB) is an Error naming the path.
 Result<Config> LoadConfigFile(const std::string& path, const EnvLookup& env,
-                              const std::string& parse_program = "");
+                              const std::string& parse_program = "", ParseOptions options = {});
 
 // Loads the config file at a path: how the daemon reads its file again on a reload.
 using ConfigLoader = std::function<Result<Config>(const std::string& path)>;

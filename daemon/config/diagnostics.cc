@@ -17,6 +17,17 @@ void Diagnostics::FailOutsideFile(std::string_view what) {
   first_ = Found{INT_MAX, std::string(what)};
 }
 
+void Diagnostics::MissingCredential(const std::string& path, std::string_view what) {
+  if (!warn_on_missing_) return FailAt(path, what);
+  warnings_.push_back(path + ": " + std::string(what) + " (line " + std::to_string(LineOf(path)) +
+                      ")");
+}
+
+void Diagnostics::MissingCredentialOutsideFile(std::string_view what) {
+  if (!warn_on_missing_) return FailOutsideFile(what);
+  warnings_.emplace_back(what);
+}
+
 void Diagnostics::RecordLine(const std::string& path, int line) { lines_.emplace(path, line); }
 
 int Diagnostics::LineOf(std::string path) const {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -24,6 +25,15 @@ class Diagnostics {
   // Records an error about something that is not in the file (a default's environment variable):
   // `what` as is, without a path or a line. An error in the file is reported first.
   void FailOutsideFile(std::string_view what);
+
+  // Records that a credential the file names is missing here (an unset variable, an unreadable
+  // file): an error (Fail), or, once WarnOnMissingCredentials() was called, a warning with the
+  // same text, so `--check-config` in a shell without the service's environment checks the rest.
+  void MissingCredential(const std::string& path, std::string_view what);
+  // Same for a credential that is not in the file (the default ably.key_env): FailOutsideFile.
+  void MissingCredentialOutsideFile(std::string_view what);
+  void WarnOnMissingCredentials() { warn_on_missing_ = true; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   bool ok() const { return !first_.has_value(); }
   // Returns the error to report (the one on the lowest line); only valid when !ok().
@@ -42,6 +52,8 @@ class Diagnostics {
     std::string message;
   };
   std::optional<Found> first_;
+  bool warn_on_missing_ = false;
+  std::vector<std::string> warnings_;
   std::map<std::string, int, std::less<>> lines_;
 };
 

@@ -197,38 +197,18 @@ void DecodeKafkaSinks(const MapReader& top, const std::vector<WebhookConfig>& we
 
 void ResolveKafkaProperties(const EnvLookup& env, Diagnostics* diagnostics,
                             std::vector<KafkaConfig>* sinks) {
-  // systemd's LoadCredential= puts credentials there; a relative path is read from it.
-  const std::string credentials = env("CREDENTIALS_DIRECTORY").value_or("");
   for (size_t i = 0; i < sinks->size(); ++i) {
     KafkaConfig& sink = (*sinks)[i];
     for (const auto& [name, source] : sink.property_sources) {
       const std::string path = IndexPath("kafka", i) + ".properties." + name;
-      std::string value;
-      if (!source.file) {
-        value = env(source.name).value_or("");
-        if (value.empty()) {
-          diagnostics->FailAt(path, "environment variable " + source.name + " is not set or empty");
-          continue;
-        }
-      } else {
-        const std::string file = source.name.front() != '/' && !credentials.empty()
-                                     ? credentials + "/" + source.name
-                                     : source.name;
-        Result<std::string> text = ReadTextFile(file);
-        if (!text.ok()) {
-          diagnostics->FailAt(path, text.error().message);
-          continue;
-        }
-        value = std::move(*text);
-      }
-      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
-        value.pop_back();
-      }
-      if (auto problem = KafkaPropertyProblem(name, value)) {
+      std::optional<std::string> value =
+          ResolveCredentialSource(env, source.file, source.name, path, diagnostics);
+      if (!value) continue;
+      if (auto problem = KafkaPropertyProblem(name, *value)) {
         diagnostics->FailAt(path, *problem);
         continue;
       }
-      sink.properties[name] = Secret(std::move(value));
+      sink.properties[name] = Secret(std::move(*value));
     }
     sink.property_sources.clear();
   }

@@ -98,34 +98,31 @@ Result<std::string> ReadTextFile(const std::string& path) {
 
 void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConfig* ably) {
   if (!ably->key_file.empty()) {
-    Result<std::string> text = ReadTextFile(ably->key_file);
-    if (!text.ok()) {
-      diagnostics->FailAt("ably.key_file", text.error().message);
-      return;
-    }
-    std::string key = StripTrailingWhitespace(std::move(*text));
-    if (!IsAblyKey(key)) {
+    ably->key_file = CredentialPath(env, ably->key_file);
+    std::optional<std::string> key =
+        ReadCredentialFile(env, ably->key_file, "ably.key_file", diagnostics);
+    if (!key) return;
+    if (!IsAblyKey(*key)) {
       diagnostics->FailAt("ably.key_file", ably->key_file + " " + std::string(kKeyShape));
       return;
     }
     ably->auth = AblyConfig::Auth::kBasic;
-    ably->credential = Secret(std::move(key));
+    ably->credential = Secret(std::move(*key));
     return;
   }
   if (!ably->token_file.empty()) {
-    Result<std::string> text = ReadTextFile(ably->token_file);
-    if (!text.ok()) {
-      diagnostics->FailAt("ably.token_file", text.error().message);
-      return;
-    }
-    std::string token = StripTrailingWhitespace(std::move(*text));
-    if (token.empty() || !IsToken(token)) {
+    // Kept resolved: the token is read again from it when it changes.
+    ably->token_file = CredentialPath(env, ably->token_file);
+    ably->auth = AblyConfig::Auth::kTokenFile;
+    std::optional<std::string> token =
+        ReadCredentialFile(env, ably->token_file, "ably.token_file", diagnostics);
+    if (!token) return;
+    if (token->empty() || !IsToken(*token)) {
       diagnostics->FailAt("ably.token_file",
                           ably->token_file + " is empty or holds spaces or control characters");
       return;
     }
-    ably->auth = AblyConfig::Auth::kTokenFile;
-    ably->credential = Secret(std::move(token));
+    ably->credential = Secret(std::move(*token));
     return;
   }
   if (!ably->auth_url.empty()) {
@@ -163,9 +160,9 @@ void ResolveCredentials(const EnvLookup& env, Diagnostics* diagnostics, AblyConf
   const std::string missing = "no credentials: set " + key_env +
                               ", ably.key_file, ably.token_env, ably.token_file or ably.auth_url";
   if (diagnostics->InFile("ably")) {
-    diagnostics->FailAt("ably", missing);
+    diagnostics->MissingCredential("ably", missing);
   } else {
-    diagnostics->FailOutsideFile(missing);
+    diagnostics->MissingCredentialOutsideFile(missing);
   }
 }
 
@@ -173,14 +170,33 @@ void ResolveWebhookSecrets(const EnvLookup& env, Diagnostics* diagnostics,
                            std::vector<WebhookConfig>* webhooks) {
   for (size_t i = 0; i < webhooks->size(); ++i) {
     WebhookConfig& hook = (*webhooks)[i];
-    if (hook.secret_env.empty()) continue;
-    const std::string path = IndexPath("webhooks", i) + ".secret_env";
-    std::string secret = EnvValue(env, hook.secret_env);
-    if (secret.empty()) {
-      diagnostics->FailAt(path, "environment variable " + hook.secret_env + " is not set or empty");
-    } else if (secret.starts_with("whsec_") && !IsBase64(secret.substr(6))) {
-      diagnostics->FailAt(path,
-                          hook.secret_env + " holds a whsec_ secret that is not valid base64");
+    std::string secret, origin, path;
+    if (!hook.secret_file.empty()) {
+      path = IndexPath("webhooks", i) + ".secret_file";
+      hook.secret_file = CredentialPath(env, hook.secret_file);
+      origin = hook.secret_file;
+      std::optional<std::string> text =
+          ReadCredentialFile(env, hook.secret_file, path, diagnostics);
+      if (!text) continue;
+      secret = std::move(*text);
+      if (secret.empty()) {
+        diagnostics->FailAt(path, hook.secret_file + " is empty");
+        continue;
+      }
+    } else if (!hook.secret_env.empty()) {
+      path = IndexPath("webhooks", i) + ".secret_env";
+      origin = hook.secret_env;
+      secret = EnvValue(env, hook.secret_env);
+      if (secret.empty()) {
+        diagnostics->MissingCredential(
+            path, "environment variable " + hook.secret_env + " is not set or empty");
+        continue;
+      }
+    } else {
+      continue;
+    }
+    if (secret.starts_with("whsec_") && !IsBase64(secret.substr(6))) {
+      diagnostics->FailAt(path, origin + " holds a whsec_ secret that is not valid base64");
     } else {
       hook.secret = Secret(std::move(secret));
     }

@@ -152,14 +152,30 @@ std::optional<std::string> NormalizeHttpUrl(std::string_view text, bool base_onl
 }
 
 std::string RedactUrl(std::string_view url) {
-  std::string_view shown = url.substr(0, std::min(url.find_first_of("?#"), url.size()));
-  size_t scheme_end = shown.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(shown);
-  size_t authority_start = scheme_end + 3;
-  size_t authority_end = std::min(shown.find('/', authority_start), shown.size());
-  size_t at = shown.substr(0, authority_end).rfind('@');
-  if (at == std::string_view::npos || at < authority_start) return std::string(shown);
-  return std::string(shown.substr(0, authority_start)) + std::string(shown.substr(at + 1));
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "(not a URL)";
+  const size_t authority_start = scheme_end + 3;
+  std::string_view authority = url.substr(authority_start);
+  authority = authority.substr(0, std::min(authority.find_first_of("/?#"), authority.size()));
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    authority = authority.substr(at + 1);
+  }
+  return std::string(url.substr(0, authority_start)) + std::string(authority);
+}
+
+std::optional<std::string> NormalizeProxyUrl(std::string_view text) {
+  if (text.empty() || std::any_of(text.begin(), text.end(), IsControlOrSpace)) return std::nullopt;
+  std::string_view rest = text;
+  if (const size_t scheme_end = text.find("://"); scheme_end != std::string_view::npos) {
+    if (AsciiLower(text.substr(0, scheme_end)) != "http") return std::nullopt;
+    rest = text.substr(scheme_end + 3);
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (rest.find_first_of("/?#") != std::string_view::npos) return std::nullopt;
+  const size_t at = rest.rfind('@');
+  const std::string_view authority = at == std::string_view::npos ? rest : rest.substr(at + 1);
+  if (!IsAuthority(authority)) return std::nullopt;
+  return "http://" + std::string(rest);
 }
 
 bool IsPlainHttpToRemoteHost(std::string_view url) {

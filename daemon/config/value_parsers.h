@@ -32,9 +32,15 @@ std::optional<std::string> NormalizeHttpUrl(std::string_view text, bool base_onl
 // True when the URL's authority has user info (`user:password@host`).
 bool HasUserInfo(std::string_view url);
 
-// Returns the URL without user info, query and fragment, for summaries that must not leak
-// credentials embedded in a URL.
+// Returns only the scheme, host and port of a URL ("https://hooks.slack.com"), for summaries and
+// the status page: user info, query and fragment may hold credentials, and so may the path
+// (Slack, Discord and Zapier put the token there).
 std::string RedactUrl(std::string_view url);
+
+// Returns an HTTP proxy URL as "http://[user:password@]host[:port]" when `text` is one
+// ("http://host:port", "host:port"; a trailing slash is allowed, no other path); nullopt
+// otherwise (https:// and socks proxies are not supported).
+std::optional<std::string> NormalizeProxyUrl(std::string_view text);
 
 // True for an http:// (not https://) URL whose host is not a loopback address (localhost,
 // 127.0.0.0/8, ::1): credentials sent there would cross the network in clear text.

@@ -12,14 +12,15 @@ constexpr Duration kGreaterThanZero{1};
 
 bool IsNotEmpty(std::string_view text) { return !text.empty(); }
 
-void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig* hook) {
+void DecodeWebhook(const Located& item, const EnvLookup& env, Diagnostics* diagnostics,
+                   WebhookConfig* hook) {
   if (!item.node.IsMap()) {
     diagnostics->Fail(item.path, "must be a mapping", item.line);
     return;
   }
   MapReader r(item,
-              {"name", "url", "format", "secret_env", "channels", "actions", "headers", "batch",
-               "timeout", "retry", "sync_every"},
+              {"name", "url", "format", "secret_env", "secret_file", "channels", "actions",
+               "headers", "batch", "timeout", "retry", "sync_every"},
               diagnostics);
   if (!r.String("name", &hook->name)) {
     if (!r.Get("name")) r.Fail("name", "is required");
@@ -43,6 +44,10 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
       {{"ably", WebhookConfig::Format::kAbly}, {"events", WebhookConfig::Format::kEvents}},
       &hook->format);
   ReadEnvName(r, "secret_env", &hook->secret_env);
+  r.String("secret_file", &hook->secret_file);
+  if (!hook->secret_env.empty() && !hook->secret_file.empty()) {
+    r.Fail("secret_file", "set secret_env or secret_file, not both");
+  }
   r.StringList("channels", ListRules{IsNotEmpty, "must not be empty", false, /*non_empty=*/true},
                &hook->channels);
   std::vector<std::string> actions;
@@ -53,7 +58,7 @@ void DecodeWebhook(const Located& item, Diagnostics* diagnostics, WebhookConfig*
     hook->actions.clear();
     for (const std::string& action : actions) hook->actions.push_back(*ParseActionName(action));
   }
-  DecodeHeaders(r, "headers", IsReservedWebhookHeader, &hook->headers);
+  DecodeHeaders(r, "headers", IsReservedWebhookHeader, env, &hook->headers);
 
   MapReader batch = r.Map("batch", {"max_events", "max_delay"});
   batch.Int("max_events", 1, 10000, &hook->batch_max_events);
@@ -80,49 +85,19 @@ bool IsSelectableAction(std::string_view text) {
   return action && *action != Action::kSync;
 }
 
-void DecodeWebhooks(const MapReader& top, std::vector<WebhookConfig>* webhooks) {
+void DecodeWebhooks(const MapReader& top, const EnvLookup& env,
+                    std::vector<WebhookConfig>* webhooks) {
   Diagnostics* diagnostics = top.diagnostics();
   std::map<std::string, std::string> name_paths;  // name → path of the webhook that has it
   for (const Located& item : top.List("webhooks")) {
     WebhookConfig hook;
-    DecodeWebhook(item, diagnostics, &hook);
+    DecodeWebhook(item, env, diagnostics, &hook);
     const std::string name_path = JoinPath(item.path, "name");
     if (!hook.name.empty() && name_paths.contains(hook.name)) {
       diagnostics->FailAt(name_path, "duplicate of " + name_paths[hook.name]);
     }
     name_paths.emplace(hook.name, name_path);
     webhooks->push_back(std::move(hook));
-  }
-}
-
-void DecodeHeaders(const MapReader& r, std::string_view key, bool (*reserved)(std::string_view),
-                   std::map<std::string, std::string>* headers) {
-  auto value = r.Get(key);
-  if (!value) return;
-  Diagnostics* diagnostics = r.diagnostics();
-  if (!value->node.IsMap()) {
-    diagnostics->Fail(value->path, "must be a mapping", value->line);
-    return;
-  }
-  std::map<std::string, std::string> lower_seen;
-  for (auto it = value->node.begin(); it != value->node.end(); ++it) {
-    const int line = LineOf(it->first, value->line);
-    const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
-    const std::string path = JoinPath(value->path, name);
-    if (!it->first.IsScalar() || !IsHeaderName(name)) {
-      diagnostics->Fail(path, "must be a valid HTTP header name", line);
-    } else if (reserved != nullptr && reserved(name)) {
-      diagnostics->Fail(path, "is set by presenced and cannot be overridden", line);
-    } else if (lower_seen.contains(AsciiLower(name))) {
-      diagnostics->Fail(path, "duplicate of " + lower_seen[AsciiLower(name)], line);
-    } else if (!it->second.IsScalar()) {
-      diagnostics->Fail(path, "must be a string", LineOf(it->second, line));
-    } else if (!IsHeaderValue(it->second.Scalar())) {
-      diagnostics->Fail(path, "must not contain control characters", LineOf(it->second, line));
-    } else {
-      lower_seen[AsciiLower(name)] = path;
-      (*headers)[name] = it->second.Scalar();
-    }
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "common/log_fields.h"
 #include "delivery/payload.h"
 #include "delivery/retry_policy.h"
 
@@ -239,6 +240,7 @@ OutboxWorker::Next OutboxWorker::Failed(const OutboxSettings& settings,
                     dead.error().message);
       return {kStoreRetry, false};
     }
+    const LogFields fields{{kind_, name_}, {"batch", batch.id}, {"attempt", batch.attempt}};
     spdlog::error("{} {}: {} batch {} ({} events) after {} attempts: {}", kind_, name_,
                   rejected ? "dead-lettered rejected" : "gave up on", batch.id, *dead,
                   batch.attempt, outcome.error);
@@ -247,6 +249,7 @@ OutboxWorker::Next OutboxWorker::Failed(const OutboxSettings& settings,
   }
   const Duration delay = NextBackoff(settings.retry, batch.attempt, outcome.retry_after,
                                      [this] { return random_->Uniform01(); });
+  const LogFields fields{{kind_, name_}, {"batch", batch.id}, {"attempt", batch.attempt}};
   spdlog::warn("{} {}: batch {} attempt {} failed: {}; retrying in {} ms", kind_, name_, batch.id,
                batch.attempt, outcome.error, delay.count());
   PublishBacklog();

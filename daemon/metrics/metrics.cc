@@ -14,6 +14,7 @@
 #include "common/mutex.h"
 #include "common/version.h"
 #include "metrics/kafka_series.h"
+#include "metrics/process_metrics.h"
 
 namespace presenced {
 
@@ -257,6 +258,22 @@ void Metrics::SetTotals(uint64_t members, uint64_t clients) {
   impl_->clients.Add({}).Set(static_cast<double>(clients));
 }
 
+void Metrics::SetOtherChannels(uint64_t members, uint64_t clients,
+                               double oldest_success_unix_seconds) {
+  impl_->members.Add({}).Set(static_cast<double>(members));
+  impl_->clients.Add({}).Set(static_cast<double>(clients));
+  if (oldest_success_unix_seconds > 0) {
+    impl_->last_success.Add({}).Set(oldest_success_unix_seconds);
+  }
+}
+
+void Metrics::ClearOtherChannels() {
+  if (!impl_->per_channel) return;  // then the unlabelled series are the totals
+  for (Family<Gauge>* family : {&impl_->members, &impl_->clients, &impl_->last_success}) {
+    if (family->Has({})) family->Remove(&family->Add({}));
+  }
+}
+
 void Metrics::SetChannelsOccupied(uint64_t channels) {
   impl_->channels_occupied.Set(static_cast<double>(channels));
 }
@@ -396,7 +413,9 @@ void Metrics::ConfigReloaded(bool success, double unix_seconds) {
 }
 
 std::string Metrics::Serialize() const {
-  return prometheus::TextSerializer().Serialize(impl_->registry.Collect());
+  std::vector<prometheus::MetricFamily> families = impl_->registry.Collect();
+  AppendProcessMetrics(families);
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace presenced

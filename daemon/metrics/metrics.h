@@ -1,6 +1,7 @@
 #pragma once
 
-// Metrics: every presenced_* series of CONTRACT §7 behind plain methods, so no other module sees
+// Metrics: every presenced_* series of CONTRACT §7 behind plain methods (and, at scrape time, the
+// standard process_* metrics: process_metrics.h), so no other module sees
 // prometheus-cpp types. Series are created up front (counters at 0) so they exist from the start.
 // Thread-safe: every method may be called from any thread.
 
@@ -31,6 +32,12 @@ class Metrics {
   // SetTotals instead and this is a no-op).
   void SetChannelMembers(const std::string& channel, uint64_t members, uint64_t clients);
   void SetTotals(uint64_t members, uint64_t clients);
+  // With per_channel on: sets the unlabelled member, client and last-success series to the sums
+  // (and the oldest success) of the channels that have no series of their own (discovered
+  // channels when metrics.per_channel is not set explicitly), so that sum(presenced_members) stays
+  // the total. ClearOtherChannels removes them once every channel has its own.
+  void SetOtherChannels(uint64_t members, uint64_t clients, double oldest_success_unix_seconds);
+  void ClearOtherChannels();
   // Channels with at least one member.
   void SetChannelsOccupied(uint64_t channels);
   // Distinct clientIds across all channels (always unlabelled).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "net/proxy.h"
 
 namespace presenced {
 
@@ -108,11 +109,15 @@ class HttpClient {
   virtual void Abort() {}
 };
 
-struct TlsOptions {
-  std::string ca_file;  // extra CA bundle added to the system store; verification is always on
+// How the production client reaches servers.
+struct HttpClientOptions {
+  std::string ca_file;    // extra CA bundle added to the system store; verification is always on
+  ProxySettings proxy{};  // see net/proxy.h; empty: every request goes direct
+  bool operator==(const HttpClientOptions&) const = default;
 };
+using TlsOptions = HttpClientOptions;  // the former name, kept for code not yet renamed
 
 // Creates the production client. Connections are pooled per scheme://host:port and reused.
-std::unique_ptr<HttpClient> MakePocoHttpClient(const TlsOptions& tls);
+std::unique_ptr<HttpClient> MakePocoHttpClient(const HttpClientOptions& options);
 
 }  // namespace presenced

@@ -36,6 +36,7 @@
 #include "net/in_flight.h"
 #include "net/poco_errors.h"
 #include "net/poco_session.h"
+#include "net/proxy.h"
 #include "net/session_pool.h"
 #include "net/url.h"
 
@@ -102,7 +103,7 @@ std::string HostHeader(const Url& url) {
 
 class PocoHttpClient final : public HttpClient {
  public:
-  explicit PocoHttpClient(const TlsOptions& tls);
+  explicit PocoHttpClient(const HttpClientOptions& options);
 
   HttpResult Send(const HttpRequest& request) override;
   void Abort() override { in_flight_.Abort(); }
@@ -124,11 +125,13 @@ class PocoHttpClient final : public HttpClient {
 
   Poco::Net::Context::Ptr tls_context_;  // null when TLS setup failed (then tls_error_ says why)
   std::string tls_error_;
+  const ProxySettings proxy_;
   SessionPool pool_;
   InFlightSockets in_flight_;
 };
 
-PocoHttpClient::PocoHttpClient(const TlsOptions& tls) {
+PocoHttpClient::PocoHttpClient(const HttpClientOptions& options) : proxy_(options.proxy) {
+  const HttpClientOptions& tls = options;
   try {
     Poco::Net::Context::Params params;
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
@@ -149,6 +152,12 @@ std::unique_ptr<Poco::Net::HTTPClientSession> PocoHttpClient::NewSession(const U
         std::make_unique<Session<Poco::Net::HTTPSClientSession>>(url.host, url.port, tls_context_);
   } else {
     session = std::make_unique<Session<Poco::Net::HTTPClientSession>>(url.host, url.port);
+  }
+  // Through a proxy (net/proxy.h): https in a CONNECT tunnel (Session::connect), http sent to it
+  // with the absolute URL; Proxy-Authorization: Basic when the proxy URL has user info.
+  if (const std::optional<ProxyRoute> proxy = ProxyFor(proxy_, url)) {
+    session->setProxy(proxy->host, proxy->port);
+    if (!proxy->username.empty()) session->setProxyCredentials(proxy->username, proxy->password);
   }
   session->setKeepAlive(true);
   return session;
@@ -247,7 +256,7 @@ Outcome PocoHttpClient::Exchange(Poco::Net::HTTPClientSession& session, InFlight
     return ReadBody(session, response_head, body, url, request, deadline);
   } catch (const Poco::Exception& e) {
     if (hooks != nullptr && !hooks->connect_failure().empty()) {
-      const bool timeout = hooks->connect_failure().starts_with("timed out");
+      const bool timeout = hooks->connect_timed_out();
       return {TransportError{timeout ? TransportFailure::kTimeout : TransportFailure::kConnect,
                              where + ": " + hooks->connect_failure()},
               phase};
@@ -351,8 +360,8 @@ std::optional<TransportError> PocoHttpClient::ReadStream(std::istream& body, std
 
 }  // namespace
 
-std::unique_ptr<HttpClient> MakePocoHttpClient(const TlsOptions& tls) {
-  return std::make_unique<PocoHttpClient>(tls);
+std::unique_ptr<HttpClient> MakePocoHttpClient(const HttpClientOptions& options) {
+  return std::make_unique<PocoHttpClient>(options);
 }
 
 }  // namespace presenced

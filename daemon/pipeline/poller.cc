@@ -88,12 +88,17 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   CollectWrites(cycle);
   report.failed = cycle.failed.size();
   report.errors = std::move(cycle.errors);
-  if (!Commit(cycle)) return report;
-  report.committed = true;
-  report.events = cycle.events.size();
-  Adopt(cycle);
-  Publish(cycle, started);
-  report.members = member_total();
+  report.committed = Commit(cycle);
+  if (report.committed) {
+    report.events = cycle.events.size();
+    Adopt(cycle);
+    Publish(cycle);
+    report.members = member_total();
+  }
+  // A cycle whose commit failed ran too: its time counts (its events are derived again).
+  const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
+  metrics_.CycleFinished(seconds,
+                         seconds * 1000 > static_cast<double>(config.poll.interval.count()));
   return report;
 }
 
@@ -241,7 +246,6 @@ bool Poller::Commit(Cycle& cycle) {
 
 void Poller::Adopt(Cycle& cycle) {
   syncs_.MarkSent(cycle.syncs, cycle.now_ms);
-  const bool per_channel = cycle.config.metrics.per_channel;
   size_t next_snapshot = 0, next_delta = 0;
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
@@ -284,19 +288,19 @@ void Poller::Adopt(Cycle& cycle) {
     channel.last_success_ms = cycle.now_ms;
     stale_.erase(cycle.names[i]);
     announce_.erase(cycle.names[i]);
-    PublishChannelMetrics(cycle.names[i], channel, per_channel);
+    PublishChannelMetrics(cycle.names[i], channel, cycle.config.metrics);
   }
   for (const auto& name : cycle.failed) stale_.insert(name);
   first_cycle_ = false;
 }
 
-void Poller::Publish(const Cycle& cycle, std::chrono::steady_clock::time_point started) {
+void Poller::Publish(const Cycle& cycle) {
   if (cycle.sync_count > 0) {
     spdlog::info("sync: {} channel member sets queued for {} sink(s)", cycle.sync_count,
                  cycle.syncs.size());
     metrics_.AddEvents(Action::kSync, cycle.sync_count);
   }
-  PublishTotals(cycle.config.metrics.per_channel);
+  PublishTotals(cycle.config.metrics);
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
   for (const Event& event : cycle.events) ++by_action[event.action];
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
@@ -310,9 +314,6 @@ void Poller::Publish(const Cycle& cycle, std::chrono::steady_clock::time_point s
                   cycle.history.compared, corrections);
   }
   if (!cycle.events.empty()) sink_(cycle.events);
-  const double seconds = std::chrono::duration<double>(clock_.SteadyNow() - started).count();
-  metrics_.CycleFinished(seconds,
-                         seconds * 1000 > static_cast<double>(cycle.config.poll.interval.count()));
 }
 
 }  // namespace presenced

@@ -122,6 +122,7 @@ class Poller {
     std::unique_ptr<ChannelState> state;  // null until the first successful fetch
     int64_t last_success_ms = 0;
     bool discovered = false;  // polled because discovery found it (not configured)
+    bool has_series = false;  // has member series labelled with its name
     // Tracked since before the first committed cycle: with `initial_snapshot: present`, its first
     // successful snapshot emits `present` when no snapshot of it was stored (see RunCycle).
     bool initial = false;
@@ -186,8 +187,8 @@ class Poller {
   bool Commit(Cycle& cycle);
   // Applies the committed cycle to memory: states, stale set, distinct clients, sync schedule.
   void Adopt(Cycle& cycle);
-  // Updates the metrics and hands the events to the sink.
-  void Publish(const Cycle& cycle, std::chrono::steady_clock::time_point started);
+  // Updates the metrics of a committed cycle and hands its events to the sink.
+  void Publish(const Cycle& cycle);
 
   static uint64_t CompactionThreshold(const std::string& channel, uint64_t snapshot_bytes);
   // Diffs one fetched channel against its state (against an empty set when `announce` and none
@@ -214,8 +215,11 @@ class Poller {
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
-  void PublishChannelMetrics(const std::string& channel, const Tracked& tracked, bool per_channel);
-  void PublishTotals(bool per_channel);
+  // Sets the channel's own member series, or removes them when it gets none (MetricsConfig).
+  void PublishChannelMetrics(const std::string& channel, Tracked& tracked,
+                             const MetricsConfig& config);
+  // Sets the channel counts and the unlabelled series of the channels without series of their own.
+  void PublishTotals(const MetricsConfig& config);
 
   PresenceSource* source_;
   StateStore& store_;

@@ -142,24 +142,32 @@ size_t Poller::member_total() const {
   return total;
 }
 
-void Poller::PublishChannelMetrics(const std::string& channel, const Tracked& tracked,
-                                   bool per_channel) {
-  if (!per_channel) return;
+void Poller::PublishChannelMetrics(const std::string& channel, Tracked& tracked,
+                                   const MetricsConfig& config) {
+  if (!config.Labelled(tracked.discovered)) {
+    // Counted in the unlabelled series instead (PublishTotals).
+    if (tracked.has_series) metrics_.RemoveChannel(channel);
+    tracked.has_series = false;
+    return;
+  }
+  tracked.has_series = true;
   metrics_.SetChannelMembers(channel, tracked.state->member_count(), tracked.state->client_count());
   metrics_.SetChannelLastSuccess(channel, static_cast<double>(tracked.last_success_ms) / 1000.0);
 }
 
-void Poller::PublishTotals(bool per_channel) {
+void Poller::PublishTotals(const MetricsConfig& config) {
   metrics_.SetChannels(channels_.size(), stale_.size());
   metrics_.SetChannelsOccupied(
       static_cast<uint64_t>(std::count_if(channels_.begin(), channels_.end(), [](const auto& c) {
         return c.second.state && !c.second.state->empty();
       })));
   metrics_.SetClientsDistinct(clients_.size());
-  if (per_channel) return;
   uint64_t members = 0, clients = 0;
   int64_t oldest_success = 0;
+  size_t unlabelled = 0;
   for (const auto& [name, tracked] : channels_) {
+    if (config.Labelled(tracked.discovered)) continue;
+    ++unlabelled;
     if (!tracked.state || tracked.last_success_ms == 0) continue;
     members += tracked.state->member_count();
     clients += tracked.state->client_count();
@@ -167,9 +175,15 @@ void Poller::PublishTotals(bool per_channel) {
       oldest_success = tracked.last_success_ms;
     }
   }
-  metrics_.SetTotals(members, clients);
-  if (oldest_success > 0) {
-    metrics_.SetChannelLastSuccess("", static_cast<double>(oldest_success) / 1000.0);
+  if (!config.per_channel) {
+    metrics_.SetTotals(members, clients);
+    if (oldest_success > 0) {
+      metrics_.SetChannelLastSuccess("", static_cast<double>(oldest_success) / 1000.0);
+    }
+  } else if (unlabelled > 0) {
+    metrics_.SetOtherChannels(members, clients, static_cast<double>(oldest_success) / 1000.0);
+  } else {
+    metrics_.ClearOtherChannels();
   }
 }
 

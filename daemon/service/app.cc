@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "ably/ably_clock.h"
+#include "common/log_fields.h"
 #include "common/shard.h"
 #include "common/version.h"
 #include "pipeline/schedule.h"
@@ -24,6 +25,13 @@ namespace {
 constexpr std::chrono::milliseconds kWebhookStopDeadline{400};
 
 double UnixSeconds(const Clock& clock) { return static_cast<double>(clock.NowMs()) / 1000.0; }
+
+// How long the poll loop may go without progress before it counts as hung (/-/healthy answers
+// 503, the systemd watchdog stops its pings): a poll interval plus the worst-case request time,
+// twice over, and a minute of margin.
+int64_t ProgressBudgetMs(const Config& config) {
+  return config.poll.interval.count() * 2 + config.ably.request_timeout.count() * 4 + 60'000;
+}
 
 // The status page's first line: version, revision and shard.
 std::string BuildLine(const Config& config) {
@@ -73,8 +81,9 @@ struct App::Parts {
   Metrics* metrics = nullptr;
   OpenedState state;            // the lock is held for the whole run: one daemon per state.dir
   StateStore* store = nullptr;  // state.store
-  std::unique_ptr<HttpClient> ably_http;
-  std::unique_ptr<HttpClient> webhook_http;
+  // Replaced in place when a reload changes HttpClientOptionsFor: every holder uses the new one.
+  std::unique_ptr<ReplaceableHttpClient> ably_http;
+  std::unique_ptr<ReplaceableHttpClient> webhook_http;
   // Ably's clock (GET /time): history windows and token expiry are on it. Outlives auth, source.
   std::unique_ptr<AblyClock> ably_clock;
   std::unique_ptr<AblyAuth> auth;  // outlives `source`, which uses it
@@ -111,8 +120,16 @@ Status App::RequestReload() {
     MutexLock lock(mu_);
     current = config_;
   }
-  notifier_->Send("RELOADING=1");
+  // systemd (Type=notify-reload, and `systemctl status` before it) tracks the reload until READY=1;
+  // MONOTONIC_USEC tells it which reload this is (CLOCK_MONOTONIC, as steady_clock on Linux).
+  const auto monotonic =
+      std::chrono::duration_cast<std::chrono::microseconds>(clock_.SteadyNow().time_since_epoch());
+  notifier_->Send("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic.count()));
   auto loaded = deps_.load_config(current->path);
+  // TLS files are read again on every reload: ones that make no TLS context reject it.
+  if (loaded.ok()) {
+    if (Status tls = HttpServer::CheckTls(loaded->http.tls); !tls.ok()) loaded = tls.error();
+  }
   if (!loaded.ok()) {
     spdlog::error("reload: keeping the running config: {}: {}", current->path,
                   loaded.error().message);
@@ -183,9 +200,11 @@ int App::Run() {
   }
   parts.state = std::move(*state);
   parts.store = parts.state.store.get();
-  parts.ably_http = make.http({config->ably.ca_file});
-  SetAblyHttp(parts.ably_http.get());
-  parts.webhook_http = make.http({config->ably.ca_file});
+  parts.ably_http =
+      std::make_unique<ReplaceableHttpClient>(make.http(HttpClientOptionsFor(*config)));
+  SetAblyHttp(parts.ably_http.get());  // the same object for the whole run: reloads replace inside
+  parts.webhook_http =
+      std::make_unique<ReplaceableHttpClient>(make.http(HttpClientOptionsFor(*config)));
   // Measured by the loop before its first cycle (history windows and token expiry need it then).
   parts.ably_clock = std::make_unique<AblyClock>(clock_, *parts.metrics);
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
@@ -234,6 +253,7 @@ int App::Run() {
     return 1;
   }
 
+  heartbeat_ms_ = clock_.NowMs();
   HttpHandlers handlers{
       [&parts] { return parts.metrics->Serialize(); },
       [this] { return readiness_.NotReadyReason(); },
@@ -241,8 +261,11 @@ int App::Run() {
       [this, &parts] { return parts.status->Json(clock_.NowMs()); },
       [this, &parts](size_t page) { return parts.status->Html(page, clock_.NowMs()); },
       [this, &parts](const std::string& webhook) { return RequestSync(parts, webhook); }};
+  handlers.unhealthy = [this] { return Unhealthy(); };
   HttpServerOptions http_options;
   http_options.lifecycle = config->http.lifecycle;
+  http_options.tls = config->http.tls;
+  http_options.basic_auth_users = config->http.basic_auth_users;
   auto server =
       make.server(config->http.host, config->http.port, std::move(handlers), http_options);
   if (!server.ok()) {
@@ -301,6 +324,7 @@ bool App::Loop(Parts& parts) {
       MutexLock lock(mu_);
       clock_.WaitUntil(wake_, lock.native(), next_cycle,
                        [&]() REQUIRES(mu_) { return stop_ || pending_ != nullptr; });
+      heartbeat_ms_ = clock_.NowMs();  // waiting for the next slot is progress too
       if (stop_) break;
       if (pending_) {
         auto next = std::move(pending_);
@@ -349,6 +373,7 @@ bool App::Loop(Parts& parts) {
     parts.notifier->Send("STATUS=" + status);
     spdlog::debug("cycle: {}", status);
     if (report.failed > 0) {
+      const LogFields fields{{"failed", report.failed}, {"channels", report.channels}};
       spdlog::warn("cycle: {} of {} channels failed to fetch; they keep their last snapshot",
                    report.failed, report.channels);
     }
@@ -401,9 +426,14 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
         "reload: http.listen, http.lifecycle and state.dir take effect only after a restart");
   }
   SetupLogging(next->log);
+  // Re-read even when the paths did not change: a renewed certificate comes with a reload.
+  if (Status secured = parts.server->Secure(next->http.tls, next->http.basic_auth_users);
+      !secured.ok()) {
+    spdlog::error("reload: keeping the previous http.tls: {}", secured.error().message);
+  }
   const AblyConfig& was = previous->ably;
   const AblyConfig& now = next->ably;
-  const bool new_http = now.ca_file != was.ca_file;
+  const bool new_http = HttpClientOptionsFor(*next) != HttpClientOptionsFor(*previous);
   // A token fetched from auth_url is kept across reloads that do not change how it is obtained.
   const bool new_auth = new_http || now.auth != was.auth || now.credential != was.credential ||
                         now.token_file != was.token_file || now.auth_url != was.auth_url ||
@@ -413,9 +443,11 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
   parts.source.reset();
   const AppMakers& make = deps_.makers;
   if (new_http) {
-    std::unique_ptr<HttpClient> http = make.http({now.ca_file});
-    SetAblyHttp(http.get());  // before the old client goes
-    parts.ably_http = std::move(http);
+    // The webhooks' senders hold webhook_http: they send through the new client from their next
+    // request on (a new ably.ca_file or proxy reaches them too). A stop aborts both the new
+    // client and requests still in flight on the old one (ReplaceableHttpClient::Abort).
+    parts.ably_http->Replace(make.http(HttpClientOptionsFor(*next)));
+    parts.webhook_http->Replace(make.http(HttpClientOptionsFor(*next)));
   }
   if (now.endpoint != was.endpoint) MeasureAblyClock(parts, now);
   if (new_auth) {
@@ -445,9 +477,11 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
 void App::Discover(Parts& parts, const Config& config) {
   parts.next_discovery = clock_.SteadyNow() + config.discovery.interval;
   for (const auto& prefix : config.discovery.prefixes) {
-    auto names = parts.source->ListChannels(prefix);
+    auto names = parts.source->ListChannels(prefix, stop_);
+    if (stop_) return;
     if (!names.ok()) {
       // The same error again (a missing capability, an outage) is logged once, not every round.
+      const LogFields fields{{"prefix", prefix}};
       std::string& last = parts.discovery_errors[prefix];
       const auto level = last == names.error().message ? spdlog::level::debug : spdlog::level::warn;
       spdlog::log(level, "discovery: prefix {}: {}; keeping the {} channels found before", prefix,
@@ -499,12 +533,23 @@ void App::WatchdogLoop(std::chrono::milliseconds period,
     clock_.WaitUntil(wake_, lock.native(), next, [&] { return stop_.load(); });
     if (stop_) break;
     next = clock_.SteadyNow() + period;
-    // Ping only while the loop makes progress: a loop stuck for longer than a poll interval plus
-    // the worst-case request time is a hang systemd should restart.
-    const int64_t budget_ms =
-        config_->poll.interval.count() * 2 + config_->ably.request_timeout.count() * 4 + 60'000;
-    if (clock_.NowMs() - heartbeat_ms_.load() < budget_ms) notifier_->Send("WATCHDOG=1");
+    // Ping only while the loop makes progress: a hang systemd should restart.
+    if (clock_.NowMs() - heartbeat_ms_.load() < ProgressBudgetMs(*config_)) {
+      notifier_->Send("WATCHDOG=1");
+    }
   }
+}
+
+std::optional<std::string> App::Unhealthy() {
+  int64_t budget_ms;
+  {
+    MutexLock lock(mu_);
+    budget_ms = ProgressBudgetMs(*config_);
+  }
+  const int64_t quiet_ms = clock_.NowMs() - heartbeat_ms_.load();
+  if (quiet_ms < budget_ms) return std::nullopt;
+  return "the poll loop has made no progress for " + std::to_string(quiet_ms / 1000) +
+         "s (budget " + std::to_string(budget_ms / 1000) + "s)";
 }
 
 }  // namespace presenced

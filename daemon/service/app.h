@@ -21,6 +21,7 @@
 #include "config/config.h"
 #include "config/config_loader.h"
 #include "metrics/metrics.h"
+#include "net/replaceable_http_client.h"
 #include "service/app_makers.h"
 #include "service/systemd_notify.h"
 #include "web/readiness.h"
@@ -73,6 +74,9 @@ class App {
   void Discover(Parts& parts, const Config& config);
   // Sets or clears the readiness causes "credentials" and "no_fetch" after a cycle.
   void UpdateAblyReadiness(Parts& parts, const CycleReport* report, const Config& config);
+  // Why the loop counts as hung (GET /-/healthy answers 503), or nullopt: it made no progress
+  // within ProgressBudgetMs, the budget the systemd watchdog pings by too.
+  std::optional<std::string> Unhealthy();
   // Sends WATCHDOG=1 at `first`, then every `period`, while the loop makes progress; until stop.
   void WatchdogLoop(std::chrono::milliseconds period, std::chrono::steady_clock::time_point first);
 

@@ -5,6 +5,11 @@
 
 namespace presenced {
 
+HttpClientOptions HttpClientOptionsFor(const Config& config) {
+  return {config.ably.ca_file,
+          ProxySettings{config.proxy.https_proxy, config.proxy.http_proxy, config.proxy.bypass}};
+}
+
 AppMakers StandardMakers(Random& random) {
   AppMakers make;
   make.state = [](const std::string& dir) -> Result<OpenedState> {

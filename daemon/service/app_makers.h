@@ -67,6 +67,10 @@ struct AppMakers {
       server;
 };
 
+// How every HTTP client of a config (Ably's, the webhooks', --once's and --check-ably's) reaches
+// servers: ably.ca_file and the proxy.
+HttpClientOptions HttpClientOptionsFor(const Config& config);
+
 // Returns the production makers: StateDirLock and the SQLite StateStore, Poco HTTP clients, the
 // Ably REST client (its fallback host order and retry jitter drawn from `random`, which must
 // outlive every source made), the Dispatcher, librdkafka's Kafka sinks, StatusModel and Poller,

@@ -17,6 +17,7 @@
 #include "common/shard.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
+#include "service/app_makers.h"
 #include "service/cost_estimate.h"
 
 namespace presenced {
@@ -38,7 +39,7 @@ class CheckAbly {
   CheckAbly(const Config& config, Random& random, std::FILE* out)
       : config_(config),
         out_(out),
-        http_(MakePocoHttpClient({config.ably.ca_file})),
+        http_(MakePocoHttpClient(HttpClientOptionsFor(config))),
         clock_(host_, metrics_),
         auth_(config.ably, *http_, metrics_, clock_),
         transport_(config.ably, *http_, metrics_, clock_, random, auth_) {}

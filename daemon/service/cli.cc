@@ -17,6 +17,7 @@
 
 #include "ably/rest_client.h"
 #include "common/clock.h"
+#include "common/log_fields.h"
 #include "common/random.h"
 #include "common/version.h"
 #include "config/config_loader.h"
@@ -49,7 +50,7 @@ constexpr const char* kUsage =
     "  --once                       fetch every channel once, print members as JSON lines\n"
     "  --dead-letters               list dead-lettered batches per webhook and kafka sink\n"
     "  --replay-dead-letters NAME   move sink NAME's dead letters back into its outbox\n"
-    "  --version                    print the version\n"
+    "  --version                    print the version and git revision\n"
     "  --help                       print these options\n";
 
 // A stop ends within about half a second: requests in flight are aborted (App::RequestStop), so
@@ -66,9 +67,10 @@ struct Args {
   std::string webhook;
 };
 
-std::optional<Args> ParseArgs(int argc, char** argv) {
+// Parses the command line; an Error names the argument at fault.
+Result<Args> ParseArgs(int argc, char** argv) {
   Args args;
-  int modes = 0;
+  std::string first_mode;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto take_value = [&](std::string& out) {
@@ -76,30 +78,36 @@ std::optional<Args> ParseArgs(int argc, char** argv) {
       out = argv[++i];
       return true;
     };
+    const bool is_mode = arg == "--check-config" || arg == "--check-ably" || arg == "--once" ||
+                         arg == "--dead-letters" || arg == "--replay-dead-letters" ||
+                         arg == "--version" || arg == "--help" || arg == "-h";
+    if (is_mode && !first_mode.empty()) {
+      return Error{arg + " cannot be combined with " + first_mode};
+    }
+    if (is_mode) first_mode = arg;
     if (arg == "--config") {
-      if (!take_value(args.config_path)) return std::nullopt;
+      if (!take_value(args.config_path)) return Error{"--config needs a PATH"};
     } else if (arg.rfind("--config=", 0) == 0) {
       args.config_path = arg.substr(9);
     } else if (arg == "--check-config") {
-      args.mode = Mode::kCheckConfig, ++modes;
+      args.mode = Mode::kCheckConfig;
     } else if (arg == "--check-ably") {
-      args.mode = Mode::kCheckAbly, ++modes;
+      args.mode = Mode::kCheckAbly;
     } else if (arg == "--once") {
-      args.mode = Mode::kOnce, ++modes;
+      args.mode = Mode::kOnce;
     } else if (arg == "--dead-letters") {
-      args.mode = Mode::kDeadLetters, ++modes;
+      args.mode = Mode::kDeadLetters;
     } else if (arg == "--replay-dead-letters") {
-      if (!take_value(args.webhook)) return std::nullopt;
-      args.mode = Mode::kReplay, ++modes;
+      if (!take_value(args.webhook)) return Error{"--replay-dead-letters needs a webhook NAME"};
+      args.mode = Mode::kReplay;
     } else if (arg == "--version") {
-      args.mode = Mode::kVersion, ++modes;
+      args.mode = Mode::kVersion;
     } else if (arg == "--help" || arg == "-h") {
-      args.mode = Mode::kHelp, ++modes;
+      args.mode = Mode::kHelp;
     } else {
-      return std::nullopt;
+      return Error{"unknown argument " + arg};
     }
   }
-  if (modes > 1) return std::nullopt;
   if (args.config_path.empty()) {
     const char* env = std::getenv("PRESENCED_CONFIG");
     args.config_path = env && *env ? env : "/etc/presenced/presenced.yaml";
@@ -112,7 +120,7 @@ int RunOnce(const Config& config) {
   Metrics metrics(false);
   SystemClock clock;
   SeededRandom random(std::random_device{}());
-  auto http = MakePocoHttpClient({config.ably.ca_file});
+  auto http = MakePocoHttpClient(HttpClientOptionsFor(config));
   auto source = MakeAblyRestClient(config.ably, *http, metrics, clock, random);
   std::vector<std::string> channels = config.channels;
   bool failed = false;
@@ -131,6 +139,7 @@ int RunOnce(const Config& config) {
   const DiffOptions options = DiffOptionsFrom(config.presence, true);
   for (ChannelPresence& result : source->FetchPresence(channels, cancel)) {
     if (!result.ok) {
+      const LogFields fields{{"channel", result.channel}, {"code", result.error.code}};
       spdlog::error("channel {}: fetch failed: {}{}", result.channel, result.error.message,
                     result.error.code != 0
                         ? " (Ably error " + std::to_string(result.error.code) + ")"
@@ -211,13 +220,15 @@ int RunDaemon(std::shared_ptr<const Config> config, ConfigLoader load_config) {
 }  // namespace
 
 int RunCli(int argc, char** argv) {
-  if (argc == 3 && std::string_view(argv[1]) == kInternalParseConfigFlag) {
-    ServeConfigParse(argv[2]);  // this binary as the contained config parser of `load`, below
+  if (argc >= 3 && std::string_view(argv[1]) == kInternalParseConfigFlag) {
+    // This binary as the contained config parser of `load`, below.
+    ServeConfigParse(argv[2], ParseOptions{argc == 4 && std::string_view(argv[3]) ==
+                                                            kMissingCredentialsWarnFlag});
   }
   SetupLogging(LogConfig{});
-  const auto args = ParseArgs(argc, argv);
-  if (!args) {
-    std::fputs(kUsage, stderr);
+  const Result<Args> args = ParseArgs(argc, argv);
+  if (!args.ok()) {
+    std::fprintf(stderr, "presenced: %s\n%s", args.error().message.c_str(), kUsage);
     return 2;
   }
   if (args->mode == Mode::kHelp) {
@@ -225,7 +236,7 @@ int RunCli(int argc, char** argv) {
     return 0;
   }
   if (args->mode == Mode::kVersion) {
-    std::printf("presenced %s\n", kVersion);
+    std::printf("presenced %s (%s)\n", kVersion, kRevision);
     return 0;
   }
   // Every parse (the first, --check-config, each reload) is first run by this same binary in a
@@ -233,14 +244,34 @@ int RunCli(int argc, char** argv) {
   const ConfigLoader load = [](const std::string& path) {
     return LoadConfigFile(path, ProcessEnv(), "/proc/self/exe");
   };
-  auto loaded = load(args->config_path);
+  // Run from a shell, --check-config usually lacks the service's credentials (its EnvironmentFile
+  // and $CREDENTIALS_DIRECTORY): it says so and checks the rest. Run by systemd ($INVOCATION_ID:
+  // ExecStartPre, ExecReload) it has them, and a missing one fails the start or the reload.
+  const char* invocation = std::getenv("INVOCATION_ID");
+  const bool under_systemd = invocation != nullptr && *invocation != '\0';
+  const ParseOptions check_options{args->mode == Mode::kCheckConfig && !under_systemd};
+  auto loaded = LoadConfigFile(args->config_path, ProcessEnv(), "/proc/self/exe", check_options);
+  // Under systemd (ExecStartPre, ExecReload) journald files these at their priority.
+  const bool journal = StderrIsJournal(std::getenv("JOURNAL_STREAM"));
+  const char* const error_prefix = journal ? "<3>" : "";
   if (!loaded.ok()) {
-    std::fprintf(stderr, "presenced: %s: %s\n", args->config_path.c_str(),
+    std::fprintf(stderr, "%spresenced: %s: %s\n", error_prefix, args->config_path.c_str(),
                  loaded.error().message.c_str());
     return 1;
   }
   auto config = std::make_shared<const Config>(std::move(*loaded));
   if (args->mode == Mode::kCheckConfig) {
+    if (Status tls = HttpServer::CheckTls(config->http.tls); !tls.ok()) {
+      std::fprintf(stderr, "%spresenced: %s: %s\n", error_prefix, args->config_path.c_str(),
+                   tls.error().message.c_str());
+      return 1;
+    }
+    for (const std::string& warning : config->warnings) {
+      std::fprintf(stderr,
+                   "%spresenced: warning: %s: %s; the service must get it from its environment "
+                   "(EnvironmentFile=, LoadCredential=)\n",
+                   journal ? "<4>" : "", args->config_path.c_str(), warning.c_str());
+    }
     std::printf("%s\n", DescribeConfig(*config).c_str());
     return 0;
   }

@@ -7,6 +7,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServer.h>
@@ -20,6 +21,8 @@
 #include <utility>
 
 #include "web/connection_guard.h"
+#include "web/guarded_connection.h"
+#include "web/http_security.h"
 
 namespace presenced {
 
@@ -34,6 +37,11 @@ constexpr const char* kIndexPage =
     "<!doctype html><html><head><title>presenced</title></head><body><h1>presenced</h1><ul>"
     "<li><a href=\"/metrics\">/metrics</a></li><li><a href=\"/-/healthy\">/-/healthy</a></li>"
     "<li><a href=\"/-/ready\">/-/ready</a></li><li>POST /-/reload</li></ul></body></html>\n";
+
+// Probes stay simple: no credentials for the health endpoints.
+bool NeedsNoCredentials(const std::string& path) {
+  return path == "/-/healthy" || path == "/-/ready";
+}
 
 // Requests that change the daemon's state: served only with http.lifecycle: true.
 bool IsLifecyclePath(const std::string& path) { return path == "/-/reload" || path == "/-/sync"; }
@@ -70,17 +78,32 @@ size_t PageParameter(const std::string& uri) {
 // Routes one request to the injected handlers.
 class Handler final : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard)
-      : handlers_(handlers), options_(options), guard_(guard) {}
+  Handler(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard,
+          SecurityHolder& security)
+      : handlers_(handlers), options_(options), guard_(guard), security_(security) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     // The head has arrived; the answer gets its own deadline, and then the next head.
     guard_.RequestStarted(request.clientAddress());
-    Route(request, response);
+    if (Authorized(request)) {
+      Route(request, response);
+    } else {
+      response.set("WWW-Authenticate", "Basic realm=\"presenced\", charset=\"UTF-8\"");
+      Reply(response, HTTPResponse::HTTP_UNAUTHORIZED, "text/plain",
+            "credentials required (http.basic_auth_users)\n");
+    }
     guard_.RequestFinished(request.clientAddress());
   }
 
  private:
+  bool Authorized(const HTTPServerRequest& request) {
+    const std::shared_ptr<const HttpSecurity> security = security_.Get();
+    if (security->users.empty()) return true;
+    const std::string path = request.getURI().substr(0, request.getURI().find('?'));
+    return NeedsNoCredentials(path) ||
+           BasicAuthAccepts(security->users, request.get("Authorization", ""));
+  }
+
   void Route(HTTPServerRequest& request, HTTPServerResponse& response) {
     const std::string path = request.getURI().substr(0, request.getURI().find('?'));
     const std::string& method = request.getMethod();
@@ -90,7 +113,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       Reply(response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
             handlers_.metrics());
     } else if (path == "/-/healthy" && get) {
-      Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is healthy.\n");
+      if (const auto reason = handlers_.unhealthy ? handlers_.unhealthy() : std::nullopt) {
+        Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
+              "presenced is not healthy:\n" + *reason + "\n");
+      } else {
+        Reply(response, HTTPResponse::HTTP_OK, "text/plain", "presenced is healthy.\n");
+      }
     } else if (path == "/-/ready" && get) {
       if (const auto reason = handlers_.not_ready()) {
         Reply(response, HTTPResponse::HTTP_SERVICE_UNAVAILABLE, "text/plain",
@@ -140,56 +168,23 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
   const HttpHandlers& handlers_;
   const HttpServerOptions& options_;
   ConnectionGuard& guard_;
+  SecurityHolder& security_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  Factory(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard)
-      : handlers_(handlers), options_(options), guard_(guard) {}
+  Factory(const HttpHandlers& handlers, const HttpServerOptions& options, ConnectionGuard& guard,
+          SecurityHolder& security)
+      : handlers_(handlers), options_(options), guard_(guard), security_(security) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new Handler(handlers_, options_, guard_);
+    return new Handler(handlers_, options_, guard_, security_);
   }
 
  private:
   const HttpHandlers& handlers_;
   const HttpServerOptions& options_;
   ConnectionGuard& guard_;
-};
-
-// Poco's HTTP connection, admitted and tracked by the ConnectionGuard for its whole life.
-class GuardedConnection final : public Poco::Net::HTTPServerConnection {
- public:
-  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard)
-      : HTTPServerConnection(socket, std::move(params), std::move(factory)), guard_(guard) {}
-
-  void run() override {
-    if (!guard_.Admit(socket())) return;  // over the per-client limit: closed unanswered
-    struct Release {
-      ConnectionGuard& guard;
-      const Poco::Net::StreamSocket& socket;
-      ~Release() { guard.Release(socket); }
-    } release{guard_, socket()};
-    HTTPServerConnection::run();
-  }
-
- private:
-  ConnectionGuard& guard_;
-};
-
-class ConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
- public:
-  ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory, ConnectionGuard& guard)
-      : params_(std::move(params)), factory_(std::move(factory)), guard_(guard) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new GuardedConnection(socket, params_, factory_, guard_);
-  }
-
- private:
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
-  ConnectionGuard& guard_;
+  SecurityHolder& security_;
 };
 
 Poco::Timespan ToTimespan(std::chrono::milliseconds ms) {
@@ -198,9 +193,11 @@ Poco::Timespan ToTimespan(std::chrono::milliseconds ms) {
 
 class PocoHttpServer final : public HttpServer {
  public:
-  PocoHttpServer(Poco::Net::ServerSocket socket, HttpHandlers handlers, HttpServerOptions options)
+  PocoHttpServer(Poco::Net::ServerSocket socket, HttpHandlers handlers, HttpServerOptions options,
+                 std::shared_ptr<const HttpSecurity> security)
       : handlers_(std::move(handlers)),
-        options_(options),
+        options_(std::move(options)),
+        security_(std::move(security)),
         port_(socket.address().port()),
         guard_(
             {options.header_timeout, options.answer_timeout, options.max_connections_per_client}),
@@ -213,13 +210,21 @@ class PocoHttpServer final : public HttpServer {
     params->setTimeout(ToTimespan(options.header_timeout));
     params->setKeepAliveTimeout(ToTimespan(options.header_timeout));
     server_ = std::make_unique<Poco::Net::TCPServer>(
-        new ConnectionFactory(params, new Factory(handlers_, options_, guard_), guard_), pool_,
-        socket, params);
+        new ConnectionFactory(params, new Factory(handlers_, options_, guard_, security_), guard_,
+                              security_),
+        pool_, socket, params);
     server_->start();
   }
   ~PocoHttpServer() override { Stop(); }
 
   uint16_t port() const override { return port_; }
+  Status Secure(const HttpTlsConfig& tls,
+                const std::map<std::string, std::string>& basic_auth_users) override {
+    Result<std::shared_ptr<const HttpSecurity>> security = MakeHttpSecurity(tls, basic_auth_users);
+    if (!security.ok()) return security.error();
+    security_.Set(std::move(*security));
+    return Ok{};
+  }
   void Stop() override {
     if (stopped_) return;
     stopped_ = true;
@@ -230,9 +235,10 @@ class PocoHttpServer final : public HttpServer {
 
  private:
   // Declared in the order they must outlive each other: the connections (on pool_, created by
-  // server_) use handlers_, options_ and guard_.
+  // server_) use handlers_, options_, security_ and guard_.
   HttpHandlers handlers_;
   const HttpServerOptions options_;
+  SecurityHolder security_;
   uint16_t port_;
   bool stopped_ = false;
   ConnectionGuard guard_;
@@ -242,15 +248,24 @@ class PocoHttpServer final : public HttpServer {
 
 }  // namespace
 
+Status HttpServer::CheckTls(const HttpTlsConfig& tls) {
+  Result<std::shared_ptr<const HttpSecurity>> security = MakeHttpSecurity(tls, {});
+  if (!security.ok()) return security.error();
+  return Ok{};
+}
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const std::string& host, uint16_t port,
                                                       HttpHandlers handlers,
                                                       HttpServerOptions options) {
+  Result<std::shared_ptr<const HttpSecurity>> security =
+      MakeHttpSecurity(options.tls, options.basic_auth_users);
+  if (!security.ok()) return security.error();
   try {
     Poco::Net::ServerSocket socket;
     socket.bind(Poco::Net::SocketAddress(host, port), /*reuseAddress=*/true, /*reusePort=*/false);
     socket.listen(64);
-    return std::unique_ptr<HttpServer>(
-        new PocoHttpServer(std::move(socket), std::move(handlers), options));
+    return std::unique_ptr<HttpServer>(new PocoHttpServer(
+        std::move(socket), std::move(handlers), std::move(options), std::move(*security)));
   } catch (const Poco::Exception& e) {
     return Error{"http.listen: cannot listen on " + host + ":" + std::to_string(port) + ": " +
                  e.displayText()};

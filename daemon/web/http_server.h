@@ -9,11 +9,13 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "common/result.h"
+#include "config/config.h"
 
 namespace presenced {
 
@@ -27,6 +29,9 @@ struct HttpHandlers {
   std::function<std::string(size_t page)> status_html = nullptr;
   // POST /-/sync?webhook=NAME: queues a sync for that webhook; Error = no such webhook.
   std::function<Status(const std::string& webhook)> sync = nullptr;
+  // Why the daemon is not healthy (GET /-/healthy answers 503 with it: the poll loop made no
+  // progress), or nullopt when it is; unset: always healthy.
+  std::function<std::optional<std::string>()> unhealthy = nullptr;
 };
 
 struct HttpServerOptions {
@@ -40,11 +45,16 @@ struct HttpServerOptions {
   // Connections one client address may hold at once; more are closed on arrival.
   int max_connections_per_client = 8;
   int threads = 64;  // connections served at once (each holds a thread until it ends)
+  // http.tls: HTTPS on the listener; http.basic_auth_users: every endpoint but /-/healthy and
+  // /-/ready answers 401 without valid credentials. Both can change later (Secure).
+  HttpTlsConfig tls{};
+  std::map<std::string, std::string> basic_auth_users{};
 };
 
 class HttpServer {
  public:
-  // Binds host:port (port 0 = any free port) and starts serving. A port in use is an Error.
+  // Binds host:port (port 0 = any free port) and starts serving. A port in use, or TLS files that
+  // do not make a TLS context, is an Error.
   static Result<std::unique_ptr<HttpServer>> Start(const std::string& host, uint16_t port,
                                                    HttpHandlers handlers,
                                                    HttpServerOptions options = {});
@@ -53,6 +63,15 @@ class HttpServer {
   virtual uint16_t port() const = 0;
   // Stops accepting and waits for running requests.
   virtual void Stop() = 0;
+  // Replaces the TLS files and users (a reload): new connections and requests use them. An Error
+  // (unreadable or mismatched files) keeps the ones before.
+  virtual Status Secure(const HttpTlsConfig& tls,
+                        const std::map<std::string, std::string>& basic_auth_users) {
+    (void)tls, (void)basic_auth_users;
+    return Ok{};
+  }
+  // Checks that `tls` makes a TLS context, without serving it (--check-config, a reload).
+  static Status CheckTls(const HttpTlsConfig& tls);
 };
 
 }  // namespace presenced

@@ -630,6 +630,34 @@ TEST_F(RestClientTest, ListChannelsWaitsAJitteredDelayOnTheClockWhenEnumerationI
   EXPECT_EQ(random.draws(), 1u);
 }
 
+// A stop cancels an enumeration: it waits no longer for a busy retry and sends no more requests,
+// so a stop never runs into the last resort behind a slow enumeration.
+TEST_F(RestClientTest, ListChannelsEndsWhenCancelled) {
+  http_.SetResponder([](const HttpRequest&) {
+    return Respond(429, R"({"error":{"code":42912,"statusCode":429,"message":"busy"}})");
+  });
+  auto client = Client(Config());
+  std::atomic<bool> cancel{false};
+  Result<std::vector<std::string>> names = Error{"not listed"};
+  std::atomic<bool> done{false};
+  std::thread list([&] {
+    names = client->ListChannels("room:", cancel);
+    done = true;
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return clock_.EarliestWait().has_value(); }));
+  cancel = true;  // no clock Advance: the wait must end on the cancel alone
+  EXPECT_TRUE(testing::WaitFor([&] { return done.load(); }, 5s));
+  while (!done) clock_.Advance(1h);  // (only after a failure) lets the retries run out
+  list.join();
+  ASSERT_FALSE(names.ok());
+  EXPECT_NE(names.error().message.find("cancelled"), std::string::npos) << names.error().message;
+  EXPECT_EQ(http_.requests().size(), 1u);
+
+  Result<std::vector<std::string>> none = client->ListChannels("room:", cancel);
+  EXPECT_FALSE(none.ok());
+  EXPECT_EQ(http_.requests().size(), 1u) << "nothing is sent once cancelled";
+}
+
 TEST_F(RestClientTest, ListChannelsStopsAtThePageCap) {
   http_.SetResponder([](const HttpRequest&) {
     return Respond(200, "[]", {{"Link", R"(<./channels?again>; rel="next")"}});

@@ -30,7 +30,7 @@ TEST(DescribeConfigTest, SummarisesWithoutSecrets) {
             "config /etc/presenced/presenced.yaml is valid: 3 channels + discovery of 1 prefix "
             "every 1m, polled every 15s (≤100 per request, 4 in flight) from "
             "https://main.realtime.ably.net with a key; 2 webhooks (main → "
-            "https://hooks.example.com/p, crm → http://crm:8000/hook); state in "
+            "https://hooks.example.com, crm → http://crm:8000); state in "
             "/var/lib/presenced; metrics on 0.0.0.0:9847.");
   EXPECT_EQ(summary.find(kTestKeySecret), std::string::npos);
 

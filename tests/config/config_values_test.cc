@@ -175,10 +175,29 @@ TEST(ConfigUserInfoTest, OnlyInTheAuthority) {
   EXPECT_FALSE(config_internal::HasUserInfo("https://hooks.example.com?x=@"));
 }
 
-TEST(ConfigRedactUrlTest, DropsUserInfoQueryAndFragment) {
+// Slack, Discord and Zapier put the token in the path: only scheme, host and port are shown.
+TEST(ConfigRedactUrlTest, KeepsOnlySchemeHostAndPort) {
   EXPECT_EQ(config_internal::RedactUrl("https://u:p@h.example.com:8443/x?token=t#f"),
-            "https://h.example.com:8443/x");
-  EXPECT_EQ(config_internal::RedactUrl("https://h.example.com/a@b"), "https://h.example.com/a@b");
+            "https://h.example.com:8443");
+  EXPECT_EQ(config_internal::RedactUrl("https://h.example.com/a@b"), "https://h.example.com");
+  EXPECT_EQ(config_internal::RedactUrl("https://hooks.slack.com/services/T0/B0/XXXX"),
+            "https://hooks.slack.com");
+  EXPECT_EQ(config_internal::RedactUrl("http://[::1]:8080?k=v"), "http://[::1]:8080");
+  EXPECT_EQ(config_internal::RedactUrl("no-scheme/secret"), "(not a URL)");
+}
+
+TEST(ConfigProxyUrlTest, HttpProxiesWithOrWithoutScheme) {
+  using config_internal::NormalizeProxyUrl;
+  EXPECT_EQ(NormalizeProxyUrl("http://proxy.corp:3128"), "http://proxy.corp:3128");
+  EXPECT_EQ(NormalizeProxyUrl("HTTP://proxy.corp:3128/"), "http://proxy.corp:3128");
+  EXPECT_EQ(NormalizeProxyUrl("proxy.corp:3128"), "http://proxy.corp:3128");
+  EXPECT_EQ(NormalizeProxyUrl("http://u:p%40ss@10.0.0.1:8080"), "http://u:p%40ss@10.0.0.1:8080");
+  EXPECT_EQ(NormalizeProxyUrl("http://[::1]:3128"), "http://[::1]:3128");
+  EXPECT_EQ(NormalizeProxyUrl("https://proxy.corp:3128"), std::nullopt);
+  EXPECT_EQ(NormalizeProxyUrl("socks5://proxy.corp:1080"), std::nullopt);
+  EXPECT_EQ(NormalizeProxyUrl("http://proxy.corp:3128/path"), std::nullopt);
+  EXPECT_EQ(NormalizeProxyUrl("http://proxy corp:3128"), std::nullopt);
+  EXPECT_EQ(NormalizeProxyUrl(""), std::nullopt);
 }
 
 TEST(ConfigIsAblyKeyTest, Table) {

@@ -82,6 +82,36 @@ TEST(KafkaConfigTest, ARelativeFileIsReadFromTheCredentialsDirectory) {
   EXPECT_EQ(config.kafka[0].properties.at("sasl.password").Reveal(), "s3cret");
 }
 
+// Property values are resolved by the one resolver of {env}/{file} values (header values use it
+// too): trailing whitespace dropped, and a missing source is a missing credential, which
+// --check-config from a shell only warns about while it checks the rest.
+TEST(KafkaConfigTest, PropertySourcesResolveAsHeaderValuesDo) {
+  const std::string yaml =
+      "channels: [a]\nkafka:\n  - name: stream\n    brokers: localhost:9092\n    topic: t\n"
+      "    properties: {sasl.username: {env: KAFKA_USER}, sasl.password: {file: kafka-password}}\n";
+  testing::TempDir dir;
+  dir.WriteFile("kafka-password", "s3cret\n");
+  const Config config = MustParse(yaml, FakeEnv({{"ABLY_API_KEY", kTestKey},
+                                                 {"KAFKA_USER", "presenced \n"},
+                                                 {"CREDENTIALS_DIRECTORY", dir.path()}}));
+  EXPECT_EQ(config.kafka[0].properties.at("sasl.username").Reveal(), "presenced");
+  EXPECT_EQ(config.kafka[0].properties.at("sasl.password").Reveal(), "s3cret");
+
+  const ParseOptions warn{.missing_credentials_warn = true};
+  Result<Config> checked = ParseConfig(yaml, "p.yaml", FakeEnv({{"ABLY_API_KEY", kTestKey}}), warn);
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  EXPECT_EQ(checked->warnings,
+            (std::vector<std::string>{
+                "kafka[0].properties.sasl.password: cannot read kafka-password: No such file or "
+                "directory (line 6)",
+                "kafka[0].properties.sasl.username: environment variable KAFKA_USER is not set or "
+                "empty (line 6)"}));
+  // Without the option (the daemon, a reload) it is an error.
+  EXPECT_EQ(MustFail(yaml),
+            "kafka[0].properties.sasl.password: cannot read kafka-password: No such file or "
+            "directory (line 6)");
+}
+
 TEST(KafkaConfigTest, ErrorsNeverEchoAPropertyValue) {
   // A bad value from the environment: librdkafka's message names it, ours does not.
   const std::string message = MustFail(

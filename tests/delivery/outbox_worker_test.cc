@@ -5,7 +5,12 @@
 #include "delivery/outbox_worker.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <mutex>
+
+#include "common/log_fields.h"
 #include "delivery/dead_letters.h"
 #include "delivery/payload.h"
 #include "fakes/fake_clock.h"
@@ -159,6 +164,50 @@ TEST_F(OutboxWorkerTest, RetriesWithBackoffUnderTheSameBatchId) {
   EXPECT_TRUE(WaitFor([&] { return sink_.Delivered() == 2; }));
   EXPECT_EQ(sink_.AttemptStatuses(),
             (std::vector<std::string>{"503", "503", "503", "503", "503", "204"}));
+}
+
+// Keeps the LogFields of every warning logged while it is the default logger's sink (they are
+// the logging thread's, read as the line is written).
+class FieldsSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::vector<std::string> Warnings() {
+    std::lock_guard lock(mutex_);
+    return warnings_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    if (msg.level != spdlog::level::warn) return;
+    std::string fields;
+    for (const LogField& field : LogFields::Current()) {
+      fields += (fields.empty() ? "" : " ") + field.key + "=" + field.value;
+    }
+    warnings_.push_back(fields);
+  }
+  void flush_() override {}
+
+ private:
+  std::vector<std::string> warnings_;
+};
+
+// README "Logging": a failed delivery's lines carry the sink (its kind as the key: `webhook`,
+// `kafka`), the batch and the attempt as JSON fields.
+TEST_F(OutboxWorkerTest, AFailedAttemptLogsTheSinkTheBatchAndTheAttemptAsFields) {
+  auto fields = std::make_shared<FieldsSink>();
+  struct Restore {
+    std::shared_ptr<spdlog::logger> previous = spdlog::default_logger();
+    ~Restore() { spdlog::set_default_logger(previous); }
+  } restore;
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("fields", fields));
+  settings_.kind = "kafka";
+  sink_.SetDefault(SendOutcome::Retry("error", "brokers unreachable"));
+  StartWorker();
+  Commit(Names(0, 2));
+  ASSERT_TRUE(WaitsFor(milliseconds(500)));
+  worker_.reset();  // no line logged from here on
+  const std::string batch = sink_.Batches().at(0).id;
+  ASSERT_FALSE(fields->Warnings().empty());
+  EXPECT_EQ(fields->Warnings().front(), "kafka=s batch=" + batch + " attempt=1");
 }
 
 TEST_F(OutboxWorkerTest, HonoursRetryAfterBeyondTheBackoff) {

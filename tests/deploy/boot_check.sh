@@ -52,8 +52,10 @@ else
 fi
 
 # 4. reload applies a changed config: a new configured channel starts being polled (fake_ably
-#    records the channels of every request).
+#    records the channels of every request). http.lifecycle changes too, which takes effect only at a
+#    restart: presenced says so at warning priority.
 sed -i 's/^channels: \[\]/channels: ["probe:reload"]/' /etc/presenced/presenced.yaml
+sed -i 's/^  listen: 127.0.0.1:9847$/  listen: 127.0.0.1:9847\n  lifecycle: true/' /etc/presenced/presenced.yaml
 pid_before=$(prop presenced MainPID)
 systemctl reload presenced.service
 if wait_until 20 sh -c 'curl -fsS http://127.0.0.1:8080/_fake/requests | grep -q probe:reload'; then
@@ -65,6 +67,35 @@ if wait_until 20 sh -c 'curl -fsS http://127.0.0.1:8080/_fake/requests | grep -q
 else
   fail "reload: probe:reload not polled 20s after systemctl reload; $(metric presenced_config_last_reload_successful)"
 fi
+
+# 4b. journald sees each line at its own priority: `journalctl -p warning` has the reload's warning
+#     and none of the info lines.
+if wait_until 10 sh -c 'journalctl -u presenced -p warning --no-pager | grep -q "take effect only after a restart"'; then
+  if journalctl -u presenced -p warning --no-pager | grep -q "presenced started"; then
+    fail "journald: an info line (presenced started) shows under -p warning"
+  elif journalctl -u presenced -o cat --no-pager | grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'; then
+    fail "journald: lines carry presenced's own timestamp: $(journalctl -u presenced -o cat -n1 --no-pager)"
+  else
+    pass "journald: journalctl -p warning shows the reload warning and no info line; no own timestamps"
+  fi
+else
+  fail "journald: no reload warning under journalctl -u presenced -p warning"
+fi
+
+# 4c. a rejected config makes `systemctl reload` fail (ExecReload validates before it signals); the
+#     daemon keeps running the config before, and the journal has the error at priority err.
+cp /etc/presenced/presenced.yaml /tmp/good.yaml
+echo 'bogus_key: 1' >>/etc/presenced/presenced.yaml
+if systemctl reload presenced.service 2>/dev/null; then
+  fail "reload: systemctl reload succeeded with an invalid config"
+elif [[ $(prop presenced ActiveState) != active || $(prop presenced MainPID) != "$pid_before" ]]; then
+  fail "reload: the failed reload stopped or restarted presenced ($(prop presenced ActiveState))"
+elif ! journalctl -u presenced -p err --no-pager | grep -q 'bogus_key: unknown key'; then
+  fail "reload: no 'bogus_key: unknown key' error under journalctl -p err"
+else
+  pass "reload: systemctl reload fails on an invalid config, the daemon runs on, the error is at priority err"
+fi
+cp /tmp/good.yaml /etc/presenced/presenced.yaml
 
 # 5. the sandbox: still running with no restart, and systemd-analyze rates it below 2.0.
 score=$(systemd-analyze security presenced.service --no-pager 2>/dev/null \
@@ -94,6 +125,22 @@ else
   fail "stop: Result=$result ExecMainStatus=$status after ${stop_ms}ms"
 fi
 
+# 6b. the Ably key as a systemd credential (LoadCredential=, as the README shows) instead of the env
+#     file: `ably.key_file: ably-key` is read from $CREDENTIALS_DIRECTORY.
+install -m 0600 /dev/null /etc/presenced/ably-key
+sed -n 's/^ABLY_API_KEY=//p' /etc/presenced/env >/etc/presenced/ably-key
+: >/etc/presenced/env
+sed -i 's|^  endpoint: http://127.0.0.1:8080$|  endpoint: http://127.0.0.1:8080\n  key_file: ably-key|' /etc/presenced/presenced.yaml
+mkdir -p /etc/systemd/system/presenced.service.d
+printf '[Service]\nLoadCredential=ably-key:/etc/presenced/ably-key\n' >/etc/systemd/system/presenced.service.d/credential.conf
+systemctl daemon-reload
+if systemctl start presenced.service && wait_until 20 sh -c 'curl -fsS http://127.0.0.1:9847/-/ready'; then
+  pass "credential: started with the key from LoadCredential= (ably.key_file: ably-key) and ready"
+else
+  fail "credential: not ready with LoadCredential=: $(journalctl -u presenced -n 5 --no-pager)"
+fi
+systemctl stop presenced.service
+
 # 7. the watchdog restarts a presenced that stops making progress. A drop-in shortens WatchdogSec
 #    (30s in the unit) to 4s for the test; SIGSTOP freezes every thread, so the pings stop.
 mkdir -p /etc/systemd/system/presenced.service.d
@@ -114,5 +161,21 @@ else
 fi
 systemctl stop presenced.service
 
+# 8. purge removes the enablement too (deb-systemd-helper): no dangling multi-user.target.wants link.
 journalctl -u presenced --no-pager >/out/journal.txt 2>&1
+systemctl enable presenced.service 2>/dev/null
+wants=/etc/systemd/system/multi-user.target.wants/presenced.service
+if [[ -L $wants ]] && DEBIAN_FRONTEND=noninteractive dpkg --purge presenced >/out/purge.log 2>&1; then
+  if [[ -e $wants || -L $wants ]]; then
+    fail "purge: $wants is left behind"
+  elif ls /var/lib/systemd/deb-systemd-helper-enabled/ 2>/dev/null | grep -q presenced; then
+    fail "purge: deb-systemd-helper's state of presenced.service is left behind"
+  elif [[ -e /var/lib/private/presenced || -e /etc/presenced/presenced.yaml ]]; then
+    fail "purge: state or config left behind"
+  else
+    pass "purge: dpkg --purge removed the enablement, the state and the config"
+  fi
+else
+  fail "purge: enable or dpkg --purge failed: $(tail -3 /out/purge.log 2>/dev/null)"
+fi
 echo DONE >>"$out"

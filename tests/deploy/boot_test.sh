@@ -4,8 +4,10 @@
 # the copy with systemd-nspawn. The oneshot unit presenced-boot-check.service (boot_check.sh) drives
 # presenced.service with systemctl and writes its verdicts to a bind mount, then powers off.
 # Checks: start reaches active only after READY=1, events reach the receiver, journalctl has the logs,
-# reload applies a changed config, the sandbox does not kill it (systemd-analyze security < 2.0), stop
-# is clean and fast, and the watchdog restarts a frozen presenced.
+# reload applies a changed config, `journalctl -p warning` selects by priority, `systemctl reload` fails
+# on an invalid config, the sandbox does not kill it (systemd-analyze security < 2.0), stop is clean and
+# fast, the key can come from LoadCredential=, the watchdog restarts a frozen presenced, and a purge
+# removes the enablement.
 # Exits 77 (skipped, reason printed) without root, debootstrap or systemd-nspawn, or in a sanitizer build.
 # Usage: boot_test.sh BUILD_DIR FAKE_ABLY WEBHOOK_SINK
 set -euo pipefail
@@ -27,7 +29,7 @@ fail() {
 }
 
 (cd "$build" && cpack -G DEB >"$work/cpack.log" 2>&1) || fail "cpack: $(tail -5 "$work/cpack.log")"
-deb=$(ls "$build"/package/presenced_*_amd64.deb)
+deb=$(ls "$build"/package/presenced_*_"$(dpkg --print-architecture)".deb)
 packages=$(packages_for "$build/daemon/presenced" "$fake_ably" "$sink")
 # shellcheck disable=SC2086
 cache=$(cached_rootfs $packages) || fail "debootstrap failed"

@@ -12,8 +12,8 @@ python3 -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(open(sys.argv[1]))
 rc=0
 out=$(HOSTNAME=presenced-0 STATE_DIRECTORY=$work ABLY_API_KEY=app.key:secret WEBHOOK_MAIN_SECRET=whsec_c2VjcmV0 \
   "$presenced" --check-config --config "$work/presenced.yaml" 2>&1) || rc=$?
-if ((rc != 0)); then
-  echo "FAIL: presenced --check-config rejects the ConfigMap's presenced.yaml (exit $rc):" >&2
+if ((rc != 0)) || grep -q 'warning' <<<"$out"; then
+  echo "FAIL: presenced --check-config rejects or warns about the ConfigMap's presenced.yaml (exit $rc):" >&2
   echo "$out" >&2
   exit 1
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs presenced against fake_ably and lints its live /metrics with `promtool check metrics`; also checks
-# that the CONTRACT §7 series that exist from the first cycle on are all exported.
+# that the CONTRACT §7 series that exist from the first cycle on, and the process_* metrics, are all
+# exported.
 # Usage: metrics_lint.sh PRESENCED FAKE_ABLY
 set -euo pipefail
 (($# == 2)) || { echo "usage: $0 PRESENCED FAKE_ABLY" >&2; exit 2; }
@@ -21,7 +22,9 @@ for name in presenced_build_info presenced_channels presenced_channels_stale pre
   presenced_channel_last_success_timestamp_seconds presenced_webhook_pending_events \
   presenced_webhook_oldest_pending_age_seconds presenced_webhook_dead_letter_events \
   presenced_webhook_events_delivered_total presenced_config_last_reload_successful \
-  presenced_config_last_reload_success_timestamp_seconds; do
+  presenced_config_last_reload_success_timestamp_seconds process_cpu_seconds_total \
+  process_resident_memory_bytes process_virtual_memory_bytes process_open_fds process_max_fds \
+  process_start_time_seconds; do
   grep -q "^# TYPE $name " "$WORK/metrics.txt" || missing+=("$name")
 done
 ((${#missing[@]} == 0)) || fail "/metrics lacks: ${missing[*]}"

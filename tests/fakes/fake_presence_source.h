@@ -22,6 +22,7 @@ class FakeSource final : public PresenceSource {
  public:
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>&,
                       const ChannelConsumer& consume) override {
+    if (before_fetch) before_fetch();
     for (size_t i = 0; i < channels.size(); ++i) {
       ChannelPresence result;
       result.channel = channels[i];
@@ -61,13 +62,17 @@ class FakeSource final : public PresenceSource {
     }
     history_requests.push_back(requests);
   }
-  Result<std::vector<std::string>> ListChannels(const std::string&) override {
+  Result<std::vector<std::string>> ListChannels(const std::string&,
+                                                const std::atomic<bool>&) override {
     return std::vector<std::string>{};
   }
   std::optional<int64_t> ServerNowMs() const override {
     if (server_now) return server_now();
     return std::nullopt;
   }
+
+  // Called at the start of every StreamPresence (a test may block the poll loop in it).
+  std::function<void()> before_fetch;
 
   void Enter(const std::string& channel, const std::string& client, const std::string& data) {
     members[channel].push_back({client, "conn-" + client,

@@ -17,6 +17,12 @@ std::optional<double> MetricValue(const std::string& exposition, const std::stri
 DaemonHarness::DaemonHarness(TempDir& dir, std::string config_body,
                              std::map<std::string, std::string> env)
     : dir_(dir), env_(std::move(env)) {
+  // A proxy in the developer's environment must not reach the fakes on 127.0.0.1 (an empty
+  // variable is no proxy); a test that wants one passes it.
+  for (const char* name :
+       {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+    env_.try_emplace(name, "");
+  }
   RewriteConfig(config_body);
 }
 
@@ -24,9 +30,14 @@ void DaemonHarness::RewriteConfig(const std::string& config_body) {
   config_body_ = config_body;
   const std::string http = std::string("http:\n") + (lifecycle_ ? "  lifecycle: true\n" : "") +
                            (status_members_ ? "  status_members: true\n" : "") +
-                           "  listen: 127.0.0.1:0\n";
+                           "  listen: 127.0.0.1:0\n" + http_lines_;
   config_path_ = dir_.WriteFile("presenced.yaml",
                                 "state:\n  dir: " + dir_.path() + "/state\n" + http + config_body);
+}
+
+void DaemonHarness::AddHttpLines(const std::string& lines) {
+  http_lines_ += lines;
+  RewriteConfig(config_body_);
 }
 
 void DaemonHarness::EnableLifecycle() {

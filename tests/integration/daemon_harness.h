@@ -53,6 +53,9 @@ class DaemonHarness {
   void EnableLifecycle();
   // Adds `http.status_members: true` (clientIds and data on the status page) likewise.
   void EnableStatusMembers();
+  // Adds `lines` (indented keys such as "  basic_auth_users: {...}\n") to the harness's `http:`
+  // section and rewrites the config with them.
+  void AddHttpLines(const std::string& lines);
 
   ChildProcess& process() { return *process_; }
   uint16_t port() const { return port_; }
@@ -66,6 +69,7 @@ class DaemonHarness {
   std::string config_path_;
   std::string config_body_;
   bool lifecycle_ = false;
+  std::string http_lines_;
   bool status_members_ = false;
   uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> process_;

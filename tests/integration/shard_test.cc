@@ -40,6 +40,8 @@ class ShardTest : public ::testing::Test {
            "\npoll:\n  interval: 200ms\noutput:\n  stdout: true\n"
            "channels: [lobby:0, lobby:1, lobby:2, lobby:3, lobby:4, lobby:5]\n"
            "discovery:\n  prefixes: [\"room:\"]\n  interval: 300ms\n"
+           // Explicitly: discovered channels get series of their own only then (Polled reads them).
+           "metrics:\n  per_channel: true\n"
            "shard:\n  count: " +
            std::to_string(count) + "\n  index: " + std::to_string(index) + "\n";
   }

@@ -1,10 +1,13 @@
 #include "metrics/metrics.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <optional>
 #include <sstream>
 #include <string>
+
+#include "metrics/process_metrics.h"
 
 namespace presenced {
 namespace {
@@ -177,6 +180,47 @@ TEST(MetricsTest, ReloadOutcome) {
   const std::string text = metrics.Serialize();
   EXPECT_EQ(Sample(text, "presenced_config_last_reload_successful"), 0);
   EXPECT_EQ(Sample(text, "presenced_config_last_reload_success_timestamp_seconds"), 1700000000);
+}
+
+// The standard process metrics (CONTRACT §7), read at scrape time as every client library does.
+TEST(MetricsTest, ProcessMetricsAreExported) {
+  Metrics metrics(true);
+  const std::string text = metrics.Serialize();
+  for (const char* family :
+       {"process_cpu_seconds_total counter", "process_open_fds gauge", "process_max_fds gauge",
+        "process_virtual_memory_bytes gauge", "process_resident_memory_bytes gauge",
+        "process_start_time_seconds gauge"}) {
+    EXPECT_NE(text.find(std::string("# TYPE ") + family + "\n"), std::string::npos) << family;
+  }
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  EXPECT_EQ(Sample(text, "process_max_fds"), static_cast<double>(limit.rlim_cur));
+  EXPECT_GE(Sample(text, "process_open_fds").value_or(0), 3);  // stdin, stdout, stderr
+  EXPECT_GT(Sample(text, "process_resident_memory_bytes").value_or(0), 1 << 20);
+  EXPECT_GE(Sample(text, "process_virtual_memory_bytes").value_or(0),
+            Sample(text, "process_resident_memory_bytes").value_or(1));
+  EXPECT_GE(Sample(text, "process_cpu_seconds_total").value_or(-1), 0);
+  // This test process started a moment ago (well within a day of the test's own clock).
+  const double now = static_cast<double>(time(nullptr));
+  const double start = Sample(text, "process_start_time_seconds").value_or(0);
+  EXPECT_LE(start, now + 1);
+  EXPECT_GT(start, now - 86400);
+}
+
+TEST(ProcessStatTest, ParsesProcSelfStatWithAnOddCommandName) {
+  // proc(5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt
+  // utime stime cutime cstime priority nice num_threads itrealvalue starttime vsize rss ...
+  const std::string stat =
+      "4242 (pres (enced) x) S 1 4242 4242 0 -1 4194560 1000 0 0 0 250 50 0 0 20 0 9 0 "
+      "123400 104857600 2560 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0";
+  const std::optional<ProcessStat> parsed = ParseProcessStat(stat, 100, 4096);
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_DOUBLE_EQ(parsed->cpu_seconds, 3.0);  // (250 + 50) / 100
+  EXPECT_DOUBLE_EQ(parsed->start_after_boot_s, 1234.0);
+  EXPECT_DOUBLE_EQ(parsed->virtual_bytes, 104857600.0);
+  EXPECT_DOUBLE_EQ(parsed->resident_bytes, 2560.0 * 4096);
+  EXPECT_FALSE(ParseProcessStat("garbage", 100, 4096).has_value());
+  EXPECT_FALSE(ParseProcessStat("1 (x) S 1 2", 100, 4096).has_value());
 }
 
 }  // namespace

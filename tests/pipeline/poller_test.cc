@@ -5,13 +5,16 @@
 #include <map>
 
 #include "fake_clock.h"
+#include "fake_http_client.h"
 #include "fake_presence_source.h"
+#include "state/sqlite_db.h"
 #include "test_support.h"
 
 namespace presenced {
 namespace {
 
 using testing::FakeSource;
+using testing::MetricValue;
 
 class PollerTest : public ::testing::Test {
  protected:
@@ -298,6 +301,50 @@ TEST_F(PollerTest, PeriodicSyncsStartOnePeriodAfterTheWebhookAppears) {
   EXPECT_EQ(syncs(), 2u);
   Cycle();  // 105 s: due again (60 + 40 = 100)
   EXPECT_EQ(syncs(), 4u);
+}
+
+// metrics.per_channel (CONTRACT §3): configured channels get series of their own by default;
+// discovered ones (unbounded in number) only when the file sets per_channel: true explicitly.
+// Until then they are summed in the unlabelled series, so sum(presenced_members) is the total.
+TEST_F(PollerTest, DiscoveredChannelsGetSeriesOnlyWhenPerChannelIsExplicit) {
+  source_.Enter("a", "bob", R"("hi")");
+  source_.Enter("room:1", "ann", R"("x")");
+  source_.Enter("room:1", "cy", R"("y")");
+  poller_->SetChannels({"a"}, {"room:1"}, {"room:"});
+  Cycle();
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_members{channel="a"})"), 1);
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_members{channel="room:1"})"), -1) << "no series";
+  EXPECT_EQ(MetricValue(metrics_, "presenced_members"), 2) << "the discovered channel, unlabelled";
+  EXPECT_EQ(MetricValue(metrics_, "presenced_clients"), 2);
+  EXPECT_EQ(metrics_.Serialize().find("room:1"), std::string::npos);
+
+  config_.metrics.per_channel_explicit = true;
+  Cycle();
+  EXPECT_EQ(MetricValue(metrics_, R"(presenced_members{channel="room:1"})"), 2);
+  EXPECT_EQ(MetricValue(metrics_, "presenced_members"), -1) << "every channel has its own";
+
+  config_.metrics.per_channel_explicit = false;  // a reload back to the default
+  Cycle();
+  EXPECT_EQ(metrics_.Serialize().find("room:1"), std::string::npos);
+  EXPECT_EQ(MetricValue(metrics_, "presenced_members"), 2);
+}
+
+// A cycle whose commit fails still ran: it is counted and timed like any other (CONTRACT §7
+// presenced_poll_cycles_total), next to presenced_state_commit_failures_total.
+TEST_F(PollerTest, ACycleWhoseCommitFailsIsStillCounted) {
+  Cycle();
+  EXPECT_EQ(MetricValue(metrics_, "presenced_poll_cycles_total"), 1);
+  // Every snapshot write fails inside SQLite from now on, as on a full disk.
+  Result<SqliteDb> db = SqliteDb::Open(dir_.path() + "/presenced.db");
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE(db->Exec("PRAGMA busy_timeout=5000; CREATE TRIGGER fail BEFORE INSERT ON "
+                       "snapshot_deltas BEGIN SELECT RAISE(ABORT, 'injected write failure'); END;")
+                  .ok());
+  source_.Enter("a", "bob", R"("hi")");
+  clock_.Advance(std::chrono::seconds(15));
+  EXPECT_FALSE(poller_->RunCycle(config_, cancel_).committed);
+  EXPECT_EQ(MetricValue(metrics_, "presenced_poll_cycles_total"), 2);
+  EXPECT_EQ(MetricValue(metrics_, "presenced_poll_cycle_duration_seconds_count"), 2);
 }
 
 // The status page's "last error" of a channel (CONTRACT §6): the error of its last failed fetch,

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -39,10 +40,10 @@ HttpResult NoNetwork(const HttpRequest&) {
 }
 
 Config ConfigWith(const std::string& state_dir, const std::string& channels,
-                  const std::string& interval = "100ms") {
-  const std::string yaml = "channels: " + channels + "\npoll: {interval: " + interval +
-                           "}\nstate: {dir: " + state_dir +
-                           "}\nhttp: {listen: '127.0.0.1:0'}\nmetrics: {per_channel: false}\n";
+                  const std::string& interval = "100ms", const std::string& extra = "") {
+  const std::string yaml =
+      "channels: " + channels + "\npoll: {interval: " + interval + "}\nstate: {dir: " + state_dir +
+      "}\nhttp: {listen: '127.0.0.1:0'}\nmetrics: {per_channel: false}\n" + extra;
   auto config = ParseConfig(yaml, "app_test.yaml", [](const std::string& name) {
     return name == "ABLY_API_KEY" ? std::optional<std::string>("app.key:secret") : std::nullopt;
   });
@@ -133,7 +134,6 @@ class Forwarding final : public HttpClient {
   explicit Forwarding(AbortRecorder& to) : to_(to) {}
   HttpResult Send(const HttpRequest& request) override { return to_.Send(request); }
   void Abort() override { to_.Abort(); }
-  AbortRecorder& to() { return to_; }
 
  private:
   AbortRecorder& to_;
@@ -156,7 +156,8 @@ class HangingSource final : public PresenceSource {
   }
   void StreamHistory(const std::vector<HistoryRequest>&, const std::atomic<bool>&,
                      const HistoryConsumer&) override {}
-  Result<std::vector<std::string>> ListChannels(const std::string&) override {
+  Result<std::vector<std::string>> ListChannels(const std::string&,
+                                                const std::atomic<bool>&) override {
     return std::vector<std::string>{};
   }
   std::atomic<bool> fetching{false};
@@ -183,8 +184,9 @@ TEST(AppTest, AStopAbortsTheAblyRequestsInFlightAtOnceAndTheWebhooksAfterTheDead
   deps.makers.http = [&](const TlsOptions&) {
     return std::make_unique<Forwarding>(clients[std::min(made++, 1)]);
   };
-  deps.makers.source = [&](const AblyConfig&, HttpClient& http, Metrics&, const Clock&, AblyAuth&) {
-    auto hanging = std::make_unique<HangingSource>(dynamic_cast<Forwarding&>(http).to());
+  // The source gets App's ReplaceableHttpClient around clients[0] (the Ably client, made first).
+  deps.makers.source = [&](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
+    auto hanging = std::make_unique<HangingSource>(clients[0]);
     source = hanging.get();
     return hanging;
   };
@@ -205,11 +207,20 @@ TEST(AppTest, AStopAbortsTheAblyRequestsInFlightAtOnceAndTheWebhooksAfterTheDead
   EXPECT_EQ(made, 2);
 }
 
-// An HTTP server that serves nothing: the test calls the handlers App gave it.
+// An HTTP server that serves nothing: the test calls the handlers App gave it. It records the TLS
+// files of every Secure() (a reload).
 class HandlersOnly final : public HttpServer {
  public:
+  explicit HandlersOnly(std::vector<std::string>* secured = nullptr) : secured_(secured) {}
   uint16_t port() const override { return 0; }
   void Stop() override {}
+  Status Secure(const HttpTlsConfig& tls, const std::map<std::string, std::string>&) override {
+    if (secured_) secured_->push_back(tls.cert_file);
+    return Ok{};
+  }
+
+ private:
+  std::vector<std::string>* secured_;
 };
 
 // App on a FakeClock (poll.interval 10s of fake time): a test moves time cycle by cycle and looks
@@ -222,7 +233,7 @@ class AppOnFakeClockTest : public ::testing::Test {
   }
 
   // Runs App on `channels`; returns once its first cycle ran.
-  void Start(const std::string& channels) {
+  void Start(const std::string& channels, const std::string& extra = "") {
     AppDeps deps;
     deps.load_config = [this](const std::string&) { return reload_(); };
     deps.clock = &clock_;
@@ -230,8 +241,13 @@ class AppOnFakeClockTest : public ::testing::Test {
     metrics_ = deps.metrics.get();
     deps.notifier = notifier_ ? std::move(notifier_) : std::make_unique<SystemdNotifier>("");
     deps.makers = StandardMakers(random_);
-    deps.makers.http = [](const TlsOptions&) {
-      return std::make_unique<FakeHttpClient>(NoNetwork);
+    deps.makers.http = [this](const HttpClientOptions& options) {
+      // Every request answers 200 and is recorded with the ca_file of the client that sent it.
+      return std::make_unique<FakeHttpClient>([this, ca = options.ca_file](const HttpRequest& r) {
+        std::lock_guard lock(mu_);
+        sent_.emplace_back(ca, r.url);
+        return HttpResult(HttpResponse{200, {}, ""});
+      });
     };
     deps.makers.source = [this](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
       auto source = ScriptedSource();
@@ -243,16 +259,16 @@ class AppOnFakeClockTest : public ::testing::Test {
                                 HttpServerOptions) -> Result<std::unique_ptr<HttpServer>> {
       std::lock_guard lock(mu_);
       handlers_ = std::move(handlers);
-      return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>());
+      return std::unique_ptr<HttpServer>(std::make_unique<HandlersOnly>(&secured_));
     };
-    app_ =
-        std::make_unique<App>(std::make_shared<const Config>(Settings(channels)), std::move(deps));
+    app_ = std::make_unique<App>(std::make_shared<const Config>(Settings(channels, extra)),
+                                 std::move(deps));
     run_ = std::thread([this] { exit_code_ = app_->Run(); });
     ASSERT_TRUE(WaitFor([&] { return Metric("presenced_poll_cycles_total") == 1 && Idle(); }, 2s));
   }
 
-  Config Settings(const std::string& channels) const {
-    return ConfigWith(state_dir(), channels, "10s");
+  Config Settings(const std::string& channels, const std::string& extra = "") const {
+    return ConfigWith(state_dir(), channels, "10s", extra);
   }
   std::string state_dir() const { return dir_.path() + "/state"; }
 
@@ -274,6 +290,16 @@ class AppOnFakeClockTest : public ::testing::Test {
     std::lock_guard lock(mu_);
     return handlers_.not_ready();
   }
+  // What GET /-/healthy answers: nullopt (200) or the reason (503).
+  std::optional<std::string> Unhealthy() {
+    std::lock_guard lock(mu_);
+    return handlers_.unhealthy();
+  }
+  // True once a request to `url` went out through a client made with `ca_file`.
+  bool SentVia(const std::string& ca_file, const std::string& url) {
+    std::lock_guard lock(mu_);
+    return std::find(sent_.begin(), sent_.end(), std::make_pair(ca_file, url)) != sent_.end();
+  }
   // The source the loop polls now (a reload makes a new one). Change it only while Idle().
   FakeSource& Source() {
     std::lock_guard lock(mu_);
@@ -290,9 +316,11 @@ class AppOnFakeClockTest : public ::testing::Test {
   std::unique_ptr<SystemdNotifier> notifier_;  // set before Start to replace the silent one
   std::function<Result<Config>()> reload_;     // what a reload reads
   Metrics* metrics_ = nullptr;                 // owned by the App
-  std::mutex mu_;                              // guards sources_ and handlers_
+  std::mutex mu_;                              // guards sources_, handlers_ and sent_
   std::vector<FakeSource*> sources_;           // every source made, owned by the App
   HttpHandlers handlers_;
+  std::vector<std::pair<std::string, std::string>> sent_;  // (client's ca_file, url) per request
+  std::vector<std::string> secured_;  // http.tls.cert_file of each Secure(), by the loop
   std::unique_ptr<App> app_;
   std::thread run_;
   std::atomic<int> exit_code_{-1};
@@ -403,6 +431,114 @@ TEST_F(AppOnFakeClockTest, PingsTheWatchdogEveryPeriodOfTheClock) {
   EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
   clock_.Advance(3s);
   EXPECT_TRUE(socket.WaitFor("WATCHDOG=1", 2s));
+}
+
+// GET /-/healthy (CONTRACT §6): 200 while the poll loop makes progress, 503 once it has made
+// none within the budget the systemd watchdog uses (here 2 × 10 s + 4 × 10 s + 60 s = 120 s), so
+// Kubernetes and Docker restart a wedged daemon too.
+TEST_F(AppOnFakeClockTest, HealthyAnswers503WhenThePollLoopMakesNoProgress) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  EXPECT_EQ(Unhealthy(), std::nullopt);
+  std::mutex gate_mu;
+  std::condition_variable gate;
+  bool open = false;
+  std::atomic<bool> blocked{false};
+  Source().before_fetch = [&] {
+    blocked = true;
+    std::unique_lock lock(gate_mu);
+    gate.wait(lock, [&] { return open; });
+  };
+  clock_.Advance(*clock_.EarliestWait());  // the next cycle starts and hangs in its fetch
+  ASSERT_TRUE(WaitFor([&] { return blocked.load(); }, 2s));
+  clock_.Advance(119s);
+  EXPECT_EQ(Unhealthy(), std::nullopt) << "within the budget";
+  clock_.Advance(2s);
+  const std::optional<std::string> reason = Unhealthy();
+  ASSERT_TRUE(reason.has_value());
+  EXPECT_EQ(*reason, "the poll loop has made no progress for 121s (budget 120s)");
+  {
+    std::lock_guard lock(gate_mu);
+    open = true;
+  }
+  gate.notify_all();
+  EXPECT_TRUE(WaitFor([&] { return !Unhealthy().has_value(); }, 2s)) << "progress again";
+}
+
+// Code review (issue 18): a reload that changes ably.ca_file (or the proxy) must reach the
+// webhooks' HTTP client too, not only Ably's.
+TEST_F(AppOnFakeClockTest, AReloadWithANewCaFileReachesTheWebhooks) {
+  const std::string hook =
+      "webhooks:\n  - {name: w, url: 'http://hooks.test/p', batch: {max_delay: 0s}}\n";
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]", "ably: {ca_file: /old/ca.pem}\n" + hook));
+  // Fake time runs on (the webhook worker waits on the clock as well) until `sent` holds.
+  const auto advancing = [&](const std::function<bool()>& sent) {
+    return WaitFor([&] {
+      clock_.Advance(1s);
+      return sent();
+    });
+  };
+  Source().Enter("room:a", "dan", "4");
+  EXPECT_TRUE(advancing([&] { return SentVia("/old/ca.pem", "http://hooks.test/p"); }));
+
+  reload_ = [&]() -> Result<Config> {
+    return Settings("[room:a]", "ably: {ca_file: /new/ca.pem}\n" + hook);
+  };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  // A reload applies at once and starts a cycle on the new source; its fetch is over once counted.
+  const double cycles = Metric("presenced_poll_cycles_total");
+  ASSERT_TRUE(WaitFor([&] { return Metric("presenced_poll_cycles_total") > cycles; }, 2s));
+  ASSERT_EQ(SourcesMade(), 2u);
+  Source().Enter("room:a", "eve", "5");
+  EXPECT_TRUE(advancing([&] { return SentVia("/new/ca.pem", "http://hooks.test/p"); }));
+}
+
+// A reload tells systemd it began (RELOADING=1 with MONOTONIC_USEC, as Type=notify-reload wants)
+// and READY=1 once the new config is live.
+TEST_F(AppOnFakeClockTest, AReloadIsAnnouncedToSystemdAndEndsWithReady) {
+  const std::string path = dir_.path() + "/notify.sock";
+  testing::NotifySocket socket(path);
+  notifier_ = std::make_unique<SystemdNotifier>(path);
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  ASSERT_TRUE(socket.WaitFor("READY=1", 2s));
+  reload_ = [&]() -> Result<Config> { return Settings("[room:a, room:b]"); };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  EXPECT_TRUE(socket.WaitFor("RELOADING=1\nMONOTONIC_USEC=", 2s));
+  EXPECT_TRUE(socket.WaitFor("READY=1\nSTATUS=config reloaded", 2s));
+}
+
+// http.tls is read again on every reload (a renewed certificate needs no restart); files that make
+// no TLS context reject the reload, which keeps the running config.
+TEST_F(AppOnFakeClockTest, AReloadReadsTheTlsFilesAgainAndRejectsBadOnes) {
+  ASSERT_NO_FATAL_FAILURE(Start("[room:a]"));
+  const std::string data = std::string(PRESENCED_SOURCE_DIR) + "/tests/web/testdata/";
+  reload_ = [&]() -> Result<Config> {
+    Config config = Settings("[room:a]");
+    config.http.tls = {data + "server.crt", data + "client.key", ""};  // not the cert's key
+    return config;
+  };
+  const Status rejected = app_->RequestReload();
+  ASSERT_FALSE(rejected.ok());
+  EXPECT_NE(rejected.error().message.find("is not the private key of"), std::string::npos)
+      << rejected.error().message;
+  EXPECT_EQ(Metric("presenced_config_last_reload_successful"), 0);
+
+  reload_ = [&]() -> Result<Config> {
+    Config config = Settings("[room:a]");
+    config.http.tls = {data + "server.crt", data + "server.key", ""};
+    return config;
+  };
+  const auto secured = [&](size_t n) {
+    return WaitFor(
+        [&] {
+          std::lock_guard lock(mu_);
+          return secured_ == std::vector<std::string>(n, data + "server.crt");
+        },
+        2s);
+  };
+  ASSERT_TRUE(app_->RequestReload().ok());
+  ASSERT_TRUE(secured(1));
+  ASSERT_TRUE(app_->RequestReload().ok());
+  EXPECT_TRUE(secured(2)) << "each reload hands the files to the server again";
 }
 
 }  // namespace
