@@ -64,6 +64,21 @@ std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& 
   return entries;
 }
 
+StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
+                                     const std::vector<Event>& events) {
+  StateStore::RoutedEvents routed;
+  routed.events = &events;
+  for (const SinkRoute& sink : sinks) routed.sinks.push_back(sink.name);
+  for (size_t e = 0; e < events.size(); ++e) {
+    for (size_t s = 0; s < sinks.size(); ++s) {
+      if (Accepts(sinks[s], events[e])) {
+        routed.routes.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e)});
+      }
+    }
+  }
+  return routed;
+}
+
 std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
                                            const std::vector<Event>& events) {
   Config config;

@@ -226,14 +226,15 @@ void Poller::CollectWrites(Cycle& cycle) {
       cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
     }
   }
-  cycle.outbox = RouteToSinks(cycle.routes, cycle.events);
+  // By reference: a burst of millions of events is not held a second time as outbox entries.
+  cycle.routed = RouteEvents(cycle.routes, cycle.events);
   cycle.sync_count = cycle.sync_entries.size();
-  std::move(cycle.sync_entries.begin(), cycle.sync_entries.end(), std::back_inserter(cycle.outbox));
+  cycle.outbox = std::move(cycle.sync_entries);
 }
 
 bool Poller::Commit(Cycle& cycle) {
-  Status committed =
-      store_.CommitCycle(cycle.snapshots, removed_, cycle.outbox, cycle.deltas, cycle.cursors);
+  Status committed = store_.CommitCycle(cycle.snapshots, removed_, cycle.outbox, cycle.deltas,
+                                        cycle.cursors, cycle.routed);
   metrics_.AddStateBytesWritten(store_.TakeBytesWritten());
   if (!committed.ok()) {
     spdlog::error("state: cycle not committed, its events will be derived again: {}",

@@ -168,8 +168,9 @@ class Poller {
     std::vector<StateStore::Snapshot> snapshots;
     std::vector<StateStore::Delta> deltas;
     std::vector<StateStore::Cursor> cursors;
-    std::vector<Event> events;  // every channel's, in channel order
-    std::vector<StateStore::OutboxEntry> outbox;
+    std::vector<Event> events;                    // every channel's, in channel order
+    StateStore::RoutedEvents routed;              // `events` routed to sinks, by reference
+    std::vector<StateStore::OutboxEntry> outbox;  // the syncs, after `routed`
     std::set<std::string> failed;
     std::map<int, ErrorTally> errors;  // the failed channels by Ably error code
   };
