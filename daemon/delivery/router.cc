@@ -65,14 +65,13 @@ std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& 
 }
 
 StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
-                                     const std::vector<Event>& events) {
+                                     const std::vector<std::vector<Event>>& chunks) {
   StateStore::RoutedEvents routed;
-  routed.events = &events;
   for (const SinkRoute& sink : sinks) routed.sinks.push_back(sink.name);
-  for (size_t e = 0; e < events.size(); ++e) {
-    for (size_t s = 0; s < sinks.size(); ++s) {
-      if (Accepts(sinks[s], events[e])) {
-        routed.routes.push_back({static_cast<uint32_t>(s), static_cast<uint32_t>(e)});
+  for (const std::vector<Event>& events : chunks) {
+    for (const Event& event : events) {
+      for (size_t s = 0; s < sinks.size(); ++s) {
+        if (Accepts(sinks[s], event)) routed.routes.push_back({&event, s});
       }
     }
   }

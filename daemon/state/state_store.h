@@ -97,14 +97,14 @@ class StateStore {
     Event event;
   };
   // Events routed to sinks without a copy per sink (a burst of millions of events is held once):
-  // routes[i] appends (*events)[routes[i].event] to the outbox of sinks[routes[i].sink].
+  // routes[i] appends *routes[i].event to the outbox of sinks[routes[i].sink]. The events are
+  // the caller's and must stay where they are until the commit returns.
   struct RoutedEvents {
     struct Route {
-      uint32_t sink = 0;
-      uint32_t event = 0;
+      const Event* event = nullptr;
+      size_t sink = 0;
     };
     std::vector<std::string> sinks;
-    const std::vector<Event>* events = nullptr;
     std::vector<Route> routes;
   };
   // An outbox event as read back for delivery.

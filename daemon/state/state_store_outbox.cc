@@ -257,7 +257,7 @@ Status StateStore::AppendOutbox(const std::vector<OutboxEntry>& outbox,
     return append->Run();
   };
   for (const RoutedEvents::Route& route : routed.routes) {
-    if (Status s = add(routed.sinks[route.sink], (*routed.events)[route.event]); !s.ok()) return s;
+    if (Status s = add(routed.sinks[route.sink], *route.event); !s.ok()) return s;
   }
   for (const OutboxEntry& entry : outbox) {
     if (Status s = add(entry.webhook, entry.event); !s.ok()) return s;
