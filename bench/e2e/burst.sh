@@ -15,7 +15,8 @@
 # Env: BENCH_BURST_SIZE (default 1000x1000), BENCH_BURST_AFTER (quiet cycles first, default 5),
 # BENCH_BURST_INTERVAL (poll.interval, default 2s), BENCH_BURST_BATCH (webhook batch max_events,
 # default 100), BENCH_PERF_BURST=FILE (perf record -g of presenced from the burst to the end of
-# delivery).
+# delivery), BENCH_BURST_PRESENCED=BINARY (another presenced, for an A/B run against a build of an
+# older commit).
 
 # sink_count FIELD: one field of the sink's GET /count ("events", "batches", "first_ms", "last_ms").
 sink_count() {
@@ -29,6 +30,7 @@ run_burst() {
   local size=${BENCH_BURST_SIZE:-1000x1000} after=${BENCH_BURST_AFTER:-5}
   local channels=${size%x*} members=${size#*x}
   cmake --build "$build" -j "$(nproc)" --target webhook_sink >/dev/null
+  presenced=${BENCH_BURST_PRESENCED:-$presenced}
   "$server_bin" --channels "$channels" --members "$members" --churn-percent 5 \
     --burst-after "$after" >"$work/server.out" &
   server_pid=$!

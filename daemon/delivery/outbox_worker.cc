@@ -44,6 +44,7 @@ OutboxWorker::OutboxWorker(OutboxSettings settings, std::unique_ptr<Sender> send
       metrics_(std::move(metrics)),
       settings_(std::move(settings)),
       sender_(std::move(sender)) {
+  last_sync_ = clock_.SteadyNow() - kGroupCommitWindow;  // the first commit is fsynced
   metrics_->Add();
 }
 

@@ -1,8 +1,9 @@
-// Group commit of the outbox's batch and acknowledgement transactions (StateStore::Sync::kDeferred):
-// what a crash of the process and a power loss leave behind. A crash is simulated by copying the
-// database and its WAL while the store is still open (what write() handed the kernel); a power
-// loss additionally cuts the WAL copy back to its length at its last fsync, which a VFS shim
-// around SQLite's default one records (so a commit that skipped its fsync loses its data here).
+// Group commit of the outbox's batch and acknowledgement transactions
+// (StateStore::Sync::kDeferred): what a crash of the process and a power loss leave behind. A crash
+// is simulated by copying the database and its WAL while the store is still open (what write()
+// handed the kernel); a power loss additionally cuts the WAL copy back to its length at its last
+// fsync, which a VFS shim around SQLite's default one records (so a commit that skipped its fsync
+// loses its data here).
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
