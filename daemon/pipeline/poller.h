@@ -171,7 +171,7 @@ class Poller {
     // Every channel's events, one vector per channel with events, in channel order: moved
     // from what was derived, never copied into one (a burst's millions are held once).
     std::vector<std::vector<Event>> events;
-    StateStore::RoutedEvents routed;  // `events` routed to sinks, by reference
+    StateStore::RoutedEvents routed;              // `events` routed to sinks, by reference
     std::vector<StateStore::OutboxEntry> outbox;  // the syncs, after `routed`
     std::set<std::string> failed;
     std::map<int, ErrorTally> errors;  // the failed channels by Ably error code
