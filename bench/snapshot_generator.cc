@@ -92,6 +92,17 @@ void SnapshotGenerator::Churn(double fraction) {
   }
 }
 
+void SnapshotGenerator::Reconnect() {
+  clock_ms_ += 15'000;
+  for (std::vector<Member>& list : members_) {
+    for (Member& m : list) {
+      m.connection_id = RandomToken(10);
+      m.id = m.connection_id + ":" + std::to_string(serial_++ % 50) + ":0";
+      m.timestamp = clock_ms_;
+    }
+  }
+}
+
 std::string SnapshotGenerator::BatchBody() const {
   std::string out;
   out.reserve(DataBytes() + MemberCount() * 110 + 64);

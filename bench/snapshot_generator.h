@@ -31,6 +31,9 @@ class SnapshotGenerator {
   // members (enter), a third change their data (update). Survivors keep their order; new members
   // are appended, as a poll of a real channel would show them.
   void Churn(double fraction);
+  // Every member reconnects (a region reconnect): same clientId and data, a new connectionId and
+  // message id, so a poll sees all of them leave and enter again.
+  void Reconnect();
 
   // Returns the v3 batch presence body: {"successCount":N,"failureCount":0,"results":[…]}.
   std::string BatchBody() const;

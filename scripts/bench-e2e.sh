@@ -164,4 +164,9 @@ run_size() {
     }'
 }
 
-for size in "${sizes[@]}"; do run_size "$size"; done
+for size in "${sizes[@]}"; do
+  case $size in
+    burst) source bench/e2e/burst.sh && run_burst ;;
+    *) run_size "$size" ;;
+  esac
+done

@@ -8,6 +8,10 @@
 // v3 body. The members are generated in groups of 100 channels (one seed per group). Listens on
 // 127.0.0.1:0, prints "port N" on stdout once ready, and runs until SIGTERM or SIGINT. Credentials
 // are ignored.
+//
+// `--burst-after N` (bench/e2e/burst.sh): once a channel has been served N times, it is served a
+// third version in which every member reconnected (new connectionId and message id: all leave and
+// enter again), and that version from then on (no more churn).
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -37,8 +41,17 @@ namespace {
 
 struct Entry {
   std::array<std::string, 2> versions;
+  std::string burst;  // every member reconnected; served from the burst on (--burst-after)
   std::atomic<uint64_t> served{0};
 };
+
+// The version of `entry` to serve now: the two churn versions alternately, or, from its
+// `burst_after`-th serve on (when burst_after > 0), the burst version.
+const std::string& NextVersion(Entry& entry, uint64_t burst_after) {
+  const uint64_t n = entry.served.fetch_add(1);
+  if (burst_after > 0 && n >= burst_after) return entry.burst;
+  return entry.versions[n % 2];
+}
 
 struct Bodies {
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> by_channel;
@@ -46,7 +59,7 @@ struct Bodies {
 
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit Handler(Bodies& bodies) : bodies_(bodies) {}
+  Handler(Bodies& bodies, uint64_t burst_after) : bodies_(bodies), burst_after_(burst_after) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     try {
@@ -66,7 +79,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
           return;
         }
         Entry& entry = *it->second;
-        entries.push_back(&entry.versions[entry.served.fetch_add(1) % 2]);
+        entries.push_back(&NextVersion(entry, burst_after_));
         bytes += entries.back()->size() + 1;
         at = end + 1;
       }
@@ -88,18 +101,20 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
  private:
   Bodies& bodies_;
+  const uint64_t burst_after_;
 };
 
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit Factory(Bodies& bodies) : bodies_(bodies) {}
+  Factory(Bodies& bodies, uint64_t burst_after) : bodies_(bodies), burst_after_(burst_after) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(bodies_);
+    return new Handler(bodies_, burst_after_);
   }
 
  private:
   Bodies& bodies_;
+  const uint64_t burst_after_;
 };
 
 int ArgInt(int argc, char** argv, const char* name, int fallback) {
@@ -117,6 +132,7 @@ int main(int argc, char** argv) {
   const int channels = ArgInt(argc, argv, "--channels", 1000);
   const int members = ArgInt(argc, argv, "--members", 100);
   const double churn = ArgInt(argc, argv, "--churn-percent", 5) / 100.0;
+  const auto burst_after = static_cast<uint64_t>(ArgInt(argc, argv, "--burst-after", 0));
 
   Bodies bodies;
   constexpr int kGroup = 100;
@@ -131,6 +147,14 @@ int main(int argc, char** argv) {
     gen.Churn(churn);
     for (int c = 0; c < count; ++c) {
       group[static_cast<size_t>(c)]->versions[1] = gen.ResultEntry(static_cast<size_t>(c));
+    }
+    if (burst_after > 0) {
+      gen.Reconnect();
+      for (int c = 0; c < count; ++c) {
+        group[static_cast<size_t>(c)]->burst = gen.ResultEntry(static_cast<size_t>(c));
+      }
+    }
+    for (int c = 0; c < count; ++c) {
       bodies.by_channel[gen.channels()[static_cast<size_t>(c)]] =
           std::move(group[static_cast<size_t>(c)]);
     }
@@ -148,7 +172,7 @@ int main(int argc, char** argv) {
   params->setMaxKeepAliveRequests(1'000'000);
   params->setKeepAliveTimeout(Poco::Timespan(60, 0));
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  Poco::Net::HTTPServer server(new Factory(bodies), socket, params);
+  Poco::Net::HTTPServer server(new Factory(bodies, burst_after), socket, params);
   server.start();
   std::printf("port %u\n", static_cast<unsigned>(socket.address().port()));
   std::fflush(stdout);

@@ -44,6 +44,7 @@ OutboxWorker::OutboxWorker(OutboxSettings settings, std::unique_ptr<Sender> send
       metrics_(std::move(metrics)),
       settings_(std::move(settings)),
       sender_(std::move(sender)) {
+  last_sync_ = clock_.SteadyNow() - kGroupCommitWindow;  // the first commit is fsynced
   metrics_->Add();
 }
 
@@ -127,6 +128,11 @@ void OutboxWorker::Run() {
     return;
   }
   PublishBacklog();
+  if (Loop()) SyncDeferred();  // stopped, not abandoned: leave nothing waiting for an fsync
+  exited_->Set();
+}
+
+bool OutboxWorker::Loop() {
   MutexLock lock(mu_);
   while (!stop_ && !abandoned_) {
     // One step uses one consistent config; the sender stays alive for the step even if Update
@@ -140,7 +146,7 @@ void OutboxWorker::Run() {
     if (next.wait && next.wait->count() == 0) continue;
     Sleep(lock, next.wait, next.wake_on_notify);
   }
-  exited_->Set();
+  return !abandoned_;
 }
 
 OutboxWorker::Next OutboxWorker::Step(const OutboxSettings& settings, Sender& sender) {
@@ -173,6 +179,7 @@ OutboxWorker::Next OutboxWorker::FormBatch(const OutboxSettings& settings) {
                    : BatchDueIn(settings.batch, pending->size(),
                                 pending->empty() ? 0 : pending->front().created_ms, now_ms);
   if (!due || due->count() > 0) {
+    SyncDeferred();  // nothing to send now: acknowledgements wait for no later commit
     PublishBacklog();
     return {due, true};
   }
@@ -183,11 +190,13 @@ OutboxWorker::Next OutboxWorker::FormBatch(const OutboxSettings& settings) {
     seqs.push_back(p.seq);
   }
   const std::string batch_id = BatchId(name_, events);
-  if (Status s = store_.AssignBatch(name_, batch_id, seqs, now_ms); !s.ok()) {
+  const StateStore::Sync sync = NextSync();
+  if (Status s = store_.AssignBatch(name_, batch_id, seqs, now_ms, sync); !s.ok()) {
     spdlog::error("{} {}: persisting batch {} failed: {}", kind_, name_, batch_id,
                   s.error().message);
     return {kStoreRetry, false};
   }
+  Committed(sync);
   spdlog::debug("{} {}: formed batch {} of {} events", kind_, name_, batch_id, events.size());
   return Now();
 }
@@ -209,13 +218,15 @@ OutboxWorker::Next OutboxWorker::Attempt(const OutboxSettings& settings, Sender&
     return Failed(settings, stored, batch, outcome, started_ms);
   }
 
-  Result<uint64_t> delivered = store_.CompleteBatch(name_);
+  const StateStore::Sync sync = NextSync();
+  Result<uint64_t> delivered = store_.CompleteBatch(name_, sync);
   if (!delivered.ok()) {
     // The batch stays in flight and is sent again (same id): at-least-once.
     spdlog::error("{} {}: recording delivery of {} failed: {}", kind_, name_, batch.id,
                   delivered.error().message);
     return {kStoreRetry, false};
   }
+  Committed(sync);
   WriteMetrics([&](SinkMetrics& m) { m.Delivered(*delivered); });
   spdlog::debug("{} {}: delivered batch {} ({} events, status {})", kind_, name_, batch.id,
                 *delivered, outcome.status);
@@ -254,6 +265,31 @@ OutboxWorker::Next OutboxWorker::Failed(const OutboxSettings& settings,
                batch.attempt, outcome.error, delay.count());
   PublishBacklog();
   return {delay, false};
+}
+
+StateStore::Sync OutboxWorker::NextSync() {
+  return clock_.SteadyNow() - last_sync_ < kGroupCommitWindow ? StateStore::Sync::kDeferred
+                                                              : StateStore::Sync::kDurable;
+}
+
+void OutboxWorker::Committed(StateStore::Sync sync) {
+  if (sync == StateStore::Sync::kDeferred) {
+    deferred_ = true;
+  } else {
+    deferred_ = false;
+    last_sync_ = clock_.SteadyNow();
+  }
+}
+
+void OutboxWorker::SyncDeferred() {
+  if (!deferred_) return;
+  if (Status s = store_.SyncDeferred(); !s.ok()) {
+    // Tried again at the next idle moment; meanwhile the next commit past the window fsyncs.
+    spdlog::error("{} {}: syncing acknowledgements failed: {}", kind_, name_, s.error().message);
+    return;
+  }
+  deferred_ = false;
+  last_sync_ = clock_.SteadyNow();
 }
 
 void OutboxWorker::PublishBacklog() {

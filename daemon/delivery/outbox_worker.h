@@ -8,6 +8,14 @@
 // sink rejects is dead-lettered at once. Each sink has its own worker, so a slow or dead sink
 // holds up nothing but itself.
 //
+// Group commit: forming a batch and deleting an acknowledged one are committed without an fsync
+// (StateStore::Sync::kDeferred) while the worker's last fsync is younger than kGroupCommitWindow
+// (100 ms); the first of them after that is fsynced, and so is everything before it, and a worker
+// that runs out of events fsyncs at once (SyncDeferred). A crash of the process loses nothing; a
+// power loss or OS crash loses at most the acknowledgements of the last window, whose batches
+// are then sent again with the same ids. Events themselves are fsynced with the cycle that wrote
+// them, whatever happens here.
+//
 // Threading: the worker never holds its mutex across a store call, a Send or a wait on the
 // store, so Notify, Update and Retire (called from the poll thread) return at once whatever the
 // worker is doing. All waiting goes through `clock`, so tests drive backoffs with a fake clock;
@@ -42,6 +50,9 @@ namespace presenced {
 
 class OutboxWorker {
  public:
+  // How long delivery-side commits may go without an fsync (see above).
+  static constexpr Duration kGroupCommitWindow{100};
+
   // Creates the sink's series (metrics->Add()). `predecessor`, when set, is the exit of an old
   // worker of the same sink still finishing a Send: this worker sends nothing until it is set,
   // so a batch never goes out twice at once.
@@ -82,6 +93,8 @@ class OutboxWorker {
 
  private:
   void Run() EXCLUDES(mu_);
+  // Runs steps until stopped or abandoned; returns false when abandoned.
+  bool Loop() EXCLUDES(mu_);
   // Waits for the predecessor to exit; false when this worker was stopped first.
   bool WaitForPredecessor() EXCLUDES(mu_);
   // What the loop does after a step: wait this long (forever when nullopt), and whether new
@@ -107,6 +120,13 @@ class OutboxWorker {
   bool Abandoned();
   // Calls `write` on the sink's metrics, under mu_, unless the worker was retired or abandoned.
   void WriteMetrics(const std::function<void(SinkMetrics&)>& write);
+  // How the next batch or acknowledgement commit reaches the disk: deferred within the group
+  // commit window of the last fsync. Worker thread only.
+  StateStore::Sync NextSync();
+  // Notes that a commit with `sync` succeeded.
+  void Committed(StateStore::Sync sync);
+  // Fsyncs the deferred commits, if any (the worker has nothing to send right now).
+  void SyncDeferred();
   // Publishes pending count, oldest age and dead letters to the metrics.
   void PublishBacklog();
   // Waits up to `wait` (forever when nullopt), waking early on stop, config change, and (for
@@ -120,6 +140,10 @@ class OutboxWorker {
   const std::unique_ptr<Random> random_;  // used by the worker thread only
   const std::shared_ptr<ExitSignal> predecessor_;
   const std::shared_ptr<ExitSignal> exited_ = std::make_shared<ExitSignal>();
+  // Worker thread only: when this worker's last fsynced commit finished, and whether it has
+  // deferred commits since.
+  std::chrono::steady_clock::time_point last_sync_{};
+  bool deferred_ = false;
 
   // Guards everything below. Held only to read or set these fields and to write metrics, never
   // across store calls or sends.

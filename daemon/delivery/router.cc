@@ -64,6 +64,20 @@ std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& 
   return entries;
 }
 
+StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
+                                     const std::vector<std::vector<Event>>& chunks) {
+  StateStore::RoutedEvents routed;
+  for (const SinkRoute& sink : sinks) routed.sinks.push_back(sink.name);
+  for (const std::vector<Event>& events : chunks) {
+    for (const Event& event : events) {
+      for (size_t s = 0; s < sinks.size(); ++s) {
+        if (Accepts(sinks[s], event)) routed.routes.push_back({&event, s});
+      }
+    }
+  }
+  return routed;
+}
+
 std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
                                            const std::vector<Event>& events) {
   Config config;

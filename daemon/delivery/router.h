@@ -31,6 +31,11 @@ std::vector<std::string> SyncTargets(const std::vector<SinkRoute>& sinks,
 // follow the order of `sinks`.
 std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& sinks,
                                                   const std::vector<Event>& events);
+// RouteToSinks by reference, over the events of `chunks` in order: the same entries, in the
+// same order, as pointers into `chunks` (which must outlive the result and not change), so no
+// event is copied per sink.
+StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
+                                     const std::vector<std::vector<Event>>& chunks);
 // RouteToSinks with `webhooks` as the only sinks.
 std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
                                            const std::vector<Event>& events);

@@ -90,7 +90,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   report.errors = std::move(cycle.errors);
   report.committed = Commit(cycle);
   if (report.committed) {
-    report.events = cycle.events.size();
+    for (const std::vector<Event>& events : cycle.events) report.events += events.size();
     Adopt(cycle);
     Publish(cycle);
     report.members = member_total();
@@ -192,9 +192,6 @@ void Poller::QueueSyncs(Cycle& cycle) {
 }
 
 void Poller::CollectWrites(Cycle& cycle) {
-  size_t event_count = 0;
-  for (const Derived& d : cycle.derived) event_count += d.events.size();
-  cycle.events.reserve(event_count);  // not grown by doubling: the cycle's largest transient
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
     if (!d.ok) {
@@ -217,8 +214,7 @@ void Poller::CollectWrites(Cycle& cycle) {
       // mode would report again what these snapshots report.
       cycle.cursors.push_back({cycle.names[i], 0, ""});
     }
-    std::move(d.events.begin(), d.events.end(), std::back_inserter(cycle.events));
-    std::vector<Event>().swap(d.events);
+    if (!d.events.empty()) cycle.events.push_back(std::move(d.events));
     if (!d.write) continue;
     if (d.full) {
       cycle.snapshots.push_back({cycle.names[i], std::move(d.encoded)});
@@ -226,14 +222,15 @@ void Poller::CollectWrites(Cycle& cycle) {
       cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
     }
   }
-  cycle.outbox = RouteToSinks(cycle.routes, cycle.events);
+  // By reference: a burst of millions of events is not held a second time as outbox entries.
+  cycle.routed = RouteEvents(cycle.routes, cycle.events);
   cycle.sync_count = cycle.sync_entries.size();
-  std::move(cycle.sync_entries.begin(), cycle.sync_entries.end(), std::back_inserter(cycle.outbox));
+  cycle.outbox = std::move(cycle.sync_entries);
 }
 
 bool Poller::Commit(Cycle& cycle) {
-  Status committed =
-      store_.CommitCycle(cycle.snapshots, removed_, cycle.outbox, cycle.deltas, cycle.cursors);
+  Status committed = store_.CommitCycle(cycle.snapshots, removed_, cycle.outbox, cycle.deltas,
+                                        cycle.cursors, cycle.routed);
   metrics_.AddStateBytesWritten(store_.TakeBytesWritten());
   if (!committed.ok()) {
     spdlog::error("state: cycle not committed, its events will be derived again: {}",
@@ -302,7 +299,9 @@ void Poller::Publish(const Cycle& cycle) {
   }
   PublishTotals(cycle.config.metrics);
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
-  for (const Event& event : cycle.events) ++by_action[event.action];
+  for (const std::vector<Event>& events : cycle.events) {
+    for (const Event& event : events) ++by_action[event.action];
+  }
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
   uint64_t corrections = 0;
   for (const auto& [action, count] : cycle.history.corrections) {
@@ -313,7 +312,7 @@ void Poller::Publish(const Cycle& cycle) {
     spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
                   cycle.history.compared, corrections);
   }
-  if (!cycle.events.empty()) sink_(cycle.events);
+  for (const std::vector<Event>& events : cycle.events) sink_(events);
 }
 
 }  // namespace presenced

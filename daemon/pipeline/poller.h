@@ -45,8 +45,8 @@
 
 namespace presenced {
 
-// Receives the events of a committed cycle, in order (stdout printer, debug log, dispatcher
-// wake-up).
+// Receives the events of a committed cycle, in order, one channel's at a time (stdout printer,
+// debug log, dispatcher wake-up).
 using EventSink = std::function<void(const std::vector<Event>&)>;
 
 // How many channels of a cycle failed with one Ably error code, and the last message seen.
@@ -168,8 +168,11 @@ class Poller {
     std::vector<StateStore::Snapshot> snapshots;
     std::vector<StateStore::Delta> deltas;
     std::vector<StateStore::Cursor> cursors;
-    std::vector<Event> events;  // every channel's, in channel order
-    std::vector<StateStore::OutboxEntry> outbox;
+    // Every channel's events, one vector per channel with events, in channel order: moved
+    // from what was derived, never copied into one (a burst's millions are held once).
+    std::vector<std::vector<Event>> events;
+    StateStore::RoutedEvents routed;              // `events` routed to sinks, by reference
+    std::vector<StateStore::OutboxEntry> outbox;  // the syncs, after `routed`
     std::set<std::string> failed;
     std::map<int, ErrorTally> errors;  // the failed channels by Ably error code
   };

@@ -156,11 +156,25 @@ Status StateStore::Migrate() {
   });
 }
 
-Status StateStore::InTransaction(const std::function<Status()>& body) {
-  if (Status s = db_->Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Status result = body();
-  if (result.ok()) result = db_->Exec("COMMIT");
-  if (!result.ok()) (void)db_->Exec("ROLLBACK");  // best effort; the error below is what matters
+Status StateStore::InTransaction(const std::function<Status()>& body, Sync sync) {
+  const bool deferred = sync == Sync::kDeferred;
+  if (deferred) {
+    if (Status s = db_->Exec("PRAGMA synchronous=NORMAL"); !s.ok()) return s;
+  }
+  Status result = db_->Exec("BEGIN IMMEDIATE");
+  if (result.ok()) {
+    result = body();
+    if (result.ok()) result = db_->Exec("COMMIT");
+    if (!result.ok()) (void)db_->Exec("ROLLBACK");  // best effort; the error is what matters
+  }
+  if (deferred) {
+    // Back to FULL before anything else commits: only this transaction may skip the fsync.
+    if (Status s = db_->Exec("PRAGMA synchronous=FULL"); !s.ok() && result.ok()) result = s;
+  }
+  if (result.ok()) {
+    // A durable commit fsyncs the WAL up to itself, and so every deferred commit before it.
+    deferred_commits_ = deferred ? deferred_commits_ + 1 : 0;
+  }
   int pages = 0, highwater = 0;
   if (sqlite3_db_status(db_->handle(), SQLITE_DBSTATUS_CACHE_WRITE, &pages, &highwater, 1) ==
       SQLITE_OK) {
@@ -229,6 +243,14 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
                                const std::vector<OutboxEntry>& outbox,
                                const std::vector<Delta>& deltas,
                                const std::vector<Cursor>& cursors) {
+  return CommitCycle(snapshots, removed_channels, outbox, deltas, cursors, RoutedEvents{});
+}
+
+Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
+                               const std::vector<std::string>& removed_channels,
+                               const std::vector<OutboxEntry>& outbox,
+                               const std::vector<Delta>& deltas, const std::vector<Cursor>& cursors,
+                               const RoutedEvents& routed) {
   MutexLock lock(mu_);
   Status committed = InTransaction([&]() REQUIRES(mu_) -> Status {
     Result<Statement> upsert = db_->Prepare(
@@ -271,35 +293,9 @@ Status StateStore::CommitCycle(const std::vector<Snapshot>& snapshots,
       drop_cursor->Bind(1, channel);
       if (Status s = drop_cursor->Run(); !s.ok()) return s;
     }
-    Result<Statement> append = db_->Prepare(
-        "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "
-        "data, encoding, timestamp, observed_at, created_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-    if (!append.ok()) return append.error();
-    for (const OutboxEntry& entry : outbox) {
-      const Event& e = entry.event;
-      append->Bind(1, entry.webhook)
-          .Bind(2, e.id)
-          .Bind(3, e.channel)
-          .Bind(4, static_cast<int64_t>(e.action))
-          .Bind(5, e.client_id)
-          .Bind(6, e.connection_id)
-          .Bind(7, e.member_id);
-      // A sync has no data of its own: the column holds its encoded member set instead.
-      if (e.action == Action::kSync) {
-        append->BindBlob(8, e.members);
-      } else {
-        append->Bind(8, e.data);
-      }
-      append->Bind(9, e.encoding)
-          .Bind(10, e.timestamp)
-          .Bind(11, e.observed_at)
-          .Bind(12, e.observed_at);
-      if (Status s = append->Run(); !s.ok()) return s;
-    }
-    return Ok{};
+    return AppendOutbox(outbox, routed);
   });
-  if (committed.ok()) CountAppended(outbox);
+  if (committed.ok()) CountAppended(outbox, routed);
   return committed;
 }
 

@@ -17,7 +17,12 @@
 //
 // synchronous=FULL rather than NORMAL: in WAL mode NORMAL can lose the last commits on power
 // loss or an OS crash, and the outbox promises that an event written with its snapshot is never
-// lost; one fsync per poll cycle and per delivered batch is cheap (see bench/delivery_bench.cc).
+// lost. The delivery side may ask for less (Sync::kDeferred, group commit): its batch and
+// acknowledgement transactions are written to the WAL (they survive a crash of the process) but
+// not fsynced; the next fsync (a durable commit, or SyncDeferred) makes them durable with every
+// transaction before it. Losing such a tail in a power loss only means its batches are sent
+// again (at-least-once, same ids): the WAL is replayed up to its last synced commit, a prefix of
+// the transactions, so an event is never lost and never out of order.
 //
 // Sequence numbers are AUTOINCREMENT and never reused; dead letters keep theirs, so a replay puts
 // them back ahead of every newer pending event.
@@ -91,6 +96,17 @@ class StateStore {
     std::string webhook;
     Event event;
   };
+  // Events routed to sinks without a copy per sink (a burst of millions of events is held once):
+  // routes[i] appends *routes[i].event to the outbox of sinks[routes[i].sink]. The events are
+  // the caller's and must stay where they are until the commit returns.
+  struct RoutedEvents {
+    struct Route {
+      const Event* event = nullptr;
+      size_t sink = 0;
+    };
+    std::vector<std::string> sinks;
+    std::vector<Route> routes;
+  };
   // An outbox event as read back for delivery.
   struct PendingEvent {
     int64_t seq = 0;
@@ -137,28 +153,41 @@ class StateStore {
   Result<std::vector<StoredSnapshot>> LoadSnapshots();
   // In one transaction: replaces the full snapshot of each of `snapshots` (dropping its deltas),
   // appends `deltas`, sets `cursors`, deletes the snapshots, deltas and cursors of
-  // `removed_channels` and appends `outbox` in order. On any failure nothing is written.
+  // `removed_channels` and appends `routed`, then `outbox`, in order. On any failure nothing is
+  // written.
   Status CommitCycle(const std::vector<Snapshot>& snapshots,
                      const std::vector<std::string>& removed_channels,
                      const std::vector<OutboxEntry>& outbox, const std::vector<Delta>& deltas = {},
                      const std::vector<Cursor>& cursors = {});
+  Status CommitCycle(const std::vector<Snapshot>& snapshots,
+                     const std::vector<std::string>& removed_channels,
+                     const std::vector<OutboxEntry>& outbox, const std::vector<Delta>& deltas,
+                     const std::vector<Cursor>& cursors, const RoutedEvents& routed);
 
   // Returns the bytes of database pages committed (written to the write-ahead log) since the
   // previous call, by every transaction; a checkpoint later copies them into the database file.
   uint64_t TakeBytesWritten();
 
   // Outbox and batches (daemon/delivery). All take the webhook name.
+  // How a delivery-side transaction reaches the disk (see the top of this file).
+  enum class Sync { kDurable, kDeferred };
   // Returns the persisted in-flight batch, if any.
   Result<std::optional<Batch>> CurrentBatch(const std::string& webhook);
   // Returns up to `limit` of the oldest events not in a batch, in seq order.
   Result<std::vector<PendingEvent>> PeekPending(const std::string& webhook, int limit);
   // Makes the events with these seqs the webhook's batch in flight. Fails if one is in flight.
   Status AssignBatch(const std::string& webhook, const std::string& batch_id,
-                     const std::vector<int64_t>& seqs, int64_t created_ms);
+                     const std::vector<int64_t>& seqs, int64_t created_ms,
+                     Sync sync = Sync::kDurable);
   // Records a failed attempt that started at `attempt_ms` (sets first_attempt_ms on the first).
   Status RecordFailure(const std::string& webhook, int64_t attempt_ms, const std::string& error);
   // Deletes the batch in flight and its events (acknowledged); returns how many events it held.
-  Result<uint64_t> CompleteBatch(const std::string& webhook);
+  Result<uint64_t> CompleteBatch(const std::string& webhook, Sync sync = Sync::kDurable);
+  // Makes every kDeferred transaction durable (fsyncs the WAL, then checkpoints what it can); a
+  // no-op when none is waiting.
+  Status SyncDeferred();
+  // kDeferred transactions committed since the last fsync (0 once one ran).
+  uint64_t DeferredCommits();
   // Moves the batch in flight to the dead letters; returns how many events it held.
   Result<uint64_t> DeadLetterBatch(const std::string& webhook, int64_t now_ms,
                                    const std::string& error);
@@ -183,9 +212,15 @@ class StateStore {
   // Counts every webhook's pending and dead-lettered events into counts_ (once, at Open).
   Status LoadCounts();
   // Adds the events CommitCycle appended to counts_.
-  void CountAppended(const std::vector<OutboxEntry>& outbox) REQUIRES(mu_);
-  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails.
-  Status InTransaction(const std::function<Status()>& body) REQUIRES(mu_);
+  void CountAppended(const std::vector<OutboxEntry>& outbox, const RoutedEvents& routed)
+      REQUIRES(mu_);
+  // Appends `routed`, then `outbox`, to the outbox (inside CommitCycle's transaction).
+  Status AppendOutbox(const std::vector<OutboxEntry>& outbox, const RoutedEvents& routed)
+      REQUIRES(mu_);
+  // Runs `body` inside BEGIN IMMEDIATE … COMMIT, rolling back when it fails; a kDeferred commit
+  // is not fsynced (synchronous=NORMAL for that transaction only).
+  Status InTransaction(const std::function<Status()>& body, Sync sync = Sync::kDurable)
+      REQUIRES(mu_);
 
   const std::string path_;
   dev_t device_ = 0;  // identity of the file opened, for CheckFile
@@ -196,6 +231,7 @@ class StateStore {
   // Per webhook; entries with both counts 0 may linger.
   std::map<std::string, Counts> counts_ GUARDED_BY(mu_);
   uint64_t bytes_written_ GUARDED_BY(mu_) = 0;
+  uint64_t deferred_commits_ GUARDED_BY(mu_) = 0;  // committed kDeferred, not yet fsynced
   int64_t page_size_ = 4096;
 };
 

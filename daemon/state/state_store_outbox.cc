@@ -84,24 +84,26 @@ Result<std::vector<StateStore::PendingEvent>> StateStore::PeekPending(const std:
 }
 
 Status StateStore::AssignBatch(const std::string& webhook, const std::string& batch_id,
-                               const std::vector<int64_t>& seqs, int64_t created_ms) {
+                               const std::vector<int64_t>& seqs, int64_t created_ms, Sync sync) {
   MutexLock lock(mu_);
-  return InTransaction([&]() REQUIRES(mu_) -> Status {
-    Result<Statement> insert =
-        db_->Prepare("INSERT INTO batches (webhook, batch_id, created_ms) VALUES (?1, ?2, ?3)");
-    if (!insert.ok()) return insert.error();
-    insert->Bind(1, webhook).Bind(2, batch_id).Bind(3, created_ms);
-    if (Status s = insert->Run(); !s.ok()) return s;
-    Result<Statement> mark =
-        db_->Prepare("UPDATE outbox SET in_batch = 1 WHERE seq = ?1 AND webhook = ?2");
-    if (!mark.ok()) return mark.error();
-    for (int64_t seq : seqs) {
-      mark->Bind(1, seq).Bind(2, webhook);
-      if (Status s = mark->Run(); !s.ok()) return s;
-      if (db_->Changes() != 1) return Error{"outbox event " + std::to_string(seq) + " is gone"};
-    }
-    return Ok{};
-  });
+  return InTransaction(
+      [&]() REQUIRES(mu_) -> Status {
+        Result<Statement> insert =
+            db_->Prepare("INSERT INTO batches (webhook, batch_id, created_ms) VALUES (?1, ?2, ?3)");
+        if (!insert.ok()) return insert.error();
+        insert->Bind(1, webhook).Bind(2, batch_id).Bind(3, created_ms);
+        if (Status s = insert->Run(); !s.ok()) return s;
+        Result<Statement> mark =
+            db_->Prepare("UPDATE outbox SET in_batch = 1 WHERE seq = ?1 AND webhook = ?2");
+        if (!mark.ok()) return mark.error();
+        for (int64_t seq : seqs) {
+          mark->Bind(1, seq).Bind(2, webhook);
+          if (Status s = mark->Run(); !s.ok()) return s;
+          if (db_->Changes() != 1) return Error{"outbox event " + std::to_string(seq) + " is gone"};
+        }
+        return Ok{};
+      },
+      sync);
 }
 
 Status StateStore::RecordFailure(const std::string& webhook, int64_t attempt_ms,
@@ -115,23 +117,40 @@ Status StateStore::RecordFailure(const std::string& webhook, int64_t attempt_ms,
   return update->Run();
 }
 
-Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook) {
+Result<uint64_t> StateStore::CompleteBatch(const std::string& webhook, Sync sync) {
   MutexLock lock(mu_);
   uint64_t events = 0;
-  Status done = InTransaction([&]() REQUIRES(mu_) -> Status {
-    Result<Statement> remove =
-        db_->Prepare("DELETE FROM outbox WHERE webhook = ?1 AND in_batch = 1");
-    if (!remove.ok()) return remove.error();
-    if (Status s = remove->Bind(1, webhook).Run(); !s.ok()) return s;
-    events = static_cast<uint64_t>(db_->Changes());
-    Result<Statement> drop = db_->Prepare("DELETE FROM batches WHERE webhook = ?1");
-    if (!drop.ok()) return drop.error();
-    return drop->Bind(1, webhook).Run();
-  });
+  Status done = InTransaction(
+      [&]() REQUIRES(mu_) -> Status {
+        Result<Statement> remove =
+            db_->Prepare("DELETE FROM outbox WHERE webhook = ?1 AND in_batch = 1");
+        if (!remove.ok()) return remove.error();
+        if (Status s = remove->Bind(1, webhook).Run(); !s.ok()) return s;
+        events = static_cast<uint64_t>(db_->Changes());
+        Result<Statement> drop = db_->Prepare("DELETE FROM batches WHERE webhook = ?1");
+        if (!drop.ok()) return drop.error();
+        return drop->Bind(1, webhook).Run();
+      },
+      sync);
   if (!done.ok()) return done.error();
   Counts& counts = counts_[webhook];
   counts.pending -= std::min(counts.pending, events);
   return events;
+}
+
+Status StateStore::SyncDeferred() {
+  MutexLock lock(mu_);
+  if (deferred_commits_ == 0) return Ok{};
+  // A checkpoint fsyncs the WAL before copying it into the database file (synchronous=FULL).
+  // It copies what no reader still needs; the fsync of the WAL is what this is for.
+  if (Status s = db_->Exec("PRAGMA wal_checkpoint(PASSIVE)"); !s.ok()) return s;
+  deferred_commits_ = 0;
+  return Ok{};
+}
+
+uint64_t StateStore::DeferredCommits() {
+  MutexLock lock(mu_);
+  return deferred_commits_;
 }
 
 Result<uint64_t> StateStore::DeadLetterBatch(const std::string& webhook, int64_t now_ms,
@@ -203,8 +222,47 @@ Status StateStore::LoadCounts() {
   return Ok{};
 }
 
-void StateStore::CountAppended(const std::vector<OutboxEntry>& outbox) {
+void StateStore::CountAppended(const std::vector<OutboxEntry>& outbox, const RoutedEvents& routed) {
+  std::vector<uint64_t> per_sink(routed.sinks.size());
+  for (const RoutedEvents::Route& route : routed.routes) ++per_sink[route.sink];
+  for (size_t i = 0; i < per_sink.size(); ++i) counts_[routed.sinks[i]].pending += per_sink[i];
   for (const OutboxEntry& entry : outbox) ++counts_[entry.webhook].pending;
+}
+
+Status StateStore::AppendOutbox(const std::vector<OutboxEntry>& outbox,
+                                const RoutedEvents& routed) {
+  Result<Statement> append = db_->Prepare(
+      "INSERT INTO outbox (webhook, id, channel, action, client_id, connection_id, member_id, "
+      "data, encoding, timestamp, observed_at, created_ms) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!append.ok()) return append.error();
+  const auto add = [&](const std::string& webhook, const Event& e) {
+    append->Bind(1, webhook)
+        .Bind(2, e.id)
+        .Bind(3, e.channel)
+        .Bind(4, static_cast<int64_t>(e.action))
+        .Bind(5, e.client_id)
+        .Bind(6, e.connection_id)
+        .Bind(7, e.member_id);
+    // A sync has no data of its own: the column holds its encoded member set instead.
+    if (e.action == Action::kSync) {
+      append->BindBlob(8, e.members);
+    } else {
+      append->Bind(8, e.data);
+    }
+    append->Bind(9, e.encoding)
+        .Bind(10, e.timestamp)
+        .Bind(11, e.observed_at)
+        .Bind(12, e.observed_at);
+    return append->Run();
+  };
+  for (const RoutedEvents::Route& route : routed.routes) {
+    if (Status s = add(routed.sinks[route.sink], *route.event); !s.ok()) return s;
+  }
+  for (const OutboxEntry& entry : outbox) {
+    if (Status s = add(entry.webhook, entry.event); !s.ok()) return s;
+  }
+  return Ok{};
 }
 
 Result<std::vector<StateStore::DeadLetterSummary>> StateStore::DeadLetterSummaries() {

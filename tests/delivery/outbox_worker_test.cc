@@ -135,6 +135,35 @@ TEST_F(OutboxWorkerTest, DeliversBatchesInOrderOneAtATime) {
   EXPECT_EQ(store_->GetBacklog("s")->pending, 0u);
 }
 
+// Group commit: on a clock that does not move, only the first batch's commit is fsynced; the
+// acknowledgements and batches after it within OutboxWorker::kGroupCommitWindow are not, until
+// the worker runs out of events and fsyncs them together.
+TEST_F(OutboxWorkerTest, AcknowledgementsWithinTheWindowAreFsyncedTogetherWhenIdle) {
+  sink_.HoldFrom(3);
+  StartWorker();
+  Commit(Names(0, 6));
+  ASSERT_TRUE(WaitFor([&] { return sink_.Sends() == 3; }));
+  // Batch 1 formed (fsynced), acknowledged (deferred); batch 2 formed, acknowledged; batch 3
+  // formed: four commits wait for an fsync while batch 3 is being sent.
+  EXPECT_EQ(store_->DeferredCommits(), 4u);
+  EXPECT_EQ(sink_.Acknowledged(), Names(0, 4));
+  sink_.Release();
+  ASSERT_TRUE(WaitAcknowledged(Names(0, 6)));
+  EXPECT_TRUE(WaitFor([&] { return store_->DeferredCommits() == 0; }))
+      << "an idle worker leaves nothing waiting for an fsync";
+  EXPECT_EQ(store_->GetBacklog("s")->pending, 0u);
+
+  // Past the window, the next commit is fsynced again, and with it everything before.
+  clock_.Advance(OutboxWorker::kGroupCommitWindow);
+  sink_.HoldFrom(4);
+  Commit(Names(6, 8));
+  ASSERT_TRUE(WaitFor([&] { return sink_.Sends() == 4; }));
+  EXPECT_EQ(store_->DeferredCommits(), 0u) << "batch 4 was formed past the window: fsynced";
+  sink_.Release();
+  ASSERT_TRUE(WaitAcknowledged(Names(0, 8)));
+  EXPECT_TRUE(WaitFor([&] { return store_->DeferredCommits() == 0; }));
+}
+
 // Full jitter with the random number fixed at 0.5: the n-th wait is half of
 // min(initial * 2^(n-1), max).
 TEST_F(OutboxWorkerTest, RetriesWithBackoffUnderTheSameBatchId) {

@@ -47,7 +47,14 @@ class FakeSink {
   void Release() {
     std::lock_guard lock(mu_);
     held_ = false;
+    hold_from_ = SIZE_MAX;
     cv_.notify_all();
+  }
+  // Lets the sends before the `send`-th (1-based) through and holds that one and later ones,
+  // like Hold, until Release.
+  void HoldFrom(size_t send) {
+    std::lock_guard lock(mu_);
+    hold_from_ = send;
   }
 
   // Every batch handed to a sender of this sink, in order.
@@ -131,7 +138,8 @@ class FakeSink {
     std::unique_lock lock(mu_);
     batches_.push_back(batch);
     ++in_flight_;
-    cv_.wait(lock, [this] { return !held_; });
+    const size_t number = batches_.size();
+    cv_.wait(lock, [&] { return !held_ && number < hold_from_; });
     --in_flight_;
     SendOutcome outcome = default_;
     if (!queued_.empty()) {
@@ -149,6 +157,7 @@ class FakeSink {
   std::deque<SendOutcome> queued_;
   SendOutcome default_ = SendOutcome::Acknowledged("200");
   bool held_ = false;
+  size_t hold_from_ = SIZE_MAX;
   int in_flight_ = 0;
   std::vector<OutboxBatch> batches_;
   std::vector<std::string> acknowledged_;
