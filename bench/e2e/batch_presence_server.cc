@@ -4,7 +4,9 @@
 //
 // Every channel has two pre-generated result entries, E1 = churn(E0), served alternately per
 // request that names it, so every poll cycle sees `--churn-percent` of each channel's members
-// change (a third leave, a third enter, a third update); a response is its entries copied into one
+// change (a third leave, a third enter, a third update; with fewer members than 1 / churn, e.g.
+// 3 members at 5 %, that share of the channels changes one member each: see
+// SnapshotGenerator::Churn); a response is its entries copied into one
 // v3 body. The members are generated in groups of 100 channels (one seed per group). Listens on
 // 127.0.0.1:0, prints "port N" on stdout once ready, and runs until SIGTERM or SIGINT. Credentials
 // are ignored.
