@@ -107,9 +107,12 @@ Poller::Cycle Poller::BeginCycle(const Config& config) {
   cycle.now_ms = clock_.NowMs();
   cycle.history_mode = config.presence.mode == PresenceConfig::Mode::kHistory;
   cycle.routes = SinkRoutes(config);
-  cycle.names = Channels();
-  cycle.tracked.reserve(cycle.names.size());
-  for (const std::string& name : cycle.names) cycle.tracked.push_back(&channels_.at(name));
+  cycle.names.reserve(channels_.size());
+  cycle.tracked.reserve(channels_.size());
+  for (auto& [name, tracked] : channels_) {
+    cycle.names.push_back(name);
+    cycle.tracked.push_back(&tracked);
+  }
   cycle.derived.resize(cycle.names.size());
   return cycle;
 }
@@ -249,7 +252,7 @@ void Poller::Adopt(Cycle& cycle) {
   size_t next_snapshot = 0, next_delta = 0;
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
-    Tracked& channel = channels_[cycle.names[i]];
+    Tracked& channel = *cycle.tracked[i];
     // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
     // tombstones of the members it removed.
     channel.history = cycle.history_mode ? cycle.history.tracks[i]
@@ -259,9 +262,12 @@ void Poller::Adopt(Cycle& cycle) {
       if (!Idle(cycle, i)) {
         channel.last_error = std::move(d.error);
         channel.last_error_ms = cycle.now_ms;
+        if (!channel.stale) ++stale_count_;
+        channel.stale = true;
       }
       continue;
     }
+    Count(channel, false);  // its share of the totals changes below
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {
@@ -273,6 +279,7 @@ void Poller::Adopt(Cycle& cycle) {
       Result<ChannelState> state = ChannelState::Decode(encoded);
       if (!state.ok()) {  // cannot happen: it was encoded above
         spdlog::error("state: channel {}: {}", cycle.names[i], state.error().message);
+        Count(channel, true);
         continue;
       }
       channel.state = std::make_unique<ChannelState>(std::move(*state));
@@ -286,11 +293,12 @@ void Poller::Adopt(Cycle& cycle) {
     }
     d = Derived{};
     channel.last_success_ms = cycle.now_ms;
-    stale_.erase(cycle.names[i]);
-    announce_.erase(cycle.names[i]);
+    Count(channel, true);
+    if (channel.stale) --stale_count_;
+    channel.stale = false;
+    if (!announce_.empty()) announce_.erase(cycle.names[i]);
     PublishChannelMetrics(cycle.names[i], channel, cycle.config.metrics);
   }
-  for (const auto& name : cycle.failed) stale_.insert(name);
   first_cycle_ = false;
 }
 

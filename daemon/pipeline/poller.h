@@ -112,10 +112,11 @@ class Poller {
   // Runs one cycle with this config snapshot. `cancel` abandons it (nothing committed).
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
-  size_t stale_count() const { return stale_.size(); }
+  size_t stale_count() const { return stale_count_; }
   // Calls `visit` for every tracked channel, by name (the status page).
   void ForEachChannel(const std::function<void(const ChannelReport&)>& visit) const;
-  size_t member_total() const;
+  // Members of every channel with a state (a running total: O(1)).
+  size_t member_total() const { return member_total_; }
 
  private:
   struct Tracked {
@@ -131,6 +132,16 @@ class Poller {
     HistoryTrack history;         // presence.mode: history (cursor restored from the store)
     AblyError last_error;         // of its last failed fetch (committed cycles only)
     int64_t last_error_ms = 0;    // 0 = none since the start
+    bool stale = false;           // its last fetch failed (counted in stale_count_)
+  };
+  // Running sums over the channels with one value of Tracked::discovered, kept by Count() as
+  // channels change, so that a cycle's metrics cost O(changed channels), not O(channels).
+  struct Totals {
+    size_t channels = 0;
+    // Of the channels with a state and a success (last_success_ms != 0):
+    uint64_t members = 0;
+    uint64_t clients = 0;
+    std::map<int64_t, size_t> successes;  // last_success_ms -> channels; few distinct keys
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
   struct Derived {
@@ -156,9 +167,9 @@ class Poller {
     bool history_mode = false;
     std::vector<SinkRoute> routes;  // every sink's filters (webhooks, kafka)
     std::vector<std::string> names;
-    // The tracked channels, by position in `names`: channels_ is not modified while fetching,
-    // so the fetch threads may read them.
-    std::vector<const Tracked*> tracked;
+    // The tracked channels, by position in `names`: channels_ is not modified during a cycle,
+    // so the fetch threads may read them (only read: Adopt, after the commit, writes them).
+    std::vector<Tracked*> tracked;
     std::vector<Derived> derived;
     HistoryCycleResult history;
     std::set<std::string> syncs;  // sinks synced this cycle
@@ -212,6 +223,18 @@ class Poller {
   }
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
+  // Adds (or removes) `tracked`'s share of the running totals (totals_, member_total_,
+  // occupied_): remove before changing its state, discovered flag or last success, add after.
+  void Count(const Tracked& tracked, bool add);
+  // Recomputes the running totals from every channel (after Restore).
+  void Recount();
+  // Sets `tracked.discovered`, moving its share of the totals.
+  void SetDiscovered(Tracked& tracked, bool discovered);
+  // True when SetChannels' arguments are those of the last call and every channel is tracked
+  // because of them (none kept for its leaves): then the call would change nothing.
+  bool SameChannels(const std::vector<std::string>& configured,
+                    const std::vector<std::string>& discovered,
+                    const std::vector<std::string>& prefixes) const;
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
@@ -229,7 +252,14 @@ class Poller {
 
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
-  std::set<std::string> stale_;
+  size_t stale_count_ = 0;            // channels with Tracked::stale
+  Totals totals_[2];                  // by Tracked::discovered
+  size_t member_total_ = 0;           // members of every channel with a state
+  size_t occupied_ = 0;               // channels with at least one member
+  // SetChannels' last arguments. recheck_channels_: the next SetChannels runs in full even with
+  // the same ones (the last one kept a channel only for its leaves, or Restore added channels).
+  std::vector<std::string> last_configured_, last_discovered_, last_prefixes_;
+  bool recheck_channels_ = true;
   std::set<std::string> announce_;  // see AnnounceFirstSnapshot
   bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
   ClientDirectory clients_;         // distinct clientIds across the tracked channels
