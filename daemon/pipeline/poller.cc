@@ -49,7 +49,7 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   }
   change.delta = std::move(diff.delta);
   Derived derived = Pack(channel, tracked, std::move(change));
-  derived.left = std::move(left);
+  if (!left.empty()) derived.MutableChanges().left = std::move(left);
   return derived;
 }
 
@@ -59,14 +59,16 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   Derived derived;
   derived.ok = true;
   derived.events = std::move(change.events);
-  derived.clients = std::move(change.clients);
+  if (!change.clients.online.empty() || !change.clients.offline.empty()) {
+    derived.MutableChanges().clients = std::move(change.clients);
+  }
   if (stored != nullptr && change.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
     derived.encoded = change.delta.Encode();
     if (tracked.delta_bytes + derived.encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
-      derived.delta = std::move(change.delta);
+      derived.MutableChanges().delta = std::move(change.delta);
       return derived;
     }
   }
@@ -186,7 +188,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
       members = d.encoded;
     } else {
       const ChannelState& state = *cycle.tracked[i]->state;
-      members = d.write ? Apply(state, d.delta).Encode() : state.Encode();
+      members = d.write ? Apply(state, d.Changes().delta).Encode() : state.Encode();
     }
     for (const std::string& sink : targets) {
       cycle.sync_entries.push_back({sink, SyncEvent(sink, cycle.names[i], members, cycle.now_ms)});
@@ -255,8 +257,9 @@ void Poller::Adopt(Cycle& cycle) {
     Tracked& channel = *cycle.tracked[i];
     // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
     // tombstones of the members it removed.
-    channel.history = cycle.history_mode ? cycle.history.tracks[i]
-                                         : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
+    channel.history = cycle.history_mode
+                          ? cycle.history.tracks[i]
+                          : SnapshotModeTrack(channel.history, d.Changes().left, cycle.now_ms);
     if (!d.ok) {
       // Failed (idle channels were not fetched: their stale mark and last success stay).
       if (!Idle(cycle, i)) {
@@ -271,8 +274,8 @@ void Poller::Adopt(Cycle& cycle) {
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {
-      for (const std::string& client : d.clients.online) clients_.Add(client);
-      for (const std::string& client : d.clients.offline) clients_.Remove(client);
+      for (const std::string& client : d.Changes().clients.online) clients_.Add(client);
+      for (const std::string& client : d.Changes().clients.offline) clients_.Remove(client);
     }
     if (d.full) {
       std::string& encoded = cycle.snapshots[next_snapshot++].encoded;
@@ -288,7 +291,7 @@ void Poller::Adopt(Cycle& cycle) {
       channel.delta_bytes = 0;
       std::string().swap(encoded);
     } else if (d.write) {
-      *channel.state = Apply(*channel.state, d.delta);
+      *channel.state = Apply(*channel.state, d.Changes().delta);
       channel.delta_bytes += cycle.deltas[next_delta++].encoded.size();
     }
     d = Derived{};

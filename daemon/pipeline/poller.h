@@ -144,16 +144,30 @@ class Poller {
     std::map<int64_t, size_t> successes;  // last_success_ms -> channels; few distinct keys
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
+  // Held for every channel of a cycle, most of which change nothing: what only a changed
+  // channel has is in `Change`, allocated when there is one (Changes() reads it, empty if none).
   struct Derived {
+    struct Change {
+      ChannelDelta delta;     // applied to the state after the commit (write && !full)
+      ClientChanges clients;  // clientIds that came online / went offline in the channel
+      ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
+    };
     bool ok = false;  // false: the fetch failed (or never came back)
     AblyError error;  // why, when !ok
     std::vector<Event> events;
-    bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
+    bool write = false;  // something to store, as `encoded`: a full snapshot or changes.delta
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
-    ChannelDelta delta;  // else applied to the state after the commit
     std::string encoded;
-    ClientChanges clients;  // clientIds that came online / went offline in the channel
-    ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
+    std::unique_ptr<Change> change;
+
+    const Change& Changes() const {
+      static const Change kNone;
+      return change ? *change : kNone;
+    }
+    Change& MutableChanges() {
+      if (!change) change = std::make_unique<Change>();
+      return *change;
+    }
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
