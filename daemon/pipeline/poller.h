@@ -141,7 +141,9 @@ class Poller {
     // Of the channels with a state and a success (last_success_ms != 0):
     uint64_t members = 0;
     uint64_t clients = 0;
-    std::map<int64_t, size_t> successes;  // last_success_ms -> channels; few distinct keys
+    // (last_success_ms, channels), ascending: a few keys (one per cycle that some channel last
+    // succeeded in), so a scan from the newest end finds one in a step or two.
+    std::vector<std::pair<int64_t, size_t>> successes;
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
   // Held for every channel of a cycle, most of which change nothing: what only a changed

@@ -151,10 +151,15 @@ void Poller::Count(const Tracked& tracked, bool add) {
   if (tracked.last_success_ms == 0) return;
   totals.members += sign(tracked.state->member_count());
   totals.clients += sign(tracked.state->client_count());
+  auto& successes = totals.successes;
+  auto it = successes.end();
+  while (it != successes.begin() && std::prev(it)->first >= tracked.last_success_ms) --it;
+  const bool found = it != successes.end() && it->first == tracked.last_success_ms;
   if (add) {
-    ++totals.successes[tracked.last_success_ms];
-  } else if (auto it = totals.successes.find(tracked.last_success_ms); --it->second == 0) {
-    totals.successes.erase(it);
+    if (!found) it = successes.insert(it, {tracked.last_success_ms, 0});
+    ++it->second;
+  } else if (found && --it->second == 0) {
+    successes.erase(it);
   }
 }
 
