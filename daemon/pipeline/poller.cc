@@ -58,15 +58,15 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   const ChannelState* stored = tracked.state.get();
   Derived derived;
   derived.ok = true;
-  derived.events = std::move(change.events);
+  if (!change.events.empty()) derived.MutableChanges().events = std::move(change.events);
   if (!change.clients.online.empty() || !change.clients.offline.empty()) {
     derived.MutableChanges().clients = std::move(change.clients);
   }
   if (stored != nullptr && change.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
-    derived.encoded = change.delta.Encode();
-    if (tracked.delta_bytes + derived.encoded.size() <=
+    derived.MutableChanges().encoded = change.delta.Encode();
+    if (tracked.delta_bytes + derived.change->encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
       derived.MutableChanges().delta = std::move(change.delta);
       return derived;
@@ -75,7 +75,8 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
   // encoding is held until the commit (decoded again after it), not the state as well.
   derived.full = true;
-  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, change.delta).Encode();
+  derived.MutableChanges().encoded =
+      Apply(stored != nullptr ? *stored : ChannelState{}, change.delta).Encode();
   return derived;
 }
 
@@ -133,7 +134,7 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
     if (!result.ok) {
-      cycle.derived[index].error = result.error;
+      cycle.derived[index].MutableChanges().error = result.error;
       return;
     }
     // `present` for the first snapshot of a channel tracked from the start that has none
@@ -167,7 +168,7 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
   for (size_t i = 0; i < cycle.history.errors.size(); ++i) {
-    if (!cycle.derived[i].ok) cycle.derived[i].error = cycle.history.errors[i];
+    if (!cycle.derived[i].ok) cycle.derived[i].MutableChanges().error = cycle.history.errors[i];
   }
 }
 
@@ -185,7 +186,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
     // snapshot, which has no state yet) is the new state.
     std::string members;
     if (d.full) {
-      members = d.encoded;
+      members = d.Changes().encoded;
     } else {
       const ChannelState& state = *cycle.tracked[i]->state;
       members = d.write ? Apply(state, d.Changes().delta).Encode() : state.Encode();
@@ -198,7 +199,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
 
 void Poller::CollectWrites(Cycle& cycle) {
   size_t event_count = 0;
-  for (const Derived& d : cycle.derived) event_count += d.events.size();
+  for (const Derived& d : cycle.derived) event_count += d.Changes().events.size();
   cycle.events.reserve(event_count);  // not grown by doubling: the cycle's largest transient
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
@@ -206,9 +207,10 @@ void Poller::CollectWrites(Cycle& cycle) {
       // A channel with nothing to read this cycle was not fetched: that is not a failure.
       if (Idle(cycle, i)) continue;
       cycle.failed.insert(cycle.names[i]);
-      ErrorTally& tally = cycle.errors[d.error.code];
+      const AblyError& error = d.Changes().error;
+      ErrorTally& tally = cycle.errors[error.code];
       ++tally.count;
-      tally.message = d.error.message;
+      tally.message = error.message;
       continue;
     }
     // The history cursor goes with the events and state it produced.
@@ -222,13 +224,15 @@ void Poller::CollectWrites(Cycle& cycle) {
       // mode would report again what these snapshots report.
       cycle.cursors.push_back({cycle.names[i], 0, ""});
     }
-    std::move(d.events.begin(), d.events.end(), std::back_inserter(cycle.events));
-    std::vector<Event>().swap(d.events);
+    if (!d.change) continue;  // nothing happened in the channel
+    std::vector<Event>& events = d.change->events;
+    std::move(events.begin(), events.end(), std::back_inserter(cycle.events));
+    std::vector<Event>().swap(events);
     if (!d.write) continue;
     if (d.full) {
-      cycle.snapshots.push_back({cycle.names[i], std::move(d.encoded)});
+      cycle.snapshots.push_back({cycle.names[i], std::move(d.change->encoded)});
     } else {
-      cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
+      cycle.deltas.push_back({cycle.names[i], std::move(d.change->encoded)});
     }
   }
   cycle.outbox = RouteToSinks(cycle.routes, cycle.events);
@@ -263,7 +267,7 @@ void Poller::Adopt(Cycle& cycle) {
     if (!d.ok) {
       // Failed (idle channels were not fetched: their stale mark and last success stay).
       if (!Idle(cycle, i)) {
-        channel.last_error = std::move(d.error);
+        channel.last_error = std::move(d.MutableChanges().error);
         channel.last_error_ms = cycle.now_ms;
         if (!channel.stale) ++stale_count_;
         channel.stale = true;
