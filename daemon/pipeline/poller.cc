@@ -156,7 +156,7 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
   std::vector<HistoryChannelInput> inputs(cycle.names.size());
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     const Tracked& channel = *cycle.tracked[i];
-    inputs[i] = {channel.state.get(), channel.history,
+    inputs[i] = {channel.state.get(), channel.history(),
                  channel.state == nullptr && channel.initial && present_initial,
                  announce_.contains(cycle.names[i])};
   }
@@ -215,7 +215,7 @@ void Poller::CollectWrites(Cycle& cycle) {
     }
     // The history cursor goes with the events and state it produced.
     const HistoryTrack* track = cycle.history_mode ? &cycle.history.tracks[i] : nullptr;
-    const HistoryTrack& was = cycle.tracked[i]->history;
+    const HistoryTrack& was = cycle.tracked[i]->history();
     if (track != nullptr &&
         (track->cursor_ms != was.cursor_ms || !(track->tombstones == was.tombstones))) {
       cycle.cursors.push_back({cycle.names[i], track->cursor_ms, track->tombstones.Encode()});
@@ -261,13 +261,13 @@ void Poller::Adopt(Cycle& cycle) {
     Tracked& channel = *cycle.tracked[i];
     // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
     // tombstones of the members it removed.
-    channel.history = cycle.history_mode
-                          ? cycle.history.tracks[i]
-                          : SnapshotModeTrack(channel.history, d.Changes().left, cycle.now_ms);
+    channel.SetHistory(cycle.history_mode
+                           ? cycle.history.tracks[i]
+                           : SnapshotModeTrack(channel.history(), d.Changes().left, cycle.now_ms));
     if (!d.ok) {
       // Failed (idle channels were not fetched: their stale mark and last success stay).
       if (!Idle(cycle, i)) {
-        channel.last_error = std::move(d.MutableChanges().error);
+        channel.last_error = std::make_unique<AblyError>(std::move(d.MutableChanges().error));
         channel.last_error_ms = cycle.now_ms;
         if (!channel.stale) ++stale_count_;
         channel.stale = true;

@@ -129,10 +129,19 @@ class Poller {
     bool initial = false;
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
-    HistoryTrack history;         // presence.mode: history (cursor restored from the store)
-    AblyError last_error;         // of its last failed fetch (committed cycles only)
-    int64_t last_error_ms = 0;    // 0 = none since the start
-    bool stale = false;           // its last fetch failed (counted in stale_count_)
+    // presence.mode: history (cursor restored from the store), and snapshot mode's tombstones.
+    // Held only when not blank (most channels in snapshot mode): history() reads it.
+    std::unique_ptr<HistoryTrack> history_track;
+    std::unique_ptr<AblyError> last_error;  // of its last failed fetch (committed cycles only)
+    int64_t last_error_ms = 0;              // 0 = none since the start
+    bool stale = false;                     // its last fetch failed (counted in stale_count_)
+
+    const HistoryTrack& history() const {
+      static const HistoryTrack kBlank;
+      return history_track ? *history_track : kBlank;
+    }
+    // Sets the history track (none held when it is blank).
+    void SetHistory(HistoryTrack track);
   };
   // Running sums over the channels with one value of Tracked::discovered, kept by Count() as
   // channels change, so that a cycle's metrics cost O(changed channels), not O(channels).

@@ -34,10 +34,12 @@ Status Poller::Restore() {
     }
     Tracked& tracked = channels_[std::string(snapshot.channel)];
     tracked.state = std::make_unique<ChannelState>(std::move(*state));
-    tracked.history.cursor_ms = snapshot.history_cursor_ms;
+    HistoryTrack history;
+    history.cursor_ms = snapshot.history_cursor_ms;
     if (Result<ChannelState> gone = ChannelState::Decode(snapshot.history_tombstones); gone.ok()) {
-      tracked.history.tombstones = std::move(*gone);
+      history.tombstones = std::move(*gone);
     }
+    tracked.SetHistory(std::move(history));
     tracked.snapshot_bytes = snapshot.encoded.size();
     for (const std::string& delta : snapshot.deltas) tracked.delta_bytes += delta.size();
     deltas += snapshot.deltas.size();
@@ -124,6 +126,19 @@ void Poller::CountClients(const ChannelState& state, bool add) {
   }
 }
 
+void Poller::Tracked::SetHistory(HistoryTrack track) {
+  const bool blank = track.cursor_ms == 0 && track.need_snapshot &&
+                     track.cycles_since_snapshot == 0 && track.tombstones.empty() &&
+                     track.pending.empty();
+  if (blank) {
+    history_track.reset();
+  } else if (history_track) {
+    *history_track = std::move(track);
+  } else {
+    history_track = std::make_unique<HistoryTrack>(std::move(track));
+  }
+}
+
 Poller::Tracked& Poller::Track(const std::string& name) {
   auto [it, added] = channels_.try_emplace(name);
   if (added) {
@@ -179,7 +194,7 @@ void Poller::ForEachChannel(const std::function<void(const ChannelReport&)>& vis
     report.stale = tracked.stale;
     report.last_success_ms = tracked.last_success_ms;
     report.last_error_ms = tracked.last_error_ms;
-    if (tracked.last_error_ms != 0) report.last_error = &tracked.last_error;
+    report.last_error = tracked.last_error.get();
     visit(report);
   }
 }
