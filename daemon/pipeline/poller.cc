@@ -58,15 +58,16 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   const ChannelState* stored = tracked.state.get();
   Derived derived;
   derived.ok = true;
-  if (!change.events.empty()) derived.MutableChanges().events = std::move(change.events);
-  if (!change.clients.online.empty() || !change.clients.offline.empty()) {
+  derived.events = std::move(change.events);
+  // A first snapshot counts every clientId of its state instead (Adopt).
+  if (stored != nullptr && (!change.clients.online.empty() || !change.clients.offline.empty())) {
     derived.MutableChanges().clients = std::move(change.clients);
   }
   if (stored != nullptr && change.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
-    derived.MutableChanges().encoded = change.delta.Encode();
-    if (tracked.delta_bytes + derived.change->encoded.size() <=
+    derived.encoded = change.delta.Encode();
+    if (tracked.delta_bytes + derived.encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
       derived.MutableChanges().delta = std::move(change.delta);
       return derived;
@@ -75,8 +76,7 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   // A first snapshot, or deltas that outgrew the snapshot: write the channel in full. Only the
   // encoding is held until the commit (decoded again after it), not the state as well.
   derived.full = true;
-  derived.MutableChanges().encoded =
-      Apply(stored != nullptr ? *stored : ChannelState{}, change.delta).Encode();
+  derived.encoded = Apply(stored != nullptr ? *stored : ChannelState{}, change.delta).Encode();
   return derived;
 }
 
@@ -186,7 +186,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
     // snapshot, which has no state yet) is the new state.
     std::string members;
     if (d.full) {
-      members = d.Changes().encoded;
+      members = d.encoded;
     } else {
       const ChannelState& state = *cycle.tracked[i]->state;
       members = d.write ? Apply(state, d.Changes().delta).Encode() : state.Encode();
@@ -199,7 +199,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
 
 void Poller::CollectWrites(Cycle& cycle) {
   size_t event_count = 0;
-  for (const Derived& d : cycle.derived) event_count += d.Changes().events.size();
+  for (const Derived& d : cycle.derived) event_count += d.events.size();
   cycle.events.reserve(event_count);  // not grown by doubling: the cycle's largest transient
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
@@ -224,15 +224,13 @@ void Poller::CollectWrites(Cycle& cycle) {
       // mode would report again what these snapshots report.
       cycle.cursors.push_back({cycle.names[i], 0, ""});
     }
-    if (!d.change) continue;  // nothing happened in the channel
-    std::vector<Event>& events = d.change->events;
-    std::move(events.begin(), events.end(), std::back_inserter(cycle.events));
-    std::vector<Event>().swap(events);
+    std::move(d.events.begin(), d.events.end(), std::back_inserter(cycle.events));
+    std::vector<Event>().swap(d.events);
     if (!d.write) continue;
     if (d.full) {
-      cycle.snapshots.push_back({cycle.names[i], std::move(d.change->encoded)});
+      cycle.snapshots.push_back({cycle.names[i], std::move(d.encoded)});
     } else {
-      cycle.deltas.push_back({cycle.names[i], std::move(d.change->encoded)});
+      cycle.deltas.push_back({cycle.names[i], std::move(d.encoded)});
     }
   }
   cycle.outbox = RouteToSinks(cycle.routes, cycle.events);

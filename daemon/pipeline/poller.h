@@ -155,21 +155,21 @@ class Poller {
     std::vector<std::pair<int64_t, size_t>> successes;
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
-  // Held for every channel of a cycle, most of which change nothing: 16 bytes, and what only a
-  // failed or changed channel has in `Change`, allocated when there is one (Changes() reads it,
-  // empty when there is none).
+  // Held for every channel of a cycle, most of which change nothing: what only a failed or
+  // changed channel has is in `Change`, allocated when there is one (Changes() reads it, empty
+  // when there is none). A first snapshot needs none: it is all in `encoded`.
   struct Derived {
     struct Change {
-      AblyError error;  // why, when !ok
-      std::vector<Event> events;
-      std::string encoded;    // when `write`: the full snapshot, or `delta` encoded
+      AblyError error;        // why, when !ok
       ChannelDelta delta;     // applied to the state after the commit (write && !full)
-      ClientChanges clients;  // clientIds that came online / went offline in the channel
+      ClientChanges clients;  // clientIds that came online / went offline (not for a first one)
       ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
     };
     bool ok = false;     // false: the fetch failed (or never came back)
-    bool write = false;  // something to store, as Changes().encoded
+    bool write = false;  // something to store, as `encoded`: a full snapshot or the delta
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
+    std::vector<Event> events;
+    std::string encoded;
     std::unique_ptr<Change> change;
 
     const Change& Changes() const {
