@@ -134,7 +134,8 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
     if (!result.ok) {
-      cycle.derived[index].MutableChanges().error = result.error;
+      // A cancelled cycle is abandoned: its unfetched channels need no record of why.
+      if (!cancel) cycle.derived[index].MutableChanges().error = result.error;
       return;
     }
     // `present` for the first snapshot of a channel tracked from the start that has none
