@@ -24,7 +24,8 @@
 # BENCH_PERF=FILE records `perf record -g` of presenced over the measured cycles (use
 # it with BENCH_CXX_FLAGS=-fno-omit-frame-pointer BENCH_BUILD_DIR=build-prof for usable call
 # graphs; BENCH_PERF_ARGS replaces -g, e.g. "--call-graph dwarf"); BENCH_ABLY_YAML adds one line
-# under `ably:` (e.g. "max_in_flight: 1"); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build.
+# under `ably:` (e.g. "max_in_flight: 1"); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build;
+# BENCH_SKIP_BUILD=1 runs the binaries already in BENCH_BUILD_DIR (an A/B against an older build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sizes=("$@")
@@ -33,9 +34,11 @@ cycles=${BENCH_CYCLES:-6}
 warmup=${BENCH_WARMUP:-3}
 
 build=${BENCH_BUILD_DIR:-build-release}
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPRESENCED_BUILD_TESTS=OFF \
-  -DPRESENCED_BUILD_BENCH=ON "-DCMAKE_CXX_FLAGS=${BENCH_CXX_FLAGS:-}" >/dev/null
-cmake --build "$build" -j "$(nproc)" --target presenced batch_presence_server >/dev/null
+if [[ -z ${BENCH_SKIP_BUILD:-} ]]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPRESENCED_BUILD_TESTS=OFF \
+    -DPRESENCED_BUILD_BENCH=ON "-DCMAKE_CXX_FLAGS=${BENCH_CXX_FLAGS:-}" >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target presenced batch_presence_server >/dev/null
+fi
 presenced=$build/daemon/presenced
 server_bin=$build/bench/batch_presence_server
 tick=$(getconf CLK_TCK)
