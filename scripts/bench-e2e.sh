@@ -245,7 +245,7 @@ record_targets() {
       target "100000x3 /metrics < 50 ms" "$met_ms ms" "$(check "$met_ms" '<' 50)"
       target "100000x3 /metrics < 64 KiB" "$met_kib KiB" "$(check "$met_kib" '<' 64)"
       local slowest
-      slowest=$(awk -v a="$html_ms" -v b="$json_ms" 'BEGIN {print a > b ? a : b}')
+      slowest=$(awk -v a="$html_ms" -v b="$json_ms" 'BEGIN {print (a > b ? a : b)}')
       target "100000x3 status page < 100 ms" "$html_ms ms (/), $json_ms ms (api)" \
         "$(check "$slowest" '<' 100)"
       ;;
