@@ -252,8 +252,10 @@ record_targets() {
     1000x1000)
       target "1 M members >= 3 M member-snapshots/CPU-s" "$msnaps M" "$(check "$msnaps" '>=' 3)"
       target "1 M members peak RSS <= 250 MiB" "$hwm_mib MiB" "$(check "$hwm_mib" '<=' 250)"
+      local slower
+      slower=$(awk -v a="$m_first" -v b="$m_first_cpu" 'BEGIN {print (a > b ? a : b)}')
       target "1 M members restart <= 2 s to the first cycle" \
-        "$m_first s wall, $m_first_cpu CPU-s" "$(check "$m_first" '<=' 2)"
+        "$m_first s wall, $m_first_cpu CPU-s" "$(check "$slower" '<=' 2)"
       ;;
   esac
 }
