@@ -98,7 +98,7 @@ start_daemon() {
       2>"$work/stderr" >/dev/null &
     daemon_pid=$!
   fi
-  wait_for "grep -q 'http listening on' '$work/stderr'" 60
+  wait_for "grep -q 'http listening on' '$work/stderr'" 180
   http_port=$(sed -n 's/.*http listening on [0-9.]*:\([0-9]*\).*/\1/p' "$work/stderr" | head -1)
 }
 stop_daemon() {
