@@ -13,6 +13,13 @@ constexpr const char* kStatuses[] = {"online", "away", "busy", "typing", "in-cal
 
 }  // namespace
 
+bool SnapshotGenerator::ChannelTurn(size_t c, double fraction) {
+  // True for `fraction` of the channels, spread evenly: where floor(c * fraction) steps up.
+  const auto before = static_cast<uint64_t>(static_cast<double>(c) * fraction);
+  const auto after = static_cast<uint64_t>(static_cast<double>(c + 1) * fraction);
+  return after > before;
+}
+
 SnapshotGenerator::SnapshotGenerator(int channels, int members_per_channel, uint64_t seed,
                                      int first_channel)
     : rng_(seed) {
@@ -71,11 +78,19 @@ size_t SnapshotGenerator::MemberCount() const {
 
 void SnapshotGenerator::Churn(double fraction) {
   clock_ms_ += 15'000;
-  for (std::vector<Member>& list : members_) {
-    const auto changes = static_cast<size_t>(static_cast<double>(list.size()) * fraction);
-    const size_t leaves = changes / 3;
-    const size_t updates = changes / 3;
-    const size_t enters = changes - leaves - updates;
+  for (size_t c = 0; c < members_.size(); ++c) {
+    std::vector<Member>& list = members_[c];
+    auto changes = static_cast<size_t>(static_cast<double>(list.size()) * fraction);
+    size_t leaves = changes / 3;
+    size_t updates = changes / 3;
+    size_t enters = changes - leaves - updates;
+    if (changes == 0 && fraction > 0 && ChannelTurn(c, fraction)) {
+      // Small channels: one change in this channel, its kind rotating leave, enter, update.
+      const size_t kind = small_changes_++ % 3;
+      leaves = kind == 0 && !list.empty() ? 1 : 0;
+      enters = kind == 1 || (kind == 0 && list.empty()) ? 1 : 0;
+      updates = kind == 2 ? 1 : 0;
+    }
     for (size_t i = 0; i < updates && !list.empty(); ++i) {
       Member& m = list[rng_() % list.size()];
       m.id = m.connection_id + ":" + std::to_string(serial_++ % 50) + ":0";

@@ -29,7 +29,10 @@ class SnapshotGenerator {
 
   // Changes `fraction` of each channel's members: a third leave, a third are replaced by new
   // members (enter), a third change their data (update). Survivors keep their order; new members
-  // are appended, as a poll of a real channel would show them.
+  // are appended, as a poll of a real channel would show them. Small channels, where
+  // members * fraction < 1 (e.g. 3 members at 5 %), would never change: there `fraction` of the
+  // channels (spread evenly) change one member each instead, the kind rotating leave, enter,
+  // update, so the events per cycle stay about members * channels * fraction.
   void Churn(double fraction);
   // Every member reconnects (a region reconnect): same clientId and data, a new connectionId and
   // message id, so a poll sees all of them leave and enter again.
@@ -41,6 +44,7 @@ class SnapshotGenerator {
   std::string ResultEntry(size_t c) const;
 
  private:
+  static bool ChannelTurn(size_t c, double fraction);
   Member NewMember();
   std::string RandomToken(size_t length);
   std::string RandomData();
@@ -48,6 +52,7 @@ class SnapshotGenerator {
   std::mt19937_64 rng_;
   int64_t clock_ms_ = 1'700'000'000'000;
   uint64_t serial_ = 0;
+  size_t small_changes_ = 0;
   std::vector<std::string> channels_;
   std::vector<std::vector<Member>> members_;
 };

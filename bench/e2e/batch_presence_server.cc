@@ -4,7 +4,9 @@
 //
 // Every channel has two pre-generated result entries, E1 = churn(E0), served alternately per
 // request that names it, so every poll cycle sees `--churn-percent` of each channel's members
-// change (a third leave, a third enter, a third update); a response is its entries copied into one
+// change (a third leave, a third enter, a third update; with fewer members than 1 / churn, e.g.
+// 3 members at 5 %, that share of the channels changes one member each: see
+// SnapshotGenerator::Churn); a response is its entries copied into one
 // v3 body. The members are generated in groups of 100 channels (one seed per group). Listens on
 // 127.0.0.1:0, prints "port N" on stdout once ready, and runs until SIGTERM or SIGINT. Credentials
 // are ignored.
@@ -12,6 +14,10 @@
 // `--burst-after N` (bench/e2e/burst.sh): once a channel has been served N times, it is served a
 // third version in which every member reconnected (new connectionId and message id: all leave and
 // enter again), and that version from then on (no more churn).
+//
+// GET /requests answers how the presence requests were spread in time: one line per 100 ms slot
+// since the server started that saw any, "SLOT COUNT" (slot = milliseconds since the start / 100),
+// so bench-e2e.sh can report the busiest second against the mean.
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -25,6 +31,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -55,6 +62,25 @@ const std::string& NextVersion(Entry& entry, uint64_t burst_after) {
 
 struct Bodies {
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> by_channel;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  static constexpr size_t kSlots = 36'000;  // an hour of 100 ms slots
+  std::array<std::atomic<uint32_t>, kSlots> requests{};
+
+  void CountRequest() {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    const auto slot = static_cast<size_t>(ms / 100);
+    if (slot < kSlots) requests[slot].fetch_add(1, std::memory_order_relaxed);
+  }
+  std::string RequestLog() const {
+    std::string out;
+    for (size_t i = 0; i < kSlots; ++i) {
+      const uint32_t n = requests[i].load(std::memory_order_relaxed);
+      if (n > 0) out += std::to_string(i) + " " + std::to_string(n) + "\n";
+    }
+    return out;
+  }
 };
 
 class Handler : public Poco::Net::HTTPRequestHandler {
@@ -63,6 +89,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     try {
+      if (request.getURI() == "/requests") {
+        const std::string log = bodies_.RequestLog();
+        response.setContentType("text/plain");
+        response.sendBuffer(log.data(), log.size());
+        return;
+      }
+      bodies_.CountRequest();
       std::string channels;
       for (const auto& [name, value] : Poco::URI(request.getURI()).getQueryParameters()) {
         if (name == "channels") channels = value;

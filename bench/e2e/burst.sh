@@ -1,6 +1,6 @@
 # Burst benchmark: sourced by scripts/bench-e2e.sh, which calls `run_burst` for the size `burst`
 # (it uses that script's helpers: wait_for, metric, metrics, now, cpu_ticks, start_daemon,
-# stop_daemon, and its $build, $presenced, $server_bin, $work, $tick).
+# stop_daemon, target, check, and its $build, $presenced, $server_bin, $work, $tick).
 #
 # A region reconnect: every member leaves and re-enters within one cycle. The Release presenced
 # polls bench/e2e/batch_presence_server --burst-after N (5 % churn per cycle, then every member
@@ -116,4 +116,13 @@ run_burst() {
       printf "  delivery            %d events in %.2f s after the commit: %.0f events/s (target >= 50000), %.2f CPU-s\n", n, dwall, n / dwall, dcpu / tick
       printf "  outbox depth        %d events at most (presenced_webhook_pending_events, polled)\n", depth
     }'
+  # The closing table of bench-e2e.sh (its `target`, when defined).
+  if declare -F target >/dev/null; then
+    local ratio rate
+    ratio=$(awk -v q="$quiet_hwm" -v b="$burst_hwm" 'BEGIN {printf "%.2f", b / q}')
+    rate=$(awk -v n="$((delivered - delivered_at_commit))" -v s="$(echo "$last_ms / 1000 - $w1" | bc -l)" \
+      'BEGIN {printf "%.0f", n / s}')
+    target "burst $size peak RSS <= 2x a quiet cycle" "${ratio}x" "$(check "$ratio" '<=' 2)"
+    target "burst $size delivery >= 50,000 events/s" "$rate events/s" "$(check "$rate" '>=' 50000)"
+  fi
 }

@@ -49,7 +49,7 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   }
   change.delta = std::move(diff.delta);
   Derived derived = Pack(channel, tracked, std::move(change));
-  derived.left = std::move(left);
+  if (!left.empty()) derived.MutableChanges().left = std::move(left);
   return derived;
 }
 
@@ -59,14 +59,17 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   Derived derived;
   derived.ok = true;
   derived.events = std::move(change.events);
-  derived.clients = std::move(change.clients);
+  // A first snapshot counts every clientId of its state instead (Adopt).
+  if (stored != nullptr && (!change.clients.online.empty() || !change.clients.offline.empty())) {
+    derived.MutableChanges().clients = std::move(change.clients);
+  }
   if (stored != nullptr && change.delta.empty()) return derived;
   derived.write = true;
   if (stored != nullptr) {
     derived.encoded = change.delta.Encode();
     if (tracked.delta_bytes + derived.encoded.size() <=
         CompactionThreshold(channel, tracked.snapshot_bytes)) {
-      derived.delta = std::move(change.delta);
+      derived.MutableChanges().delta = std::move(change.delta);
       return derived;
     }
   }
@@ -107,9 +110,12 @@ Poller::Cycle Poller::BeginCycle(const Config& config) {
   cycle.now_ms = clock_.NowMs();
   cycle.history_mode = config.presence.mode == PresenceConfig::Mode::kHistory;
   cycle.routes = SinkRoutes(config);
-  cycle.names = Channels();
-  cycle.tracked.reserve(cycle.names.size());
-  for (const std::string& name : cycle.names) cycle.tracked.push_back(&channels_.at(name));
+  cycle.names.reserve(channels_.size());
+  cycle.tracked.reserve(channels_.size());
+  for (auto& [name, tracked] : channels_) {
+    cycle.names.push_back(name);
+    cycle.tracked.push_back(&tracked);
+  }
   cycle.derived.resize(cycle.names.size());
   return cycle;
 }
@@ -128,7 +134,8 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
   source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
     if (!result.ok) {
-      cycle.derived[index].error = result.error;
+      // A cancelled cycle is abandoned: its unfetched channels need no record of why.
+      if (!cancel) cycle.derived[index].MutableChanges().error = result.error;
       return;
     }
     // `present` for the first snapshot of a channel tracked from the start that has none
@@ -150,7 +157,7 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
   std::vector<HistoryChannelInput> inputs(cycle.names.size());
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     const Tracked& channel = *cycle.tracked[i];
-    inputs[i] = {channel.state.get(), channel.history,
+    inputs[i] = {channel.state.get(), channel.history(),
                  channel.state == nullptr && channel.initial && present_initial,
                  announce_.contains(cycle.names[i])};
   }
@@ -162,7 +169,7 @@ void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {
         cycle.derived[index] = Pack(cycle.names[index], *cycle.tracked[index], std::move(change));
       });
   for (size_t i = 0; i < cycle.history.errors.size(); ++i) {
-    if (!cycle.derived[i].ok) cycle.derived[i].error = cycle.history.errors[i];
+    if (!cycle.derived[i].ok) cycle.derived[i].MutableChanges().error = cycle.history.errors[i];
   }
 }
 
@@ -183,7 +190,7 @@ void Poller::QueueSyncs(Cycle& cycle) {
       members = d.encoded;
     } else {
       const ChannelState& state = *cycle.tracked[i]->state;
-      members = d.write ? Apply(state, d.delta).Encode() : state.Encode();
+      members = d.write ? Apply(state, d.Changes().delta).Encode() : state.Encode();
     }
     for (const std::string& sink : targets) {
       cycle.sync_entries.push_back({sink, SyncEvent(sink, cycle.names[i], members, cycle.now_ms)});
@@ -198,14 +205,15 @@ void Poller::CollectWrites(Cycle& cycle) {
       // A channel with nothing to read this cycle was not fetched: that is not a failure.
       if (Idle(cycle, i)) continue;
       cycle.failed.insert(cycle.names[i]);
-      ErrorTally& tally = cycle.errors[d.error.code];
+      const AblyError& error = d.Changes().error;
+      ErrorTally& tally = cycle.errors[error.code];
       ++tally.count;
-      tally.message = d.error.message;
+      tally.message = error.message;
       continue;
     }
     // The history cursor goes with the events and state it produced.
     const HistoryTrack* track = cycle.history_mode ? &cycle.history.tracks[i] : nullptr;
-    const HistoryTrack& was = cycle.tracked[i]->history;
+    const HistoryTrack& was = cycle.tracked[i]->history();
     if (track != nullptr &&
         (track->cursor_ms != was.cursor_ms || !(track->tombstones == was.tombstones))) {
       cycle.cursors.push_back({cycle.names[i], track->cursor_ms, track->tombstones.Encode()});
@@ -246,30 +254,35 @@ void Poller::Adopt(Cycle& cycle) {
   size_t next_snapshot = 0, next_delta = 0;
   for (size_t i = 0; i < cycle.names.size(); ++i) {
     Derived& d = cycle.derived[i];
-    Tracked& channel = channels_[cycle.names[i]];
+    Tracked& channel = *cycle.tracked[i];
     // A snapshot-mode cycle leaves no history to continue from if the mode changes back, only
     // tombstones of the members it removed.
-    channel.history = cycle.history_mode ? cycle.history.tracks[i]
-                                         : SnapshotModeTrack(channel.history, d.left, cycle.now_ms);
+    channel.SetHistory(cycle.history_mode
+                           ? cycle.history.tracks[i]
+                           : SnapshotModeTrack(channel.history(), d.Changes().left, cycle.now_ms));
     if (!d.ok) {
       // Failed (idle channels were not fetched: their stale mark and last success stay).
       if (!Idle(cycle, i)) {
-        channel.last_error = std::move(d.error);
+        channel.last_error = std::make_unique<AblyError>(std::move(d.MutableChanges().error));
         channel.last_error_ms = cycle.now_ms;
+        if (!channel.stale) ++stale_count_;
+        channel.stale = true;
       }
       continue;
     }
+    Count(channel, false);  // its share of the totals changes below
     // A first snapshot counts all its clientIds; later ones what came online or went offline.
     const bool first_snapshot = channel.state == nullptr;
     if (!first_snapshot) {
-      for (const std::string& client : d.clients.online) clients_.Add(client);
-      for (const std::string& client : d.clients.offline) clients_.Remove(client);
+      for (const std::string& client : d.Changes().clients.online) clients_.Add(client);
+      for (const std::string& client : d.Changes().clients.offline) clients_.Remove(client);
     }
     if (d.full) {
       std::string& encoded = cycle.snapshots[next_snapshot++].encoded;
       Result<ChannelState> state = ChannelState::Decode(encoded);
       if (!state.ok()) {  // cannot happen: it was encoded above
         spdlog::error("state: channel {}: {}", cycle.names[i], state.error().message);
+        Count(channel, true);
         continue;
       }
       channel.state = std::make_unique<ChannelState>(std::move(*state));
@@ -278,16 +291,17 @@ void Poller::Adopt(Cycle& cycle) {
       channel.delta_bytes = 0;
       std::string().swap(encoded);
     } else if (d.write) {
-      *channel.state = Apply(*channel.state, d.delta);
+      *channel.state = Apply(*channel.state, d.Changes().delta);
       channel.delta_bytes += cycle.deltas[next_delta++].encoded.size();
     }
     d = Derived{};
     channel.last_success_ms = cycle.now_ms;
-    stale_.erase(cycle.names[i]);
-    announce_.erase(cycle.names[i]);
+    Count(channel, true);
+    if (channel.stale) --stale_count_;
+    channel.stale = false;
+    if (!announce_.empty()) announce_.erase(cycle.names[i]);
     PublishChannelMetrics(cycle.names[i], channel, cycle.config.metrics);
   }
-  for (const auto& name : cycle.failed) stale_.insert(name);
   first_cycle_ = false;
 }
 

@@ -112,10 +112,11 @@ class Poller {
   // Runs one cycle with this config snapshot. `cancel` abandons it (nothing committed).
   CycleReport RunCycle(const Config& config, const std::atomic<bool>& cancel);
 
-  size_t stale_count() const { return stale_.size(); }
+  size_t stale_count() const { return stale_count_; }
   // Calls `visit` for every tracked channel, by name (the status page).
   void ForEachChannel(const std::function<void(const ChannelReport&)>& visit) const;
-  size_t member_total() const;
+  // Members of every channel with a state (a running total: O(1)).
+  size_t member_total() const { return member_total_; }
 
  private:
   struct Tracked {
@@ -128,21 +129,57 @@ class Poller {
     bool initial = false;
     uint64_t snapshot_bytes = 0;  // size of its stored full snapshot
     uint64_t delta_bytes = 0;     // size of the deltas stored after it
-    HistoryTrack history;         // presence.mode: history (cursor restored from the store)
-    AblyError last_error;         // of its last failed fetch (committed cycles only)
-    int64_t last_error_ms = 0;    // 0 = none since the start
+    // presence.mode: history (cursor restored from the store), and snapshot mode's tombstones.
+    // Held only when not blank (most channels in snapshot mode): history() reads it.
+    std::unique_ptr<HistoryTrack> history_track;
+    std::unique_ptr<AblyError> last_error;  // of its last failed fetch (committed cycles only)
+    int64_t last_error_ms = 0;              // 0 = none since the start
+    bool stale = false;                     // its last fetch failed (counted in stale_count_)
+
+    const HistoryTrack& history() const {
+      static const HistoryTrack kBlank;
+      return history_track ? *history_track : kBlank;
+    }
+    // Sets the history track (none held when it is blank).
+    void SetHistory(HistoryTrack track);
+  };
+  // Running sums over the channels with one value of Tracked::discovered, kept by Count() as
+  // channels change, so that a cycle's metrics cost O(changed channels), not O(channels).
+  struct Totals {
+    size_t channels = 0;
+    // Of the channels with a state and a success (last_success_ms != 0):
+    uint64_t members = 0;
+    uint64_t clients = 0;
+    // (last_success_ms, channels), ascending: a few keys (one per cycle that some channel last
+    // succeeded in), so a scan from the newest end finds one in a step or two.
+    std::vector<std::pair<int64_t, size_t>> successes;
   };
   // What one successful fetch of a channel gives, held until the cycle commits.
+  // Held for every channel of a cycle, most of which change nothing: what only a failed or
+  // changed channel has is in `Change`, allocated when there is one (Changes() reads it, empty
+  // when there is none). A first snapshot needs none: it is all in `encoded`.
   struct Derived {
-    bool ok = false;  // false: the fetch failed (or never came back)
-    AblyError error;  // why, when !ok
-    std::vector<Event> events;
-    bool write = false;  // something to store, as `encoded`: a full snapshot or `delta`
+    struct Change {
+      AblyError error;        // why, when !ok
+      ChannelDelta delta;     // applied to the state after the commit (write && !full)
+      ClientChanges clients;  // clientIds that came online / went offline (not for a first one)
+      ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
+    };
+    bool ok = false;     // false: the fetch failed (or never came back)
+    bool write = false;  // something to store, as `encoded`: a full snapshot or the delta
     bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
-    ChannelDelta delta;  // else applied to the state after the commit
+    std::vector<Event> events;
     std::string encoded;
-    ClientChanges clients;  // clientIds that came online / went offline in the channel
-    ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
+    std::unique_ptr<Change> change;
+
+    const Change& Changes() const {
+      static const Change kNone;
+      return change ? *change : kNone;
+    }
+    Change& MutableChanges() {
+      if (!change) change = std::make_unique<Change>();
+      return *change;
+    }
   };
   // A channel's snapshot is rewritten (compacted) once its deltas would exceed this.
   static constexpr uint64_t kMinCompactionBytes = 16 * 1024;
@@ -156,9 +193,9 @@ class Poller {
     bool history_mode = false;
     std::vector<SinkRoute> routes;  // every sink's filters (webhooks, kafka)
     std::vector<std::string> names;
-    // The tracked channels, by position in `names`: channels_ is not modified while fetching,
-    // so the fetch threads may read them.
-    std::vector<const Tracked*> tracked;
+    // The tracked channels, by position in `names`: channels_ is not modified during a cycle,
+    // so the fetch threads may read them (only read: Adopt, after the commit, writes them).
+    std::vector<Tracked*> tracked;
     std::vector<Derived> derived;
     HistoryCycleResult history;
     std::set<std::string> syncs;  // sinks synced this cycle
@@ -215,6 +252,18 @@ class Poller {
   }
   // Counts (or uncounts) every clientId of `state` in clients_.
   void CountClients(const ChannelState& state, bool add);
+  // Adds (or removes) `tracked`'s share of the running totals (totals_, member_total_,
+  // occupied_): remove before changing its state, discovered flag or last success, add after.
+  void Count(const Tracked& tracked, bool add);
+  // Recomputes the running totals from every channel (after Restore).
+  void Recount();
+  // Sets `tracked.discovered`, moving its share of the totals.
+  void SetDiscovered(Tracked& tracked, bool discovered);
+  // True when SetChannels' arguments are those of the last call and every channel is tracked
+  // because of them (none kept for its leaves): then the call would change nothing.
+  bool SameChannels(const std::vector<std::string>& configured,
+                    const std::vector<std::string>& discovered,
+                    const std::vector<std::string>& prefixes) const;
 
   // Returns the entry of `name`, adding it (marked `initial` before the first commit) if new.
   Tracked& Track(const std::string& name);
@@ -232,7 +281,14 @@ class Poller {
 
   std::map<std::string, Tracked> channels_;
   std::vector<std::string> removed_;  // snapshots to delete at the next commit
-  std::set<std::string> stale_;
+  size_t stale_count_ = 0;            // channels with Tracked::stale
+  Totals totals_[2];                  // by Tracked::discovered
+  size_t member_total_ = 0;           // members of every channel with a state
+  size_t occupied_ = 0;               // channels with at least one member
+  // SetChannels' last arguments. recheck_channels_: the next SetChannels runs in full even with
+  // the same ones (the last one kept a channel only for its leaves, or Restore added channels).
+  std::vector<std::string> last_configured_, last_discovered_, last_prefixes_;
+  bool recheck_channels_ = true;
   std::set<std::string> announce_;  // see AnnounceFirstSnapshot
   bool first_cycle_ = true;         // no cycle committed yet: channels added now are `initial`
   ClientDirectory clients_;         // distinct clientIds across the tracked channels

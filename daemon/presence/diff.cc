@@ -54,8 +54,21 @@ uint64_t PrefixAt(std::string_view s, size_t skip) {
 // Sorts by prefix with an LSD radix sort (8-bit digits, passes where every key has the same
 // digit skipped): no data-dependent branches, which is what makes a comparison sort of random
 // keys slow. Stable, so equal prefixes keep their input order.
+// Below kRadixMinKeys a (stable) insertion sort is cheaper: a radix pass costs a 256-entry count
+// table whatever the number of keys, which dominated the sort of small channels (3 members).
+constexpr size_t kRadixMinKeys = 32;
+
 void RadixSortByPrefix(std::vector<SortKey>& keys) {
   if (keys.size() < 2) return;
+  if (keys.size() < kRadixMinKeys) {
+    for (size_t i = 1; i < keys.size(); ++i) {
+      const SortKey k = keys[i];
+      size_t j = i;
+      for (; j > 0 && keys[j - 1].prefix > k.prefix; --j) keys[j] = keys[j - 1];
+      keys[j] = k;
+    }
+    return;
+  }
   std::vector<SortKey> scratch(keys.size());
   for (int shift = 0; shift < 64; shift += 8) {
     size_t count[256] = {};

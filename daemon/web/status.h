@@ -133,6 +133,9 @@ class StatusModel {
                          const std::optional<std::string>& not_ready) const REQUIRES(mu_);
 
   StatusInputs inputs_;
+  // True when `channels` (sorted) has the names of channels_, in order (none of them cut).
+  bool SameNames(const std::vector<ChannelStatus>& channels) const REQUIRES(mu_);
+
   mutable Mutex mu_;
   std::string build_ GUARDED_BY(mu_);
   std::string config_ GUARDED_BY(mu_);

@@ -281,9 +281,11 @@ TEST(DiffOptionsTest, FromConfig) {
 namespace presenced {
 namespace {
 
-// The sort behind Diff uses 8-byte prefixes after the common prefix with a radix sort; this
-// checks its order against a plain comparison sort on keys built to collide in those prefixes.
-TEST(DiffOrderTest, MatchesReferenceOrderOnCollidingPrefixes) {
+// The sort behind Diff uses 8-byte prefixes after the common prefix with a radix sort (an
+// insertion sort below 32 members); this checks its order against a plain comparison sort on keys
+// built to collide in those prefixes, for sizes on both sides of that threshold.
+void ExpectReferenceOrder(int count) {
+  SCOPED_TRACE("members: " + std::to_string(count));
   std::vector<Member> members;
   uint64_t x = 12345;
   auto next = [&x] {
@@ -291,7 +293,7 @@ TEST(DiffOrderTest, MatchesReferenceOrderOnCollidingPrefixes) {
     return x >> 33;
   };
   const std::vector<std::string> stems = {"user-", "user-0000000", "user-00000000", "u", ""};
-  for (int i = 0; i < 3000; ++i) {
+  for (int i = 0; i < count; ++i) {
     std::string client = stems[next() % stems.size()];
     const int tail = static_cast<int>(next() % 4);
     for (int t = 0; t < tail; ++t) client.push_back("ab\0\xff"[next() % 4]);
@@ -323,6 +325,10 @@ TEST(DiffOrderTest, MatchesReferenceOrderOnCollidingPrefixes) {
     ASSERT_EQ(v.id, unique[i]->id) << i;
     ASSERT_EQ(r.events[i].member_id, unique[i]->id) << i;
   }
+}
+
+TEST(DiffOrderTest, MatchesReferenceOrderOnCollidingPrefixes) {
+  for (int count : {2, 3, 5, 17, 31, 32, 33, 100, 3000}) ExpectReferenceOrder(count);
 }
 
 }  // namespace

@@ -123,5 +123,34 @@ TEST(StatusModelTest, PagesLinkFirstPreviousNextLastAndThePastEndShowsTheLast) {
   EXPECT_TRUE(Has(status.Html(0, kNow), "Channels (page 1 of 3)"));
 }
 
+// The channel list is published after every cycle; the same names again update the rows in place.
+// Each publication must show its own figures, whether the names changed or not.
+TEST(StatusModelTest, EachPublicationReplacesTheRows) {
+  StatusModel status = Model();
+  status.PublishChannels(Channels(3, 0));
+  std::vector<ChannelStatus> again = Channels(3, 0);
+  again[1].members = 7;
+  again[2].stale = true;
+  again[2].last_error_ms = kNow;
+  again[2].last_error_code = 40160;
+  again[2].last_error = "not permitted";
+  status.PublishChannels(again);
+  std::string json = status.Json(kNow);
+  EXPECT_TRUE(Has(json, R"({"name":"ch0001","members":7)")) << json;
+  EXPECT_TRUE(Has(json, "not permitted")) << json;
+  EXPECT_TRUE(Has(json, "40160")) << json;
+  again[2].last_error = "";
+  again[2].stale = false;
+  status.PublishChannels(again);
+  EXPECT_FALSE(Has(status.Json(kNow), "not permitted"));
+  // Other names (and an unsorted list): replaced, sorted.
+  std::vector<ChannelStatus> other = Channels(2, 0);
+  std::swap(other[0], other[1]);
+  status.PublishChannels(other);
+  json = status.Json(kNow);
+  EXPECT_FALSE(Has(json, "ch0002")) << json;
+  EXPECT_LT(json.find("ch0000"), json.find("ch0001"));
+}
+
 }  // namespace
 }  // namespace presenced
