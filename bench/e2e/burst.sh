@@ -34,12 +34,12 @@ reset_hwm() { echo 5 >"/proc/$daemon_pid/clear_refs"; }
 run_burst() {
   local size=${BENCH_BURST_SIZE:-1000x1000} after=${BENCH_BURST_AFTER:-5}
   local channels=${size%x*} members=${size#*x}
-  cmake --build "$build" -j "$(nproc)" --target webhook_sink >/dev/null
+  cmake --build "$build" -j "$(nproc)" --target bench_webhook_sink >/dev/null
   presenced=${BENCH_BURST_PRESENCED:-$presenced}
   "$server_bin" --channels "$channels" --members "$members" --churn-percent 5 \
     --burst-after "$after" >"$work/server.out" &
   server_pid=$!
-  "$build/bench/webhook_sink" >"$work/sink.out" &
+  "$build/bench/bench_webhook_sink" >"$work/sink.out" &
   sink_pid=$!
   trap '[[ -n $sink_pid ]] && kill "$sink_pid" 2>/dev/null; cleanup' EXIT
   wait_for "grep -q '^port ' '$work/server.out'" 300
