@@ -176,12 +176,32 @@ std::string_view RawJson(od::value value) {
   return raw;
 }
 
+// Returns the text of a string token that has no escape (nor control character): it is its own
+// value, a view of the document, with no copy into the parser's buffers (simdjson has checked the
+// whole document's UTF-8 already). nullopt for any other token: get_string decides those.
+std::optional<std::string_view> PlainString(std::string_view token) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return std::nullopt;
+  const std::string_view text = token.substr(1, token.size() - 2);
+  for (const char c : text) {
+    if (c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+  }
+  return text;
+}
+
 // Reads a string field as a view (of the body when it has no escape, else of the parser's
 // buffers); false (and `out` untouched) when the value is null or not a string. A string the
 // strict decoder refuses (a lone surrogate escape such as \ud800) is decoded with U+FFFD in place
 // of what cannot be represented, into `decoded`.
 bool GetString(od::value value, std::string_view& out, Decoded& decoded) {
   const std::string_view token = value.raw_json_token();  // before get_string consumes it
+  if (std::optional<std::string_view> plain = PlainString(token)) {
+    out = *plain;
+    return true;
+  }
   std::string_view text;
   const simdjson::error_code error = value.get_string().get(text);
   if (error == simdjson::SUCCESS) {

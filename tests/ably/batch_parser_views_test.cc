@@ -31,8 +31,8 @@ std::string Body(int members, std::string_view client_suffix = "") {
   return body + "]}]}";
 }
 
-// Every field equals the owning parser's, and `data` (raw JSON text) is not copied: with the
-// padding the HTTP client leaves, it is a view of the body itself.
+// Every field equals the owning parser's, and none is copied: with the padding the HTTP client
+// leaves, `data` (raw JSON text) and every string without an escape are views of the body itself.
 TEST(BatchParserViewsTest, ViewsEqualTheOwnedMembersAndDataViewsTheBody) {
   const std::string text = Body(50) + std::string(64, '\0');
   const std::string_view body(text.data(), text.size() - 64);
@@ -57,6 +57,10 @@ TEST(BatchParserViewsTest, ViewsEqualTheOwnedMembersAndDataViewsTheBody) {
       EXPECT_EQ(v.timestamp, m.timestamp);
       EXPECT_EQ(v.misses, 0u);
       EXPECT_TRUE(Inside(v.data, body)) << i;
+      EXPECT_TRUE(Inside(v.client_id, body)) << i;
+      EXPECT_TRUE(Inside(v.connection_id, body)) << i;
+      EXPECT_TRUE(Inside(v.id, body)) << i;
+      EXPECT_TRUE(Inside(v.encoding, body)) << i;
     }
   });
   EXPECT_EQ(calls, 1);
@@ -90,6 +94,25 @@ TEST(BatchParserViewsTest, AMalformedMemberFailsTheChannel) {
     EXPECT_NE(v.channels[0].error.message.find("connectionId missing"), std::string::npos);
     EXPECT_TRUE(v.channels[1].ok);
     EXPECT_EQ(v.channels[1].members.size(), 1u);
+  });
+}
+
+// A string with an escape is decoded (into the parser's buffers), one without is not copied.
+TEST(BatchParserViewsTest, EscapedStringsAreDecodedPlainOnesViewTheBody) {
+  const std::string text = R"({"results":[{"channel":"r\u006fom","presence":[)"
+                           R"({"id":"c:1:0","clientId":"a\"b\\c\u00e9","connectionId":"c",)"
+                           R"("encoding":"utf-8/base64" ,"action":1}]}]})" +
+                           std::string(64, '\0');
+  const std::string_view body(text.data(), text.size() - 64);
+  ParseBatchPresenceViews(200, body, {}, {}, 64, [&](const BatchPresenceViews& v) {
+    ASSERT_TRUE(v.ok) << v.error.message;
+    EXPECT_EQ(v.channels.at(0).channel, "room");
+    const MemberView& m = v.channels[0].members.at(0);
+    EXPECT_EQ(m.client_id, "a\"b\\c\xC3\xA9");
+    EXPECT_FALSE(Inside(m.client_id, body));
+    EXPECT_EQ(m.encoding, "utf-8/base64");
+    EXPECT_TRUE(Inside(m.encoding, body));
+    EXPECT_EQ(m.connection_id, "c");
   });
 }
 
