@@ -22,6 +22,7 @@
 #include <cstring>
 #include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,9 +32,16 @@
 #include "ably/json_text.h"
 
 namespace presenced {
-namespace {
 
 namespace od = simdjson::ondemand;
+
+// A parser and the padded copy of a body that lacks simdjson's padding.
+struct JsonParser::Buffers {
+  od::parser parser;
+  std::string padded;
+};
+
+namespace {
 
 constexpr int kBatchIncludesErrors = 40020;
 
@@ -42,16 +50,32 @@ struct ShapeError {
   std::string message;
 };
 
-// Per-thread parse state, reused across calls to avoid reallocating the parser's buffers.
-struct ParseBuffers {
-  od::parser parser;
-  std::string padded;
-};
-
-ParseBuffers& ThreadBuffers() {
-  thread_local ParseBuffers buffers;
-  return buffers;
+// The buffers the calling thread's parses use: a JsonParser's while ParseBatchPresenceViews is
+// given one, else the thread's own (reused across calls to avoid reallocating them).
+JsonParser::Buffers*& BorrowedBuffers() {
+  thread_local JsonParser::Buffers* borrowed = nullptr;
+  return borrowed;
 }
+
+JsonParser::Buffers& ThreadBuffers() {
+  thread_local JsonParser::Buffers own;
+  JsonParser::Buffers* borrowed = BorrowedBuffers();
+  return borrowed != nullptr ? *borrowed : own;
+}
+
+// Makes the calling thread's parses use `buffers` while alive.
+class Borrow {
+ public:
+  explicit Borrow(JsonParser::Buffers& buffers) : previous_(BorrowedBuffers()) {
+    BorrowedBuffers() = &buffers;
+  }
+  ~Borrow() { BorrowedBuffers() = previous_; }
+  Borrow(const Borrow&) = delete;
+  Borrow& operator=(const Borrow&) = delete;
+
+ private:
+  JsonParser::Buffers* previous_;
+};
 
 // A parser keeps buffers for the largest document it has parsed: about 6 bytes per byte of it
 // (structural indexes and unescaped strings). Past this size they are given back after the parse,
@@ -62,14 +86,14 @@ constexpr size_t kKeepParserCapacity = 8 << 20;
 // Gives back the thread's parser buffers when they are over kKeepParserCapacity. Call only when
 // nothing parsed is referenced any more.
 void ReleaseLargeBuffers() {
-  ParseBuffers& buffers = ThreadBuffers();
+  JsonParser::Buffers& buffers = ThreadBuffers();
   if (buffers.parser.capacity() > kKeepParserCapacity) buffers.parser = od::parser{};
   if (buffers.padded.capacity() > kKeepParserCapacity) std::string().swap(buffers.padded);
 }
 
 // Starts parsing `body` into the thread's buffers (copying it when it lacks the padding).
 simdjson::simdjson_result<od::document> Start(std::string_view body, size_t readable_past_end) {
-  ParseBuffers& buffers = ThreadBuffers();
+  JsonParser::Buffers& buffers = ThreadBuffers();
   if (readable_past_end >= simdjson::SIMDJSON_PADDING) {
     return buffers.parser.iterate(body.data(), body.size(), body.size() + readable_past_end);
   }
@@ -479,6 +503,20 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
 }
 
 size_t ThreadParserCapacity() { return ThreadBuffers().parser.capacity(); }
+
+JsonParser::JsonParser() : buffers_(std::make_unique<Buffers>()) {}
+JsonParser::~JsonParser() = default;
+
+size_t JsonParser::capacity() const { return buffers_->parser.capacity(); }
+
+void ParseBatchPresenceViews(JsonParser& parser, int http_status, std::string_view body,
+                             std::string_view header_error_code,
+                             std::string_view header_error_message, size_t readable_past_end,
+                             const std::function<void(const BatchPresenceViews&)>& use) {
+  const Borrow borrow(*parser.buffers_);
+  ParseBatchPresenceViews(http_status, body, header_error_code, header_error_message,
+                          readable_past_end, use);
+}
 
 bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
   try {

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "ably/capability_advice.h"
 #include "ably/channel_list_parser.h"
 #include "ably/history_reader.h"
+#include "ably/parser_pool.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
 #include "common/log_fields.h"
@@ -77,7 +79,9 @@ class AblyRestClient final : public PresenceSource {
         random_(random),
         owned_auth_(std::move(owned)),
         transport_(config, http, metrics, clock, random, auth),
-        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))) {}
+        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))),
+        parsers_(ParsersFor(static_cast<size_t>(std::max(1, config.max_in_flight)),
+                            std::thread::hardware_concurrency())) {}
 
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
                       const ChannelConsumer& consume) override;
@@ -160,6 +164,7 @@ class AblyRestClient final : public PresenceSource {
   // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
   WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
+  ParserPool parsers_;              // batch answers are parsed (and diffed) with these
   mutable Mutex paged_mu_;
   // Channels too big for a batch: read page by page.
   std::set<std::string> paged_ GUARDED_BY(paged_mu_);
@@ -381,8 +386,9 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   }
   const HttpResponse& response = answer.response;
   // The channels are diffed (handed over) while the body they view is alive.
+  const ParserPool::Lease parser = parsers_.Take();
   ParseBatchPresenceViews(
-      response.status, response.body, response.Header("X-Ably-ErrorCode"),
+      parser.parser(), response.status, response.body, response.Header("X-Ably-ErrorCode"),
       response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size(),
       [&](const BatchPresenceViews& parsed) {
         if (!parsed.ok) {
