@@ -101,7 +101,6 @@ class AblyRestClient final : public PresenceSource {
     bool paged = false;
     bool probe = false;  // taken while no size was known: the others wait for its answer
   };
-  // Where a cycle's planning stands: channels [0, next) are taken.
   // One StreamPresenceViews call. `out` holds what is not handed over as it is parsed: failures
   // and paged reads; a batch answer's channels go to the consumer as views of its body.
   struct Stream {
@@ -119,6 +118,7 @@ class AblyRestClient final : public PresenceSource {
       std::vector<Member>().swap(out[i].members);
     }
   };
+  // Where a cycle's planning stands: channels [0, next) are taken.
   struct Plan {
     Mutex mu;
     std::condition_variable probed;  // the probe finished
