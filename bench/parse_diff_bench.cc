@@ -64,6 +64,27 @@ void BM_ParseAndDiff(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseAndDiff)->Unit(benchmark::kMillisecond);
 
+// The batch path of a cycle: members as views of the body, diffed while it is alive.
+void BM_ParseAndDiffViews(benchmark::State& state) {
+  const Fixture f = MakeFixture();
+  size_t events = 0;
+  for (auto _ : state) {
+    ParseBatchPresenceViews(200, f.body, {}, {}, 0, [&](const BatchPresenceViews& parsed) {
+      for (size_t c = 0; c < parsed.channels.size(); ++c) {
+        const ChannelPresenceView& ch = parsed.channels[c];
+        DiffResult r = DiffView(ch.channel, &f.before[c], ch.members, DiffOptions{}, kObservedAt);
+        events += r.events.size();
+        benchmark::DoNotOptimize(r);
+      }
+    });
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * f.members));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * f.body.size()));
+  state.counters["events_per_cycle"] =
+      static_cast<double>(events) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_ParseAndDiffViews)->Unit(benchmark::kMillisecond);
+
 void BM_ParseOnly(benchmark::State& state) {
   const Fixture f = MakeFixture();
   for (auto _ : state) {

@@ -2,11 +2,13 @@
 //
 // simdjson reads up to SIMDJSON_PADDING bytes past the end: a body with that much readable room
 // after it (the HTTP client leaves it) is parsed in place, any other is copied once into a
-// per-thread padded buffer. The document is walked in a single pass; only the Member fields are
-// allocated. simdjson reports malformed JSON by throwing simdjson_error; a ShapeError marks valid
-// JSON of the wrong shape. Both are caught here and become a whole-request failure. Field names
-// are matched on their raw JSON text (no unescaping): Ably never escapes its field names, and a
-// name that did not match would only make a message malformed, never silently change a member.
+// per-thread padded buffer. The document is walked in a single pass into MemberViews: strings
+// without escapes view the body, the others simdjson's unescaped copies in the parser's buffers, so
+// nothing is allocated per member field (ParseBatchPresence copies them into Members after).
+// simdjson reports malformed JSON by throwing simdjson_error; a ShapeError marks valid JSON of the
+// wrong shape. Both are caught here and become a whole-request failure. Field names are matched on
+// their raw JSON text (no unescaping): Ably never escapes its field names, and a name that did not
+// match would only make a message malformed, never silently change a member.
 //
 // Text that is not valid Unicode never fails more than it must (json_text.h): a body with invalid
 // UTF-8, which simdjson refuses as a whole, is parsed again with U+FFFD in place of each bad
@@ -18,7 +20,9 @@
 
 #include <charconv>
 #include <cstring>
+#include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,9 +32,16 @@
 #include "ably/json_text.h"
 
 namespace presenced {
-namespace {
 
 namespace od = simdjson::ondemand;
+
+// A parser and the padded copy of a body that lacks simdjson's padding.
+struct JsonParser::Buffers {
+  od::parser parser;
+  std::string padded;
+};
+
+namespace {
 
 constexpr int kBatchIncludesErrors = 40020;
 
@@ -39,16 +50,32 @@ struct ShapeError {
   std::string message;
 };
 
-// Per-thread parse state, reused across calls to avoid reallocating the parser's buffers.
-struct ParseBuffers {
-  od::parser parser;
-  std::string padded;
-};
-
-ParseBuffers& ThreadBuffers() {
-  thread_local ParseBuffers buffers;
-  return buffers;
+// The buffers the calling thread's parses use: a JsonParser's while ParseBatchPresenceViews is
+// given one, else the thread's own (reused across calls to avoid reallocating them).
+JsonParser::Buffers*& BorrowedBuffers() {
+  thread_local JsonParser::Buffers* borrowed = nullptr;
+  return borrowed;
 }
+
+JsonParser::Buffers& ThreadBuffers() {
+  thread_local JsonParser::Buffers own;
+  JsonParser::Buffers* borrowed = BorrowedBuffers();
+  return borrowed != nullptr ? *borrowed : own;
+}
+
+// Makes the calling thread's parses use `buffers` while alive.
+class Borrow {
+ public:
+  explicit Borrow(JsonParser::Buffers& buffers) : previous_(BorrowedBuffers()) {
+    BorrowedBuffers() = &buffers;
+  }
+  ~Borrow() { BorrowedBuffers() = previous_; }
+  Borrow(const Borrow&) = delete;
+  Borrow& operator=(const Borrow&) = delete;
+
+ private:
+  JsonParser::Buffers* previous_;
+};
 
 // A parser keeps buffers for the largest document it has parsed: about 6 bytes per byte of it
 // (structural indexes and unescaped strings). Past this size they are given back after the parse,
@@ -59,14 +86,14 @@ constexpr size_t kKeepParserCapacity = 8 << 20;
 // Gives back the thread's parser buffers when they are over kKeepParserCapacity. Call only when
 // nothing parsed is referenced any more.
 void ReleaseLargeBuffers() {
-  ParseBuffers& buffers = ThreadBuffers();
+  JsonParser::Buffers& buffers = ThreadBuffers();
   if (buffers.parser.capacity() > kKeepParserCapacity) buffers.parser = od::parser{};
   if (buffers.padded.capacity() > kKeepParserCapacity) std::string().swap(buffers.padded);
 }
 
 // Starts parsing `body` into the thread's buffers (copying it when it lacks the padding).
 simdjson::simdjson_result<od::document> Start(std::string_view body, size_t readable_past_end) {
-  ParseBuffers& buffers = ThreadBuffers();
+  JsonParser::Buffers& buffers = ThreadBuffers();
   if (readable_past_end >= simdjson::SIMDJSON_PADDING) {
     return buffers.parser.iterate(body.data(), body.size(), body.size() + readable_past_end);
   }
@@ -90,10 +117,14 @@ od::document Iterate(std::string_view body, size_t readable_past_end) {
   return std::move(started).value();  // throws on any other error
 }
 
-BatchPresenceResult WholeFailure(AblyError error) {
-  BatchPresenceResult result;
-  result.error = std::move(error);
-  return result;
+// Leniently decoded strings: owned by the parse outcome, so that views of them stay valid.
+using Decoded = std::deque<std::string>;
+
+// Makes `out` a whole-request failure.
+void WholeFailure(BatchPresenceViews& out, AblyError error) {
+  out.ok = false;
+  out.channels.clear();
+  out.error = std::move(error);
 }
 
 // Parses a decimal integer; false when `text` is not exactly one.
@@ -169,21 +200,51 @@ std::string_view RawJson(od::value value) {
   return raw;
 }
 
-// Reads a string field; false (and `out` untouched) when the value is null or not a string. A
-// string the strict decoder refuses (a lone surrogate escape such as \ud800) is decoded with
-// U+FFFD in place of what cannot be represented.
-bool GetString(od::value value, std::string& out) {
+// Returns the text of a string token that has no escape (nor control character): it is its own
+// value, a view of the document, with no copy into the parser's buffers (simdjson has checked the
+// whole document's UTF-8 already). nullopt for any other token: get_string decides those.
+std::optional<std::string_view> PlainString(std::string_view token) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\n' || token.back() == '\r' ||
+                            token.back() == '\t')) {
+    token.remove_suffix(1);
+  }
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return std::nullopt;
+  const std::string_view text = token.substr(1, token.size() - 2);
+  for (const char c : text) {
+    if (c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+  }
+  return text;
+}
+
+// Reads a string field as a view (of the body when it has no escape, else of the parser's
+// buffers); false (and `out` untouched) when the value is null or not a string. A string the
+// strict decoder refuses (a lone surrogate escape such as \ud800) is decoded with U+FFFD in place
+// of what cannot be represented, into `decoded`.
+bool GetString(od::value value, std::string_view& out, Decoded& decoded) {
   const std::string_view token = value.raw_json_token();  // before get_string consumes it
+  if (std::optional<std::string_view> plain = PlainString(token)) {
+    out = *plain;
+    return true;
+  }
   std::string_view text;
   const simdjson::error_code error = value.get_string().get(text);
   if (error == simdjson::SUCCESS) {
-    out.assign(text);
+    out = text;
     return true;
   }
   if (error != simdjson::STRING_ERROR) return false;
-  std::optional<std::string> decoded = DecodeJsonStringLeniently(token);
-  if (!decoded) return false;
-  out = std::move(*decoded);
+  std::optional<std::string> lenient = DecodeJsonStringLeniently(token);
+  if (!lenient) return false;
+  out = decoded.emplace_back(std::move(*lenient));
+  return true;
+}
+
+// GetString into an owned string.
+bool GetString(od::value value, std::string& out) {
+  Decoded decoded;
+  std::string_view text;
+  if (!GetString(value, text, decoded)) return false;
+  out.assign(text);
   return true;
 }
 
@@ -209,7 +270,7 @@ AblyError ParseError(od::value value) {
 // Fills `member` from one presence message and `action` with its action (1 when absent).
 // Returns why the message is malformed (a clientId or connectionId missing or not a string, an
 // invalid action or timestamp), or nullptr.
-const char* ParseMember(od::object message, Member& member, int64_t& action) {
+const char* ParseMember(od::object message, MemberView& member, int64_t& action, Decoded& decoded) {
   bool has_client = false, has_connection = false;
   bool saw_client = false, saw_connection = false;
   const char* problem = nullptr;
@@ -220,16 +281,16 @@ const char* ParseMember(od::object message, Member& member, int64_t& action) {
     const char* field_problem = nullptr;
     if (key == "clientId") {
       saw_client = true;
-      has_client = GetString(value, member.client_id);
+      has_client = GetString(value, member.client_id, decoded);
     } else if (key == "connectionId") {
       saw_connection = true;
-      has_connection = GetString(value, member.connection_id);
+      has_connection = GetString(value, member.connection_id, decoded);
     } else if (key == "id") {
-      GetString(value, member.id);
+      GetString(value, member.id, decoded);
     } else if (key == "data") {
-      member.data.assign(RawJson(value));
+      member.data = RawJson(value);
     } else if (key == "encoding") {
-      GetString(value, member.encoding);
+      GetString(value, member.encoding, decoded);
     } else if (key == "timestamp") {
       field_problem = ReadTimestamp(value, member.timestamp);
     } else if (key == "action") {
@@ -247,13 +308,13 @@ const char* ParseMember(od::object message, Member& member, int64_t& action) {
 
 // Parses the `presence` array of one channel into `members`. Returns why a message is malformed
 // (the first such reason), or nullptr when every message is well formed.
-const char* ParsePresence(od::array messages, std::vector<Member>& members) {
+const char* ParsePresence(od::array messages, std::vector<MemberView>& members, Decoded& decoded) {
   const char* problem = nullptr;
   for (auto element : messages) {
     od::object message = element.get_object();
-    Member& member = members.emplace_back();
+    MemberView& member = members.emplace_back();
     int64_t action = 1;
-    const char* member_problem = ParseMember(message, member, action);
+    const char* member_problem = ParseMember(message, member, action, decoded);
     if (problem == nullptr) problem = member_problem;
     // Absent (0) and leave (3) are not part of the member set.
     if (member_problem != nullptr || action == 0 || action == 3) members.pop_back();
@@ -261,18 +322,18 @@ const char* ParsePresence(od::array messages, std::vector<Member>& members) {
   return problem;
 }
 
-ChannelPresence ParseEntry(od::value value) {
-  ChannelPresence channel;
+ChannelPresenceView ParseEntry(od::value value, Decoded& decoded) {
+  ChannelPresenceView channel;
   bool has_name = false, has_presence = false, has_error = false;
   const char* problem = nullptr;
   for (auto field : value.get_object()) {
     const od::raw_json_string key = field.key();
     if (key == "channel") {
-      has_name = GetString(field.value(), channel.channel);
+      has_name = GetString(field.value(), channel.channel, decoded);
     } else if (key == "presence") {
       has_presence = true;
       // No reserve(): counting the elements first costs more than the vector's regrowth.
-      problem = ParsePresence(field.value().get_array(), channel.members);
+      problem = ParsePresence(field.value().get_array(), channel.members, decoded);
     } else if (key == "error") {
       has_error = true;
       channel.error = ParseError(field.value());
@@ -293,10 +354,10 @@ ChannelPresence ParseEntry(od::value value) {
 
 // Fails every entry of a channel that the response lists more than once: which entry is right is
 // unknown, and trusting either could turn the other's members into false leaves.
-void FailRepeatedChannels(std::vector<ChannelPresence>& channels) {
+void FailRepeatedChannels(std::vector<ChannelPresenceView>& channels) {
   std::unordered_map<std::string_view, size_t> seen;
-  for (const ChannelPresence& channel : channels) ++seen[channel.channel];
-  for (ChannelPresence& channel : channels) {
+  for (const ChannelPresenceView& channel : channels) ++seen[channel.channel];
+  for (ChannelPresenceView& channel : channels) {
     if (seen[channel.channel] < 2) continue;
     channel.ok = false;
     channel.members.clear();
@@ -304,11 +365,9 @@ void FailRepeatedChannels(std::vector<ChannelPresence>& channels) {
   }
 }
 
-std::vector<ChannelPresence> ParseEntries(od::array entries) {
-  std::vector<ChannelPresence> channels;
-  for (auto entry : entries) channels.push_back(ParseEntry(entry.value()));
+void ParseEntries(od::array entries, std::vector<ChannelPresenceView>& channels, Decoded& decoded) {
+  for (auto entry : entries) channels.push_back(ParseEntry(entry.value(), decoded));
   FailRepeatedChannels(channels);
-  return channels;
 }
 
 // Throws ShapeError when anything but whitespace follows the root value.
@@ -320,17 +379,17 @@ void ExpectEnd(od::document& doc) {
 }
 
 // 2xx: the v3 BatchResult object or the legacy array.
-BatchPresenceResult ParseSuccess(std::string_view body, size_t readable_past_end) {
+void ParseSuccess(std::string_view body, size_t readable_past_end, BatchPresenceViews& result) {
   od::document doc = Iterate(body, readable_past_end);
-  BatchPresenceResult result;
   if (doc.type() == od::json_type::array) {
-    result.channels = ParseEntries(doc.get_array());
+    ParseEntries(doc.get_array(), result.channels, result.decoded);
   } else if (doc.type() == od::json_type::object) {
     bool has_results = false;
     for (auto field : doc.get_object()) {
       if (od::raw_json_string(field.key()) == "results") {
         has_results = true;
-        result.channels = ParseEntries(field.value().get_array());
+        result.channels.clear();  // a repeated key: the last one counts
+        ParseEntries(field.value().get_array(), result.channels, result.decoded);
       }
     }
     if (!has_results) throw ShapeError{"response object has no results"};
@@ -339,7 +398,6 @@ BatchPresenceResult ParseSuccess(std::string_view body, size_t readable_past_end
   }
   ExpectEnd(doc);
   result.ok = true;
-  return result;
 }
 
 AblyError HeaderError(int http_status, std::string_view code, std::string_view message) {
@@ -352,15 +410,14 @@ AblyError HeaderError(int http_status, std::string_view code, std::string_view m
 }
 
 // Non-2xx: the legacy 400/40020 partial failure, or a whole-request error.
-BatchPresenceResult ParseFailure(int http_status, std::string_view body, std::string_view code,
-                                 std::string_view message) {
+void ParseFailure(int http_status, std::string_view body, std::string_view code,
+                  std::string_view message, BatchPresenceViews& result) {
   const AblyError from_headers = HeaderError(http_status, code, message);
   try {
     od::document doc = Iterate(body, 0);
-    if (doc.type() != od::json_type::object) return WholeFailure(from_headers);
+    if (doc.type() != od::json_type::object) return WholeFailure(result, from_headers);
     bool has_error = false, has_batch = false;
     AblyError error;
-    std::vector<ChannelPresence> channels;
     for (auto field : doc.get_object()) {
       const od::raw_json_string key = field.key();
       if (key == "error") {
@@ -368,55 +425,107 @@ BatchPresenceResult ParseFailure(int http_status, std::string_view body, std::st
         error = ParseError(field.value());
       } else if (key == "batchResponse") {
         has_batch = true;
-        channels = ParseEntries(field.value().get_array());
+        result.channels.clear();  // a repeated key: the last one counts
+        ParseEntries(field.value().get_array(), result.channels, result.decoded);
       }
     }
     ExpectEnd(doc);
-    if (!has_error) return WholeFailure(from_headers);
+    if (!has_error) return WholeFailure(result, from_headers);
     if (error.status_code == 0) error.status_code = http_status;
     if (error.code == kBatchIncludesErrors && has_batch) {
-      BatchPresenceResult result;
       result.ok = true;
-      result.channels = std::move(channels);
-      return result;
+      return;
     }
-    return WholeFailure(std::move(error));
+    WholeFailure(result, std::move(error));
   } catch (const simdjson::simdjson_error&) {
-    return WholeFailure(from_headers);
+    WholeFailure(result, from_headers);
   } catch (const ShapeError&) {
-    return WholeFailure(from_headers);
+    WholeFailure(result, from_headers);
   }
 }
 
+// Appends an owning copy of each view to `members`.
+void AppendOwned(const std::vector<MemberView>& views, std::vector<Member>& members) {
+  members.reserve(members.size() + views.size());
+  for (const MemberView& view : views) members.push_back(ToMember(view));
+}
+
 }  // namespace
+
+ChannelPresenceView ViewOf(const ChannelPresence& presence) {
+  ChannelPresenceView view{presence.channel, presence.ok, presence.error, {}};
+  view.members.reserve(presence.members.size());
+  for (const Member& member : presence.members) view.members.push_back(ViewOf(member));
+  return view;
+}
+
+ChannelPresence ToOwned(const ChannelPresenceView& view) {
+  ChannelPresence presence{std::string(view.channel), view.ok, view.error, {}};
+  AppendOwned(view.members, presence.members);
+  return presence;
+}
+
+void ParseBatchPresenceViews(int http_status, std::string_view body,
+                             std::string_view header_error_code,
+                             std::string_view header_error_message, size_t readable_past_end,
+                             const std::function<void(const BatchPresenceViews&)>& use) {
+  BatchPresenceViews result;
+  if (http_status < 200 || http_status > 299) {
+    ParseFailure(http_status, body, header_error_code, header_error_message, result);
+  } else {
+    try {
+      ParseSuccess(body, readable_past_end, result);
+    } catch (const simdjson::simdjson_error& e) {
+      WholeFailure(result, {0, http_status, std::string("unparsable response body: ") + e.what()});
+    } catch (const ShapeError& e) {
+      WholeFailure(result, {0, http_status, "unexpected response shape: " + e.message});
+    }
+  }
+  use(result);
+  ReleaseLargeBuffers();
+}
 
 BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_code,
                                        std::string_view header_error_message,
                                        size_t readable_past_end) {
   BatchPresenceResult result;
-  if (http_status < 200 || http_status > 299) {
-    result = ParseFailure(http_status, body, header_error_code, header_error_message);
-  } else {
-    try {
-      result = ParseSuccess(body, readable_past_end);
-    } catch (const simdjson::simdjson_error& e) {
-      result = WholeFailure({0, http_status, std::string("unparsable response body: ") + e.what()});
-    } catch (const ShapeError& e) {
-      result = WholeFailure({0, http_status, "unexpected response shape: " + e.message});
-    }
-  }
-  ReleaseLargeBuffers();
+  ParseBatchPresenceViews(http_status, body, header_error_code, header_error_message,
+                          readable_past_end, [&result](const BatchPresenceViews& views) {
+                            result.ok = views.ok;
+                            result.error = views.error;
+                            result.channels.reserve(views.channels.size());
+                            for (const ChannelPresenceView& channel : views.channels) {
+                              result.channels.push_back(ToOwned(channel));
+                            }
+                          });
   return result;
 }
 
 size_t ThreadParserCapacity() { return ThreadBuffers().parser.capacity(); }
 
+JsonParser::JsonParser() : buffers_(std::make_unique<Buffers>()) {}
+JsonParser::~JsonParser() = default;
+
+size_t JsonParser::capacity() const { return buffers_->parser.capacity(); }
+
+void ParseBatchPresenceViews(JsonParser& parser, int http_status, std::string_view body,
+                             std::string_view header_error_code,
+                             std::string_view header_error_message, size_t readable_past_end,
+                             const std::function<void(const BatchPresenceViews&)>& use) {
+  const Borrow borrow(*parser.buffers_);
+  ParseBatchPresenceViews(http_status, body, header_error_code, header_error_message,
+                          readable_past_end, use);
+}
+
 bool ParsePresencePage(std::string_view body, std::vector<Member>& members, AblyError& error) {
   try {
     od::document doc = Iterate(body, 0);
     if (doc.type() != od::json_type::array) throw ShapeError{"presence page is not an array"};
-    const char* problem = ParsePresence(doc.get_array(), members);
+    Decoded decoded;
+    std::vector<MemberView> views;
+    const char* problem = ParsePresence(doc.get_array(), views, decoded);
+    AppendOwned(views, members);
     ExpectEnd(doc);
     if (problem != nullptr) throw ShapeError{std::string("malformed presence message: ") + problem};
     ReleaseLargeBuffers();
@@ -435,10 +544,14 @@ bool ParseHistoryPage(std::string_view body, std::vector<PresenceMessage>& messa
   try {
     od::document doc = Iterate(body, 0);
     if (doc.type() != od::json_type::array) throw ShapeError{"history page is not an array"};
+    Decoded decoded;
     for (auto element : doc.get_array()) {
       PresenceMessage& message = messages.emplace_back();
+      MemberView view;
       int64_t action = 1;
-      if (const char* problem = ParseMember(element.get_object(), message.member, action)) {
+      const char* problem = ParseMember(element.get_object(), view, action, decoded);
+      message.member = ToMember(view);
+      if (problem != nullptr) {
         throw ShapeError{std::string("malformed presence message: ") + problem};
       }
       message.action = static_cast<MessageAction>(action);

@@ -4,6 +4,9 @@
 // array, and the legacy 400/40020 partial-failure shape. Pure: no I/O, no clock, no logging.
 // `data` and `encoding` pass through byte for byte (data is kept as its raw JSON text).
 
+#include <deque>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,19 @@ struct ChannelPresence {
   std::vector<Member> members;
 };
 
+// ChannelPresence with its members as views (see ParseBatchPresenceViews for how long they live).
+struct ChannelPresenceView {
+  std::string_view channel;
+  bool ok = false;
+  AblyError error;
+  std::vector<MemberView> members;
+};
+
+// Returns a view of `presence`, valid while it is alive and unchanged.
+ChannelPresenceView ViewOf(const ChannelPresence& presence);
+// Returns an owning copy of `view`.
+ChannelPresence ToOwned(const ChannelPresenceView& view);
+
 // The whole response: ok=false means the request failed as a whole (non-2xx without a batch body,
 // unparsable or truncated JSON, wrong shape); then `error` says why and `channels` is empty.
 struct BatchPresenceResult {
@@ -48,6 +64,55 @@ BatchPresenceResult ParseBatchPresence(int http_status, std::string_view body,
                                        std::string_view header_error_code = {},
                                        std::string_view header_error_message = {},
                                        size_t readable_past_end = 0);
+
+// BatchPresenceResult with its members as views.
+struct BatchPresenceViews {
+  bool ok = false;
+  AblyError error;
+  std::vector<ChannelPresenceView> channels;
+  // Text found in neither the body nor the parser's buffers (strings decoded leniently, see
+  // json_text.h); a deque, so that views of its strings stay valid while it grows.
+  std::deque<std::string> decoded;
+};
+
+// Parses exactly like ParseBatchPresence (same shapes, errors and members) and calls `use` once
+// with the outcome, without copying any member field: each is a view of `body`, of the calling
+// thread's parser buffers or of the outcome's `decoded`, valid only during the call (the thread's
+// next parse reuses the buffers; they are released after a big document). `use` must not parse
+// on the same thread. Exceptions from `use` propagate.
+void ParseBatchPresenceViews(int http_status, std::string_view body,
+                             std::string_view header_error_code,
+                             std::string_view header_error_message, size_t readable_past_end,
+                             const std::function<void(const BatchPresenceViews&)>& use);
+
+// A JSON parser's buffers, for ParseBatchPresenceViews: about six bytes per byte of the largest
+// document parsed, kept for the next parse unless over 8 MiB (see ThreadParserCapacity). Without
+// one, each thread parses with buffers of its own. Thread-compatible: one parse at a time.
+class JsonParser {
+ public:
+  struct Buffers;
+
+  JsonParser();
+  ~JsonParser();
+  JsonParser(const JsonParser&) = delete;
+  JsonParser& operator=(const JsonParser&) = delete;
+
+  // Returns the document size the buffers are kept for.
+  size_t capacity() const;
+
+ private:
+  friend void ParseBatchPresenceViews(JsonParser&, int, std::string_view, std::string_view,
+                                      std::string_view, size_t,
+                                      const std::function<void(const BatchPresenceViews&)>&);
+  std::unique_ptr<Buffers> buffers_;
+};
+
+// ParseBatchPresenceViews with `parser`'s buffers instead of the calling thread's: fewer parsers
+// than threads keep less memory. `use` runs while `parser` is in use.
+void ParseBatchPresenceViews(JsonParser& parser, int http_status, std::string_view body,
+                             std::string_view header_error_code,
+                             std::string_view header_error_message, size_t readable_past_end,
+                             const std::function<void(const BatchPresenceViews&)>& use);
 
 // Returns the document size the calling thread's parser keeps buffers for. Every parse function
 // here gives the buffers back after a document over 8 MiB (one big answer must not pin about six

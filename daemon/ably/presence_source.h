@@ -24,6 +24,8 @@ namespace presenced {
 // called exactly once per position, from fetch threads, concurrently for different positions;
 // `presence` is valid only during the call.
 using ChannelConsumer = std::function<void(size_t index, const ChannelPresence& presence)>;
+// ChannelConsumer for StreamPresenceViews: the members are views, valid only during the call.
+using ChannelViewConsumer = std::function<void(size_t index, const ChannelPresenceView& presence)>;
 
 // One channel's presence history to read: messages with start_ms ≤ timestamp ≤ end_ms (Ably's
 // timestamps: when Ably received each message).
@@ -61,6 +63,16 @@ class PresenceSource {
   // Thread-compatible: one call at a time.
   virtual void StreamPresence(const std::vector<std::string>& channels,
                               const std::atomic<bool>& cancel, const ChannelConsumer& consume) = 0;
+  // StreamPresence with each channel's members as views (of the response body while it is still
+  // being read, where the source can): the consumer copies only what it keeps. By default, views
+  // of what StreamPresence hands over.
+  virtual void StreamPresenceViews(const std::vector<std::string>& channels,
+                                   const std::atomic<bool>& cancel,
+                                   const ChannelViewConsumer& consume) {
+    StreamPresence(channels, cancel, [&consume](size_t index, const ChannelPresence& presence) {
+      consume(index, ViewOf(presence));
+    });
+  }
   // Reads each channel's presence history window oldest first, page by page, with as much
   // concurrency and the same rate limits as StreamPresence, and hands each outcome to `consume`,
   // once per input position. Stops starting new reads once `cancel` is set (those are reported

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "ably/capability_advice.h"
 #include "ably/channel_list_parser.h"
 #include "ably/history_reader.h"
+#include "ably/parser_pool.h"
 #include "ably/rest_request.h"
 #include "ably/transport.h"
 #include "common/log_fields.h"
@@ -51,6 +53,22 @@ std::string Describe(const AblyAnswer& answer) {
 
 using Indices = std::vector<size_t>;
 
+// A fetch thread keeps the storage of its last batch answer for the next one (no allocation, no
+// fresh pages to fault in, for a body of the usual size, ably.batch_response_bytes); a body over
+// this is given back instead, so one big answer does not pin memory for the life of the thread.
+constexpr size_t kKeepBodyCapacity = 8 << 20;
+
+std::string& ThreadSpareBody() {
+  thread_local std::string spare;
+  return spare;
+}
+
+// Keeps `body`'s storage as the calling thread's spare when it is not over kKeepBodyCapacity.
+void KeepSpareBody(std::string&& body) {
+  if (body.capacity() > kKeepBodyCapacity) return;
+  if (body.capacity() > ThreadSpareBody().capacity()) ThreadSpareBody().swap(body);
+}
+
 class AblyRestClient final : public PresenceSource {
  public:
   AblyRestClient(const AblyConfig& config, HttpClient& http, Metrics& metrics, const Clock& clock,
@@ -61,10 +79,15 @@ class AblyRestClient final : public PresenceSource {
         random_(random),
         owned_auth_(std::move(owned)),
         transport_(config, http, metrics, clock, random, auth),
-        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))) {}
+        batch_size_(static_cast<size_t>(std::max(1, config.max_channels_per_request))),
+        parsers_(ParsersFor(static_cast<size_t>(std::max(1, config.max_in_flight)),
+                            std::thread::hardware_concurrency())) {}
 
   void StreamPresence(const std::vector<std::string>& channels, const std::atomic<bool>& cancel,
                       const ChannelConsumer& consume) override;
+  void StreamPresenceViews(const std::vector<std::string>& channels,
+                           const std::atomic<bool>& cancel,
+                           const ChannelViewConsumer& consume) override;
   void StreamHistory(const std::vector<HistoryRequest>& requests, const std::atomic<bool>& cancel,
                      const HistoryConsumer& consume) override;
   Result<std::vector<std::string>> ListChannels(const std::string& prefix,
@@ -77,6 +100,23 @@ class AblyRestClient final : public PresenceSource {
     Indices indices;
     bool paged = false;
     bool probe = false;  // taken while no size was known: the others wait for its answer
+  };
+  // One StreamPresenceViews call. `out` holds what is not handed over as it is parsed: failures
+  // and paged reads; a batch answer's channels go to the consumer as views of its body.
+  struct Stream {
+    std::vector<ChannelPresence> out;
+    std::vector<char> handed_over;  // one writer per element
+    const ChannelViewConsumer& consume;
+
+    void HandOver(size_t i, const ChannelPresenceView& view) {
+      consume(i, view);
+      handed_over[i] = 1;
+    }
+    // Hands over out[i] and releases its members.
+    void HandOver(size_t i) {
+      HandOver(i, ViewOf(out[i]));
+      std::vector<Member>().swap(out[i].members);
+    }
   };
   // Where a cycle's planning stands: channels [0, next) are taken.
   struct Plan {
@@ -92,18 +132,19 @@ class AblyRestClient final : public PresenceSource {
   Job TakeJob(const std::vector<std::string>& channels, Plan& plan) const;
   static void FinishProbe(Plan& plan);
   // Remembers the size of each channel's part of a batch answer of `body_bytes`.
-  void RememberSizes(const BatchPresenceResult& parsed, size_t body_bytes);
+  void RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes);
   // Forgets the sizes of channels that are no longer polled (removed, or gone from discovery).
   void ForgetSizesNotIn(const std::vector<std::string>& channels);
-  void FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
-                  std::vector<ChannelPresence>& out, const std::atomic<bool>& cancel);
+  void FetchBatch(const std::vector<std::string>& channels, const Indices& indices, Stream& stream,
+                  const std::atomic<bool>& cancel);
   void Split(const std::vector<std::string>& channels, const Indices& indices,
-             const std::string& why, std::vector<ChannelPresence>& out,
-             const std::atomic<bool>& cancel);
+             const std::string& why, Stream& stream, const std::atomic<bool>& cancel);
   void FetchPaged(const std::string& channel, ChannelPresence& out,
                   const std::atomic<bool>& cancel);
-  void MapResults(BatchPresenceResult& parsed, const std::vector<std::string>& channels,
-                  const Indices& indices, std::vector<ChannelPresence>& out) const;
+  // Gives each position of `indices` its channel's result from `parsed`, records the failures,
+  // and hands the channels that are ok to the consumer (the others are handed over after).
+  void HandOverResults(const BatchPresenceViews& parsed, const std::vector<std::string>& channels,
+                       const Indices& indices, const std::string& host, Stream& stream);
   // Counts the failed channels in the metrics and turns a missing capability into advice (logged
   // once per channel); logs the other per-channel failures unless the request as a whole failed
   // (already logged). Billable members are counted where the answers arrive.
@@ -123,6 +164,7 @@ class AblyRestClient final : public PresenceSource {
   // The fetch threads, kept across cycles with their parser buffers (max_in_flight at most).
   WorkerPool pool_;
   std::atomic<size_t> batch_size_;  // channels per batch request; shrinks when answers are big
+  ParserPool parsers_;              // batch answers are parsed (and diffed) with these
   mutable Mutex paged_mu_;
   // Channels too big for a batch: read page by page.
   std::set<std::string> paged_ GUARDED_BY(paged_mu_);
@@ -174,15 +216,15 @@ void AblyRestClient::FinishProbe(Plan& plan) {
   plan.probed.notify_all();
 }
 
-void AblyRestClient::RememberSizes(const BatchPresenceResult& parsed, size_t body_bytes) {
+void AblyRestClient::RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes) {
   // Each channel's share of the body, in proportion to its members (+1 for the entry itself).
   uint64_t weight = 0;
-  for (const ChannelPresence& channel : parsed.channels) weight += channel.members.size() + 1;
+  for (const ChannelPresenceView& channel : parsed.channels) weight += channel.members.size() + 1;
   if (weight == 0) return;
   MutexLock lock(paged_mu_);
-  for (const ChannelPresence& channel : parsed.channels) {
+  for (const ChannelPresenceView& channel : parsed.channels) {
     const uint64_t size = body_bytes * (channel.members.size() + 1) / weight;
-    auto [it, inserted] = sizes_.try_emplace(channel.channel, size);
+    auto [it, inserted] = sizes_.try_emplace(std::string(channel.channel), size);
     if (!inserted) {
       sizes_total_ -= it->second;
       it->second = size;
@@ -205,20 +247,22 @@ void AblyRestClient::ForgetSizesNotIn(const std::vector<std::string>& channels) 
 void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
                                     const std::atomic<bool>& cancel,
                                     const ChannelConsumer& consume) {
-  std::vector<ChannelPresence> out(channels.size());
+  StreamPresenceViews(channels, cancel, [&consume](size_t i, const ChannelPresenceView& view) {
+    consume(i, ToOwned(view));
+  });
+}
+
+void AblyRestClient::StreamPresenceViews(const std::vector<std::string>& channels,
+                                         const std::atomic<bool>& cancel,
+                                         const ChannelViewConsumer& consume) {
+  Stream stream{std::vector<ChannelPresence>(channels.size()),
+                std::vector<char>(channels.size(), 0), consume};
+  std::vector<ChannelPresence>& out = stream.out;
   for (size_t i = 0; i < channels.size(); ++i) {
     out[i].channel = channels[i];
     out[i].error.message = "not fetched: cancelled";
   }
   ForgetSizesNotIn(channels);
-  std::vector<char> handed_over(channels.size(), 0);  // one writer per element
-  // Hands a finished job's channels to the consumer and releases their members, so only the
-  // responses in flight are ever held.
-  auto hand_over = [&](size_t i) {
-    consume(i, out[i]);
-    std::vector<Member>().swap(out[i].members);
-    handed_over[i] = 1;
-  };
   // Every request takes at least one channel, so there are at most as many as channels; a slot
   // that finds nothing left to take returns at once.
   Plan plan;
@@ -230,14 +274,18 @@ void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
       FetchPaged(channels[i], out[i], cancel);
       Record(out, job.indices, config_.endpoint, !out[i].ok);
     } else {
-      FetchBatch(channels, job.indices, out, cancel);
+      FetchBatch(channels, job.indices, stream, cancel);
     }
     // Its sizes are known now (or it failed: then the next request probes again).
     if (job.probe) FinishProbe(plan);
-    for (size_t i : job.indices) hand_over(i);
+    // What was not handed over as it was parsed, releasing its members: only the responses in
+    // flight are ever held.
+    for (size_t i : job.indices) {
+      if (!stream.handed_over[i]) stream.HandOver(i);
+    }
   });
   for (size_t i = 0; i < channels.size(); ++i) {
-    if (!handed_over[i]) hand_over(i);  // cancelled before it was fetched
+    if (!stream.handed_over[i]) stream.HandOver(i);  // cancelled before it was fetched
   }
 }
 
@@ -278,8 +326,8 @@ SendCheck AblyRestClient::RetentionCheck(const HistoryRequest& request) const {
 }
 
 void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
-                                std::vector<ChannelPresence>& out,
-                                const std::atomic<bool>& cancel) {
+                                Stream& stream, const std::atomic<bool>& cancel) {
+  std::vector<ChannelPresence>& out = stream.out;
   std::vector<std::string> names;
   names.reserve(indices.size());
   for (size_t i : indices) names.push_back(channels[i]);
@@ -300,9 +348,9 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
   }
   const std::string target = transport_.base_path() + "/presence?" + *query;
   if (target.size() > kMaxUriBytes && indices.size() > 1) {
-    return Split(channels, indices, "has a request URI over 8 KiB", out, cancel);
+    return Split(channels, indices, "has a request URI over 8 KiB", stream, cancel);
   }
-  AblyAnswer answer = transport_.Get(target, cancel);
+  AblyAnswer answer = transport_.Get(target, cancel, {}, &ThreadSpareBody());
   if (answer.kind == AblyAnswer::Kind::kCancelled) return;
   const bool refused_as_too_big =
       answer.kind == AblyAnswer::Kind::kResponse &&
@@ -313,7 +361,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
       const std::string why = answer.kind == AblyAnswer::Kind::kTooLarge
                                   ? "answered more than ably.max_response_bytes"
                                   : "was refused as too big (" + Describe(answer) + ")";
-      return Split(channels, indices, why, out, cancel);
+      return Split(channels, indices, why, stream, cancel);
     }
     if (answer.kind == AblyAnswer::Kind::kTooLarge) {
       {
@@ -337,30 +385,35 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
     return;
   }
   const HttpResponse& response = answer.response;
-  BatchPresenceResult parsed = ParseBatchPresence(
-      response.status, response.body, response.Header("X-Ably-ErrorCode"),
-      response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size());
-  if (parsed.ok) {
-    RememberSizes(parsed, response.body.size());
-    // Billed: every member Ably returned, whatever becomes of the channel here.
-    uint64_t members = 0;
-    for (const ChannelPresence& channel : parsed.channels) members += channel.members.size();
-    metrics_.AddBillableMessages(members);
-  }
-  if (!parsed.ok) {
-    const LogFields fields{
-        {"host", answer.host}, {"status", response.status}, {"code", parsed.error.code}};
-    spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}", answer.host,
-                 response.status, parsed.error.code, parsed.error.message);
-    fail_all(parsed.error);
-  } else {
-    MapResults(parsed, channels, indices, out);
-  }
-  Record(out, indices, answer.host, !parsed.ok);
+  // The channels are diffed (handed over) while the body they view is alive.
+  const ParserPool::Lease parser = parsers_.Take();
+  ParseBatchPresenceViews(
+      parser.parser(), response.status, response.body, response.Header("X-Ably-ErrorCode"),
+      response.Header("X-Ably-ErrorMessage"), response.body.capacity() - response.body.size(),
+      [&](const BatchPresenceViews& parsed) {
+        if (!parsed.ok) {
+          const LogFields fields{
+              {"host", answer.host}, {"status", response.status}, {"code", parsed.error.code}};
+          spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}",
+                       answer.host, response.status, parsed.error.code, parsed.error.message);
+          fail_all(parsed.error);
+          Record(out, indices, answer.host, true);
+          return;
+        }
+        RememberSizes(parsed, response.body.size());
+        // Billed: every member Ably returned, whatever becomes of the channel here.
+        uint64_t members = 0;
+        for (const ChannelPresenceView& channel : parsed.channels) {
+          members += channel.members.size();
+        }
+        metrics_.AddBillableMessages(members);
+        HandOverResults(parsed, channels, indices, answer.host, stream);
+      });
+  KeepSpareBody(std::move(answer.response.body));
 }
 
 void AblyRestClient::Split(const std::vector<std::string>& channels, const Indices& indices,
-                           const std::string& why, std::vector<ChannelPresence>& out,
+                           const std::string& why, Stream& stream,
                            const std::atomic<bool>& cancel) {
   const size_t half = (indices.size() + 1) / 2;
   size_t current = batch_size_.load();
@@ -368,8 +421,8 @@ void AblyRestClient::Split(const std::vector<std::string>& channels, const Indic
   }
   spdlog::info("Ably batch of {} channels {}; splitting it, batches of at most {} from now on",
                indices.size(), why, std::min(current, half));
-  FetchBatch(channels, Indices(indices.begin(), indices.begin() + half), out, cancel);
-  FetchBatch(channels, Indices(indices.begin() + half, indices.end()), out, cancel);
+  FetchBatch(channels, Indices(indices.begin(), indices.begin() + half), stream, cancel);
+  FetchBatch(channels, Indices(indices.begin() + half, indices.end()), stream, cancel);
 }
 
 void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out,
@@ -423,25 +476,31 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
   }
 }
 
-void AblyRestClient::MapResults(BatchPresenceResult& parsed,
-                                const std::vector<std::string>& channels, const Indices& indices,
-                                std::vector<ChannelPresence>& out) const {
-  // A name may appear more than once in the input: every position gets the result.
-  std::unordered_map<std::string_view, std::vector<size_t>> positions;
-  for (size_t i : indices) positions[channels[i]].push_back(i);
-  std::set<size_t> filled;
-  for (ChannelPresence& result : parsed.channels) {
-    auto it = positions.find(result.channel);
-    if (it == positions.end() || filled.contains(it->second.front())) continue;
-    for (size_t i : it->second) {
-      out[i] = i == it->second.back() ? std::move(result) : result;
-      filled.insert(i);
+void AblyRestClient::HandOverResults(const BatchPresenceViews& parsed,
+                                     const std::vector<std::string>& channels,
+                                     const Indices& indices, const std::string& host,
+                                     Stream& stream) {
+  // A name may appear more than once in the input: every position gets the result. A name the
+  // answer repeats is failed in every entry by the parser; the first entry stands for it.
+  std::unordered_map<std::string_view, const ChannelPresenceView*> by_name;
+  for (const ChannelPresenceView& result : parsed.channels)
+    by_name.try_emplace(result.channel, &result);
+  std::vector<const ChannelPresenceView*> found(indices.size(), nullptr);
+  for (size_t k = 0; k < indices.size(); ++k) {
+    ChannelPresence& out = stream.out[indices[k]];
+    const auto it = by_name.find(channels[indices[k]]);
+    if (it == by_name.end()) {
+      out.ok = false;
+      out.error = {0, 0, "channel missing from the batch response"};
+      continue;
     }
+    found[k] = it->second;
+    out.ok = it->second->ok;
+    out.error = it->second->error;
   }
-  for (size_t i : indices) {
-    if (filled.contains(i)) continue;
-    out[i].ok = false;
-    out[i].error = {0, 0, "channel missing from the batch response"};
+  Record(stream.out, indices, host, false);
+  for (size_t k = 0; k < indices.size(); ++k) {
+    if (stream.out[indices[k]].ok) stream.HandOver(indices[k], *found[k]);
   }
 }
 

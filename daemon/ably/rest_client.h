@@ -12,6 +12,12 @@
 // counted as billable messages and failed channels as fetch errors by Ably code. Logs never contain
 // credentials.
 //
+// StreamPresenceViews hands a batch answer's channels over as views of its body (no member field
+// copied; ParseBatchPresenceViews), on the fetch thread, before the body is released;
+// StreamPresence is the same with owning copies. Each fetch thread reads its next batch answer into
+// the storage of its last one (HttpRequest::body_buffer); a body over 8 MiB is given back instead
+// of kept.
+//
 // StreamHistory reads each channel's presence history window with ReadHistory (history_reader.h),
 // up to max_in_flight channels at once, through the same transport.
 //

@@ -120,7 +120,7 @@ std::string AblyTransport::UrlFor(const std::string& host, const std::string& ta
 }
 
 AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>& cancel,
-                              const SendCheck& check) {
+                              const SendCheck& check, std::string* body_buffer) {
   if (!endpoint_error_.empty()) {
     AblyAnswer answer;
     answer.error.message = endpoint_error_;
@@ -142,7 +142,7 @@ AblyAnswer AblyTransport::Get(const std::string& target, const std::atomic<bool>
       answer.host = endpoint_.host;
       return answer;
     }
-    AblyAnswer answer = Send(target, *authorization, cancel, check);
+    AblyAnswer answer = Send(target, *authorization, cancel, check, body_buffer);
     if (answer.kind != AblyAnswer::Kind::kResponse) return answer;
     if (answer.response.status != 401) {
       auth_.Accepted(*authorization);
@@ -171,8 +171,10 @@ void AblyTransport::LearnRateLimit(const HttpResponse& response) {
 }
 
 AblyAnswer AblyTransport::Send(const std::string& target, const std::string& authorization,
-                               const std::atomic<bool>& cancel, const SendCheck& check) {
+                               const std::atomic<bool>& cancel, const SendCheck& check,
+                               std::string* body_buffer) {
   HttpRequest request;
+  request.body_buffer = body_buffer;
   request.headers = headers_;
   request.headers.emplace_back("Authorization", authorization);
   request.connect_timeout = config_.connect_timeout;

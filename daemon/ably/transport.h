@@ -68,15 +68,17 @@ class AblyTransport {
 
   // Sends GET {endpoint}{target}; `target` starts with '/' and is relative to the endpoint's
   // path. A Retry-After pause longer than the request timeout fails it at once.
+  // `body_buffer`: see HttpRequest::body_buffer (every attempt may take it).
   AblyAnswer Get(const std::string& target, const std::atomic<bool>& cancel,
-                 const SendCheck& check = {});
+                 const SendCheck& check = {}, std::string* body_buffer = nullptr);
 
   // Returns the endpoint's path without a trailing '/', often "" (prefix of every target).
   const std::string& base_path() const { return base_path_; }
 
  private:
   AblyAnswer Send(const std::string& target, const std::string& authorization,
-                  const std::atomic<bool>& cancel, const SendCheck& check);
+                  const std::atomic<bool>& cancel, const SendCheck& check,
+                  std::string* body_buffer);
   // Lowers the request rate after a 429 rate-limit answer (not 42912).
   void LearnRateLimit(const HttpResponse& response);
   std::string UrlFor(const std::string& host, const std::string& target) const;

@@ -37,6 +37,10 @@ struct HttpRequest {
   // pays a new connection (and TLS handshake); a connection the server closed earlier costs one
   // transparent retry on a new one.
   std::chrono::milliseconds keep_alive_idle{4'000};
+  // When set, the answer's body is read into this string's storage (it is swapped into
+  // HttpResponse::body, left empty here): a caller that gives the body back after use reads every
+  // answer of a usual size without allocating. Ignored by clients that cannot reuse it.
+  std::string* body_buffer = nullptr;
 };
 
 // Zeroed bytes HttpResponse::body keeps allocated past its end, so that a parser which reads

@@ -283,6 +283,10 @@ Outcome PocoHttpClient::ReadBody(Poco::Net::HTTPClientSession& session,
     return Truncated(std::move(response), request, where);
   }
   std::string& text = response.body;
+  if (request.body_buffer != nullptr) {
+    text.swap(*request.body_buffer);  // the caller's storage, kept across requests
+    text.clear();
+  }
   if (declared > 0) text.reserve(static_cast<size_t>(declared) + kReadChunk + kBodyPadding);
 
   auto* raw = dynamic_cast<SessionHooks*>(&session);

@@ -26,14 +26,14 @@ uint64_t Poller::CompactionThreshold(const std::string& channel, uint64_t snapsh
 }
 
 Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked& tracked,
-                                       const ChannelPresence& result, const DiffOptions& options,
-                                       int64_t now_ms, bool announce,
+                                       const ChannelPresenceView& result,
+                                       const DiffOptions& options, int64_t now_ms, bool announce,
                                        const PresenceConfig& presence) {
   // A room that was inactive before: diffed against an empty set, so its members enter.
   static const ChannelState kInactive;
   const ChannelState* stored = tracked.state.get();
   const ChannelState* before = stored == nullptr && announce ? &kInactive : stored;
-  DiffResult diff = Diff(channel, before, result.members, options, now_ms);
+  DiffResult diff = DiffView(channel, before, result.members, options, now_ms);
   ChannelState left;  // tombstones for a later switch to history mode (SnapshotModeTrack)
   if (stored != nullptr) {
     diff.delta.removals.ForEach([&](const MemberView& gone) {
@@ -132,23 +132,24 @@ void Poller::DeriveFromSnapshots(Cycle& cycle, const std::atomic<bool>& cancel) 
   const PresenceConfig& presence = cycle.config.presence;
   const bool present_initial =
       presence.initial_snapshot == PresenceConfig::InitialSnapshot::kPresent;
-  source_->StreamPresence(cycle.names, cancel, [&](size_t index, const ChannelPresence& result) {
-    if (!result.ok) {
-      // A cancelled cycle is abandoned: its unfetched channels need no record of why.
-      if (!cancel) cycle.derived[index].MutableChanges().error = result.error;
-      return;
-    }
-    // `present` for the first snapshot of a channel tracked from the start that has none
-    // stored, even when its first fetches failed; channels added later by a reload start as a
-    // baseline.
-    const Tracked& channel = *cycle.tracked[index];
-    DiffOptions options =
-        DiffOptionsFrom(presence, channel.state == nullptr && channel.initial && present_initial);
-    options.build_next = false;
-    cycle.derived[index] =
-        DeriveSnapshot(cycle.names[index], channel, result, options, cycle.now_ms,
-                       announce_.contains(cycle.names[index]), presence);
-  });
+  source_->StreamPresenceViews(
+      cycle.names, cancel, [&](size_t index, const ChannelPresenceView& result) {
+        if (!result.ok) {
+          // A cancelled cycle is abandoned: its unfetched channels need no record of why.
+          if (!cancel) cycle.derived[index].MutableChanges().error = result.error;
+          return;
+        }
+        // `present` for the first snapshot of a channel tracked from the start that has none
+        // stored, even when its first fetches failed; channels added later by a reload start as a
+        // baseline.
+        const Tracked& channel = *cycle.tracked[index];
+        DiffOptions options = DiffOptionsFrom(
+            presence, channel.state == nullptr && channel.initial && present_initial);
+        options.build_next = false;
+        cycle.derived[index] =
+            DeriveSnapshot(cycle.names[index], channel, result, options, cycle.now_ms,
+                           announce_.contains(cycle.names[index]), presence);
+      });
 }
 
 void Poller::DeriveFromHistory(Cycle& cycle, const std::atomic<bool>& cancel) {

@@ -235,7 +235,7 @@ class Poller {
   // is stored), with client and channel events as `presence` asks; runs on fetch threads (reads
   // `tracked` only).
   static Derived DeriveSnapshot(const std::string& channel, const Tracked& tracked,
-                                const ChannelPresence& result, const DiffOptions& options,
+                                const ChannelPresenceView& result, const DiffOptions& options,
                                 int64_t now_ms, bool announce, const PresenceConfig& presence);
   // Turns one channel's changes into what the commit writes (a delta, or the channel in full
   // when it has no snapshot yet or its deltas outgrew it); runs on fetch threads.

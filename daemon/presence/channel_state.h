@@ -20,20 +20,9 @@
 #include <vector>
 
 #include "common/result.h"
+#include "presence/member.h"
 
 namespace presenced {
-
-// A read-only view of one tracked member; string_views point into the owning ChannelState and
-// are valid until it is modified or destroyed.
-struct MemberView {
-  std::string_view client_id;
-  std::string_view connection_id;
-  std::string_view id;
-  std::string_view data;
-  std::string_view encoding;
-  int64_t timestamp = 0;
-  uint32_t misses = 0;  // successive successful snapshots this member was missing from
-};
 
 class ChannelState {
  public:

@@ -4,17 +4,14 @@
 #include <cstdint>
 #include <iterator>
 #include <numeric>
+#include <span>
 #include <string_view>
 #include <utility>
 
 namespace presenced {
 namespace {
 
-MemberView ViewOf(const Member& m, uint32_t misses) {
-  return MemberView{m.client_id, m.connection_id, m.id, m.data, m.encoding, m.timestamp, misses};
-}
-
-int CompareMemberKeys(const Member& a, const Member& b) {
+int CompareMemberKeys(const MemberView& a, const MemberView& b) {
   return ChannelState::CompareKeys(a.client_id, a.connection_id, b.client_id, b.connection_id);
 }
 
@@ -26,11 +23,11 @@ struct SortKey {
   uint32_t index;
 };
 
-size_t CommonPrefixLength(const std::vector<Member>& after) {
+size_t CommonPrefixLength(std::span<const MemberView> after) {
   if (after.empty()) return 0;
   std::string_view first = after[0].client_id;
   size_t n = first.size();
-  for (const Member& m : after) {
+  for (const MemberView& m : after) {
     const std::string_view s = m.client_id;
     size_t i = 0;
     const size_t limit = std::min(n, s.size());
@@ -87,11 +84,11 @@ void RadixSortByPrefix(std::vector<SortKey>& keys) {
 
 // Returns the indices of `after` in ascending key order, one per key: of duplicates, the latest
 // timestamp wins, then the larger id.
-std::vector<uint32_t> SortedUniqueIndices(const std::vector<Member>& after) {
+std::vector<uint32_t> SortedUniqueIndices(std::span<const MemberView> after) {
   const size_t skip = CommonPrefixLength(after);
   std::vector<SortKey> keys(after.size());
   for (size_t i = 0; i < after.size(); ++i) {
-    const Member& m = after[i];
+    const MemberView& m = after[i];
     keys[i] = {PrefixAt(m.client_id, skip), static_cast<uint32_t>(i)};
     // This pass walks `after` in order, which the hardware prefetcher follows; warming the rest
     // of each member here makes the merge below, which visits members in key order, hit cache.
@@ -102,8 +99,8 @@ std::vector<uint32_t> SortedUniqueIndices(const std::vector<Member>& after) {
   RadixSortByPrefix(keys);
   // Members sharing a prefix (rare) are ordered by the full key, then newest first.
   auto less = [&after](const SortKey& x, const SortKey& y) {
-    const Member& a = after[x.index];
-    const Member& b = after[y.index];
+    const MemberView& a = after[x.index];
+    const MemberView& b = after[y.index];
     if (const int c = CompareMemberKeys(a, b); c != 0) return c < 0;
     if (a.timestamp != b.timestamp) return a.timestamp > b.timestamp;
     return a.id > b.id;
@@ -132,15 +129,10 @@ struct Step {
   uint32_t before_index;
 };
 
-Event EventFromMember(std::string_view channel, Action action, const Member& m,
+Event EventFromMember(std::string_view channel, Action action, const MemberView& m,
                       int64_t observed_at_ms) {
   return MakeEvent(channel, action, m.client_id, m.connection_id, m.id, m.data, m.encoding,
                    m.timestamp, observed_at_ms);
-}
-
-size_t MemberBytes(const Member& m) {
-  return m.client_id.size() + m.connection_id.size() + m.id.size() + m.data.size() +
-         m.encoding.size();
 }
 
 size_t ViewBytes(const MemberView& m) {
@@ -153,6 +145,15 @@ size_t ViewBytes(const MemberView& m) {
 DiffResult Diff(std::string_view channel, const ChannelState* before,
                 const std::vector<Member>& after, const DiffOptions& options,
                 int64_t observed_at_ms) {
+  std::vector<MemberView> views;
+  views.reserve(after.size());
+  for (const Member& m : after) views.push_back(ViewOf(m));
+  return DiffView(channel, before, views, options, observed_at_ms);
+}
+
+DiffResult DiffView(std::string_view channel, const ChannelState* before,
+                    std::span<const MemberView> after, const DiffOptions& options,
+                    int64_t observed_at_ms) {
   const std::vector<uint32_t> order = SortedUniqueIndices(after);
   const uint32_t leave_after = static_cast<uint32_t>(std::max(options.leave_after_misses, 1));
   const size_t before_count = before ? before->member_count() : 0;
@@ -171,7 +172,7 @@ DiffResult Diff(std::string_view channel, const ChannelState* before,
     } else if (b == before_count) {
       c = -1;
     } else {
-      const Member& m = after[order[a]];
+      const MemberView& m = after[order[a]];
       const MemberView v = before->member(b);
       c = ChannelState::CompareKeys(m.client_id, m.connection_id, v.client_id, v.connection_id);
     }
@@ -189,7 +190,7 @@ DiffResult Diff(std::string_view channel, const ChannelState* before,
     steps.push_back({c < 0 ? Step::kNew : Step::kBoth, ai, static_cast<uint32_t>(b)});
     if (c == 0) ++b;
     ++next_members;
-    next_bytes += MemberBytes(after[ai]);
+    next_bytes += ViewBytes(after[ai]);
   }
 
   // Pass 2: build the next state and the three event groups in key order.
@@ -218,8 +219,9 @@ DiffResult Diff(std::string_view channel, const ChannelState* before,
       }
       continue;
     }
-    const Member& m = after[step.after_index];
-    const MemberView kept = ViewOf(m, 0);
+    const MemberView& m = after[step.after_index];
+    MemberView kept = m;
+    kept.misses = 0;
     keep(kept);
     if (step.kind == Step::kNew) {
       result.changed = true;

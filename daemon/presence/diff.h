@@ -19,6 +19,7 @@
 // new one present) reads as leave-then-enter and ends up present for a per-clientId consumer.
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -53,5 +54,12 @@ struct DiffResult {
 DiffResult Diff(std::string_view channel, const ChannelState* before,
                 const std::vector<Member>& after, const DiffOptions& options,
                 int64_t observed_at_ms);
+
+// Diff of a snapshot given as views (their `misses` is ignored), e.g. of a response body still
+// being read: only what the result keeps is copied (into `next`, `delta` and the events), so the
+// views need to be valid only during the call.
+DiffResult DiffView(std::string_view channel, const ChannelState* before,
+                    std::span<const MemberView> after, const DiffOptions& options,
+                    int64_t observed_at_ms);
 
 }  // namespace presenced

@@ -11,11 +11,6 @@ namespace {
 
 using Key = std::pair<std::string, std::string>;  // (client_id, connection_id)
 
-Member ToMember(const MemberView& v) {
-  return Member{std::string(v.client_id), std::string(v.connection_id), std::string(v.id),
-                std::string(v.data),      std::string(v.encoding),      v.timestamp};
-}
-
 // The chain of states the messages and the comparisons go through.
 struct Walk {
   std::string_view channel;

@@ -366,6 +366,39 @@ TEST_P(BatchParserTest, Parses) {
   }
 }
 
+// The same table through the view form: the same outcome, channel by channel and member by
+// member, seen during the call.
+TEST_P(BatchParserTest, ParsesAsViews) {
+  const ParseCase& c = GetParam();
+  int calls = 0;
+  auto check = [&](const BatchPresenceViews& result) {
+    ++calls;
+    ASSERT_EQ(result.ok, c.ok) << result.error.message;
+    if (!c.ok) {
+      EXPECT_EQ(result.error.code, c.error_code);
+      EXPECT_EQ(result.error.status_code, c.error_status);
+      EXPECT_NE(result.error.message.find(c.error_text), std::string::npos);
+      EXPECT_TRUE(result.channels.empty());
+      return;
+    }
+    ASSERT_EQ(result.channels.size(), c.channels.size());
+    for (size_t i = 0; i < c.channels.size(); ++i) {
+      const ChannelPresenceView& got = result.channels[i];
+      const WantChannel& want = c.channels[i];
+      EXPECT_EQ(got.channel, want.channel);
+      EXPECT_EQ(got.ok, want.ok) << got.channel;
+      std::vector<std::string> clients;
+      for (const MemberView& m : got.members) clients.emplace_back(m.client_id);
+      EXPECT_EQ(clients, want.client_ids) << got.channel;
+      if (!want.ok) {
+        EXPECT_EQ(got.error.code, want.error_code) << got.channel;
+      }
+    }
+  };
+  ParseBatchPresenceViews(c.status, c.body, c.header_code, c.header_message, 0, check);
+  EXPECT_EQ(calls, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Table, BatchParserTest, ::testing::ValuesIn(Cases()),
                          [](const auto& info) { return info.param.name; });
 

@@ -698,5 +698,29 @@ TEST_F(RestClientTest, PagedPresenceFollowsOnlyLinksOnTheChannelsResource) {
   }
 }
 
+// A fetch thread offers the storage of its last batch answer for its next one (HttpRequest::
+// body_buffer), and gives a body over 8 MiB back instead of keeping it.
+TEST_F(RestClientTest, ReusesAThreadsLastAnswerStorageButNotABigOnes) {
+  AblyConfig config = CountConfig();
+  config.max_channels_per_request = 1;
+  config.max_in_flight = 1;  // one thread: every request after the first offers a kept buffer
+  std::vector<size_t> offered;
+  http_.SetResponder([&](const HttpRequest& request) {
+    offered.push_back(request.body_buffer != nullptr ? request.body_buffer->capacity() : 0);
+    HttpResult answer = V3Ok(request);
+    const bool big = RequestedChannels(request).at(0) == "big";
+    answer.response().body.reserve(big ? size_t{9} << 20 : size_t{1} << 20);
+    return answer;
+  });
+  auto client = Client(config);
+  const std::vector<ChannelPresence> got = Fetch(*client, {"a", "b", "big", "c"});
+  for (const ChannelPresence& channel : got) EXPECT_TRUE(channel.ok) << channel.channel;
+  ASSERT_EQ(offered.size(), 4u);
+  EXPECT_GE(offered[1], size_t{1} << 20) << "a's storage is offered for b";
+  EXPECT_GE(offered[2], size_t{1} << 20);
+  EXPECT_GE(offered[3], size_t{1} << 20);
+  EXPECT_LT(offered[3], size_t{8} << 20) << "big's storage was given back";
+}
+
 }  // namespace
 }  // namespace presenced

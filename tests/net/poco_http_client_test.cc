@@ -268,6 +268,24 @@ TEST(PocoHttpClientTest, BodiesOfKnownLengthArriveWholeOnAKeptConnection) {
   EXPECT_EQ(server.connections(), 1);
 }
 
+// HttpRequest::body_buffer: the answer is read into the caller's storage (no new allocation for
+// a body that fits), the buffer is left empty, and the body is whole and padded as always.
+TEST(PocoHttpClientTest, ReadsTheBodyIntoTheCallersBuffer) {
+  LocalServer server(PatternAnswer);
+  auto client = MakePocoHttpClient({});
+  std::string buffer;
+  buffer.reserve(size_t{1} << 20);
+  const char* storage = buffer.data();
+  HttpRequest request = Get(server.Url("/70001"));
+  request.body_buffer = &buffer;
+  HttpResult result = client->Send(request);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result.response().body, Pattern(70'001, 'p'));
+  EXPECT_EQ(result.response().body.data(), storage);
+  EXPECT_GE(result.response().body.capacity(), 70'001 + kBodyPadding);
+  EXPECT_TRUE(buffer.empty());
+}
+
 TEST(PocoHttpClientTest, InvalidUrlIsAnError) {
   auto client = MakePocoHttpClient({});
   HttpResult result = client->Send(Get("ftp://example.com/"));

@@ -225,6 +225,62 @@ TEST_P(DiffTest, EmitsExpectedEvents) {
   EXPECT_EQ(r.next.member_count(), tc.want_members);
 }
 
+// Views of `members` whose text lives only in `scratch` (as a response body would).
+std::vector<MemberView> ScratchViews(const std::vector<Member>& members, std::string& scratch) {
+  scratch.clear();
+  for (const Member& m : members) {
+    scratch += m.client_id + m.connection_id + m.id + m.data + m.encoding;
+  }
+  std::vector<MemberView> views;
+  size_t at = 0;
+  auto take = [&](const std::string& field) {
+    const std::string_view view(scratch.data() + at, field.size());
+    at += field.size();
+    return view;
+  };
+  for (const Member& m : members) {
+    MemberView v;
+    v.client_id = take(m.client_id);
+    v.connection_id = take(m.connection_id);
+    v.id = take(m.id);
+    v.data = take(m.data);
+    v.encoding = take(m.encoding);
+    v.timestamp = m.timestamp;
+    v.misses = 7;  // ignored: a snapshot's members have no miss count
+    views.push_back(v);
+  }
+  return views;
+}
+
+// DiffView gives what Diff gives, and copies what it keeps: the result does not change when the
+// text the views pointed at is overwritten after the call.
+TEST_P(DiffTest, ViewsGiveTheSameResultAndNeedNotOutliveTheCall) {
+  const DiffCase& tc = GetParam();
+  std::optional<ChannelState> state;
+  for (const auto& snapshot : tc.history) {
+    state = Diff(kChannel, state ? &*state : nullptr, snapshot, tc.options, kNow - 1).next;
+  }
+  const ChannelState* before = state ? &*state : nullptr;
+  const DiffResult owned = Diff(kChannel, before, tc.after, tc.options, kNow);
+  std::string scratch;
+  const std::vector<MemberView> views = ScratchViews(tc.after, scratch);
+  const DiffResult viewed = DiffView(kChannel, before, views, tc.options, kNow);
+  scratch.assign(scratch.size(), 'X');
+  EXPECT_EQ(viewed.next, owned.next);
+  EXPECT_EQ(viewed.changed, owned.changed);
+  EXPECT_EQ(viewed.delta.Encode(), owned.delta.Encode());
+  ASSERT_EQ(viewed.events.size(), owned.events.size());
+  for (size_t i = 0; i < owned.events.size(); ++i) {
+    EXPECT_EQ(viewed.events[i].id, owned.events[i].id);
+    EXPECT_EQ(viewed.events[i].client_id, owned.events[i].client_id);
+    EXPECT_EQ(viewed.events[i].connection_id, owned.events[i].connection_id);
+    EXPECT_EQ(viewed.events[i].member_id, owned.events[i].member_id);
+    EXPECT_EQ(viewed.events[i].data, owned.events[i].data);
+    EXPECT_EQ(viewed.events[i].encoding, owned.events[i].encoding);
+    EXPECT_EQ(viewed.events[i].timestamp, owned.events[i].timestamp);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Table, DiffTest, ::testing::ValuesIn(Cases()),
                          [](const auto& info) { return info.param.name; });
 
