@@ -113,6 +113,8 @@ std::map<Action, uint64_t> ReadHistory(HistoryRun& run, PresenceSource& source,
       return;
     }
     const HistoryChannelInput& input = run.inputs[i];
+    // Before the comparisons: what this read applies inside a later-compared snapshot's bounds.
+    NoteHistoryInWindows(history.messages, input.track.pending);
     const std::vector<const PendingReconcile*> due = Due(run, i);
     HistoryReconcileResult result = ApplyHistoryWithReconciles(
         run.channels[i], *input.state, history.messages, due, DiffOptionsFrom(run.config, false),

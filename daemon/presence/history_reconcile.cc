@@ -45,7 +45,7 @@ struct Walk {
     while (end < messages.size() && messages[end].member.timestamp < snapshot.from_ms) ++end;
     ApplyUntil(end);
     // Members history has a message of inside the snapshot's bounds: history decides.
-    std::set<Key> unsure;
+    std::set<Key> unsure = snapshot.touched;
     for (size_t i = next; i < messages.size() && messages[i].member.timestamp <= snapshot.to_ms;
          ++i) {
       unsure.emplace(messages[i].member.client_id, messages[i].member.connection_id);
@@ -84,6 +84,18 @@ HistoryReconcileResult ApplyHistoryWithReconciles(std::string_view channel,
   for (const PendingReconcile* snapshot : due) walk.Compare(*snapshot);
   walk.ApplyUntil(messages.size());
   return std::move(walk.out);
+}
+
+void NoteHistoryInWindows(const std::vector<PresenceMessage>& messages,
+                          const std::vector<std::shared_ptr<const PendingReconcile>>& pending) {
+  for (const auto& snapshot : pending) {
+    for (const PresenceMessage& message : messages) {
+      const int64_t at = message.member.timestamp;
+      if (at >= snapshot->from_ms && at <= snapshot->to_ms) {
+        snapshot->touched.emplace(message.member.client_id, message.member.connection_id);
+      }
+    }
+  }
 }
 
 ChannelState SnapshotState(std::string_view channel, const std::vector<Member>& members) {

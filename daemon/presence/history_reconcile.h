@@ -15,6 +15,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +34,13 @@ struct PendingReconcile {
   ChannelState members;  // the snapshot
   int64_t from_ms = 0;   // on Ably's clock: before its request left (minus a margin)
   int64_t to_ms = 0;     // on Ably's clock: after its answer arrived (plus a margin)
+  // Members history had a message of inside [from_ms, to_ms] in the reads before the one that
+  // compares this snapshot: those messages are applied already, so the comparison cannot see
+  // them, and history decides these members as it does those of the comparing read. Filled by
+  // NoteHistoryInWindows, on the fetch thread of the snapshot's channel (one read per channel and
+  // cycle, cycles in sequence). A read whose cycle then fails to commit is read again: the set
+  // only grows, and a member history decides needlessly is only compared less.
+  mutable std::set<std::pair<std::string, std::string>> touched;
 };
 
 struct HistoryReconcileResult {
@@ -49,6 +59,11 @@ HistoryReconcileResult ApplyHistoryWithReconciles(std::string_view channel,
                                                   const std::vector<const PendingReconcile*>& due,
                                                   DiffOptions options, int64_t observed_at_ms,
                                                   const ChannelState& tombstones);
+
+// Records in each of `pending` (not yet compared) the members `messages` (one read of their
+// channel, oldest first) has a message of inside that snapshot's time bounds.
+void NoteHistoryInWindows(const std::vector<PresenceMessage>& messages,
+                          const std::vector<std::shared_ptr<const PendingReconcile>>& pending);
 
 // Returns a snapshot's members as a ChannelState (sorted; duplicates resolved as Diff does).
 ChannelState SnapshotState(std::string_view channel, const std::vector<Member>& members);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,11 @@ std::vector<std::string> Summary(const std::vector<Event>& events) {
 }
 
 PendingReconcile Snapshot(std::vector<Member> members, int64_t from_ms, int64_t to_ms) {
-  return {SnapshotState(kChannel, members), from_ms, to_ms};
+  PendingReconcile snapshot;
+  snapshot.members = SnapshotState(kChannel, members);
+  snapshot.from_ms = from_ms;
+  snapshot.to_ms = to_ms;
+  return snapshot;
 }
 
 TEST(HistoryReconcileTest, WhatHistoryReportsIsNeverACorrection) {
@@ -52,6 +57,28 @@ TEST(HistoryReconcileTest, WhatHistoryReportsIsNeverACorrection) {
   const ChannelState after = Apply(before, result.delta);
   ASSERT_EQ(after.member_count(), 1u);
   EXPECT_EQ(after.member(0).client_id, "carol");
+}
+
+TEST(HistoryReconcileTest, WhatAnEarlierReadAppliedInsideTheBoundsIsNoCorrection) {
+  // The snapshot (bounds 5000..7000) shows bob, who left at 6000. History up to 6500 was read
+  // before the snapshot became due, so his leave is applied already; the read that compares the
+  // snapshot starts at 6500. His leave is history's, not something history missed.
+  const ChannelState start = SnapshotState(kChannel, {M("bob", "k1:0:0", 1000)});
+  const auto snapshot =
+      std::make_shared<const PendingReconcile>(Snapshot({M("bob", "k1:0:0", 1000)}, 5000, 7000));
+  const std::vector<PresenceMessage> first = {Msg(MessageAction::kLeave, M("bob", "k1:1:0", 6000))};
+  NoteHistoryInWindows(first, {snapshot});
+  const HistoryReconcileResult earlier =
+      ApplyHistoryWithReconciles(kChannel, start, first, {}, DiffOptions{}, kNow, ChannelState{});
+  ASSERT_EQ(Summary(earlier.events), (std::vector<std::string>{"leave bob"}));
+  const ChannelState before = Apply(start, earlier.delta);
+  const std::vector<PresenceMessage> second = {
+      Msg(MessageAction::kEnter, M("carol", "k2:0:0", 7500))};
+  NoteHistoryInWindows(second, {snapshot});
+  const HistoryReconcileResult result = ApplyHistoryWithReconciles(
+      kChannel, before, second, {snapshot.get()}, DiffOptions{}, kNow, ChannelState{});
+  EXPECT_EQ(Summary(result.events), (std::vector<std::string>{"enter carol"}));
+  EXPECT_TRUE(result.corrections.empty());
 }
 
 TEST(HistoryReconcileTest, WhatHistoryMissedIsCorrectedAtTheSnapshotsPlaceInTime) {
