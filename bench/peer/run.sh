@@ -6,10 +6,10 @@
 # With PEER_RAW=1 it prints one line "CPU_S_PER_CYCLE WALL_S_PER_CYCLE PEAK_RSS_KIB" instead.
 # Exits 2 with the reason on stderr when the peer cannot run (no node or npm, the install
 # failed); exits 1 when the peer failed while running.
-# Usage: bench/peer/run.sh PORT CHANNELS MEMBERS [WARMUP] [CYCLES]
+# Usage: bench/peer/run.sh PORT CHANNELS MEMBERS [WARMUP] [CYCLES] (MEMBERS names the size only)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-port=$1 channels=$2 members=$3 warmup=${4:-3} cycles=${5:-6}
+port=$1 channels=$2 warmup=${4:-3} cycles=${5:-6}
 peer_dir=${PEER_DIR:-$here/../../build-release/peer}
 ably_version=2.26.0
 command -v node >/dev/null || { echo "node is not installed" >&2; exit 2; }
