@@ -27,7 +27,7 @@ out=$(mktemp)
 # poll.interval 100ms and ably.max_in_flight 4, as scripts/bench-e2e.sh configures presenced.
 NODE_PATH=$peer_dir/node_modules node "$here/poller.cjs" "$port" "$channels" 100 4 >"$out" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$out"' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
 cycles_done() { wc -l <"$out"; }
 wait_cycles() {
   local end=$(($(date +%s) + 600))
