@@ -9,14 +9,18 @@
 // to its outbox) and dropped at the end of the cycle: the peer has no durable outbox, no state
 // store and no webhook, so it does less work than presenced (see bench/README.md).
 // Prints "cycle N events E members M" on stdout after each cycle.
-// Usage: node poller.cjs PORT CHANNELS [INTERVAL_MS] [IN_FLIGHT] (ably found through NODE_PATH)
+// Usage: node poller.cjs PORT CHANNELS [INTERVAL_MS] [IN_FLIGHT] [PER_REQUEST]
+// (ably found through NODE_PATH; PER_REQUEST channels a request, 100 by default)
 const Ably = require('ably');
 
-const [port, channelCount, intervalMs = '100', inFlight = '4'] = process.argv.slice(2);
+const [port, channelCount, intervalMs = '100', inFlight = '4', perRequest = '100'] =
+    process.argv.slice(2);
 const channels = Array.from({ length: Number(channelCount) },
                             (_, i) => `room:${String(i).padStart(5, '0')}`);
 const batches = [];
-for (let i = 0; i < channels.length; i += 100) batches.push(channels.slice(i, i + 100));
+for (let i = 0; i < channels.length; i += Number(perRequest)) {
+  batches.push(channels.slice(i, i + Number(perRequest)));
+}
 
 // Token auth: ably-js refuses a key over plain http (as Ably does); the server ignores credentials.
 const rest = new Ably.Rest({

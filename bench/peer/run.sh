@@ -3,6 +3,7 @@
 # size and prints its CPU per cycle, wall per cycle and peak RSS, measured as scripts/bench-e2e.sh
 # measures presenced (utime+stime from /proc/PID/stat over CYCLES cycles after WARMUP, VmHWM).
 # ably-js is installed from the npm registry into PEER_DIR on first use (version pinned below).
+# PEER_PER_REQUEST (default 100, ably.max_channels_per_request) sets the channels a request.
 # With PEER_RAW=1 it prints one line "CPU_S_PER_CYCLE WALL_S_PER_CYCLE PEAK_RSS_KIB" instead.
 # Exits 2 with the reason on stderr when the peer cannot run (no node or npm, the install
 # failed); exits 1 when the peer failed while running.
@@ -25,7 +26,8 @@ fi
 tick=$(getconf CLK_TCK)
 out=$(mktemp)
 # poll.interval 100ms and ably.max_in_flight 4, as scripts/bench-e2e.sh configures presenced.
-NODE_PATH=$peer_dir/node_modules node "$here/poller.cjs" "$port" "$channels" 100 4 >"$out" &
+NODE_PATH=$peer_dir/node_modules node "$here/poller.cjs" "$port" "$channels" 100 4 \
+  "${PEER_PER_REQUEST:-100}" >"$out" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$out"' EXIT
 cycles_done() { wc -l <"$out"; }
