@@ -11,7 +11,7 @@
 // Prints "cycle N events E members M" on stdout after each cycle.
 // Usage: node poller.cjs PORT CHANNELS [INTERVAL_MS] [IN_FLIGHT] [PER_REQUEST]
 // (ably found through NODE_PATH; PER_REQUEST channels a request, 100 by default)
-const Ably = require('ably');
+const Ably = require.main === module ? require('ably') : null;
 
 const [port, channelCount, intervalMs = '100', inFlight = '4', perRequest = '100'] =
     process.argv.slice(2);
@@ -23,7 +23,7 @@ for (let i = 0; i < channels.length; i += Number(perRequest)) {
 }
 
 // Token auth: ably-js refuses a key over plain http (as Ably does); the server ignores credentials.
-const rest = new Ably.Rest({
+const rest = Ably && new Ably.Rest({
   token: 'bench-token', restHost: '127.0.0.1', port: Number(port), tls: false,
   useBinaryProtocol: false, fallbackHosts: [], logLevel: 0,
   httpRequestTimeout: 60000,  // presenced's bench config: ably.request_timeout 60s
@@ -87,7 +87,10 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+module.exports = { diff };  // for diff_test.cjs

@@ -23,6 +23,8 @@ if [[ ! -f $peer_dir/node_modules/ably/package.json ]]; then
     exit 2
   fi
 fi
+# The peer's diff must be presenced's (enter, update, leave) before its cost means anything.
+node "$here/diff_test.cjs" >/dev/null || { echo "bench/peer/diff_test.cjs failed" >&2; exit 1; }
 tick=$(getconf CLK_TCK)
 out=$(mktemp)
 # poll.interval 100ms and ably.max_in_flight 4, as scripts/bench-e2e.sh configures presenced.
