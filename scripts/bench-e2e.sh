@@ -241,7 +241,8 @@ measure_peer() {
   out=$(PEER_RAW=1 PEER_DIR=$build/peer bench/peer/run.sh "$ably_port" "$channels" "$members" \
     "$warmup" "$cycles" 2>"$work/peer.err") || rc=$?
   if ((rc != 0)); then
-    p_skipped="$( ((rc == 2)) || printf 'the peer failed: '; head -c 300 "$work/peer.err" | tr '\n' ' ')"
+    p_skipped="$( ((rc == 2)) || printf 'the peer failed: '
+      head -c 300 "$work/peer.err" | tr '\n' ' ' | sed 's/ *$//')"
     return
   fi
   read -r p_cpu p_wall p_hwm <<<"$out"
