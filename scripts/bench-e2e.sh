@@ -17,6 +17,12 @@
 # At the end, a table "target | figure | met?" for each target of issue 21 that a size measured:
 # 100000x3 (≤0.15 CPU-s per cycle, ≤140 MiB peak RSS, /metrics <50 ms and <64 KiB, status page
 # <100 ms) and 1000x1000 (≥3 M member-snapshots per CPU-s, ≤250 MiB, restart ≤2 s).
+# Side by side with ably-js (on unless BENCH_PEER=0): after presenced at a size, while the same
+# bench server runs, bench/peer/run.sh measures the official ably-js REST client doing the same
+# polling and diff (bench/peer/poller.cjs) over the same warm-up and cycles; the table gets the
+# ratios ably-js / presenced (CPU per cycle ≥10× at 1000x100, 1000x1000, 100000x3; peak RSS ≥3×
+# at 1000x1000 and 100000x3). Without node or the npm registry the comparison is skipped with a
+# line saying why, and every other figure is still reported.
 # Usage: scripts/bench-e2e.sh [SIZES...]   SIZES like 1000x100 (default: 1000x100 1000x1000
 # 100000x3 burst). The word `burst` runs bench/e2e/burst.sh when it exists (the burst benchmark:
 # see the hook at the end); BENCH_CYCLES (default 6) and BENCH_WARMUP (default 3) cycles per size.
@@ -227,6 +233,45 @@ target() { targets+=("$1|$2|$3"); }
 check() { awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
   ok = (op == "<") ? v < l : (op == "<=") ? v <= l : v >= l; print ok ? "yes" : "no" }'; }
 
+# measure_peer SIZE: the ably-js peer against the running bench server, the same warm-up and
+# cycles; sets p_cpu (CPU-s per cycle), p_wall (s per cycle) and p_hwm (KiB), or p_skipped (why).
+measure_peer() {
+  local channels=${1%x*} members=${1#*x} out rc=0
+  p_skipped=
+  out=$(PEER_RAW=1 PEER_DIR=$build/peer bench/peer/run.sh "$ably_port" "$channels" "$members" \
+    "$warmup" "$cycles" 2>"$work/peer.err") || rc=$?
+  if ((rc != 0)); then
+    p_skipped="$( ((rc == 2)) || printf 'the peer failed: '
+      head -c 300 "$work/peer.err" | tr '\n' ' ' | sed 's/ *$//')"
+    return
+  fi
+  read -r p_cpu p_wall p_hwm <<<"$out"
+}
+
+# report_peer SIZE: prints the peer's figures of one size and the ratios ably-js / presenced, and
+# adds the issue's peer targets for that size to the table.
+report_peer() {
+  if [[ -n $p_skipped ]]; then
+    echo "  ably-js peer        skipped: $p_skipped"
+    return
+  fi
+  local cpu_x mem_x
+  cpu_x=$(awk -v p="$p_cpu" -v c="$m_cpu" -v n="$m_cycles" -v t="$tick" \
+    'BEGIN {printf "%.1f", p / (c / t / n)}')
+  mem_x=$(awk -v p="$p_hwm" -v h="$m_hwm" 'BEGIN {printf "%.1f", p / h}')
+  awk -v p="$p_cpu" -v w="$p_wall" -v h="$p_hwm" -v cx="$cpu_x" -v mx="$mem_x" 'BEGIN {
+    printf "  ably-js peer        %.3f CPU-s per cycle, %.3f s wall per cycle, peak RSS %.1f MiB\n", p, w, h / 1024
+    printf "  ably-js / presenced %sx CPU per cycle, %sx peak RSS\n", cx, mx
+  }'
+  local name=$1
+  [[ $1 == 1000x1000 ]] && name="1 M members"
+  [[ $1 == 1000x100 ]] && name="100 k members"
+  target "$name CPU >= 10x less than ably-js" "${cpu_x}x" "$(check "$cpu_x" '>=' 10)"
+  if [[ $1 == 1000x1000 || $1 == 100000x3 ]]; then
+    target "$name memory >= 3x less than ably-js" "${mem_x}x" "$(check "$mem_x" '>=' 3)"
+  fi
+}
+
 # record_targets SIZE TOTAL: the issue's targets this size measures.
 record_targets() {
   local secs per_cycle msnaps hwm_mib met_ms met_kib html_ms json_ms
@@ -271,9 +316,11 @@ run_size() {
   stop_daemon
   measure_restart
   [[ -z ${BENCH_VERBOSE:-} ]] || cat "$work/stderr" >&2
+  [[ ${BENCH_PEER:-1} == 0 ]] || measure_peer "$1"
   stop_server
   report_size "$1" "$total"
   record_targets "$1" "$total"
+  [[ ${BENCH_PEER:-1} == 0 ]] || report_peer "$1"
 }
 
 for size in "${sizes[@]}"; do
