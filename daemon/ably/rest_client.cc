@@ -44,6 +44,11 @@ constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoin
 // A history read is refused this long before its start leaves Ably's retention: the offset to
 // Ably's clock is known to within about half a round trip, and Ably needs a moment to serve it.
 constexpr int64_t kRetentionMarginMs = 1'000;
+// A cycle with more requests than max_in_flight starts them evenly over the first 1/kSpreadShare
+// of poll.interval rather than back to back: Ably's limits are per second, so a burst of a
+// thousand requests trips them where the same requests spread out do not. The rest of the
+// interval is headroom, so the last requests still end before the next cycle's slot.
+constexpr int kSpreadShare = 2;
 
 std::string Describe(const AblyAnswer& answer) {
   if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
@@ -94,12 +99,16 @@ class AblyRestClient final : public PresenceSource {
                                                 const std::atomic<bool>& cancel) override;
   using PresenceSource::ListChannels;
   std::optional<int64_t> ServerNowMs() const override { return clock_.NowMs(); }
+  void SetPollInterval(std::chrono::milliseconds interval) override {
+    spread_ms_ = interval.count() / kSpreadShare;
+  }
 
  private:
   struct Job {
     Indices indices;
     bool paged = false;
     bool probe = false;  // taken while no size was known: the others wait for its answer
+    size_t slot = 0;     // the cycle's requests in the order they are taken, from 0
   };
   // One StreamPresenceViews call. `out` holds what is not handed over as it is parsed: failures
   // and paged reads; a batch answer's channels go to the consumer as views of its body.
@@ -112,8 +121,13 @@ class AblyRestClient final : public PresenceSource {
       consume(i, view);
       handed_over[i] = 1;
     }
-    // Hands over out[i] and releases its members.
+    // Hands over out[i] and releases its members. A channel that got no outcome (no error set)
+    // was not fetched because of a cancel.
     void HandOver(size_t i) {
+      if (!out[i].ok && out[i].error.message.empty() && out[i].error.code == 0 &&
+          out[i].error.status_code == 0) {
+        out[i].error.message = "not fetched: cancelled";
+      }
       HandOver(i, ViewOf(out[i]));
       std::vector<Member>().swap(out[i].members);
     }
@@ -123,7 +137,14 @@ class AblyRestClient final : public PresenceSource {
     Mutex mu;
     std::condition_variable probed;  // the probe finished
     size_t next GUARDED_BY(mu) = 0;
+    size_t taken GUARDED_BY(mu) = 0;  // requests taken so far
     bool probe_running GUARDED_BY(mu) = false;
+  };
+  // When a cycle's requests may start: request k no earlier than start + min(k * step, spread).
+  struct Pace {
+    std::chrono::steady_clock::time_point start;
+    std::chrono::nanoseconds step{0};  // 0: back to back
+    std::chrono::nanoseconds spread{0};
   };
   // Takes the next request of the cycle (empty once every channel is taken). Planned when a fetch
   // thread is free, so it uses the sizes of the answers that arrived meanwhile. While no size is
@@ -131,6 +152,12 @@ class AblyRestClient final : public PresenceSource {
   // its answer: its sizes then plan them (call FinishProbe after it).
   Job TakeJob(const std::vector<std::string>& channels, Plan& plan) const;
   static void FinishProbe(Plan& plan);
+  // Paces a cycle of `channels`: its requests spread over the first part of poll.interval when
+  // it is expected to make more of them than max_in_flight (planned as TakeJob will: by count,
+  // and by the known sizes), else back to back.
+  Pace PaceFor(const std::vector<std::string>& channels) const;
+  // Waits until `job`'s start under `pace`; false when cancelled meanwhile.
+  bool AwaitSlot(const Pace& pace, const Job& job, const std::atomic<bool>& cancel) const;
   // Remembers the size of each channel's part of a batch answer of `body_bytes`.
   void RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes);
   // Forgets the sizes of channels that are no longer polled (removed, or gone from discovery).
@@ -171,7 +198,8 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
-  CapabilityNotices notices_;  // each missing capability logged once per channel
+  CapabilityNotices notices_;          // each missing capability logged once per channel
+  std::atomic<int64_t> spread_ms_{0};  // poll.interval / kSpreadShare; 0 = not paced
 };
 
 AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
@@ -187,6 +215,7 @@ AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& chan
   // A channel not answered before is expected to be of the average size.
   const uint64_t average = sizes_.empty() ? 0 : sizes_total_ / sizes_.size();
   uint64_t bytes = 0;
+  if (plan.next < channels.size()) job.slot = plan.taken++;
   for (; plan.next < channels.size(); ++plan.next) {
     const std::string& name = channels[plan.next];
     if (paged_.contains(name)) {
@@ -214,6 +243,35 @@ void AblyRestClient::FinishProbe(Plan& plan) {
     plan.probe_running = false;
   }
   plan.probed.notify_all();
+}
+
+AblyRestClient::Pace AblyRestClient::PaceFor(const std::vector<std::string>& channels) const {
+  Pace pace;
+  pace.start = clock_.SteadyNow();
+  const int64_t spread_ms = spread_ms_.load();
+  if (spread_ms <= 0 || channels.empty()) return pace;
+  const size_t per_request = batch_size_.load();
+  size_t requests = (channels.size() + per_request - 1) / per_request;
+  {
+    MutexLock lock(paged_mu_);
+    const uint64_t budget = config_.batch_response_bytes;
+    if (budget > 0 && !sizes_.empty()) {
+      const uint64_t expected = sizes_total_ / sizes_.size() * channels.size();
+      requests = std::max<size_t>(requests, expected / budget + 1);
+    }
+  }
+  if (requests <= static_cast<size_t>(std::max(1, config_.max_in_flight))) return pace;
+  pace.spread = std::chrono::milliseconds(spread_ms);
+  pace.step = pace.spread / requests;
+  return pace;
+}
+
+bool AblyRestClient::AwaitSlot(const Pace& pace, const Job& job,
+                               const std::atomic<bool>& cancel) const {
+  if (pace.step.count() == 0 || job.slot == 0) return true;
+  const auto offset = std::min<std::chrono::nanoseconds>(pace.step * job.slot, pace.spread);
+  return clock_.SleepUntil(
+      pace.start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(offset), cancel);
 }
 
 void AblyRestClient::RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes) {
@@ -258,17 +316,19 @@ void AblyRestClient::StreamPresenceViews(const std::vector<std::string>& channel
   Stream stream{std::vector<ChannelPresence>(channels.size()),
                 std::vector<char>(channels.size(), 0), consume};
   std::vector<ChannelPresence>& out = stream.out;
-  for (size_t i = 0; i < channels.size(); ++i) {
-    out[i].channel = channels[i];
-    out[i].error.message = "not fetched: cancelled";
-  }
+  for (size_t i = 0; i < channels.size(); ++i) out[i].channel = channels[i];
   ForgetSizesNotIn(channels);
   // Every request takes at least one channel, so there are at most as many as channels; a slot
   // that finds nothing left to take returns at once.
   Plan plan;
+  const Pace pace = PaceFor(channels);
   pool_.Run(channels.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t) {
     const Job job = TakeJob(channels, plan);
     if (job.indices.empty()) return;
+    if (!AwaitSlot(pace, job, cancel)) {  // its channels are handed over below, as cancelled
+      if (job.probe) FinishProbe(plan);
+      return;
+    }
     if (job.paged) {
       const size_t i = job.indices.front();
       FetchPaged(channels[i], out[i], cancel);

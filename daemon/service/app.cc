@@ -210,6 +210,7 @@ int App::Run() {
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
   parts.source =
       make.source(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
+  parts.source->SetPollInterval(config->poll.interval);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks,
                               make.kafka_sinks(config->kafka, *parts.metrics, clock_));
@@ -456,6 +457,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     parts.auth->RenewNow();  // a reload renews the token, whatever the backoff
   }
   parts.source = make.source(now, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
+  parts.source->SetPollInterval(next->poll.interval);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks,
