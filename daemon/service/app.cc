@@ -39,23 +39,35 @@ std::string BuildLine(const Config& config) {
          std::to_string(config.shard.index) + " of " + std::to_string(config.shard.count);
 }
 
-// Publishes every tracked channel to the status page.
+// Sets `row` to channel `c`'s figures (reusing its strings' storage).
+void FillRow(const ChannelReport& c, ChannelStatus& row) {
+  row.name.assign(c.name);
+  row.members = c.members;
+  row.clients = c.clients;
+  row.stale = c.stale;
+  row.last_success_ms = c.last_success_ms;
+  row.last_error_ms = c.last_error != nullptr ? c.last_error_ms : 0;
+  row.last_error_code = c.last_error != nullptr ? c.last_error->code : 0;
+  if (c.last_error != nullptr) {
+    row.last_error.assign(c.last_error->message);
+  } else {
+    row.last_error.clear();
+  }
+}
+
+// Publishes every tracked channel to the status page: in place when they are the channels of
+// the last cycle (the usual case), else as a new list.
 void PublishChannels(const Poller& poller, StatusModel& status) {
-  std::vector<ChannelStatus> channels;
-  poller.ForEachChannel([&](const ChannelReport& c) {
-    ChannelStatus row;
-    row.name = c.name;
-    row.members = c.members;
-    row.clients = c.clients;
-    row.stale = c.stale;
-    row.last_success_ms = c.last_success_ms;
-    if (c.last_error != nullptr) {
-      row.last_error_ms = c.last_error_ms;
-      row.last_error_code = c.last_error->code;
-      row.last_error = c.last_error->message;
-    }
-    channels.push_back(std::move(row));
+  const bool updated = status.UpdateChannels([&](const auto& row) {
+    ChannelStatus reused;
+    poller.ForEachChannel([&](const ChannelReport& c) {
+      FillRow(c, reused);
+      row(reused);
+    });
   });
+  if (updated) return;
+  std::vector<ChannelStatus> channels;
+  poller.ForEachChannel([&](const ChannelReport& c) { FillRow(c, channels.emplace_back()); });
   status.PublishChannels(std::move(channels));
 }
 
