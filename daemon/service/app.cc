@@ -357,13 +357,25 @@ bool App::Loop(Parts& parts) {
     const auto owned = [shard](const std::string& name) {
       return ShardOwns(name, shard.index, shard.count);
     };
-    std::vector<std::string> configured, all_discovered;
-    std::copy_if(config->channels.begin(), config->channels.end(), std::back_inserter(configured),
-                 owned);
-    for (const auto& [prefix, names] : parts.discovered) {
-      std::copy_if(names.begin(), names.end(), std::back_inserter(all_discovered), owned);
+    // With one shard and at most one discovery prefix the lists are passed as they are: no copy
+    // of every name each cycle.
+    const std::vector<std::string> none;
+    std::vector<std::string> configured_copy, discovered_copy;
+    const std::vector<std::string>* configured = &config->channels;
+    const std::vector<std::string>* all_discovered =
+        parts.discovered.empty() ? &none : &parts.discovered.begin()->second;
+    if (shard.count > 1) {
+      std::copy_if(config->channels.begin(), config->channels.end(),
+                   std::back_inserter(configured_copy), owned);
+      configured = &configured_copy;
     }
-    parts.poller->SetChannels(configured, all_discovered, config->discovery.prefixes, owned);
+    if (shard.count > 1 || parts.discovered.size() > 1) {
+      for (const auto& [prefix, names] : parts.discovered) {
+        std::copy_if(names.begin(), names.end(), std::back_inserter(discovered_copy), owned);
+      }
+      all_discovered = &discovered_copy;
+    }
+    parts.poller->SetChannels(*configured, *all_discovered, config->discovery.prefixes, owned);
 
     // Writes to a deleted or replaced file would vanish at the next start: fail loudly instead.
     if (Status file = parts.store->CheckFile(); !file.ok()) {
