@@ -30,7 +30,8 @@
 # BENCH_PERF=FILE records `perf record -g` of presenced over the measured cycles (use
 # it with BENCH_CXX_FLAGS=-fno-omit-frame-pointer BENCH_BUILD_DIR=build-prof for usable call
 # graphs; BENCH_PERF_ARGS replaces -g, e.g. "--call-graph dwarf"); BENCH_ABLY_YAML adds one line
-# under `ably:` (e.g. "max_in_flight: 1"); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build;
+# under `ably:` (e.g. "max_in_flight: 1"); BENCH_INTERVAL replaces poll.interval (e.g. 4s: the
+# Ably client then spreads a cycle's requests over its first half, seen in the busiest second); BENCH_BUILD_DIR (default build-release) and BENCH_CXX_FLAGS pick the build;
 # BENCH_SKIP_BUILD=1 runs the binaries already in BENCH_BUILD_DIR (an A/B against an older build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,7 +125,7 @@ write_config() {
     printf 'ably:\n  endpoint: http://127.0.0.1:%s\n  max_response_bytes: 256MiB\n' "$2"
     printf '  request_timeout: 60s\n'
     [[ -z ${BENCH_ABLY_YAML:-} ]] || printf '  %s\n' "$BENCH_ABLY_YAML"
-    printf 'poll:\n  interval: 100ms\nchannels:\n'
+    printf 'poll:\n  interval: %s\nchannels:\n' "${BENCH_INTERVAL:-100ms}"
     awk -v n="$1" 'BEGIN { for (c = 0; c < n; c++) printf "  - room:%05d\n", c }'
     printf 'state:\n  dir: %s/state\nhttp:\n  listen: 127.0.0.1:0\n' "$work"
     printf 'metrics:\n  per_channel: false\noutput:\n  stdout: false\n'

@@ -9,6 +9,7 @@
 // diff a channel while its members are still in cache.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -92,6 +93,10 @@ class PresenceSource {
   // Returns Ably's time now (ms since the epoch), the clock history windows are computed on;
   // nullopt for a source without one (the caller then uses its own clock).
   virtual std::optional<int64_t> ServerNowMs() const { return std::nullopt; }
+  // Tells the source the poll interval, so it can spread a cycle's requests over it (the Ably
+  // client: rest_client.h). Called before the first cycle and again after each source rebuild;
+  // 0 (the default until called) = no spreading.
+  virtual void SetPollInterval(std::chrono::milliseconds interval) { (void)interval; }
 
   // Returns exactly one ChannelPresence per input channel, in input order (StreamPresence
   // collected; for callers that want every channel at once, such as --once).

@@ -8,6 +8,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -44,6 +45,11 @@ constexpr int kPageLimit = 1000;  // members per page of the per-channel endpoin
 // A history read is refused this long before its start leaves Ably's retention: the offset to
 // Ably's clock is known to within about half a round trip, and Ably needs a moment to serve it.
 constexpr int64_t kRetentionMarginMs = 1'000;
+// A cycle with more requests than max_in_flight starts them evenly over the first 1/kSpreadShare
+// of poll.interval rather than back to back: Ably's limits are per second, so a burst of a
+// thousand requests trips them where the same requests spread out do not. The rest of the
+// interval is headroom, so the last requests still end before the next cycle's slot.
+constexpr int kSpreadShare = 2;
 
 std::string Describe(const AblyAnswer& answer) {
   if (answer.kind != AblyAnswer::Kind::kResponse) return answer.error.message;
@@ -94,17 +100,20 @@ class AblyRestClient final : public PresenceSource {
                                                 const std::atomic<bool>& cancel) override;
   using PresenceSource::ListChannels;
   std::optional<int64_t> ServerNowMs() const override { return clock_.NowMs(); }
+  void SetPollInterval(std::chrono::milliseconds interval) override {
+    spread_ms_ = interval.count() / kSpreadShare;
+  }
 
  private:
   struct Job {
     Indices indices;
     bool paged = false;
     bool probe = false;  // taken while no size was known: the others wait for its answer
+    size_t slot = 0;     // the cycle's requests in the order they are taken, from 0
   };
-  // One StreamPresenceViews call. `out` holds what is not handed over as it is parsed: failures
-  // and paged reads; a batch answer's channels go to the consumer as views of its body.
+  // One StreamPresenceViews call: which channels went to the consumer. A batch answer's channels
+  // go as views of its body; failures and paged reads as a job's results (Batch).
   struct Stream {
-    std::vector<ChannelPresence> out;
     std::vector<char> handed_over;  // one writer per element
     const ChannelViewConsumer& consume;
 
@@ -112,18 +121,40 @@ class AblyRestClient final : public PresenceSource {
       consume(i, view);
       handed_over[i] = 1;
     }
-    // Hands over out[i] and releases its members.
-    void HandOver(size_t i) {
-      HandOver(i, ViewOf(out[i]));
-      std::vector<Member>().swap(out[i].members);
+    // Hands over `result` as channel i's outcome and releases its members. A channel that got no
+    // outcome (no error set) was not fetched because of a cancel.
+    void HandOver(size_t i, ChannelPresence& result) {
+      if (!result.ok && result.error.message.empty() && result.error.code == 0 &&
+          result.error.status_code == 0) {
+        result.error.message = "not fetched: cancelled";
+      }
+      HandOver(i, ViewOf(result));
+      std::vector<Member>().swap(result.members);
     }
+  };
+  // Some of a job's channels: their positions in the cycle's list and their outcomes, held only
+  // for the job (a cycle holds no per-channel record of its own).
+  struct Batch {
+    std::span<const size_t> indices;
+    std::span<ChannelPresence> results;  // results[k]: channel indices[k], its name set
+
+    size_t size() const { return indices.size(); }
+    Batch First(size_t n) const { return {indices.first(n), results.first(n)}; }
+    Batch Rest(size_t n) const { return {indices.subspan(n), results.subspan(n)}; }
   };
   // Where a cycle's planning stands: channels [0, next) are taken.
   struct Plan {
     Mutex mu;
     std::condition_variable probed;  // the probe finished
     size_t next GUARDED_BY(mu) = 0;
+    size_t taken GUARDED_BY(mu) = 0;  // requests taken so far
     bool probe_running GUARDED_BY(mu) = false;
+  };
+  // When a cycle's requests may start: request k no earlier than start + min(k * step, spread).
+  struct Pace {
+    std::chrono::steady_clock::time_point start;
+    std::chrono::nanoseconds step{0};  // 0: back to back
+    std::chrono::nanoseconds spread{0};
   };
   // Takes the next request of the cycle (empty once every channel is taken). Planned when a fetch
   // thread is free, so it uses the sizes of the answers that arrived meanwhile. While no size is
@@ -131,25 +162,28 @@ class AblyRestClient final : public PresenceSource {
   // its answer: its sizes then plan them (call FinishProbe after it).
   Job TakeJob(const std::vector<std::string>& channels, Plan& plan) const;
   static void FinishProbe(Plan& plan);
+  // Paces a cycle of `channels`: its requests spread over the first part of poll.interval when
+  // it is expected to make more of them than max_in_flight (planned as TakeJob will: by count,
+  // and by the known sizes), else back to back.
+  Pace PaceFor(const std::vector<std::string>& channels) const;
+  // Waits until `job`'s start under `pace`; false when cancelled meanwhile.
+  bool AwaitSlot(const Pace& pace, const Job& job, const std::atomic<bool>& cancel) const;
   // Remembers the size of each channel's part of a batch answer of `body_bytes`.
   void RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes);
   // Forgets the sizes of channels that are no longer polled (removed, or gone from discovery).
   void ForgetSizesNotIn(const std::vector<std::string>& channels);
-  void FetchBatch(const std::vector<std::string>& channels, const Indices& indices, Stream& stream,
-                  const std::atomic<bool>& cancel);
-  void Split(const std::vector<std::string>& channels, const Indices& indices,
-             const std::string& why, Stream& stream, const std::atomic<bool>& cancel);
+  void FetchBatch(Batch batch, Stream& stream, const std::atomic<bool>& cancel);
+  void Split(Batch batch, const std::string& why, Stream& stream, const std::atomic<bool>& cancel);
   void FetchPaged(const std::string& channel, ChannelPresence& out,
                   const std::atomic<bool>& cancel);
-  // Gives each position of `indices` its channel's result from `parsed`, records the failures,
-  // and hands the channels that are ok to the consumer (the others are handed over after).
-  void HandOverResults(const BatchPresenceViews& parsed, const std::vector<std::string>& channels,
-                       const Indices& indices, const std::string& host, Stream& stream);
+  // Gives each channel of `batch` its result from `parsed`, records the failures, and hands the
+  // channels that are ok to the consumer (the others are handed over after).
+  void HandOverResults(const BatchPresenceViews& parsed, Batch batch, const std::string& host,
+                       Stream& stream);
   // Counts the failed channels in the metrics and turns a missing capability into advice (logged
   // once per channel); logs the other per-channel failures unless the request as a whole failed
   // (already logged). Billable members are counted where the answers arrive.
-  void Record(std::vector<ChannelPresence>& out, const Indices& indices, const std::string& host,
-              bool request_failed);
+  void Record(std::span<ChannelPresence> results, const std::string& host, bool request_failed);
   // The SendCheck of a history read: refuses it once its start has left Ably's retention.
   SendCheck RetentionCheck(const HistoryRequest& request) const;
   // Waits a jittered delay before retrying a busy enumeration; false when cancelled.
@@ -171,7 +205,10 @@ class AblyRestClient final : public PresenceSource {
   // Each channel's share of its last batch answer, in bytes, for ably.batch_response_bytes.
   std::unordered_map<std::string, uint64_t> sizes_ GUARDED_BY(paged_mu_);
   uint64_t sizes_total_ GUARDED_BY(paged_mu_) = 0;  // the sum of sizes_
-  CapabilityNotices notices_;  // each missing capability logged once per channel
+  // ForgetSizesNotIn's last list, hashed: sizes_ holds none but its channels.
+  size_t sizes_fingerprint_ GUARDED_BY(paged_mu_) = 0;
+  CapabilityNotices notices_;          // each missing capability logged once per channel
+  std::atomic<int64_t> spread_ms_{0};  // poll.interval / kSpreadShare; 0 = not paced
 };
 
 AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& channels,
@@ -187,6 +224,7 @@ AblyRestClient::Job AblyRestClient::TakeJob(const std::vector<std::string>& chan
   // A channel not answered before is expected to be of the average size.
   const uint64_t average = sizes_.empty() ? 0 : sizes_total_ / sizes_.size();
   uint64_t bytes = 0;
+  if (plan.next < channels.size()) job.slot = plan.taken++;
   for (; plan.next < channels.size(); ++plan.next) {
     const std::string& name = channels[plan.next];
     if (paged_.contains(name)) {
@@ -216,6 +254,35 @@ void AblyRestClient::FinishProbe(Plan& plan) {
   plan.probed.notify_all();
 }
 
+AblyRestClient::Pace AblyRestClient::PaceFor(const std::vector<std::string>& channels) const {
+  Pace pace;
+  pace.start = clock_.SteadyNow();
+  const int64_t spread_ms = spread_ms_.load();
+  if (spread_ms <= 0 || channels.empty()) return pace;
+  const size_t per_request = batch_size_.load();
+  size_t requests = (channels.size() + per_request - 1) / per_request;
+  {
+    MutexLock lock(paged_mu_);
+    const uint64_t budget = config_.batch_response_bytes;
+    if (budget > 0 && !sizes_.empty()) {
+      const uint64_t expected = sizes_total_ / sizes_.size() * channels.size();
+      requests = std::max<size_t>(requests, expected / budget + 1);
+    }
+  }
+  if (requests <= static_cast<size_t>(std::max(1, config_.max_in_flight))) return pace;
+  pace.spread = std::chrono::milliseconds(spread_ms);
+  pace.step = pace.spread / requests;
+  return pace;
+}
+
+bool AblyRestClient::AwaitSlot(const Pace& pace, const Job& job,
+                               const std::atomic<bool>& cancel) const {
+  if (pace.step.count() == 0 || job.slot == 0) return true;
+  const auto offset = std::min<std::chrono::nanoseconds>(pace.step * job.slot, pace.spread);
+  return clock_.SleepUntil(
+      pace.start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(offset), cancel);
+}
+
 void AblyRestClient::RememberSizes(const BatchPresenceViews& parsed, size_t body_bytes) {
   // Each channel's share of the body, in proportion to its members (+1 for the entry itself).
   uint64_t weight = 0;
@@ -234,8 +301,15 @@ void AblyRestClient::RememberSizes(const BatchPresenceViews& parsed, size_t body
 }
 
 void AblyRestClient::ForgetSizesNotIn(const std::vector<std::string>& channels) {
+  // The list is the same from cycle to cycle but for a reload or a discovery: a fingerprint of it
+  // (a hash per name, no allocation) saves building a set of every name each cycle.
+  size_t fingerprint = channels.size();
+  for (const std::string& name : channels) {
+    fingerprint = fingerprint * 1'000'003 ^ std::hash<std::string_view>{}(name);
+  }
   MutexLock lock(paged_mu_);
-  if (sizes_.empty()) return;
+  if (sizes_.empty() || fingerprint == sizes_fingerprint_) return;
+  sizes_fingerprint_ = fingerprint;
   const std::unordered_set<std::string_view> polled(channels.begin(), channels.end());
   std::erase_if(sizes_, [&](const auto& entry) REQUIRES(paged_mu_) {
     if (polled.contains(entry.first)) return false;
@@ -255,37 +329,40 @@ void AblyRestClient::StreamPresence(const std::vector<std::string>& channels,
 void AblyRestClient::StreamPresenceViews(const std::vector<std::string>& channels,
                                          const std::atomic<bool>& cancel,
                                          const ChannelViewConsumer& consume) {
-  Stream stream{std::vector<ChannelPresence>(channels.size()),
-                std::vector<char>(channels.size(), 0), consume};
-  std::vector<ChannelPresence>& out = stream.out;
-  for (size_t i = 0; i < channels.size(); ++i) {
-    out[i].channel = channels[i];
-    out[i].error.message = "not fetched: cancelled";
-  }
+  Stream stream{std::vector<char>(channels.size(), 0), consume};
   ForgetSizesNotIn(channels);
   // Every request takes at least one channel, so there are at most as many as channels; a slot
   // that finds nothing left to take returns at once.
   Plan plan;
+  const Pace pace = PaceFor(channels);
   pool_.Run(channels.size(), static_cast<size_t>(config_.max_in_flight), cancel, [&](size_t) {
     const Job job = TakeJob(channels, plan);
     if (job.indices.empty()) return;
+    if (!AwaitSlot(pace, job, cancel)) {  // its channels are handed over below, as cancelled
+      if (job.probe) FinishProbe(plan);
+      return;
+    }
+    std::vector<ChannelPresence> results(job.indices.size());
+    for (size_t k = 0; k < results.size(); ++k) results[k].channel = channels[job.indices[k]];
     if (job.paged) {
-      const size_t i = job.indices.front();
-      FetchPaged(channels[i], out[i], cancel);
-      Record(out, job.indices, config_.endpoint, !out[i].ok);
+      FetchPaged(results.front().channel, results.front(), cancel);
+      Record(results, config_.endpoint, !results.front().ok);
     } else {
-      FetchBatch(channels, job.indices, stream, cancel);
+      FetchBatch({job.indices, results}, stream, cancel);
     }
     // Its sizes are known now (or it failed: then the next request probes again).
     if (job.probe) FinishProbe(plan);
     // What was not handed over as it was parsed, releasing its members: only the responses in
     // flight are ever held.
-    for (size_t i : job.indices) {
-      if (!stream.handed_over[i]) stream.HandOver(i);
+    for (size_t k = 0; k < results.size(); ++k) {
+      if (!stream.handed_over[job.indices[k]]) stream.HandOver(job.indices[k], results[k]);
     }
   });
   for (size_t i = 0; i < channels.size(); ++i) {
-    if (!stream.handed_over[i]) stream.HandOver(i);  // cancelled before it was fetched
+    if (stream.handed_over[i]) continue;
+    ChannelPresence cancelled;  // before it was fetched
+    cancelled.channel = channels[i];
+    stream.HandOver(i, cancelled);
   }
 }
 
@@ -325,30 +402,28 @@ SendCheck AblyRestClient::RetentionCheck(const HistoryRequest& request) const {
   };
 }
 
-void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const Indices& indices,
-                                Stream& stream, const std::atomic<bool>& cancel) {
-  std::vector<ChannelPresence>& out = stream.out;
+void AblyRestClient::FetchBatch(Batch batch, Stream& stream, const std::atomic<bool>& cancel) {
   std::vector<std::string> names;
-  names.reserve(indices.size());
-  for (size_t i : indices) names.push_back(channels[i]);
+  names.reserve(batch.size());
+  for (const ChannelPresence& result : batch.results) names.push_back(result.channel);
   auto fail_all = [&](const AblyError& error) {
-    for (size_t i : indices) {
-      out[i].ok = false;
-      out[i].members.clear();
-      out[i].error = error;
+    for (ChannelPresence& result : batch.results) {
+      result.ok = false;
+      result.members.clear();
+      result.error = error;
     }
   };
   const std::optional<std::string> query = BatchPresenceQuery(names);
   if (!query) {
     fail_all({0, 0, "no separator character is free for these channel names"});
     spdlog::warn("Ably batch presence: no separator character is free for {} channel names",
-                 indices.size());
-    Record(out, indices, config_.endpoint, true);
+                 batch.size());
+    Record(batch.results, config_.endpoint, true);
     return;
   }
   const std::string target = transport_.base_path() + "/presence?" + *query;
-  if (target.size() > kMaxUriBytes && indices.size() > 1) {
-    return Split(channels, indices, "has a request URI over 8 KiB", stream, cancel);
+  if (target.size() > kMaxUriBytes && batch.size() > 1) {
+    return Split(batch, "has a request URI over 8 KiB", stream, cancel);
   }
   AblyAnswer answer = transport_.Get(target, cancel, {}, &ThreadSpareBody());
   if (answer.kind == AblyAnswer::Kind::kCancelled) return;
@@ -357,11 +432,11 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
       ((answer.response.status == 400 && answer.error.code == kTooManyChannels) ||
        answer.response.status == 414);
   if (answer.kind == AblyAnswer::Kind::kTooLarge || refused_as_too_big) {
-    if (indices.size() > 1) {
+    if (batch.size() > 1) {
       const std::string why = answer.kind == AblyAnswer::Kind::kTooLarge
                                   ? "answered more than ably.max_response_bytes"
                                   : "was refused as too big (" + Describe(answer) + ")";
-      return Split(channels, indices, why, stream, cancel);
+      return Split(batch, why, stream, cancel);
     }
     if (answer.kind == AblyAnswer::Kind::kTooLarge) {
       {
@@ -372,16 +447,16 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
           "Ably channel {} answers more than ably.max_response_bytes alone; reading it "
           "page by page from now on",
           names.front());
-      FetchPaged(names.front(), out[indices.front()], cancel);
-      Record(out, indices, answer.host, !out[indices.front()].ok);
+      FetchPaged(names.front(), batch.results.front(), cancel);
+      Record(batch.results, answer.host, !batch.results.front().ok);
       return;
     }
   }
   if (answer.kind != AblyAnswer::Kind::kResponse) {
     const LogFields fields{{"host", answer.host}};
-    spdlog::warn("Ably batch presence of {} channels: {}", indices.size(), Describe(answer));
+    spdlog::warn("Ably batch presence of {} channels: {}", batch.size(), Describe(answer));
     fail_all(answer.error);
-    Record(out, indices, answer.host, true);
+    Record(batch.results, answer.host, true);
     return;
   }
   const HttpResponse& response = answer.response;
@@ -397,7 +472,7 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
           spdlog::warn("Ably batch presence request to {} failed: HTTP {}, code {}: {}",
                        answer.host, response.status, parsed.error.code, parsed.error.message);
           fail_all(parsed.error);
-          Record(out, indices, answer.host, true);
+          Record(batch.results, answer.host, true);
           return;
         }
         RememberSizes(parsed, response.body.size());
@@ -407,22 +482,21 @@ void AblyRestClient::FetchBatch(const std::vector<std::string>& channels, const 
           members += channel.members.size();
         }
         metrics_.AddBillableMessages(members);
-        HandOverResults(parsed, channels, indices, answer.host, stream);
+        HandOverResults(parsed, batch, answer.host, stream);
       });
   KeepSpareBody(std::move(answer.response.body));
 }
 
-void AblyRestClient::Split(const std::vector<std::string>& channels, const Indices& indices,
-                           const std::string& why, Stream& stream,
+void AblyRestClient::Split(Batch batch, const std::string& why, Stream& stream,
                            const std::atomic<bool>& cancel) {
-  const size_t half = (indices.size() + 1) / 2;
+  const size_t half = (batch.size() + 1) / 2;
   size_t current = batch_size_.load();
   while (half < current && !batch_size_.compare_exchange_weak(current, half)) {
   }
   spdlog::info("Ably batch of {} channels {}; splitting it, batches of at most {} from now on",
-               indices.size(), why, std::min(current, half));
-  FetchBatch(channels, Indices(indices.begin(), indices.begin() + half), stream, cancel);
-  FetchBatch(channels, Indices(indices.begin() + half, indices.end()), stream, cancel);
+               batch.size(), why, std::min(current, half));
+  FetchBatch(batch.First(half), stream, cancel);
+  FetchBatch(batch.Rest(half), stream, cancel);
 }
 
 void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out,
@@ -476,19 +550,17 @@ void AblyRestClient::FetchPaged(const std::string& channel, ChannelPresence& out
   }
 }
 
-void AblyRestClient::HandOverResults(const BatchPresenceViews& parsed,
-                                     const std::vector<std::string>& channels,
-                                     const Indices& indices, const std::string& host,
-                                     Stream& stream) {
+void AblyRestClient::HandOverResults(const BatchPresenceViews& parsed, Batch batch,
+                                     const std::string& host, Stream& stream) {
   // A name may appear more than once in the input: every position gets the result. A name the
   // answer repeats is failed in every entry by the parser; the first entry stands for it.
   std::unordered_map<std::string_view, const ChannelPresenceView*> by_name;
   for (const ChannelPresenceView& result : parsed.channels)
     by_name.try_emplace(result.channel, &result);
-  std::vector<const ChannelPresenceView*> found(indices.size(), nullptr);
-  for (size_t k = 0; k < indices.size(); ++k) {
-    ChannelPresence& out = stream.out[indices[k]];
-    const auto it = by_name.find(channels[indices[k]]);
+  std::vector<const ChannelPresenceView*> found(batch.size(), nullptr);
+  for (size_t k = 0; k < batch.size(); ++k) {
+    ChannelPresence& out = batch.results[k];
+    const auto it = by_name.find(out.channel);
     if (it == by_name.end()) {
       out.ok = false;
       out.error = {0, 0, "channel missing from the batch response"};
@@ -498,26 +570,25 @@ void AblyRestClient::HandOverResults(const BatchPresenceViews& parsed,
     out.ok = it->second->ok;
     out.error = it->second->error;
   }
-  Record(stream.out, indices, host, false);
-  for (size_t k = 0; k < indices.size(); ++k) {
-    if (stream.out[indices[k]].ok) stream.HandOver(indices[k], *found[k]);
+  Record(batch.results, host, false);
+  for (size_t k = 0; k < batch.size(); ++k) {
+    if (batch.results[k].ok) stream.HandOver(batch.indices[k], *found[k]);
   }
 }
 
-void AblyRestClient::Record(std::vector<ChannelPresence>& out, const Indices& indices,
-                            const std::string& host, bool request_failed) {
+void AblyRestClient::Record(std::span<ChannelPresence> results, const std::string& host,
+                            bool request_failed) {
   size_t failed = 0;
   const ChannelPresence* first_failed = nullptr;
-  for (size_t i : indices) {
-    if (out[i].ok) continue;
-    metrics_.ChannelFetchError(out[i].error.code);
-    if (IsCapabilityError(out[i].error)) {
-      out[i].error.message =
-          CapabilityAdvice(AblyOperation::kSubscribe, out[i].channel, out[i].error);
-      notices_.Note(AblyOperation::kSubscribe, out[i].channel, out[i].error.message);
+  for (ChannelPresence& out : results) {
+    if (out.ok) continue;
+    metrics_.ChannelFetchError(out.error.code);
+    if (IsCapabilityError(out.error)) {
+      out.error.message = CapabilityAdvice(AblyOperation::kSubscribe, out.channel, out.error);
+      notices_.Note(AblyOperation::kSubscribe, out.channel, out.error.message);
       continue;  // said once, not every cycle
     }
-    if (failed++ == 0) first_failed = &out[i];
+    if (failed++ == 0) first_failed = &out;
   }
   if (first_failed != nullptr && !request_failed) {
     const LogFields fields{{"host", host},
@@ -525,7 +596,7 @@ void AblyRestClient::Record(std::vector<ChannelPresence>& out, const Indices& in
                            {"channel", first_failed->channel},
                            {"code", first_failed->error.code}};
     spdlog::warn("Ably batch presence from {}: {} of {} channels failed (first: {}, code {}: {})",
-                 host, failed, indices.size(), first_failed->channel, first_failed->error.code,
+                 host, failed, results.size(), first_failed->channel, first_failed->error.code,
                  first_failed->error.message);
   }
 }

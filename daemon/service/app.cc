@@ -39,23 +39,35 @@ std::string BuildLine(const Config& config) {
          std::to_string(config.shard.index) + " of " + std::to_string(config.shard.count);
 }
 
-// Publishes every tracked channel to the status page.
+// Sets `row` to channel `c`'s figures (reusing its strings' storage).
+void FillRow(const ChannelReport& c, ChannelStatus& row) {
+  row.name.assign(c.name);
+  row.members = c.members;
+  row.clients = c.clients;
+  row.stale = c.stale;
+  row.last_success_ms = c.last_success_ms;
+  row.last_error_ms = c.last_error != nullptr ? c.last_error_ms : 0;
+  row.last_error_code = c.last_error != nullptr ? c.last_error->code : 0;
+  if (c.last_error != nullptr) {
+    row.last_error.assign(c.last_error->message);
+  } else {
+    row.last_error.clear();
+  }
+}
+
+// Publishes every tracked channel to the status page: in place when they are the channels of
+// the last cycle (the usual case), else as a new list.
 void PublishChannels(const Poller& poller, StatusModel& status) {
-  std::vector<ChannelStatus> channels;
-  poller.ForEachChannel([&](const ChannelReport& c) {
-    ChannelStatus row;
-    row.name = c.name;
-    row.members = c.members;
-    row.clients = c.clients;
-    row.stale = c.stale;
-    row.last_success_ms = c.last_success_ms;
-    if (c.last_error != nullptr) {
-      row.last_error_ms = c.last_error_ms;
-      row.last_error_code = c.last_error->code;
-      row.last_error = c.last_error->message;
-    }
-    channels.push_back(std::move(row));
+  const bool updated = status.UpdateChannels([&](const auto& row) {
+    ChannelStatus reused;
+    poller.ForEachChannel([&](const ChannelReport& c) {
+      FillRow(c, reused);
+      row(reused);
+    });
   });
+  if (updated) return;
+  std::vector<ChannelStatus> channels;
+  poller.ForEachChannel([&](const ChannelReport& c) { FillRow(c, channels.emplace_back()); });
   status.PublishChannels(std::move(channels));
 }
 
@@ -210,6 +222,7 @@ int App::Run() {
   parts.auth = make.auth(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock);
   parts.source =
       make.source(config->ably, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
+  parts.source->SetPollInterval(config->poll.interval);
   parts.dispatcher = make.dispatcher(*parts.store, *parts.webhook_http, *parts.metrics, clock_);
   parts.dispatcher->Configure(config->webhooks,
                               make.kafka_sinks(config->kafka, *parts.metrics, clock_));
@@ -344,13 +357,25 @@ bool App::Loop(Parts& parts) {
     const auto owned = [shard](const std::string& name) {
       return ShardOwns(name, shard.index, shard.count);
     };
-    std::vector<std::string> configured, all_discovered;
-    std::copy_if(config->channels.begin(), config->channels.end(), std::back_inserter(configured),
-                 owned);
-    for (const auto& [prefix, names] : parts.discovered) {
-      std::copy_if(names.begin(), names.end(), std::back_inserter(all_discovered), owned);
+    // With one shard and at most one discovery prefix the lists are passed as they are: no copy
+    // of every name each cycle.
+    const std::vector<std::string> none;
+    std::vector<std::string> configured_copy, discovered_copy;
+    const std::vector<std::string>* configured = &config->channels;
+    const std::vector<std::string>* all_discovered =
+        parts.discovered.empty() ? &none : &parts.discovered.begin()->second;
+    if (shard.count > 1) {
+      std::copy_if(config->channels.begin(), config->channels.end(),
+                   std::back_inserter(configured_copy), owned);
+      configured = &configured_copy;
     }
-    parts.poller->SetChannels(configured, all_discovered, config->discovery.prefixes, owned);
+    if (shard.count > 1 || parts.discovered.size() > 1) {
+      for (const auto& [prefix, names] : parts.discovered) {
+        std::copy_if(names.begin(), names.end(), std::back_inserter(discovered_copy), owned);
+      }
+      all_discovered = &discovered_copy;
+    }
+    parts.poller->SetChannels(*configured, *all_discovered, config->discovery.prefixes, owned);
 
     // Writes to a deleted or replaced file would vanish at the next start: fail loudly instead.
     if (Status file = parts.store->CheckFile(); !file.ok()) {
@@ -456,6 +481,7 @@ void App::ApplyConfig(Parts& parts, std::shared_ptr<const Config> next) {
     parts.auth->RenewNow();  // a reload renews the token, whatever the backoff
   }
   parts.source = make.source(now, *parts.ably_http, *parts.metrics, *parts.ably_clock, *parts.auth);
+  parts.source->SetPollInterval(next->poll.interval);
   parts.poller->SetSource(*parts.source);
   parts.metrics->SetPerChannel(next->metrics.per_channel);
   parts.dispatcher->Configure(next->webhooks,

@@ -108,6 +108,31 @@ bool StatusModel::SameNames(const std::vector<ChannelStatus>& channels) const {
   return true;
 }
 
+void StatusModel::Update(StatusChannel& row, const ChannelStatus& c) {
+  row.members = c.members;
+  row.clients = c.clients;
+  row.stale = c.stale;
+  row.last_success_ms = c.last_success_ms;
+  row.last_error_ms = c.last_error_ms;
+  row.last_error_code = c.last_error_code;
+  if (row.last_error.cut() || c.last_error != row.last_error.text) {
+    row.last_error = Clip(c.last_error, kMaxFieldBytes);
+  }
+}
+
+bool StatusModel::UpdateChannels(const ChannelRows& rows) {
+  MutexLock lock(mu_);
+  size_t next = 0;
+  bool same = true;
+  rows([&](const ChannelStatus& c) REQUIRES(mu_) {
+    if (!same) return;
+    same = next < channels_.size() && !channels_[next].name.cut() &&
+           c.name == channels_[next].name.text;
+    if (same) Update(channels_[next++], c);
+  });
+  return same && next == channels_.size();
+}
+
 void StatusModel::PublishChannels(std::vector<ChannelStatus> channels) {
   // Sorted by the whole name, so that clipped names keep their order.
   const auto by_name = [](const ChannelStatus& a, const ChannelStatus& b) {
@@ -121,19 +146,7 @@ void StatusModel::PublishChannels(std::vector<ChannelStatus> channels) {
     // place, with no second copy of them (100,000 channels: 11 MB).
     MutexLock lock(mu_);
     if (SameNames(channels)) {
-      for (size_t i = 0; i < channels.size(); ++i) {
-        const ChannelStatus& c = channels[i];
-        StatusChannel& row = channels_[i];
-        row.members = c.members;
-        row.clients = c.clients;
-        row.stale = c.stale;
-        row.last_success_ms = c.last_success_ms;
-        row.last_error_ms = c.last_error_ms;
-        row.last_error_code = c.last_error_code;
-        if (row.last_error.cut() || c.last_error != row.last_error.text) {
-          row.last_error = Clip(c.last_error, kMaxFieldBytes);
-        }
-      }
+      for (size_t i = 0; i < channels.size(); ++i) Update(channels_[i], channels[i]);
       return;
     }
   }

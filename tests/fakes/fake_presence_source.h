@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
@@ -66,6 +67,9 @@ class FakeSource final : public PresenceSource {
                                                 const std::atomic<bool>&) override {
     return std::vector<std::string>{};
   }
+  void SetPollInterval(std::chrono::milliseconds interval) override {
+    if (on_poll_interval) on_poll_interval(interval);
+  }
   std::optional<int64_t> ServerNowMs() const override {
     if (server_now) return server_now();
     return std::nullopt;
@@ -73,6 +77,8 @@ class FakeSource final : public PresenceSource {
 
   // Called at the start of every StreamPresence (a test may block the poll loop in it).
   std::function<void()> before_fetch;
+  // Called with what SetPollInterval is given (the app: poll.interval).
+  std::function<void(std::chrono::milliseconds)> on_poll_interval;
 
   void Enter(const std::string& channel, const std::string& client, const std::string& data) {
     members[channel].push_back({client, "conn-" + client,

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
@@ -101,6 +102,47 @@ TEST(AppTest, RunsOnTheInjectedPartsAndBuildsANewSourceOnAReload) {
   app.RequestStop();
   run.join();
   EXPECT_EQ(exit_code, 0);
+}
+
+// The source learns poll.interval (it spreads a cycle's requests over half of it): when it is
+// made, and again when a reload makes a new one.
+TEST(AppTest, EachSourceIsToldThePollInterval) {
+  TempDir dir;
+  const SystemClock clock;
+  SeededRandom random(1);
+  std::mutex mu;
+  std::vector<std::chrono::milliseconds> told;
+  AppDeps deps;
+  deps.load_config = [&](const std::string&) -> Result<Config> {
+    return ConfigWith(dir.path(), "[room:a]", "250ms");
+  };
+  deps.clock = &clock;
+  deps.metrics = std::make_unique<Metrics>(false);
+  deps.notifier = std::make_unique<SystemdNotifier>("");
+  deps.makers = StandardMakers(random);
+  deps.makers.http = [&](const TlsOptions&) { return std::make_unique<FakeHttpClient>(NoNetwork); };
+  deps.makers.source = [&](const AblyConfig&, HttpClient&, Metrics&, const Clock&, AblyAuth&) {
+    auto source = ScriptedSource();
+    source->on_poll_interval = [&](std::chrono::milliseconds interval) {
+      std::lock_guard lock(mu);
+      told.push_back(interval);
+    };
+    return source;
+  };
+  App app(std::make_shared<const Config>(ConfigWith(dir.path(), "[room:a]")), std::move(deps));
+  std::thread run([&] { app.Run(); });
+  const auto told_count = [&] {
+    std::lock_guard lock(mu);
+    return told.size();
+  };
+  EXPECT_TRUE(WaitFor([&] { return told_count() == 1; }));
+  EXPECT_TRUE(app.RequestReload().ok());
+  EXPECT_TRUE(WaitFor([&] { return told_count() == 2; }));
+  app.RequestStop();
+  run.join();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(told, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100),
+                                                          std::chrono::milliseconds(250)}));
 }
 
 // An HTTP client without network that records Abort() and lets a test wait for it.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,31 @@ TEST(StatusModelTest, EachPublicationReplacesTheRows) {
   json = status.Json(kNow);
   EXPECT_FALSE(Has(json, "ch0002")) << json;
   EXPECT_LT(json.find("ch0000"), json.find("ch0001"));
+}
+
+// UpdateChannels updates the rows in place only when the names are those last published, in
+// order; any other list is refused (false), for the caller to publish.
+TEST(StatusModelTest, UpdateChannelsInPlaceOnlyForTheSameNames) {
+  StatusModel status = Model();
+  status.PublishChannels(Channels(3, 0));
+  const auto rows_of = [](std::vector<ChannelStatus> rows) {
+    return [rows](const std::function<void(const ChannelStatus&)>& row) {
+      for (const ChannelStatus& c : rows) row(c);
+    };
+  };
+  std::vector<ChannelStatus> again = Channels(3, 0);
+  again[1].members = 7;
+  again[2].last_error_ms = kNow;
+  again[2].last_error = "not permitted";
+  EXPECT_TRUE(status.UpdateChannels(rows_of(again)));
+  const std::string json = status.Json(kNow);
+  EXPECT_TRUE(Has(json, R"({"name":"ch0001","members":7)")) << json;
+  EXPECT_TRUE(Has(json, "not permitted")) << json;
+  EXPECT_FALSE(status.UpdateChannels(rows_of(Channels(2, 0))));  // fewer
+  EXPECT_FALSE(status.UpdateChannels(rows_of(Channels(4, 0))));  // more
+  std::vector<ChannelStatus> renamed = Channels(3, 0);
+  renamed[1].name = "other";
+  EXPECT_FALSE(status.UpdateChannels(rows_of(renamed)));
 }
 
 }  // namespace
