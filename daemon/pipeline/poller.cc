@@ -58,7 +58,8 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   const ChannelState* stored = tracked.state.get();
   Derived derived;
   derived.ok = true;
-  derived.events = std::move(change.events);
+  derived.events = PackedEvents(change.events);
+  std::vector<Event>().swap(change.events);
   // A first snapshot counts every clientId of its state instead (Adopt).
   if (stored != nullptr && (!change.clients.online.empty() || !change.clients.offline.empty())) {
     derived.MutableChanges().clients = std::move(change.clients);
@@ -93,7 +94,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   report.errors = std::move(cycle.errors);
   report.committed = Commit(cycle);
   if (report.committed) {
-    for (const std::vector<Event>& events : cycle.events) report.events += events.size();
+    for (const PackedEvents& events : cycle.events) report.events += events.size();
     Adopt(cycle);
     Publish(cycle);
     report.members = member_total();
@@ -314,8 +315,8 @@ void Poller::Publish(const Cycle& cycle) {
   }
   PublishTotals(cycle.config.metrics);
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
-  for (const std::vector<Event>& events : cycle.events) {
-    for (const Event& event : events) ++by_action[event.action];
+  for (const PackedEvents& events : cycle.events) {
+    events.ForEach([&](const Event& event) { ++by_action[event.action]; });
   }
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
   uint64_t corrections = 0;
@@ -327,7 +328,8 @@ void Poller::Publish(const Cycle& cycle) {
     spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
                   cycle.history.compared, corrections);
   }
-  for (const std::vector<Event>& events : cycle.events) sink_(events);
+  // Unpacked one channel at a time: the sink takes Events.
+  for (const PackedEvents& events : cycle.events) sink_(events.Unpack());
 }
 
 }  // namespace presenced
