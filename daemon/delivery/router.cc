@@ -69,12 +69,12 @@ StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
   StateStore::RoutedEvents routed;
   if (sinks.empty()) return routed;
   for (const SinkRoute& sink : sinks) routed.sinks.push_back(sink.name);
-  size_t position = 0;
+  uint32_t position = 0;  // a cycle of 4 G events would be beyond memory long before
   for (const PackedEvents& events : chunks) {
     routed.chunks.push_back(&events);
     events.ForEach([&](const Event& event) {
       for (size_t s = 0; s < sinks.size(); ++s) {
-        if (Accepts(sinks[s], event)) routed.routes.push_back({position, s});
+        if (Accepts(sinks[s], event)) routed.routes.push_back({position, static_cast<uint32_t>(s)});
       }
       ++position;
     });

@@ -36,9 +36,18 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   DiffResult diff = DiffView(channel, before, result.members, options, now_ms);
   ChannelState left;  // tombstones for a later switch to history mode (SnapshotModeTrack)
   if (stored != nullptr) {
+    // Sized first: a burst removes every member of every channel, held until the commit.
+    std::vector<MemberView> gone_members;
+    size_t bytes = 0;
     diff.delta.removals.ForEach([&](const MemberView& gone) {
-      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) left.Append(*last);
+      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) {
+        gone_members.push_back(*last);
+        bytes += last->client_id.size() + last->connection_id.size() + last->id.size() +
+                 last->data.size() + last->encoding.size();
+      }
     });
+    left.Reserve(gone_members.size(), bytes);
+    for (const MemberView& last : gone_members) left.Append(last);
   }
   ChannelChange change;
   change.events = std::move(diff.events);

@@ -3,7 +3,8 @@
 // PackedEvents: a channel's events of one cycle packed into one buffer, held from the diff to the
 // commit and the sink. An `Event` is eight std::strings (280 bytes) plus the heap copies of the
 // longer ones (the 32-byte id, the connection and message ids, the data): a burst of 2 M events
-// held as Events is ~740 MB; packed, each event is its bytes plus one byte per field.
+// held as Events is ~740 MB; packed, each event is its bytes plus one byte per field, its id 16
+// bytes and a channel repeated from the event before it one byte.
 
 #include <cstddef>
 #include <string>
@@ -23,7 +24,7 @@ class PackedEvents {
 
   size_t size() const { return count_; }
   bool empty() const { return count_ == 0; }
-  // The bytes the events take (the buffer's capacity is this, once constructed from a vector).
+  // The bytes the events take.
   size_t bytes() const { return bytes_.size(); }
 
   // Calls fn(const Event&) for each event in order. The Event is one object reused from call to
@@ -42,11 +43,13 @@ class PackedEvents {
   std::vector<Event> Unpack() const;
 
  private:
-  // Decodes the event at `offset` into `event`; returns the offset of the next one.
+  // Decodes the event at `offset` into `event`, which holds the event before it (a repeated
+  // channel is not stored again); returns the offset of the next one.
   size_t DecodeAt(size_t offset, Event& event) const;
 
   std::string bytes_;
   size_t count_ = 0;
+  std::string last_channel_;  // the channel of the last event appended
 };
 
 }  // namespace presenced

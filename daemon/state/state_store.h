@@ -103,9 +103,9 @@ class StateStore {
   // events in chunk order. The chunks are the caller's and must stay where they are until the
   // commit returns.
   struct RoutedEvents {
-    struct Route {
-      size_t event = 0;
-      size_t sink = 0;
+    struct Route {  // 8 bytes: a burst routes millions
+      uint32_t event = 0;
+      uint32_t sink = 0;
     };
     std::vector<std::string> sinks;
     std::vector<const PackedEvents*> chunks;

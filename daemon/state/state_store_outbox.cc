@@ -258,7 +258,8 @@ Status StateStore::AppendOutbox(const std::vector<OutboxEntry>& outbox,
   };
   // The chunks are decoded in order, one event at a time; each event's routes follow.
   Status status = Ok{};
-  size_t next = 0, position = 0;
+  size_t next = 0;
+  uint32_t position = 0;
   for (const PackedEvents* chunk : routed.chunks) {
     chunk->ForEach([&](const Event& event) {
       for (; next < routed.routes.size() && routed.routes[next].event == position; ++next) {
