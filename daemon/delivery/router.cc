@@ -65,15 +65,19 @@ std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& 
 }
 
 StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
-                                     const std::vector<std::vector<Event>>& chunks) {
+                                     const std::vector<PackedEvents>& chunks) {
   StateStore::RoutedEvents routed;
+  if (sinks.empty()) return routed;
   for (const SinkRoute& sink : sinks) routed.sinks.push_back(sink.name);
-  for (const std::vector<Event>& events : chunks) {
-    for (const Event& event : events) {
+  uint32_t position = 0;  // a cycle of 4 G events would be beyond memory long before
+  for (const PackedEvents& events : chunks) {
+    routed.chunks.push_back(&events);
+    events.ForEach([&](const Event& event) {
       for (size_t s = 0; s < sinks.size(); ++s) {
-        if (Accepts(sinks[s], event)) routed.routes.push_back({&event, s});
+        if (Accepts(sinks[s], event)) routed.routes.push_back({position, static_cast<uint32_t>(s)});
       }
-    }
+      ++position;
+    });
   }
   return routed;
 }

@@ -32,10 +32,10 @@ std::vector<std::string> SyncTargets(const std::vector<SinkRoute>& sinks,
 std::vector<StateStore::OutboxEntry> RouteToSinks(const std::vector<SinkRoute>& sinks,
                                                   const std::vector<Event>& events);
 // RouteToSinks by reference, over the events of `chunks` in order: the same entries, in the
-// same order, as pointers into `chunks` (which must outlive the result and not change), so no
-// event is copied per sink.
+// same order, as event positions in `chunks` (which must outlive the result and not change), so
+// no event is copied per sink or unpacked to be held.
 StateStore::RoutedEvents RouteEvents(const std::vector<SinkRoute>& sinks,
-                                     const std::vector<std::vector<Event>>& chunks);
+                                     const std::vector<PackedEvents>& chunks);
 // RouteToSinks with `webhooks` as the only sinks.
 std::vector<StateStore::OutboxEntry> Route(const std::vector<WebhookConfig>& webhooks,
                                            const std::vector<Event>& events);

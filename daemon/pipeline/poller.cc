@@ -36,9 +36,18 @@ Poller::Derived Poller::DeriveSnapshot(const std::string& channel, const Tracked
   DiffResult diff = DiffView(channel, before, result.members, options, now_ms);
   ChannelState left;  // tombstones for a later switch to history mode (SnapshotModeTrack)
   if (stored != nullptr) {
+    // Sized first: a burst removes every member of every channel, held until the commit.
+    std::vector<MemberView> gone_members;
+    size_t bytes = 0;
     diff.delta.removals.ForEach([&](const MemberView& gone) {
-      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) left.Append(*last);
+      if (auto last = FindMember(*stored, gone.client_id, gone.connection_id)) {
+        gone_members.push_back(*last);
+        bytes += last->client_id.size() + last->connection_id.size() + last->id.size() +
+                 last->data.size() + last->encoding.size();
+      }
     });
+    left.Reserve(gone_members.size(), bytes);
+    for (const MemberView& last : gone_members) left.Append(last);
   }
   ChannelChange change;
   change.events = std::move(diff.events);
@@ -58,7 +67,8 @@ Poller::Derived Poller::Pack(const std::string& channel, const Tracked& tracked,
   const ChannelState* stored = tracked.state.get();
   Derived derived;
   derived.ok = true;
-  derived.events = std::move(change.events);
+  derived.events = PackedEvents(change.events);
+  std::vector<Event>().swap(change.events);
   // A first snapshot counts every clientId of its state instead (Adopt).
   if (stored != nullptr && (!change.clients.online.empty() || !change.clients.offline.empty())) {
     derived.MutableChanges().clients = std::move(change.clients);
@@ -93,7 +103,7 @@ CycleReport Poller::RunCycle(const Config& config, const std::atomic<bool>& canc
   report.errors = std::move(cycle.errors);
   report.committed = Commit(cycle);
   if (report.committed) {
-    for (const std::vector<Event>& events : cycle.events) report.events += events.size();
+    for (const PackedEvents& events : cycle.events) report.events += events.size();
     Adopt(cycle);
     Publish(cycle);
     report.members = member_total();
@@ -314,8 +324,8 @@ void Poller::Publish(const Cycle& cycle) {
   }
   PublishTotals(cycle.config.metrics);
   std::map<Action, uint64_t> by_action;  // one metrics update per action, not per event
-  for (const std::vector<Event>& events : cycle.events) {
-    for (const Event& event : events) ++by_action[event.action];
+  for (const PackedEvents& events : cycle.events) {
+    events.ForEach([&](const Event& event) { ++by_action[event.action]; });
   }
   for (const auto& [action, count] : by_action) metrics_.AddEvents(action, count);
   uint64_t corrections = 0;
@@ -327,7 +337,8 @@ void Poller::Publish(const Cycle& cycle) {
     spdlog::debug("history: {} reconcile snapshots compared, {} corrections",
                   cycle.history.compared, corrections);
   }
-  for (const std::vector<Event>& events : cycle.events) sink_(events);
+  // Unpacked one channel at a time: the sink takes Events.
+  for (const PackedEvents& events : cycle.events) sink_(events.Unpack());
 }
 
 }  // namespace presenced

@@ -41,6 +41,7 @@
 #include "presence/client_events.h"
 #include "presence/diff.h"
 #include "presence/event.h"
+#include "presence/packed_events.h"
 #include "state/state_store.h"
 
 namespace presenced {
@@ -165,10 +166,10 @@ class Poller {
       ClientChanges clients;  // clientIds that came online / went offline (not for a first one)
       ChannelState left;      // presence.mode: snapshot: members it removed, as last seen
     };
-    bool ok = false;     // false: the fetch failed (or never came back)
-    bool write = false;  // something to store, as `encoded`: a full snapshot or the delta
-    bool full = false;   // `encoded` is the whole new state (first snapshot or compaction)
-    std::vector<Event> events;
+    bool ok = false;      // false: the fetch failed (or never came back)
+    bool write = false;   // something to store, as `encoded`: a full snapshot or the delta
+    bool full = false;    // `encoded` is the whole new state (first snapshot or compaction)
+    PackedEvents events;  // packed right after the diff: a burst's millions are held compactly
     std::string encoded;
     std::unique_ptr<Change> change;
 
@@ -205,9 +206,9 @@ class Poller {
     std::vector<StateStore::Snapshot> snapshots;
     std::vector<StateStore::Delta> deltas;
     std::vector<StateStore::Cursor> cursors;
-    // Every channel's events, one vector per channel with events, in channel order: moved
-    // from what was derived, never copied into one (a burst's millions are held once).
-    std::vector<std::vector<Event>> events;
+    // Every channel's events, one buffer per channel with events, in channel order: moved
+    // from what was derived, never copied into one (a burst's millions are held once, packed).
+    std::vector<PackedEvents> events;
     StateStore::RoutedEvents routed;              // `events` routed to sinks, by reference
     std::vector<StateStore::OutboxEntry> outbox;  // the syncs, after `routed`
     std::set<std::string> failed;

@@ -54,6 +54,7 @@
 #include "common/mutex.h"
 #include "common/result.h"
 #include "presence/event.h"
+#include "presence/packed_events.h"
 
 namespace presenced {
 
@@ -96,15 +97,18 @@ class StateStore {
     std::string webhook;
     Event event;
   };
-  // Events routed to sinks without a copy per sink (a burst of millions of events is held once):
-  // routes[i] appends *routes[i].event to the outbox of sinks[routes[i].sink]. The events are
-  // the caller's and must stay where they are until the commit returns.
+  // Events routed to sinks without a copy per sink (a burst of millions of events is held once,
+  // packed): routes[i] appends event number routes[i].event (counted across `chunks`, in order)
+  // to the outbox of sinks[routes[i].sink]. Routes are in event order, so the outbox gets the
+  // events in chunk order. The chunks are the caller's and must stay where they are until the
+  // commit returns.
   struct RoutedEvents {
-    struct Route {
-      const Event* event = nullptr;
-      size_t sink = 0;
+    struct Route {  // 8 bytes: a burst routes millions
+      uint32_t event = 0;
+      uint32_t sink = 0;
     };
     std::vector<std::string> sinks;
+    std::vector<const PackedEvents*> chunks;
     std::vector<Route> routes;
   };
   // An outbox event as read back for delivery.

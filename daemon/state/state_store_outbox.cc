@@ -256,8 +256,18 @@ Status StateStore::AppendOutbox(const std::vector<OutboxEntry>& outbox,
         .Bind(12, e.observed_at);
     return append->Run();
   };
-  for (const RoutedEvents::Route& route : routed.routes) {
-    if (Status s = add(routed.sinks[route.sink], *route.event); !s.ok()) return s;
+  // The chunks are decoded in order, one event at a time; each event's routes follow.
+  Status status = Ok{};
+  size_t next = 0;
+  uint32_t position = 0;
+  for (const PackedEvents* chunk : routed.chunks) {
+    chunk->ForEach([&](const Event& event) {
+      for (; next < routed.routes.size() && routed.routes[next].event == position; ++next) {
+        if (status.ok()) status = add(routed.sinks[routed.routes[next].sink], event);
+      }
+      ++position;
+    });
+    if (!status.ok()) return status;
   }
   for (const OutboxEntry& entry : outbox) {
     if (Status s = add(entry.webhook, entry.event); !s.ok()) return s;

@@ -106,6 +106,61 @@ TEST_F(PollerTest, EventsAreRoutedToTheOutboxInTheSameCommit) {
   EXPECT_EQ((*pending)[1].event.client_id, "carol");
 }
 
+// Each sink's outbox gets exactly the events its filters select, in cycle order, every field as
+// derived (events are held packed between the diff and the commit, and routed by position).
+TEST_F(PollerTest, EachSinkGetsTheEventsItSelectsInOrderWithEveryField) {
+  config_.channels = {"a", "b", "c"};
+  WebhookConfig leaves;
+  leaves.name = "leaves";
+  leaves.url = "http://127.0.0.1:1/";
+  leaves.actions = {Action::kLeave};
+  WebhookConfig only_b = leaves;
+  only_b.name = "only-b";
+  only_b.channels = {"b"};
+  only_b.actions = WebhookConfig{}.actions;
+  config_.webhooks.push_back(leaves);
+  config_.webhooks.push_back(only_b);
+  poller_->SetChannels(config_.channels, {}, {});
+  for (const char* channel : {"a", "b", "c"}) {
+    source_.Enter(channel, "stay", R"("s")");
+    source_.Enter(channel, "go", R"("g")");
+  }
+  Cycle();
+  for (const char* channel : {"a", "b", "c"}) {
+    source_.Leave(channel, "go");
+    source_.Enter(channel, "new", R"({"n":1})");
+  }
+  Cycle();
+  const auto outbox = [&](const std::string& sink) {
+    auto pending = store_->PeekPending(sink, 100);
+    EXPECT_TRUE(pending.ok());
+    std::vector<std::string> out;
+    for (const StateStore::PendingEvent& p : *pending) {
+      const Event& e = p.event;
+      out.push_back(std::string(ActionName(e.action)) + " " + e.channel + " " + e.client_id + " " +
+                    e.connection_id + " " + e.member_id + " " + e.data);
+      EXPECT_EQ(e.id, EventId(e.channel, e.client_id, e.connection_id, e.action, e.member_id));
+    }
+    return out;
+  };
+  ASSERT_EQ(emitted_.size(), 6u);
+  Events all;
+  for (const Event& e : emitted_) {
+    all.push_back(std::string(ActionName(e.action)) + " " + e.channel + " " + e.client_id + " " +
+                  e.connection_id + " " + e.member_id + " " + e.data);
+  }
+  EXPECT_EQ(outbox("main"), all);
+  Events left, b;
+  for (size_t i = 0; i < emitted_.size(); ++i) {
+    if (emitted_[i].action == Action::kLeave) left.push_back(all[i]);
+    if (emitted_[i].channel == "b") b.push_back(all[i]);
+  }
+  ASSERT_EQ(left.size(), 3u);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(outbox("leaves"), left);
+  EXPECT_EQ(outbox("only-b"), b);
+}
+
 TEST_F(PollerTest, RestartContinuesFromStoredSnapshots) {
   source_.Enter("a", "bob", R"("hi")");
   source_.Enter("a", "alice", R"("hey")");
