@@ -5,22 +5,6 @@
 #include <utility>
 
 namespace presenced {
-namespace {
-
-// +1 for an event that adds a member, -1 for one that removes one, 0 otherwise.
-int MemberChange(Action action) {
-  switch (action) {
-    case Action::kPresent:
-    case Action::kEnter:
-      return 1;
-    case Action::kLeave:
-      return -1;
-    default:
-      return 0;
-  }
-}
-
-}  // namespace
 
 size_t AddChannelEvents(size_t members_before, std::vector<Event>& events,
                         ClientCounting counting) {
@@ -29,7 +13,7 @@ size_t AddChannelEvents(size_t members_before, std::vector<Event>& events,
   int64_t members = static_cast<int64_t>(members_before);
   size_t first_gain = SIZE_MAX, last_loss = SIZE_MAX;
   for (size_t i = 0; i < events.size(); ++i) {
-    const int change = MemberChange(events[i].action);
+    const int change = MemberCountChange(events[i].action);
     if (change == 0) continue;
     const int64_t was = members;
     // A leave of a member never counted cannot make the count negative.

@@ -9,19 +9,6 @@
 namespace presenced {
 namespace {
 
-// +1 for an event that adds a connection, -1 for one that removes it, 0 otherwise.
-int ConnectionChange(Action action) {
-  switch (action) {
-    case Action::kPresent:
-    case Action::kEnter:
-      return 1;
-    case Action::kLeave:
-      return -1;
-    default:
-      return 0;
-  }
-}
-
 // An online/offline event caused by `cause`: its member, timestamps and no data.
 Event ClientEvent(const Event& cause, Action action) {
   return MakeEvent(cause.channel, action, cause.client_id, cause.connection_id, cause.member_id, "",
@@ -43,7 +30,7 @@ ClientChanges AddClientEvents(const ChannelState* before, std::vector<Event>& ev
   std::vector<std::pair<size_t, Action>> inserts;
   std::unordered_map<std::string_view, Client> clients;
   for (size_t i = 0; i < events.size(); ++i) {
-    const int change = ConnectionChange(events[i].action);
+    const int change = MemberCountChange(events[i].action);
     if (change == 0) continue;
     auto [it, added] = clients.try_emplace(events[i].client_id);
     Client& client = it->second;

@@ -38,6 +38,20 @@ inline bool IsChannelAction(Action action) {
 
 // Returns "present", "enter", "leave", "update", "online", "offline", "sync", "occupied" or
 // "vacated".
+// +1 for an action that adds a member (present, enter), -1 for one that removes one (leave), 0
+// otherwise: how a member event moves a channel's member count or a client's connection count.
+inline int MemberCountChange(Action action) {
+  switch (action) {
+    case Action::kPresent:
+    case Action::kEnter:
+      return 1;
+    case Action::kLeave:
+      return -1;
+    default:
+      return 0;
+  }
+}
+
 std::string_view ActionName(Action action);
 // Parses an action name as written in the config; nullopt for anything else.
 std::optional<Action> ParseActionName(std::string_view name);
